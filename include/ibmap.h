@@ -1,0 +1,355 @@
+/*
+** ibmap.h — the public C API of ibmap, the industrial-block analysis engine.
+**
+** This header is the documentation of the API.  Everything a program needs
+** is here; nothing else in the source tree is public.
+**
+** Conventions (modelled on geos_c.h, proj.h, sqlite3.h and h3api.h):
+**
+**   * Handles are opaque.  Every function that can fail returns an
+**     ibmap_status; IBMAP_OK (0) is success.  Values come back through
+**     out-parameters, which are left untouched on failure.
+**
+**   * A context (ibmap_ctx) holds one GEOS context, one PROJ context and the
+**     message of the last error.  A context is not thread-safe: give each
+**     thread its own.  Objects made with one context may be *read* from
+**     another thread, but calls that take a context use only that context.
+**
+**   * Ownership: a function named *_new, *_read or *_load hands the caller an
+**     object that the caller frees with the matching *_free.  Pointers
+**     returned by accessors (strings, layers, info structs) belong to the
+**     object they came from and stay valid until that object is freed.
+**     *_free(NULL) is a no-op.
+**
+**   * Text is UTF-8 everywhere, in and out, whatever the source encoding.
+**
+**   * Nothing is dropped.  Every input feature is kept, including those with
+**     no geometry or unreadable values; every problem found while loading is
+**     one entry in the data-quality log (ibmap_data_defect).
+*/
+#ifndef IBMAP_H
+#define IBMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define IBMAP_VERSION_MAJOR 0
+#define IBMAP_VERSION_MINOR 1
+#define IBMAP_VERSION_PATCH 0
+#define IBMAP_VERSION_STRING "0.1.0"
+
+/* Version of the library actually linked, e.g. "0.1.0". */
+const char *ibmap_version(void);
+
+/* Versions of the libraries ibmap was linked against, e.g.
+** "GDAL 3.6.2, GEOS 3.11.1, PROJ 9.1.1, SQLite 3.40.1, libyaml 0.2.5".
+** The string is static. */
+const char *ibmap_dependency_versions(void);
+
+/* ---------------------------------------------------------------------- */
+/* Status codes                                                           */
+/* ---------------------------------------------------------------------- */
+
+/* Grouped by area in blocks of 100 so that (status / 100) names the area:
+** 0 general, 1 I/O, 2 project file, 3 CRS, 4 geometry, 5 attributes,
+** 6 rules, 7 overlay.  Codes are stable: never renumber. */
+typedef enum ibmap_status {
+    IBMAP_OK = 0,
+    IBMAP_ERR_NOMEM = 1,        /* out of memory */
+    IBMAP_ERR_ARG = 2,          /* invalid argument (a NULL handle, a bad enum) */
+    IBMAP_ERR_INTERNAL = 3,     /* a bug in ibmap: please report it */
+    IBMAP_ERR_INTERRUPTED = 4,  /* stopped by a signal */
+
+    IBMAP_ERR_OPEN = 100,       /* a source could not be opened */
+    IBMAP_ERR_READ = 101,       /* a source could not be read */
+    IBMAP_ERR_WRITE = 102,      /* an output could not be written */
+    IBMAP_ERR_NO_LAYER = 103,   /* the named layer is not in the source */
+    IBMAP_ERR_FILTER = 104,     /* the attribute filter was refused */
+
+    IBMAP_ERR_PROJECT_SYNTAX = 200, /* the project file is not valid YAML */
+    IBMAP_ERR_PROJECT_KEY = 201,    /* an unknown key or role */
+    IBMAP_ERR_PROJECT_VALUE = 202,  /* a value out of range or of the wrong kind */
+    IBMAP_ERR_ROLE_MISSING = 203,   /* a required input role was not given */
+
+    IBMAP_ERR_CRS_UNKNOWN = 300,    /* a layer has no CRS and none can be identified */
+    IBMAP_ERR_CRS_INVALID = 301,    /* a CRS definition was not understood */
+    IBMAP_ERR_CRS_TRANSFORM = 302,  /* coordinates could not be transformed */
+
+    IBMAP_ERR_GEOMETRY = 400,       /* a geometry operation failed */
+
+    IBMAP_ERR_FIELD_MISSING = 500,  /* a required field is not in the layer */
+    IBMAP_ERR_CODE_SYSTEM = 501,    /* land-use codes contradict the declared system */
+    IBMAP_ERR_ENCODING = 502        /* text could not be decoded */
+} ibmap_status;
+
+/* A short English description of a status, e.g. "source could not be
+** opened".  Never NULL; the string is static. */
+const char *ibmap_status_str(ibmap_status status);
+
+/* ---------------------------------------------------------------------- */
+/* Context                                                                */
+/* ---------------------------------------------------------------------- */
+
+typedef struct ibmap_ctx ibmap_ctx;
+
+/* Create a context.  Returns NULL only when memory is exhausted.
+** The caller frees it with ibmap_ctx_free(). */
+ibmap_ctx *ibmap_ctx_new(void);
+void ibmap_ctx_free(ibmap_ctx *ctx);
+
+/* The message of the last error reported through this context: it names
+** the file, layer, feature and field concerned wherever they are known.
+** Empty ("") when no error has occurred.  Owned by the context; valid until
+** the next call that takes this context. */
+const char *ibmap_errmsg(const ibmap_ctx *ctx);
+
+/* ---------------------------------------------------------------------- */
+/* Input roles and their canonical fields                                 */
+/* ---------------------------------------------------------------------- */
+
+/* Each input layer plays one role.  The order is stable. */
+typedef enum ibmap_role {
+    IBMAP_ROLE_BLOCKS = 0,      /* industrial blocks 工业区块 (required) */
+    IBMAP_ROLE_PARCELS,         /* land parcels 宗地 with enterprise data (required) */
+    IBMAP_ROLE_LANDUSE,         /* land-use survey polygons 三调 DLTB (required) */
+    IBMAP_ROLE_REDLINE,         /* ecological red line 生态保护红线 (required) */
+    IBMAP_ROLE_CONTROL_UNITS,   /* environmental control units 环境管控单元 (required) */
+    IBMAP_ROLE_PARKS,           /* planned industrial parks (required) */
+    IBMAP_ROLE_CENTRAL,         /* central districts (optional) */
+    IBMAP_ROLE_TRANSITION,      /* transition zones 过渡控制区 (optional) */
+    IBMAP_ROLE_BASIC_FARMLAND,  /* permanent basic farmland 永久基本农田 (optional) */
+    IBMAP_ROLE_TOWNS,           /* town boundaries 镇街 (optional) */
+    IBMAP_ROLE_COUNT
+} ibmap_role;
+
+/* "blocks", "parcels", "landuse", "redline", "control_units", "parks",
+** "central", "transition", "basic_farmland", "towns"; NULL if out of range. */
+const char *ibmap_role_name(ibmap_role role);
+
+/* The role named `name` (as above, case-insensitive; "-" may stand for
+** "_"), or -1. */
+int ibmap_role_from_name(const char *name);
+
+/* Non-zero if a project must give this role. */
+int ibmap_role_required(ibmap_role role);
+
+typedef enum ibmap_field_type {
+    IBMAP_FIELD_TEXT = 0,   /* UTF-8 text */
+    IBMAP_FIELD_NUMBER,     /* a real number; missing values are NaN */
+    IBMAP_FIELD_FLAG        /* yes/no (是/否, Y/N, 1/0, true/false); missing is NaN */
+} ibmap_field_type;
+
+/* Description of one canonical field of a role, as defined in layers/. */
+typedef struct ibmap_field_info {
+    const char *name;           /* canonical name, e.g. "tax" */
+    ibmap_field_type type;
+    const char *unit;           /* e.g. "万元", "亩", "m²"; "" when unitless */
+    const char *label_zh;       /* Chinese label, e.g. "税收" */
+    const char *description;    /* one line, English */
+    int required;               /* non-zero: loading fails without it */
+    const char *const *aliases; /* NULL-terminated source names accepted */
+} ibmap_field_info;
+
+/* Number of canonical fields of `role` (0 if out of range). */
+int ibmap_role_field_count(ibmap_role role);
+
+/* Field `index` (0-based) of `role`, or NULL if out of range.  Static. */
+const ibmap_field_info *ibmap_role_field(ibmap_role role, int index);
+
+/* Index of the canonical field `name` of `role`, or -1. */
+int ibmap_role_field_index(ibmap_role role, const char *name);
+
+/* ---------------------------------------------------------------------- */
+/* Project: where the inputs are, and the options of a run                */
+/* ---------------------------------------------------------------------- */
+
+typedef struct ibmap_project ibmap_project;
+
+/* An empty project (no roles given, default options).  Free with
+** ibmap_project_free(). */
+ibmap_status ibmap_project_new(ibmap_ctx *ctx, ibmap_project **out);
+
+/* Read a YAML project file.  Relative paths in it are taken relative to
+** the directory of `path`.  Unknown keys and bad values are errors that
+** give the file, line and key.  See docs/project-file.md and the template
+** written by ibmap_project_write_template(). */
+ibmap_status ibmap_project_read(ibmap_ctx *ctx, const char *path,
+                                ibmap_project **out);
+
+void ibmap_project_free(ibmap_project *project);
+
+/* Set one setting, overriding what the file said.  This is how the command
+** line's ogr2ogr-style flags reach the project.  Keys:
+**
+**   ROLE                      "SRC[:LAYER]": any GDAL vector source (a path,
+**                             a .zip, a GeoPackage, "PG:dbname=…"), and
+**                             optionally the layer after the last ':'
+**   ROLE.source, ROLE.layer   the same, separately
+**   ROLE.where                an OGR SQL attribute filter
+**   ROLE.encoding             e.g. "GBK", "UTF-8" (wins over .cpg and LDID)
+**   ROLE.coords               cgcs2000 | wgs84 | gcj02 | bd09
+**   ROLE.crs                  the CRS of a source that declares none,
+**                             e.g. "EPSG:4528"
+**   ROLE.codes                land-use code system: sandiao | ydyh | gb50137
+**   ROLE.field.CANONICAL      the source field holding that canonical field
+**   crs                       the working CRS, e.g. "EPSG:4549", or "auto"
+**   area                      planar | ellipsoidal
+**
+** Relative source paths given here are taken as they are (relative to the
+** current directory), as a shell user expects. */
+ibmap_status ibmap_project_set(ibmap_ctx *ctx, ibmap_project *project,
+                               const char *key, const char *value);
+
+/* Write a commented template project file to `path` (written to a
+** temporary name, then renamed; an existing file is an error). */
+ibmap_status ibmap_project_write_template(ibmap_ctx *ctx, const char *path);
+
+/* ---------------------------------------------------------------------- */
+/* Loading: every layer read, decoded, reprojected and repaired           */
+/* ---------------------------------------------------------------------- */
+
+typedef struct ibmap_data ibmap_data;
+typedef struct ibmap_layer ibmap_layer;
+
+/* Load every role the project gives: open the source, pick the layer,
+** apply the filter, map fields, decode text, identify the CRS, reproject to
+** the working CRS and repair geometry.  Problems with single features are
+** recorded in the data-quality log and do not fail the load; problems that
+** make a whole layer unusable (it cannot be opened, a required field or
+** the CRS is missing, land-use codes contradict the declared system) fail
+** it with a message naming the file, layer and field.
+** The caller frees the result with ibmap_data_free(). */
+ibmap_status ibmap_load(ibmap_ctx *ctx, const ibmap_project *project,
+                        ibmap_data **out);
+
+void ibmap_data_free(ibmap_data *data);
+
+/* The working CRS of the loaded data, e.g. "EPSG:4549".  Owned by data. */
+const char *ibmap_data_crs(const ibmap_data *data);
+
+/* The layer loaded for `role`, or NULL if the project did not give it. */
+const ibmap_layer *ibmap_data_layer(const ibmap_data *data, ibmap_role role);
+
+/* What was found out while loading a layer.  Strings owned by the layer. */
+typedef struct ibmap_layer_info {
+    ibmap_role role;
+    const char *source;         /* as given (after path resolution) */
+    const char *layer_name;     /* the layer actually read */
+    const char *driver;         /* GDAL driver short name, e.g. "ESRI Shapefile" */
+    const char *encoding;       /* encoding used to decode text, e.g. "GB18030" */
+    const char *encoding_from;  /* how it was chosen: "override", "cpg",
+                                   "ldid", "utf8-valid", "guessed", "driver" */
+    const char *crs_found;      /* the source's own CRS ("" if none) */
+    const char *crs_used;       /* the CRS its coordinates were read in */
+    const char *crs_note;       /* how crs_used was chosen, in a sentence */
+    const char *coords;         /* cgcs2000 | wgs84 | gcj02 | bd09 */
+    int64_t n_features;         /* features read (after the filter) */
+    int64_t n_with_geometry;    /* of those, with a usable polygonal geometry */
+    int64_t n_defects;          /* entries in the data-quality log */
+} ibmap_layer_info;
+
+void ibmap_layer_get_info(const ibmap_layer *layer, ibmap_layer_info *out);
+
+/* Number of features (every feature read is kept). */
+int64_t ibmap_layer_count(const ibmap_layer *layer);
+
+/* The source feature id (OGR FID) of feature i. */
+int64_t ibmap_layer_fid(const ibmap_layer *layer, int64_t i);
+
+/* The identifier of feature i: the canonical "id" field when the role has
+** one and the value is present, else the FID as text.  Owned by layer. */
+const char *ibmap_layer_id(const ibmap_layer *layer, int64_t i);
+
+/* The source field that the canonical field was read from, or NULL when
+** the layer has no such field. */
+const char *ibmap_layer_source_field(const ibmap_layer *layer,
+                                     const char *canonical);
+
+/* Value of a number or flag field of feature i; NaN when missing or the
+** field is absent or not numeric. */
+double ibmap_layer_number(const ibmap_layer *layer, int64_t i,
+                          const char *canonical);
+
+/* Value of a text field of feature i (UTF-8), or NULL when missing, absent
+** or not text.  Owned by layer. */
+const char *ibmap_layer_text(const ibmap_layer *layer, int64_t i,
+                             const char *canonical);
+
+/* State of feature i's geometry (bits; 0 = read as a valid polygon). */
+enum {
+    IBMAP_GEOM_NULL      = 1 << 0, /* no geometry in the source */
+    IBMAP_GEOM_EMPTY     = 1 << 1, /* an empty geometry in the source */
+    IBMAP_GEOM_NOT_AREAL = 1 << 2, /* points or lines where polygons belong */
+    IBMAP_GEOM_REPAIRED  = 1 << 3, /* invalid, repaired by GEOS make-valid */
+    IBMAP_GEOM_COLLAPSED = 1 << 4, /* repair left no area */
+    IBMAP_GEOM_ZM_DROPPED = 1 << 5, /* Z or M coordinates were dropped */
+    IBMAP_GEOM_BAD_COORDS = 1 << 6  /* NaN/Inf or out-of-range coordinates */
+};
+unsigned ibmap_layer_geom_state(const ibmap_layer *layer, int64_t i);
+
+/* Planar area of feature i in the working CRS (m²); 0 when it has no
+** usable geometry. */
+double ibmap_layer_area(const ibmap_layer *layer, int64_t i);
+
+/* Feature i's geometry in the working CRS as ISO WKB (little-endian).
+** *wkb is NULL and *size 0 when it has no usable geometry.  The caller
+** frees *wkb with ibmap_free(). */
+ibmap_status ibmap_layer_wkb(ibmap_ctx *ctx, const ibmap_layer *layer,
+                             int64_t i, unsigned char **wkb, size_t *size);
+
+/* Free memory that ibmap allocated for the caller. */
+void ibmap_free(void *p);
+
+/* ---------------------------------------------------------------------- */
+/* The data-quality log                                                   */
+/* ---------------------------------------------------------------------- */
+
+typedef enum ibmap_severity {
+    IBMAP_SEV_INFO = 0,     /* a value was normalised (e.g. '1,234.5') */
+    IBMAP_SEV_WARNING = 1,  /* something was repaired, guessed or is missing */
+    IBMAP_SEV_ERROR = 2     /* a value is unusable; the feature is kept */
+} ibmap_severity;
+
+/* "info", "warning", "error". */
+const char *ibmap_severity_str(ibmap_severity severity);
+
+/* One entry of the log.  `problem` is a stable short code (the list is in
+** docs/data-quality.md, e.g. "null_geometry", "number_missing"); `detail` a
+** sentence for people; `action` what ibmap did about it.  Strings are owned
+** by the data object. */
+typedef struct ibmap_defect {
+    ibmap_role role;
+    const char *layer;       /* role name */
+    int64_t fid;             /* source FID, or -1 for a layer-wide entry */
+    const char *feature_id;  /* id as in ibmap_layer_id, or "" */
+    const char *field;       /* canonical field, "geometry", or "" */
+    const char *problem;
+    ibmap_severity severity;
+    const char *value;       /* the offending source value, or "" */
+    const char *detail;
+    const char *action;
+} ibmap_defect;
+
+/* Number of entries in the log, in the order they were found (roles in
+** enum order, features in source order). */
+int64_t ibmap_data_defect_count(const ibmap_data *data);
+
+/* Entry i of the log, or IBMAP_ERR_ARG if out of range. */
+ibmap_status ibmap_data_defect(const ibmap_data *data, int64_t i,
+                               ibmap_defect *out);
+
+/* Write the whole log as CSV (UTF-8 with BOM, header row; columns layer,
+** fid, feature_id, field, problem, severity, value, detail, action) to a
+** temporary name, then rename it to `path`. */
+ibmap_status ibmap_data_write_defects_csv(ibmap_ctx *ctx,
+                                          const ibmap_data *data,
+                                          const char *path);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* IBMAP_H */
