@@ -1,0 +1,218 @@
+/*
+** data.c — reading what ibmap_load() produced: layers, their features and
+** values, and the data-quality log (and writing the log as CSV).
+*/
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ibmap_int.h"
+
+void ibmap_data_free(ibmap_data *data)
+{
+    if (!data) return;
+    for (int r = 0; r < IBMAP_ROLE_COUNT; r++)
+        ibmap_layer_free(data->layers[r], data->geos);
+    ibmap_dq_clear(&data->dq);
+    free(data->crs);
+    free(data);
+}
+
+const char *ibmap_data_crs(const ibmap_data *data)
+{
+    return data && data->crs ? data->crs : "";
+}
+
+const ibmap_layer *ibmap_data_layer(const ibmap_data *data, ibmap_role role)
+{
+    if (!data || (int)role < 0 || role >= IBMAP_ROLE_COUNT) return NULL;
+    return data->layers[role];
+}
+
+static const char *nz(const char *s) { return s ? s : ""; }
+
+void ibmap_layer_get_info(const ibmap_layer *L, ibmap_layer_info *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!L) return;
+    static const char *coords[] = {"auto", "cgcs2000", "wgs84", "gcj02", "bd09"};
+    out->role = L->role;
+    out->source = nz(L->source);
+    out->layer_name = nz(L->layer_name);
+    out->driver = nz(L->driver);
+    out->encoding = nz(L->encoding);
+    out->encoding_from = nz(L->encoding_from);
+    out->crs_found = nz(L->crs_found);
+    out->crs_used = nz(L->crs_used);
+    out->crs_note = nz(L->crs_note);
+    out->coords = coords[L->coords];
+    out->n_features = L->n;
+    for (int64_t i = 0; i < L->n; i++)
+        if (L->geom[i]) out->n_with_geometry++;
+    out->n_defects = L->n_defects;
+}
+
+int64_t ibmap_layer_count(const ibmap_layer *L) { return L ? L->n : 0; }
+
+static int in_range(const ibmap_layer *L, int64_t i)
+{
+    return L && i >= 0 && i < L->n;
+}
+
+int64_t ibmap_layer_fid(const ibmap_layer *L, int64_t i)
+{
+    return in_range(L, i) ? L->fid[i] : -1;
+}
+
+const char *ibmap_layer_id(const ibmap_layer *L, int64_t i)
+{
+    return in_range(L, i) ? L->id[i] : NULL;
+}
+
+static const ibmap_column *column(const ibmap_layer *L, const char *name)
+{
+    if (!L || !name) return NULL;
+    int f = ibmap_role_field_index(L->role, name);
+    return f >= 0 ? &L->columns[f] : NULL;
+}
+
+const char *ibmap_layer_source_field(const ibmap_layer *L, const char *canonical)
+{
+    const ibmap_column *c = column(L, canonical);
+    return c ? c->source_name : NULL;
+}
+
+double ibmap_layer_number(const ibmap_layer *L, int64_t i, const char *name)
+{
+    const ibmap_column *c = column(L, name);
+    if (!c || !c->num || !in_range(L, i)) return NAN;
+    return c->num[i];
+}
+
+const char *ibmap_layer_text(const ibmap_layer *L, int64_t i, const char *name)
+{
+    const ibmap_column *c = column(L, name);
+    if (!c || !c->text || !in_range(L, i)) return NULL;
+    return c->text[i];
+}
+
+unsigned ibmap_layer_geom_state(const ibmap_layer *L, int64_t i)
+{
+    return in_range(L, i) ? L->geom_state[i] : 0;
+}
+
+double ibmap_layer_area(const ibmap_layer *L, int64_t i)
+{
+    return in_range(L, i) ? L->area[i] : 0;
+}
+
+ibmap_status ibmap_layer_wkb(ibmap_ctx *ctx, const ibmap_layer *L, int64_t i,
+                             unsigned char **wkb, size_t *size)
+{
+    if (!wkb || !size || !in_range(L, i))
+        return ibmap_fail(ctx, IBMAP_ERR_ARG, "ibmap_layer_wkb: bad argument");
+    *wkb = NULL;
+    *size = 0;
+    if (!L->geom[i]) return IBMAP_OK;
+    GEOSWKBWriter *w = GEOSWKBWriter_create_r(ctx->geos);
+    if (!w) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    GEOSWKBWriter_setByteOrder_r(ctx->geos, w, GEOS_WKB_NDR);
+    GEOSWKBWriter_setFlavor_r(ctx->geos, w, GEOS_WKB_ISO);
+    size_t n = 0;
+    unsigned char *g = GEOSWKBWriter_write_r(ctx->geos, w, L->geom[i], &n);
+    GEOSWKBWriter_destroy_r(ctx->geos, w);
+    if (!g)
+        return ibmap_fail(ctx, IBMAP_ERR_GEOMETRY, "%s feature %s: %s",
+                          ibmap_role_name(L->role), L->id[i], ctx->geos_msg);
+    *wkb = malloc(n);
+    if (*wkb) memcpy(*wkb, g, n);
+    GEOSFree_r(ctx->geos, g);
+    if (!*wkb) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    *size = n;
+    return IBMAP_OK;
+}
+
+int64_t ibmap_data_defect_count(const ibmap_data *data)
+{
+    return data ? data->dq.n : 0;
+}
+
+ibmap_status ibmap_data_defect(const ibmap_data *data, int64_t i,
+                               ibmap_defect *out)
+{
+    if (!data || !out || i < 0 || i >= data->dq.n) return IBMAP_ERR_ARG;
+    const ibmap_dq_entry *e = &data->dq.entries[i];
+    out->role = e->role;
+    out->layer = ibmap_role_name(e->role);
+    out->fid = e->fid;
+    out->feature_id = e->feature_id;
+    out->field = e->field;
+    out->problem = e->problem;
+    out->severity = e->severity;
+    out->value = e->value;
+    out->detail = e->detail;
+    out->action = e->action;
+    return IBMAP_OK;
+}
+
+/* RFC 4180 quoting: a field with a comma, quote or line break is quoted,
+** and quotes inside it are doubled. */
+static int csv_field(FILE *f, const char *s, int last)
+{
+    int quote = strpbrk(s, ",\"\r\n") != NULL;
+    if (quote) fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', f);
+        fputc(*s, f);
+    }
+    if (quote) fputc('"', f);
+    return fputs(last ? "\r\n" : ",", f) >= 0;
+}
+
+ibmap_status ibmap_data_write_defects_csv(ibmap_ctx *ctx,
+                                          const ibmap_data *data,
+                                          const char *path)
+{
+    if (!data || !path)
+        return ibmap_fail(ctx, IBMAP_ERR_ARG, "write_defects_csv: NULL argument");
+    char *tmp = ibmap_sprintf("%s.tmp-%ld", path, (long)getpid());
+    if (!tmp) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    FILE *f = fopen(tmp, "wb");
+    if (!f) {
+        ibmap_status st = ibmap_fail(ctx, IBMAP_ERR_WRITE, "%s: cannot create: %s",
+                                     tmp, strerror(errno));
+        free(tmp);
+        return st;
+    }
+    /* The BOM lets spreadsheet programs see UTF-8 and show Chinese. */
+    int ok = fputs("\xEF\xBB\xBF"
+                   "layer,fid,feature_id,field,problem,severity,value,detail,"
+                   "action\r\n",
+                   f) >= 0;
+    for (int64_t i = 0; ok && i < data->dq.n; i++) {
+        const ibmap_dq_entry *e = &data->dq.entries[i];
+        char fid[32];
+        snprintf(fid, sizeof fid, "%lld", (long long)e->fid);
+        ok = csv_field(f, ibmap_role_name(e->role), 0) && csv_field(f, fid, 0) &&
+             csv_field(f, e->feature_id, 0) && csv_field(f, e->field, 0) &&
+             csv_field(f, e->problem, 0) &&
+             csv_field(f, ibmap_severity_str(e->severity), 0) &&
+             csv_field(f, e->value, 0) && csv_field(f, e->detail, 0) &&
+             csv_field(f, e->action, 1);
+    }
+    if (fflush(f) != 0 || fsync(fileno(f)) != 0) ok = 0;
+    if (fclose(f) != 0) ok = 0;
+    if (ok && rename(tmp, path) != 0) ok = 0;
+    if (!ok) {
+        ibmap_status st = ibmap_fail(ctx, IBMAP_ERR_WRITE, "%s: cannot write: %s",
+                                     path, strerror(errno));
+        unlink(tmp);
+        free(tmp);
+        return st;
+    }
+    free(tmp);
+    return IBMAP_OK;
+}
