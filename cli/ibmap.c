@@ -1,0 +1,352 @@
+/*
+** ibmap — the command-line program.  A thin layer over libibmap: it parses
+** arguments into a project, calls the library and prints what it returns.
+** It uses include/ibmap.h only.
+**
+** Exit status: 0 success; 1 the job failed (the message says why);
+** 2 the command line was wrong.
+*/
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ibmap.h"
+
+static const char usage_text[] =
+    "usage: ibmap COMMAND [ARGS]\n"
+    "\n"
+    "commands:\n"
+    "  init PROJECT.yaml            write a commented template project file\n"
+    "  check [PROJECT.yaml] [LAYER OPTIONS] [--log FILE] [--json]\n"
+    "                               load every layer, print a summary per layer\n"
+    "                               and write the data-quality log as CSV\n"
+    "                               (default data_quality.csv)\n"
+    "  fields [ROLE]                list the canonical fields of each role and\n"
+    "                               the source names accepted for them\n"
+    "  version                      print the versions of ibmap and its libraries\n"
+    "\n"
+    "layer options (ogr2ogr-style; they override the project file):\n"
+    "  --blocks SRC[:LAYER]   --parcels ...   --landuse ...   --redline ...\n"
+    "  --control-units ...    --parks ...     --central ...   --transition ...\n"
+    "  --basic-farmland ...   --towns ...\n"
+    "  --crs EPSG:4549|auto   --area planar|ellipsoidal\n"
+    "  --field ROLE.CANONICAL=SOURCE   e.g. --field parcels.tax=SSHJ\n"
+    "  --set ROLE.KEY=VALUE            e.g. --set blocks.encoding=GBK,\n"
+    "                                  --set redline.coords=gcj02,\n"
+    "                                  --set landuse.codes=ydyh\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "ibmap: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n\n%s", usage_text);
+    return 2;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Building a project from a file and flags                               */
+/* ---------------------------------------------------------------------- */
+
+typedef struct options {
+    const char *project_path;
+    const char *log_path;
+    int json;
+} options;
+
+/* Parse the common arguments into *project.  Returns 0, or the exit
+** status to stop with. */
+static int build_project(ibmap_ctx *ctx, int argc, char **argv, options *o,
+                         ibmap_project **project)
+{
+    /* The project file comes first (if any) so that flags override it. */
+    for (int i = 0; i < argc; i++) {
+        if (argv[i][0] == '-' && argv[i][1] == '-') {
+            i++; /* every flag but --json takes a value */
+            if (strcmp(argv[i - 1], "--json") == 0) i--;
+            continue;
+        }
+        if (o->project_path) return usage_error("more than one project file: %s", argv[i]);
+        o->project_path = argv[i];
+    }
+    ibmap_status st = o->project_path
+                          ? ibmap_project_read(ctx, o->project_path, project)
+                          : ibmap_project_new(ctx, project);
+    if (st) {
+        fprintf(stderr, "ibmap: %s\n", ibmap_errmsg(ctx));
+        return 1;
+    }
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!(a[0] == '-' && a[1] == '-')) continue;
+        if (strcmp(a, "--json") == 0) {
+            o->json = 1;
+            continue;
+        }
+        if (i + 1 >= argc) return usage_error("%s needs a value", a);
+        const char *v = argv[++i];
+        char key[256];
+        if (strcmp(a, "--log") == 0) {
+            o->log_path = v;
+            continue;
+        } else if (strcmp(a, "--crs") == 0 || strcmp(a, "--area") == 0) {
+            snprintf(key, sizeof key, "%s", a + 2);
+        } else if (strcmp(a, "--field") == 0 || strcmp(a, "--set") == 0) {
+            const char *eq = strchr(v, '=');
+            const char *dot = strchr(v, '.');
+            if (!eq || !dot || dot > eq)
+                return usage_error("expected ROLE.NAME=VALUE, got '%s'", v);
+            snprintf(key, sizeof key, "%.*s%s%.*s", (int)(dot - v + 1), v,
+                     strcmp(a, "--field") == 0 ? "field." : "",
+                     (int)(eq - dot - 1), dot + 1);
+            v = eq + 1;
+        } else if (ibmap_role_from_name(a + 2) >= 0) {
+            snprintf(key, sizeof key, "%s", a + 2);
+        } else {
+            return usage_error("unknown option %s", a);
+        }
+        if (ibmap_project_set(ctx, *project, key, v)) {
+            fprintf(stderr, "ibmap: %s\n", ibmap_errmsg(ctx));
+            return 2;
+        }
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* check                                                                  */
+/* ---------------------------------------------------------------------- */
+
+/* Count of each problem code in one layer, in order of first appearance. */
+typedef struct problem_count {
+    const char *problem;
+    long long n;
+} problem_count;
+
+static int count_problems(const ibmap_data *data, ibmap_role role,
+                          problem_count *pc, int max)
+{
+    int k = 0;
+    for (int64_t i = 0; i < ibmap_data_defect_count(data); i++) {
+        ibmap_defect d;
+        ibmap_data_defect(data, i, &d);
+        if (d.role != role) continue;
+        int j = 0;
+        while (j < k && strcmp(pc[j].problem, d.problem) != 0) j++;
+        if (j == k) {
+            if (k == max) continue;
+            pc[k].problem = d.problem;
+            pc[k++].n = 0;
+        }
+        pc[j].n++;
+    }
+    return k;
+}
+
+static void json_string(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            printf("\\%c", c);
+        else if (c < 0x20)
+            printf("\\u%04x", c);
+        else
+            putchar(c);
+    }
+    putchar('"');
+}
+
+static void print_text_summary(const ibmap_data *data, const options *o)
+{
+    printf("working CRS: %s\n", ibmap_data_crs(data));
+    for (int r = 0; r < IBMAP_ROLE_COUNT; r++) {
+        const ibmap_layer *L = ibmap_data_layer(data, (ibmap_role)r);
+        if (!L) {
+            printf("\n%-15s not given%s\n", ibmap_role_name((ibmap_role)r),
+                   ibmap_role_required((ibmap_role)r) ? " (required!)" : "");
+            continue;
+        }
+        ibmap_layer_info li;
+        ibmap_layer_get_info(L, &li);
+        printf("\n%-15s %s (%s), layer %s\n", ibmap_role_name((ibmap_role)r),
+               li.source, li.driver, li.layer_name);
+        printf("  features      %lld (%lld with usable geometry)\n",
+               (long long)li.n_features, (long long)li.n_with_geometry);
+        printf("  CRS found     %s\n", *li.crs_found ? li.crs_found : "none");
+        printf("  CRS used      %s\n", li.crs_note);
+        printf("  encoding      %s (%s)\n", li.encoding, li.encoding_from);
+        if (strcmp(li.coords, "auto") != 0)
+            printf("  coordinates   %s\n", li.coords);
+        printf("  fields       ");
+        int missing = 0;
+        for (int f = 0; f < ibmap_role_field_count((ibmap_role)r); f++) {
+            const ibmap_field_info *fi = ibmap_role_field((ibmap_role)r, f);
+            const char *src = ibmap_layer_source_field(L, fi->name);
+            if (src)
+                printf(" %s=%s", fi->name, src);
+            else
+                missing++;
+        }
+        printf("\n");
+        if (missing) {
+            printf("  not found    ");
+            for (int f = 0; f < ibmap_role_field_count((ibmap_role)r); f++) {
+                const ibmap_field_info *fi = ibmap_role_field((ibmap_role)r, f);
+                if (!ibmap_layer_source_field(L, fi->name)) printf(" %s", fi->name);
+            }
+            printf("\n");
+        }
+        problem_count pc[64];
+        int k = count_problems(data, (ibmap_role)r, pc, 64);
+        printf("  defects      ");
+        if (k == 0) printf(" none");
+        for (int j = 0; j < k; j++) printf(" %s %lld", pc[j].problem, pc[j].n);
+        printf("\n");
+    }
+    printf("\ndata-quality log: %lld entries written to %s\n",
+           (long long)ibmap_data_defect_count(data), o->log_path);
+}
+
+static void print_json_summary(const ibmap_data *data, const options *o)
+{
+    printf("{\"crs\":");
+    json_string(ibmap_data_crs(data));
+    printf(",\"log\":");
+    json_string(o->log_path);
+    printf(",\"defects\":%lld,\"layers\":{",
+           (long long)ibmap_data_defect_count(data));
+    int first = 1;
+    for (int r = 0; r < IBMAP_ROLE_COUNT; r++) {
+        const ibmap_layer *L = ibmap_data_layer(data, (ibmap_role)r);
+        if (!L) continue;
+        ibmap_layer_info li;
+        ibmap_layer_get_info(L, &li);
+        printf("%s", first ? "" : ",");
+        first = 0;
+        json_string(ibmap_role_name((ibmap_role)r));
+        printf(":{\"source\":");
+        json_string(li.source);
+        printf(",\"layer\":");
+        json_string(li.layer_name);
+        printf(",\"driver\":");
+        json_string(li.driver);
+        printf(",\"features\":%lld,\"with_geometry\":%lld,\"crs_found\":",
+               (long long)li.n_features, (long long)li.n_with_geometry);
+        json_string(li.crs_found);
+        printf(",\"crs_used\":");
+        json_string(li.crs_note);
+        printf(",\"encoding\":");
+        json_string(li.encoding);
+        printf(",\"encoding_from\":");
+        json_string(li.encoding_from);
+        printf(",\"problems\":{");
+        problem_count pc[64];
+        int k = count_problems(data, (ibmap_role)r, pc, 64);
+        for (int j = 0; j < k; j++) {
+            printf("%s", j ? "," : "");
+            json_string(pc[j].problem);
+            printf(":%lld", pc[j].n);
+        }
+        printf("}}");
+    }
+    printf("}}\n");
+}
+
+static int cmd_check(ibmap_ctx *ctx, int argc, char **argv)
+{
+    options o = {NULL, "data_quality.csv", 0};
+    ibmap_project *project = NULL;
+    int rc = build_project(ctx, argc, argv, &o, &project);
+    if (rc) {
+        ibmap_project_free(project);
+        return rc;
+    }
+    ibmap_data *data = NULL;
+    if (ibmap_load(ctx, project, &data)) {
+        fprintf(stderr, "ibmap check: %s\n", ibmap_errmsg(ctx));
+        ibmap_project_free(project);
+        return 1;
+    }
+    rc = 0;
+    if (ibmap_data_write_defects_csv(ctx, data, o.log_path)) {
+        fprintf(stderr, "ibmap check: %s\n", ibmap_errmsg(ctx));
+        rc = 1;
+    } else if (o.json) {
+        print_json_summary(data, &o);
+    } else {
+        if (o.project_path) printf("ibmap check %s\n", o.project_path);
+        print_text_summary(data, &o);
+    }
+    ibmap_data_free(data);
+    ibmap_project_free(project);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* init, fields, version                                                  */
+/* ---------------------------------------------------------------------- */
+
+static int cmd_init(ibmap_ctx *ctx, int argc, char **argv)
+{
+    if (argc != 1) return usage_error("init takes one argument, the file to write%s", "");
+    if (ibmap_project_write_template(ctx, argv[0])) {
+        fprintf(stderr, "ibmap init: %s\n", ibmap_errmsg(ctx));
+        return 1;
+    }
+    printf("wrote %s\n", argv[0]);
+    return 0;
+}
+
+static int cmd_fields(int argc, char **argv)
+{
+    int only = -1;
+    if (argc == 1 && (only = ibmap_role_from_name(argv[0])) < 0)
+        return usage_error("unknown role %s", argv[0]);
+    static const char *types[] = {"text", "number", "flag"};
+    for (int r = 0; r < IBMAP_ROLE_COUNT; r++) {
+        if (only >= 0 && r != only) continue;
+        printf("%s%s\n", ibmap_role_name((ibmap_role)r),
+               ibmap_role_required((ibmap_role)r) ? " (required)" : "");
+        for (int f = 0; f < ibmap_role_field_count((ibmap_role)r); f++) {
+            const ibmap_field_info *fi = ibmap_role_field((ibmap_role)r, f);
+            printf("  %-12s %-6s %-5s %s%s — %s\n     accepted:", fi->name,
+                   types[fi->type], fi->unit, fi->label_zh,
+                   fi->required ? " (required)" : "", fi->description);
+            for (int a = 0; fi->aliases && fi->aliases[a]; a++)
+                printf(" %s", fi->aliases[a]);
+            printf("\n");
+        }
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        fputs(usage_text, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("ibmap %s (%s)\n", ibmap_version(), ibmap_dependency_versions());
+        return 0;
+    }
+    if (strcmp(cmd, "fields") == 0) return cmd_fields(argc - 2, argv + 2);
+    ibmap_ctx *ctx = ibmap_ctx_new();
+    if (!ctx) {
+        fprintf(stderr, "ibmap: out of memory\n");
+        return 1;
+    }
+    int rc;
+    if (strcmp(cmd, "init") == 0)
+        rc = cmd_init(ctx, argc - 2, argv + 2);
+    else if (strcmp(cmd, "check") == 0)
+        rc = cmd_check(ctx, argc - 2, argv + 2);
+    else
+        rc = usage_error("unknown command %s", cmd);
+    ibmap_ctx_free(ctx);
+    return rc;
+}
