@@ -22,6 +22,9 @@ static const char usage_text[] =
     "                               load every layer, print a summary per layer\n"
     "                               and write the data-quality log as CSV\n"
     "                               (default data_quality.csv)\n"
+    "  overlay [PROJECT.yaml] [LAYER OPTIONS] --csv FILE [--landuse-csv FILE]\n"
+    "          [--threads N] [--grid METRES] [--parcel-mode majority|apportion]\n"
+    "          [--log FILE]         compute every block's metrics (docs/metrics.md)\n"
     "  fields [ROLE]                list the canonical fields of each role and\n"
     "                               the source names accepted for them\n"
     "  version                      print the versions of ibmap and its libraries\n"
@@ -52,6 +55,9 @@ typedef struct options {
     const char *project_path;
     const char *log_path;
     int json;
+    const char *csv_path;         /* overlay: metrics CSV */
+    const char *landuse_csv_path; /* overlay: the long land-use table */
+    ibmap_overlay_options overlay;
 } options;
 
 /* Parse the common arguments into *project.  Returns 0, or the exit
@@ -88,6 +94,34 @@ static int build_project(ibmap_ctx *ctx, int argc, char **argv, options *o,
         char key[256];
         if (strcmp(a, "--log") == 0) {
             o->log_path = v;
+            continue;
+        } else if (strcmp(a, "--csv") == 0) {
+            o->csv_path = v;
+            continue;
+        } else if (strcmp(a, "--landuse-csv") == 0) {
+            o->landuse_csv_path = v;
+            continue;
+        } else if (strcmp(a, "--threads") == 0) {
+            char *end;
+            long n = strtol(v, &end, 10);
+            if (*end || n < 0 || n > 64)
+                return usage_error("--threads takes 0 (every core) to 64, not '%s'", v);
+            o->overlay.threads = (int)n;
+            continue;
+        } else if (strcmp(a, "--grid") == 0) {
+            char *end;
+            double g = strtod(v, &end);
+            if (*end || !(g >= 0) || g > 10)
+                return usage_error("--grid takes a size in metres (0 to 10), not '%s'", v);
+            o->overlay.grid = g;
+            continue;
+        } else if (strcmp(a, "--parcel-mode") == 0) {
+            if (strcmp(v, "majority") == 0)
+                o->overlay.parcels = IBMAP_PARCELS_MAJORITY;
+            else if (strcmp(v, "apportion") == 0)
+                o->overlay.parcels = IBMAP_PARCELS_APPORTION;
+            else
+                return usage_error("--parcel-mode takes majority or apportion, not '%s'", v);
             continue;
         } else if (strcmp(a, "--crs") == 0 || strcmp(a, "--area") == 0) {
             snprintf(key, sizeof key, "%s", a + 2);
@@ -254,9 +288,17 @@ static void print_json_summary(const ibmap_data *data, const options *o)
     printf("}}\n");
 }
 
+static void options_init(options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->log_path = "data_quality.csv";
+    ibmap_overlay_options_init(&o->overlay);
+}
+
 static int cmd_check(ibmap_ctx *ctx, int argc, char **argv)
 {
-    options o = {NULL, "data_quality.csv", 0};
+    options o;
+    options_init(&o);
     ibmap_project *project = NULL;
     int rc = build_project(ctx, argc, argv, &o, &project);
     if (rc) {
@@ -279,6 +321,52 @@ static int cmd_check(ibmap_ctx *ctx, int argc, char **argv)
         if (o.project_path) printf("ibmap check %s\n", o.project_path);
         print_text_summary(data, &o);
     }
+    ibmap_data_free(data);
+    ibmap_project_free(project);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* overlay                                                                */
+/* ---------------------------------------------------------------------- */
+
+static int cmd_overlay(ibmap_ctx *ctx, int argc, char **argv)
+{
+    options o;
+    options_init(&o);
+    ibmap_project *project = NULL;
+    int rc = build_project(ctx, argc, argv, &o, &project);
+    if (rc) {
+        ibmap_project_free(project);
+        return rc;
+    }
+    if (!o.csv_path) {
+        ibmap_project_free(project);
+        return usage_error("overlay needs --csv FILE%s", "");
+    }
+    ibmap_data *data = NULL;
+    ibmap_metrics *m = NULL;
+    if (ibmap_load(ctx, project, &data) ||
+        ibmap_overlay(ctx, data, &o.overlay, &m) ||
+        ibmap_metrics_write_csv(ctx, m, o.csv_path) ||
+        (o.landuse_csv_path &&
+         ibmap_metrics_write_landuse_csv(ctx, m, o.landuse_csv_path)) ||
+        ibmap_data_write_defects_csv(ctx, data, o.log_path)) {
+        fprintf(stderr, "ibmap overlay: %s\n", ibmap_errmsg(ctx));
+        rc = 1;
+    } else {
+        int status = ibmap_metric_index("metric_status");
+        long long failed = 0;
+        for (int64_t b = 0; b < ibmap_metrics_count(m); b++) {
+            const char *s = ibmap_metrics_text(m, b, status);
+            failed += s && strncmp(s, "failed", 6) == 0;
+        }
+        printf("%lld blocks measured (%lld failed) into %s; data-quality log "
+               "%s (%lld entries)\n",
+               (long long)ibmap_metrics_count(m), failed, o.csv_path,
+               o.log_path, (long long)ibmap_data_defect_count(data));
+    }
+    ibmap_metrics_free(m);
     ibmap_data_free(data);
     ibmap_project_free(project);
     return rc;
@@ -345,6 +433,8 @@ int main(int argc, char **argv)
         rc = cmd_init(ctx, argc - 2, argv + 2);
     else if (strcmp(cmd, "check") == 0)
         rc = cmd_check(ctx, argc - 2, argv + 2);
+    else if (strcmp(cmd, "overlay") == 0)
+        rc = cmd_overlay(ctx, argc - 2, argv + 2);
     else
         rc = usage_error("unknown command %s", cmd);
     ibmap_ctx_free(ctx);

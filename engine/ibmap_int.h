@@ -320,4 +320,37 @@ struct ibmap_data {
 
 void ibmap_layer_free(ibmap_layer *layer, GEOSContextHandle_t geos);
 
+/* ---------------------------------------------------------------------- */
+/* metrics_table.c, overlay.c, metrics.c: per-block metrics               */
+/* ---------------------------------------------------------------------- */
+
+enum ibmap_metric_id {
+#define METRIC(id, name, kind, unit, zh, desc) id,
+#include "metrics_list.h"
+#undef METRIC
+    M_COUNT
+};
+
+typedef struct ibmap_lu_row {
+    int64_t block;
+    char *code;
+    double area;
+    double share;
+} ibmap_lu_row;
+
+struct ibmap_metrics {
+    int64_t n_blocks;
+    char **ids;                    /* block ids, copied from the layer */
+    double *num;                   /* n_blocks × M_COUNT; NaN for text */
+    char **text;                   /* n_blocks × M_COUNT; NULL for numbers */
+    int64_t n_parcels;
+    int64_t *parcel_block;         /* majority assignment, -1 = none */
+    ibmap_lu_row *lu;
+    int64_t n_lu;
+};
+
+/* Index of block b's metric m in the num/text arrays. */
+#define METRIC_AT(b, m) ((size_t)(b) * (size_t)M_COUNT + (size_t)(m))
+
+
 #endif /* IBMAP_INT_H */

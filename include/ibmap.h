@@ -349,6 +349,101 @@ ibmap_status ibmap_data_write_defects_csv(ibmap_ctx *ctx,
                                           const ibmap_data *data,
                                           const char *path);
 
+
+/* ---------------------------------------------------------------------- */
+/* Per-block metrics (the overlay)                                        */
+/* ---------------------------------------------------------------------- */
+
+/* The metrics are one fixed table (docs/metrics.md): each has a stable
+** name that rules and outputs use, a unit and a description. */
+typedef enum ibmap_metric_kind {
+    IBMAP_METRIC_NUMBER = 0,
+    IBMAP_METRIC_TEXT
+} ibmap_metric_kind;
+
+typedef struct ibmap_metric_info {
+    const char *name;        /* e.g. "redline_share" */
+    ibmap_metric_kind kind;
+    const char *unit;        /* e.g. "m²", "万元/亩"; "" when unitless */
+    const char *label_zh;    /* e.g. "生态红线占比" */
+    const char *description; /* one line, English */
+} ibmap_metric_info;
+
+/* Number of metrics; metric i (0-based) or NULL; index of a name or -1. */
+int ibmap_metric_count(void);
+const ibmap_metric_info *ibmap_metric(int index);
+int ibmap_metric_index(const char *name);
+
+/* How a parcel's figures reach blocks. */
+typedef enum ibmap_parcel_mode {
+    IBMAP_PARCELS_MAJORITY = 0, /* whole parcel to the block it overlaps most
+                                   (ties: the lowest block id) */
+    IBMAP_PARCELS_APPORTION     /* split by overlap area between blocks */
+} ibmap_parcel_mode;
+
+typedef struct ibmap_overlay_options {
+    int threads;                /* worker threads; 0 = every core */
+    double grid;                /* OverlayNG precision grid, in working-CRS
+                                   units (default 0.001: 1 mm) */
+    ibmap_parcel_mode parcels;  /* default IBMAP_PARCELS_MAJORITY */
+    int max_piece_vertices;     /* zone polygons are cut into pieces of at
+                                   most this many vertices (default 256) */
+} ibmap_overlay_options;
+
+/* Fill *o with the defaults. */
+void ibmap_overlay_options_init(ibmap_overlay_options *o);
+
+typedef struct ibmap_metrics ibmap_metrics;
+
+/* Compute every block's metrics from loaded data.  Each block's metrics
+** depend on that block and the overlay layers only; blocks are computed in
+** parallel and the result is identical for any number of threads.  A block
+** whose geometry makes GEOS fail is retried on a coarser grid, then marked
+** metric_status "failed: …"; one block never stops a run.  Parcels in no
+** block and blocks with no parcel are added to data's data-quality log
+** (hence data is not const).  Free the result with ibmap_metrics_free(). */
+ibmap_status ibmap_overlay(ibmap_ctx *ctx, ibmap_data *data,
+                           const ibmap_overlay_options *options,
+                           ibmap_metrics **out);
+
+void ibmap_metrics_free(ibmap_metrics *m);
+
+/* Number of blocks (every input block, with or without geometry). */
+int64_t ibmap_metrics_count(const ibmap_metrics *m);
+
+/* Id of block b (as ibmap_layer_id of the blocks layer). */
+const char *ibmap_metrics_block_id(const ibmap_metrics *m, int64_t b);
+
+/* Value of a number metric of block b; NaN when undefined (a share of a
+** block without area, a rate without a denominator) or not a number. */
+double ibmap_metrics_number(const ibmap_metrics *m, int64_t b, int metric);
+
+/* Value of a text metric of block b, or NULL when empty or not text. */
+const char *ibmap_metrics_text(const ibmap_metrics *m, int64_t b, int metric);
+
+/* The block that parcel p (index in the parcels layer) was assigned to in
+** majority mode, or -1 when it overlaps no block. */
+int64_t ibmap_metrics_parcel_block(const ibmap_metrics *m, int64_t p);
+
+/* The long land-use table: one row per block and land-use code present in
+** it, ordered by block then code (what ArcGIS's Tabulate Intersection
+** gives). */
+int64_t ibmap_metrics_landuse_count(const ibmap_metrics *m);
+ibmap_status ibmap_metrics_landuse_row(const ibmap_metrics *m, int64_t row,
+                                       int64_t *block, const char **code,
+                                       double *area_m2, double *share);
+
+/* Write all metrics as CSV: a header `block_id,<metric names>`, one row per
+** block in source order; numbers with 17 significant digits, missing
+** values empty.  Written to a temporary name, then renamed. */
+ibmap_status ibmap_metrics_write_csv(ibmap_ctx *ctx, const ibmap_metrics *m,
+                                     const char *path);
+
+/* Write the long land-use table as CSV (block_id,code,area_m2,share). */
+ibmap_status ibmap_metrics_write_landuse_csv(ibmap_ctx *ctx,
+                                             const ibmap_metrics *m,
+                                             const char *path);
+
 #ifdef __cplusplus
 }
 #endif

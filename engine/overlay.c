@@ -1,0 +1,889 @@
+/*
+** overlay.c — every block's metrics, from the loaded layers.
+**
+** The unit of work is the block.  Given the overlay layers (indexed once,
+** read-only afterwards) and the parcel assignment, a block's metrics depend
+** on nothing but that block; so blocks are handed out to worker threads in
+** any order, each worker with its own GEOS context (GEOS prepared geometries
+** and error handlers are per context), and each block's result is written
+** to its own slot.  Within a block every loop runs in a fixed order (pieces
+** sorted by index), so the sums — and the output bytes — are the same for
+** any number of threads.
+**
+** Exactness at a reasonable cost, per block and candidate piece:
+**   1. the STRtree gives pieces whose envelope meets the block's;
+**   2. a prepared "intersects" drops those that do not touch it;
+**   3. a prepared "covers" (piece inside the block) or a "covers" the
+**      other way (block inside the piece) gives the area without computing
+**      an intersection;
+**   4. only then is the intersection computed, with OverlayNG on a fixed
+**      precision grid (default 1 mm), which is robust where floating-point
+**      overlay can throw.
+** Zone polygons that overlap each other (two red lines drawn by two offices)
+** are counted once: when more than one zone feature meets a block, the
+** pieces inside it are unioned before measuring, as QGIS's overlap analysis
+** does.
+**
+** A GEOS exception on a block is retried on a grid 10 and 100 times
+** coarser; if that fails too, the block is marked "failed: <message>" and
+** the run goes on.
+*/
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ibmap_overlay.h"
+
+#define MU_M2 (10000.0 / 15.0)
+
+/* Control-unit classes, in the order of the cu_*_m2 metrics. */
+enum { CU_PRIORITY, CU_KEY_INDUSTRY, CU_KEY_URBAN, CU_KEY_OTHER, CU_GENERAL,
+       CU_CLASSES };
+
+/* The zone roles measured the same way, with their metrics. */
+static const struct {
+    ibmap_role role;
+    int m2, share, id;
+} zone_roles[] = {
+    {IBMAP_ROLE_REDLINE, M_REDLINE_M2, M_REDLINE_SHARE, M_REDLINE_ID},
+    {IBMAP_ROLE_BASIC_FARMLAND, M_BASIC_FARMLAND_M2, M_BASIC_FARMLAND_SHARE,
+     M_BASIC_FARMLAND_ID},
+    {IBMAP_ROLE_PARKS, M_PARKS_M2, M_PARKS_SHARE, M_PARKS_ID},
+    {IBMAP_ROLE_CENTRAL, M_CENTRAL_M2, M_CENTRAL_SHARE, M_CENTRAL_ID},
+    {IBMAP_ROLE_TRANSITION, M_TRANSITION_M2, M_TRANSITION_SHARE,
+     M_TRANSITION_ID},
+};
+#define N_ZONE_ROLES (int)(sizeof zone_roles / sizeof zone_roles[0])
+
+void ibmap_overlay_options_init(ibmap_overlay_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->threads = 0;
+    o->grid = 0.001;
+    o->parcels = IBMAP_PARCELS_MAJORITY;
+    o->max_piece_vertices = 256;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Workers                                                                */
+/* ---------------------------------------------------------------------- */
+
+/* One overlap of the block being measured with one piece. */
+typedef struct overlap {
+    int64_t feature;
+    double area;
+    GEOSGeometry *inter;  /* the part inside the block */
+    int owned;            /* inter is ours to free (else borrowed) */
+    int covers_block;     /* the piece covers the whole block */
+} overlap;
+
+/* A parcel's share in one block (apportion mode). */
+typedef struct share {
+    int64_t block;
+    double fraction;
+} share;
+
+/* A parcel counted in a block, with the fraction of it that counts there
+** (1 in majority mode). */
+typedef struct member {
+    int64_t parcel;
+    double fraction;
+} member;
+
+typedef struct worker {
+    GEOSContextHandle_t h;
+    char msg[512];
+    int64_t *cand;
+    int64_t cand_cap;
+    overlap *ov;
+    int64_t n_ov, ov_cap;
+    int nomem;
+} worker;
+
+typedef struct block_lu {   /* per-block land-use rows, before merging */
+    ibmap_lu_row *rows;
+    int n;
+} block_lu;
+
+typedef struct job {
+    ibmap_data *data;
+    const ibmap_overlay_options *o;
+    ibmap_metrics *m;
+    ibmap_zone_index *idx[IBMAP_ROLE_COUNT];
+    ibmap_zone_index *blocks_idx;
+    signed char *cu_class;       /* per control unit */
+    /* parcels → blocks */
+    share **parcel_shares;       /* per parcel (apportion), n in parcel_n */
+    int *parcel_n;
+    double *parcel_mu;           /* land area used for each parcel, 亩 */
+    int64_t *block_first;        /* parcels of block b: entries      */
+    member *block_entries;       /* [block_first[b], block_first[b+1]) */
+    block_lu *lu;
+    atomic_llong next;
+    int64_t n_items;
+    int phase;                   /* 0 parcels, 1 blocks */
+} job;
+
+static void worker_message(const char *message, void *userdata)
+{
+    worker *w = userdata;
+    snprintf(w->msg, sizeof w->msg, "%s", message);
+}
+
+static void worker_notice(const char *message, void *userdata)
+{
+    (void)message;
+    (void)userdata;
+}
+
+static void overlaps_clear(worker *w)
+{
+    for (int64_t i = 0; i < w->n_ov; i++)
+        if (w->ov[i].owned && w->ov[i].inter)
+            GEOSGeom_destroy_r(w->h, w->ov[i].inter);
+    w->n_ov = 0;
+}
+
+static overlap *overlap_push(worker *w)
+{
+    if (w->n_ov == w->ov_cap) {
+        int64_t cap = w->ov_cap ? w->ov_cap * 2 : 64;
+        overlap *o = realloc(w->ov, (size_t)cap * sizeof *o);
+        if (!o) {
+            w->nomem = 1;
+            return NULL;
+        }
+        w->ov = o;
+        w->ov_cap = cap;
+    }
+    overlap *o = &w->ov[w->n_ov++];
+    memset(o, 0, sizeof *o);
+    return o;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Measuring one block against one layer                                  */
+/* ---------------------------------------------------------------------- */
+
+static GEOSGeometry *intersection(worker *w, const GEOSGeometry *a,
+                                  const GEOSGeometry *b, double grid)
+{
+    return grid > 0 ? GEOSIntersectionPrec_r(w->h, a, b, grid)
+                    : GEOSIntersection_r(w->h, a, b);
+}
+
+/* Fill w->ov with the overlaps of g (prepared as gp, area g_area) with the
+** pieces of z, in piece order.  Returns 0 when GEOS failed. */
+static int collect_overlaps(worker *w, const GEOSGeometry *g,
+                            const GEOSPreparedGeometry *gp, double g_area,
+                            const ibmap_zone_index *z, double grid)
+{
+    overlaps_clear(w);
+    if (!z || z->n == 0) return 1;
+    int64_t n = ibmap_zone_index_query(w->h, z, g, &w->cand, &w->cand_cap);
+    if (n < 0) return w->nomem = 1, 0;
+    for (int64_t k = 0; k < n; k++) {
+        const ibmap_piece *p = &z->pieces[w->cand[k]];
+        char hit = GEOSPreparedIntersects_r(w->h, gp, p->geom);
+        if (hit == 2) return 0;
+        if (!hit) continue;
+        overlap *o = overlap_push(w);
+        if (!o) return 0;
+        o->feature = p->feature;
+        char inside = GEOSPreparedCovers_r(w->h, gp, p->geom);
+        if (inside == 2) return 0;
+        if (inside) {
+            o->area = p->area;
+            o->inter = p->geom;
+            continue;
+        }
+        char around = GEOSCovers_r(w->h, p->geom, g);
+        if (around == 2) return 0;
+        if (around) {
+            o->area = g_area;
+            o->inter = (GEOSGeometry *)g;
+            o->covers_block = 1;
+            continue;
+        }
+        o->inter = intersection(w, g, p->geom, grid);
+        if (!o->inter) return 0;
+        o->owned = 1;
+        if (GEOSArea_r(w->h, o->inter, &o->area) != 1) return 0;
+    }
+    return 1;
+}
+
+/* Total area of the overlaps whose feature is in class `cls` (all when
+** classes is NULL), counting overlapping features once.  *ok is cleared
+** when GEOS failed. */
+static double union_once_area(worker *w, const signed char *classes, int cls,
+                              double g_area, double grid, int *ok)
+{
+    double sum = 0;
+    int64_t first_feature = -1, n = 0;
+    int several = 0, covered = 0;
+    for (int64_t i = 0; i < w->n_ov; i++) {
+        overlap *o = &w->ov[i];
+        if ((classes && classes[o->feature] != cls) || !(o->area > 0)) continue;
+        if (first_feature < 0) first_feature = o->feature;
+        several |= o->feature != first_feature;
+        covered |= o->covers_block;
+        sum += o->area;
+        n++;
+    }
+    /* Pieces of one feature never overlap: their sum is exact. */
+    if (!several) return sum;
+    if (covered) return g_area;
+    GEOSGeometry **parts = malloc((size_t)n * sizeof *parts);
+    if (!parts) return w->nomem = 1, *ok = 0, 0;
+    int64_t k = 0;
+    for (int64_t i = 0; i < w->n_ov; i++) {
+        overlap *o = &w->ov[i];
+        if ((classes && classes[o->feature] != cls) || !(o->area > 0)) continue;
+        parts[k++] = GEOSGeom_clone_r(w->h, o->inter);
+    }
+    GEOSGeometry *coll = GEOSGeom_createCollection_r(
+        w->h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)k);
+    free(parts);
+    if (!coll) return *ok = 0, 0;
+    GEOSGeometry *u = grid > 0 ? GEOSUnaryUnionPrec_r(w->h, coll, grid)
+                               : GEOSUnaryUnion_r(w->h, coll);
+    GEOSGeom_destroy_r(w->h, coll);
+    double area = 0;
+    if (!u || GEOSArea_r(w->h, u, &area) != 1) *ok = 0;
+    if (u) GEOSGeom_destroy_r(w->h, u);
+    return area;
+}
+
+/* The feature with the largest total overlap (ties: the lowest index,
+** which overlaps in piece order give for free), or -1. */
+static int64_t largest_feature(worker *w, double *area_out)
+{
+    int64_t best = -1, cur = -1;
+    double best_area = 0, cur_area = 0;
+    for (int64_t i = 0; i <= w->n_ov; i++) {
+        if (i == w->n_ov || w->ov[i].feature != cur) {
+            if (cur >= 0 && cur_area > best_area) {
+                best = cur;
+                best_area = cur_area;
+            }
+            if (i == w->n_ov) break;
+            cur = w->ov[i].feature;
+            cur_area = 0;
+        }
+        cur_area += w->ov[i].area;
+    }
+    if (area_out) *area_out = best_area;
+    return best;
+}
+
+/* Distance from g to the nearest piece of z: the distance D to any piece
+** near g bounds the answer, so one more query of g's envelope grown by D
+** finds every piece that can be nearer.  NaN when z is empty. */
+static double nearest_distance(worker *w, const GEOSGeometry *g,
+                               const ibmap_zone_index *z, int *ok)
+{
+    if (!z || z->n == 0) return NAN;
+    double x0, y0, x1, y1;
+    if (!GEOSGeom_getExtent_r(w->h, g, &x0, &y0, &x1, &y1)) return *ok = 0, NAN;
+    double reach = 100;
+    for (int pass = 0; pass < 40; pass++) {
+        GEOSGeometry *box = GEOSGeom_createRectangle_r(
+            w->h, x0 - reach, y0 - reach, x1 + reach, y1 + reach);
+        if (!box) return *ok = 0, NAN;
+        int64_t n = ibmap_zone_index_query(w->h, z, box, &w->cand, &w->cand_cap);
+        GEOSGeom_destroy_r(w->h, box);
+        if (n < 0) return w->nomem = 1, *ok = 0, NAN;
+        if (n == 0) {
+            reach *= 4;
+            continue;
+        }
+        double best = INFINITY;
+        for (int64_t k = 0; k < n; k++) {
+            double d;
+            if (GEOSDistance_r(w->h, g, z->pieces[w->cand[k]].geom, &d) != 1)
+                return *ok = 0, NAN;
+            if (d < best) best = d;
+        }
+        if (best <= reach) return best;
+        reach = best; /* one more pass with the bound found */
+    }
+    return *ok = 0, NAN;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Phase 1: parcels to blocks                                             */
+/* ---------------------------------------------------------------------- */
+
+static int assign_parcel(worker *w, job *j, int64_t p)
+{
+    const ibmap_layer *P = j->data->layers[IBMAP_ROLE_PARCELS];
+    const ibmap_layer *B = j->data->layers[IBMAP_ROLE_BLOCKS];
+    j->m->parcel_block[p] = -1;
+    j->parcel_n[p] = 0;
+    double mu = ibmap_layer_number(P, p, "land_mu");
+    j->parcel_mu[p] = isfinite(mu) && mu > 0 ? mu : P->area[p] / MU_M2;
+    const GEOSGeometry *g = P->geom[p];
+    if (!g) return 1;
+    const GEOSPreparedGeometry *gp = GEOSPrepare_r(w->h, g);
+    if (!gp) return 0;
+    int ok = 1;
+    for (int attempt = 0; attempt < 3; attempt++) {
+        double grid = j->o->grid * (attempt == 0 ? 1 : attempt == 1 ? 10 : 100);
+        ok = collect_overlaps(w, g, gp, P->area[p], j->blocks_idx, grid);
+        if (ok) break;
+    }
+    GEOSPreparedGeom_destroy_r(w->h, gp);
+    if (!ok) {
+        overlaps_clear(w);
+        return 1; /* counted in no block; logged by the caller */
+    }
+    /* Sum per block (pieces of one block are consecutive). */
+    int64_t best = -1, cur = -1;
+    double best_area = 0, cur_area = 0;
+    int n_blocks = 0;
+    share *sh = NULL;
+    for (int64_t i = 0; i <= w->n_ov; i++) {
+        if (i == w->n_ov || w->ov[i].feature != cur) {
+            if (cur >= 0 && cur_area > 0) {
+                if (cur_area > best_area ||
+                    (cur_area == best_area &&
+                     strcmp(B->id[cur], B->id[best]) < 0)) {
+                    best = cur;
+                    best_area = cur_area;
+                }
+                if (j->o->parcels == IBMAP_PARCELS_APPORTION) {
+                    share *s = realloc(sh, (size_t)(n_blocks + 1) * sizeof *s);
+                    if (!s) {
+                        free(sh);
+                        overlaps_clear(w);
+                        return w->nomem = 1, 0;
+                    }
+                    sh = s;
+                    sh[n_blocks].block = cur;
+                    sh[n_blocks].fraction =
+                        P->area[p] > 0 ? cur_area / P->area[p] : 0;
+                    n_blocks++;
+                }
+            }
+            if (i == w->n_ov) break;
+            cur = w->ov[i].feature;
+            cur_area = 0;
+        }
+        cur_area += w->ov[i].area;
+    }
+    overlaps_clear(w);
+    j->m->parcel_block[p] = best;
+    j->parcel_shares[p] = sh;
+    j->parcel_n[p] = n_blocks;
+    return 1;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Phase 2: one block                                                     */
+/* ---------------------------------------------------------------------- */
+
+static void set_num(job *j, int64_t b, int metric, double v)
+{
+    j->m->num[METRIC_AT(b, metric)] = v;
+}
+
+static int set_text(worker *w, job *j, int64_t b, int metric, const char *s)
+{
+    char **slot = &j->m->text[METRIC_AT(b, metric)];
+    free(*slot);
+    *slot = NULL;
+    if (!s) return 1;
+    *slot = ibmap_strdup(s);
+    if (!*slot) w->nomem = 1;
+    return *slot != NULL;
+}
+
+static double ratio(double a, double b)
+{
+    return b > 0 && isfinite(a) ? a / b : NAN;
+}
+
+/* The parcel aggregates of block b. */
+static void block_parcels(job *j, int64_t b)
+{
+    const ibmap_layer *P = j->data->layers[IBMAP_ROLE_PARCELS];
+    static const struct { const char *field; int metric; } sums[] = {
+        {"tax", M_TAX_SUM}, {"value_added", M_VALUE_ADDED_SUM},
+        {"revenue", M_REVENUE_SUM}, {"energy", M_ENERGY_SUM},
+        {"emissions", M_EMISSIONS_SUM}, {"employees", M_EMPLOYEES_SUM},
+        {"rnd", M_RND_SUM}, {"floor_m2", M_FLOOR_M2_SUM}};
+    enum { NSUM = sizeof sums / sizeof sums[0] };
+    double total[NSUM] = {0};
+    int64_t present[NSUM] = {0};
+    double n = 0, land = 0, grade_land[5] = {0}, n_lsl = 0, n_small = 0,
+           n_smallp = 0;
+    for (int64_t k = j->block_first[b]; k < j->block_first[b + 1]; k++) {
+        int64_t p = j->block_entries[k].parcel;
+        double f = j->block_entries[k].fraction;
+        n++;
+        double mu = j->parcel_mu[p];
+        land += f * mu;
+        for (int s = 0; s < NSUM; s++) {
+            double v = ibmap_layer_number(P, p, sums[s].field);
+            if (isfinite(v)) {
+                total[s] += f * v;
+                present[s]++;
+            }
+        }
+        const char *g = ibmap_layer_text(P, p, "grade");
+        int gi = g && g[0] >= 'A' && g[0] <= 'D' ? g[0] - 'A' : 4;
+        grade_land[gi] += f * mu;
+        if (ibmap_layer_number(P, p, "is_lsl") == 1) n_lsl++;
+        if (ibmap_layer_number(P, p, "is_small") == 1) n_small++;
+        if (mu < 10) n_smallp++;
+    }
+    set_num(j, b, M_N_PARCELS, n);
+    for (int s = 0; s < NSUM; s++)
+        /* no value at all among the block's parcels is "unknown", not 0 */
+        set_num(j, b, sums[s].metric, n > 0 && present[s] == 0 ? NAN : total[s]);
+    set_num(j, b, M_LAND_MU_SUM, land);
+    const double *num = &j->m->num[METRIC_AT(b, 0)];
+    set_num(j, b, M_TAX_PER_MU, ratio(num[M_TAX_SUM], land));
+    set_num(j, b, M_VA_PER_MU, ratio(num[M_VALUE_ADDED_SUM], land));
+    set_num(j, b, M_VA_PER_ENERGY, ratio(num[M_VALUE_ADDED_SUM], num[M_ENERGY_SUM]));
+    set_num(j, b, M_LABOUR_PRODUCTIVITY,
+            ratio(num[M_VALUE_ADDED_SUM], num[M_EMPLOYEES_SUM]));
+    set_num(j, b, M_FAR, ratio(num[M_FLOOR_M2_SUM], land * MU_M2));
+    static const int grade_metric[5] = {M_GRADE_A_SHARE, M_GRADE_B_SHARE,
+                                        M_GRADE_C_SHARE, M_GRADE_D_SHARE,
+                                        M_GRADE_NONE_SHARE};
+    for (int g = 0; g < 5; g++)
+        set_num(j, b, grade_metric[g], ratio(grade_land[g], land));
+    set_num(j, b, M_N_LSL, n_lsl);
+    set_num(j, b, M_N_SMALL, n_small);
+    set_num(j, b, M_SMALL_PARCEL_SHARE, ratio(n_smallp, n));
+}
+
+static int cmp_lu_row(const void *a, const void *b)
+{
+    return strcmp(((const ibmap_lu_row *)a)->code, ((const ibmap_lu_row *)b)->code);
+}
+
+/* Land-use composition of block b from the overlaps in w->ov. */
+static int block_landuse(worker *w, job *j, int64_t b, double area)
+{
+    const ibmap_layer *L = j->data->layers[IBMAP_ROLE_LANDUSE];
+    double group[IBMAP_LU_GROUP_COUNT] = {0}, unknown = 0, covered = 0;
+    ibmap_lu_row *rows = NULL;
+    int n = 0;
+    int fc = ibmap_role_field_index(IBMAP_ROLE_LANDUSE, "code");
+    for (int64_t i = 0; i < w->n_ov; i++) {
+        overlap *o = &w->ov[i];
+        if (!(o->area > 0)) continue;
+        int g = L->lu_group[o->feature];
+        if (g >= 0) group[g] += o->area;
+        else unknown += o->area;
+        covered += o->area;
+        const char *code = L->columns[fc].text[o->feature];
+        ibmap_lu_row *r = realloc(rows, (size_t)(n + 1) * sizeof *r);
+        if (!r) break;
+        rows = r;
+        rows[n].block = b;
+        rows[n].code = (char *)(code ? code : "");
+        rows[n].area = o->area;
+        n++;
+    }
+    static const int group_metric[IBMAP_LU_GROUP_COUNT] = {
+        M_LU_INDUSTRIAL_M2, M_LU_WAREHOUSING_M2, M_LU_RESIDENTIAL_M2,
+        M_LU_COMMERCIAL_M2, M_LU_PUBLIC_M2, M_LU_FARMLAND_M2,
+        M_LU_FOREST_GREEN_M2, M_LU_WATER_M2, M_LU_TRANSPORT_M2, M_LU_OTHER_M2};
+    for (int g = 0; g < IBMAP_LU_GROUP_COUNT; g++)
+        set_num(j, b, group_metric[g], group[g]);
+    set_num(j, b, M_LU_UNKNOWN_M2, unknown);
+    set_num(j, b, M_LU_COVERED_M2, covered);
+    set_num(j, b, M_LU_INDUSTRIAL_SHARE, ratio(group[IBMAP_LU_INDUSTRIAL], area));
+    /* one row per code: sort by code (stable over equal codes is not
+    ** needed: rows with equal codes are merged by summing in piece order
+    ** before sorting) */
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        int k = 0;
+        while (k < m && strcmp(rows[k].code, rows[i].code) != 0) k++;
+        if (k == m) rows[m++] = rows[i];
+        else rows[k].area += rows[i].area;
+    }
+    if (m > 1) qsort(rows, (size_t)m, sizeof *rows, cmp_lu_row);
+    for (int i = 0; i < m; i++) {
+        rows[i].share = ratio(rows[i].area, area);
+        rows[i].code = ibmap_strdup(rows[i].code);
+        if (!rows[i].code) w->nomem = 1;
+    }
+    j->lu[b].rows = rows;
+    j->lu[b].n = m;
+    return !w->nomem;
+}
+
+/* The geometric part of block b on one grid; 0 when GEOS failed. */
+static int block_geometry(worker *w, job *j, int64_t b, double grid)
+{
+    const ibmap_layer *B = j->data->layers[IBMAP_ROLE_BLOCKS];
+    const GEOSGeometry *g = B->geom[b];
+    double area = B->area[b];
+    const GEOSPreparedGeometry *gp = GEOSPrepare_r(w->h, g);
+    if (!gp) return 0;
+    int ok = 1;
+    for (int z = 0; ok && z < N_ZONE_ROLES; z++) {
+        ibmap_role role = zone_roles[z].role;
+        const ibmap_layer *Z = j->data->layers[role];
+        if (!Z) continue; /* an optional role not given: metrics stay NaN */
+        if (!(ok = collect_overlaps(w, g, gp, area, j->idx[role], grid))) break;
+        double m2 = union_once_area(w, NULL, 0, area, grid, &ok);
+        set_num(j, b, zone_roles[z].m2, m2);
+        set_num(j, b, zone_roles[z].share, ratio(m2, area));
+        int64_t best = largest_feature(w, NULL);
+        set_text(w, j, b, zone_roles[z].id, best >= 0 ? Z->id[best] : NULL);
+        if (role == IBMAP_ROLE_PARKS)
+            set_text(w, j, b, M_PARK_NAME,
+                     best >= 0 ? ibmap_layer_text(Z, best, "name") : NULL);
+    }
+    if (ok) {
+        const ibmap_layer *C = j->data->layers[IBMAP_ROLE_CONTROL_UNITS];
+        ok = collect_overlaps(w, g, gp, area, j->idx[IBMAP_ROLE_CONTROL_UNITS], grid);
+        static const int cu_metric[CU_CLASSES] = {
+            M_CU_PRIORITY_M2, M_CU_KEY_INDUSTRY_M2, M_CU_KEY_URBAN_M2,
+            M_CU_KEY_OTHER_M2, M_CU_GENERAL_M2};
+        for (int c = 0; ok && c < CU_CLASSES; c++)
+            set_num(j, b, cu_metric[c],
+                    union_once_area(w, j->cu_class, c, area, grid, &ok));
+        int64_t best = largest_feature(w, NULL);
+        set_text(w, j, b, M_CU_CODE, best >= 0 ? ibmap_layer_text(C, best, "code") : NULL);
+        set_text(w, j, b, M_CU_TYPE, best >= 0 ? ibmap_layer_text(C, best, "type") : NULL);
+    }
+    if (ok) {
+        ok = collect_overlaps(w, g, gp, area, j->idx[IBMAP_ROLE_LANDUSE], grid);
+        if (ok) ok = block_landuse(w, j, b, area);
+    }
+    if (ok) {
+        const char *town = ibmap_layer_text(B, b, "town");
+        const ibmap_layer *T = j->data->layers[IBMAP_ROLE_TOWNS];
+        if (!town && T) {
+            ok = collect_overlaps(w, g, gp, area, j->idx[IBMAP_ROLE_TOWNS], grid);
+            int64_t best = largest_feature(w, NULL);
+            town = best >= 0 ? ibmap_layer_text(T, best, "name") : NULL;
+        }
+        set_text(w, j, b, M_TOWN, town);
+    }
+    if (ok) set_num(j, b, M_PARK_DISTANCE_M,
+                    nearest_distance(w, g, j->idx[IBMAP_ROLE_PARKS], &ok));
+    overlaps_clear(w);
+    GEOSPreparedGeom_destroy_r(w->h, gp);
+    return ok;
+}
+
+static void measure_block(worker *w, job *j, int64_t b)
+{
+    const ibmap_layer *B = j->data->layers[IBMAP_ROLE_BLOCKS];
+    const GEOSGeometry *g = B->geom[b];
+    block_parcels(j, b);
+    if (!g) {
+        set_text(w, j, b, M_METRIC_STATUS, "no_geometry");
+        set_text(w, j, b, M_TOWN, ibmap_layer_text(B, b, "town"));
+        return;
+    }
+    double area = B->area[b], perimeter = 0;
+    GEOSLength_r(w->h, g, &perimeter);
+    set_num(j, b, M_AREA_M2, area);
+    set_num(j, b, M_AREA_MU, area / MU_M2);
+    set_num(j, b, M_PERIMETER_M, perimeter);
+    set_num(j, b, M_COMPACTNESS,
+            perimeter > 0 ? 4 * M_PI * area / (perimeter * perimeter) : NAN);
+    set_num(j, b, M_N_PARTS, GEOSGetNumGeometries_r(w->h, g));
+    const char *status = "ok";
+    int ok = 0;
+    for (int attempt = 0; attempt < 3 && !ok && !w->nomem; attempt++) {
+        double grid = j->o->grid * (attempt == 0 ? 1 : attempt == 1 ? 10 : 100);
+        w->msg[0] = '\0';
+        ok = block_geometry(w, j, b, grid);
+        if (ok && attempt > 0) status = "coarse_grid";
+    }
+    if (!ok) {
+        char text[600];
+        snprintf(text, sizeof text, "failed: %s",
+                 w->msg[0] ? w->msg : "GEOS could not compute the overlay");
+        set_text(w, j, b, M_METRIC_STATUS, text);
+        return;
+    }
+    set_text(w, j, b, M_METRIC_STATUS, status);
+}
+
+static void *worker_main(void *arg)
+{
+    void **a = arg;
+    worker *w = a[0];
+    job *j = a[1];
+    for (;;) {
+        int64_t begin = atomic_fetch_add(&j->next, 16);
+        if (begin >= j->n_items || w->nomem) break;
+        int64_t end = begin + 16 < j->n_items ? begin + 16 : j->n_items;
+        for (int64_t i = begin; i < end && !w->nomem; i++) {
+            if (j->phase == 0) {
+                if (!assign_parcel(w, j, i)) break;
+            } else {
+                measure_block(w, j, i);
+            }
+        }
+    }
+    return NULL;
+}
+
+/* Run phase `phase` over n items on `threads` workers. */
+static int run_phase(job *j, worker *ws, int threads, int phase, int64_t n)
+{
+    j->phase = phase;
+    j->n_items = n;
+    atomic_store(&j->next, 0);
+    pthread_t tid[64];
+    void *args[64][2];
+    int started = 0;
+    for (int t = 1; t < threads; t++) {
+        args[t][0] = &ws[t];
+        args[t][1] = j;
+        if (pthread_create(&tid[t], NULL, worker_main, args[t]) != 0) break;
+        started = t;
+    }
+    args[0][0] = &ws[0];
+    args[0][1] = j;
+    worker_main(args[0]);
+    for (int t = 1; t <= started; t++) pthread_join(tid[t], NULL);
+    for (int t = 0; t < threads; t++)
+        if (ws[t].nomem) return 0;
+    return 1;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Entry point                                                            */
+/* ---------------------------------------------------------------------- */
+
+static int cu_class_of(const char *type)
+{
+    if (!type) return -1;
+    if (strcmp(type, "priority") == 0) return CU_PRIORITY;
+    if (strcmp(type, "key_industry") == 0) return CU_KEY_INDUSTRY;
+    if (strcmp(type, "key_urban") == 0) return CU_KEY_URBAN;
+    if (strcmp(type, "key") == 0) return CU_KEY_OTHER;
+    if (strcmp(type, "general") == 0) return CU_GENERAL;
+    return -1;
+}
+
+static void job_free(job *j, GEOSContextHandle_t h)
+{
+    for (int r = 0; r < IBMAP_ROLE_COUNT; r++) ibmap_zone_index_free(h, j->idx[r]);
+    ibmap_zone_index_free(h, j->blocks_idx);
+    free(j->cu_class);
+    const ibmap_layer *P = j->data->layers[IBMAP_ROLE_PARCELS];
+    if (j->parcel_shares)
+        for (int64_t p = 0; p < P->n; p++) free(j->parcel_shares[p]);
+    free(j->parcel_shares);
+    free(j->parcel_n);
+    free(j->parcel_mu);
+    free(j->block_first);
+    free(j->block_entries);
+    if (j->lu) {
+        int64_t nb = j->data->layers[IBMAP_ROLE_BLOCKS]->n;
+        for (int64_t b = 0; b < nb; b++) {
+            for (int i = 0; i < j->lu[b].n; i++) free(j->lu[b].rows[i].code);
+            free(j->lu[b].rows);
+        }
+    }
+    free(j->lu);
+}
+
+void ibmap_metrics_free(ibmap_metrics *m)
+{
+    if (!m) return;
+    for (int64_t b = 0; b < m->n_blocks; b++) {
+        free(m->ids[b]);
+        for (int k = 0; k < M_COUNT; k++) free(m->text[METRIC_AT(b, k)]);
+    }
+    for (int64_t i = 0; i < m->n_lu; i++) free(m->lu[i].code);
+    free(m->lu);
+    free(m->ids);
+    free(m->num);
+    free(m->text);
+    free(m->parcel_block);
+    free(m);
+}
+
+static ibmap_metrics *metrics_new(int64_t nb, int64_t np)
+{
+    ibmap_metrics *m = calloc(1, sizeof *m);
+    if (!m) return NULL;
+    m->n_blocks = nb;
+    m->n_parcels = np;
+    size_t cells = (size_t)(nb ? nb : 1) * M_COUNT;
+    m->ids = calloc((size_t)(nb ? nb : 1), sizeof *m->ids);
+    m->num = malloc(cells * sizeof *m->num);
+    m->text = calloc(cells, sizeof *m->text);
+    m->parcel_block = malloc((size_t)(np ? np : 1) * sizeof *m->parcel_block);
+    if (!m->ids || !m->num || !m->text || !m->parcel_block) {
+        ibmap_metrics_free(m);
+        return NULL;
+    }
+    for (size_t i = 0; i < cells; i++) m->num[i] = NAN;
+    return m;
+}
+
+ibmap_status ibmap_overlay(ibmap_ctx *ctx, ibmap_data *data,
+                           const ibmap_overlay_options *options,
+                           ibmap_metrics **out)
+{
+    if (!ctx || !data || !out)
+        return ibmap_fail(ctx, IBMAP_ERR_ARG, "ibmap_overlay: NULL argument");
+    ibmap_overlay_options defaults;
+    ibmap_overlay_options_init(&defaults);
+    const ibmap_overlay_options *o = options ? options : &defaults;
+    const ibmap_layer *B = data->layers[IBMAP_ROLE_BLOCKS];
+    const ibmap_layer *P = data->layers[IBMAP_ROLE_PARCELS];
+    const ibmap_layer *C = data->layers[IBMAP_ROLE_CONTROL_UNITS];
+    if (!B || !P || !C || !data->layers[IBMAP_ROLE_LANDUSE])
+        return ibmap_fail(ctx, IBMAP_ERR_ROLE_MISSING,
+                          "the overlay needs blocks, parcels, landuse and "
+                          "control_units");
+    int threads = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (threads < 1) threads = 1;
+    if (threads > 64) threads = 64;
+
+    job j;
+    memset(&j, 0, sizeof j);
+    j.data = data;
+    j.o = o;
+    j.m = metrics_new(B->n, P->n);
+    ibmap_status st = IBMAP_OK;
+    if (!j.m) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    for (int64_t b = 0; b < B->n; b++)
+        if (!(j.m->ids[b] = ibmap_strdup(B->id[b]))) st = IBMAP_ERR_NOMEM;
+
+    static const ibmap_role indexed[] = {
+        IBMAP_ROLE_REDLINE, IBMAP_ROLE_BASIC_FARMLAND, IBMAP_ROLE_PARKS,
+        IBMAP_ROLE_CENTRAL, IBMAP_ROLE_TRANSITION, IBMAP_ROLE_CONTROL_UNITS,
+        IBMAP_ROLE_LANDUSE, IBMAP_ROLE_TOWNS};
+    for (size_t k = 0; !st && k < sizeof indexed / sizeof indexed[0]; k++)
+        st = ibmap_zone_index_build(ctx, data->layers[indexed[k]],
+                                    o->max_piece_vertices, &j.idx[indexed[k]]);
+    if (!st) st = ibmap_zone_index_build(ctx, B, o->max_piece_vertices, &j.blocks_idx);
+    j.cu_class = malloc((size_t)(C->n ? C->n : 1));
+    j.parcel_shares = calloc((size_t)(P->n ? P->n : 1), sizeof *j.parcel_shares);
+    j.parcel_n = calloc((size_t)(P->n ? P->n : 1), sizeof *j.parcel_n);
+    j.parcel_mu = malloc((size_t)(P->n ? P->n : 1) * sizeof *j.parcel_mu);
+    j.block_first = calloc((size_t)B->n + 1, sizeof *j.block_first);
+    j.lu = calloc((size_t)(B->n ? B->n : 1), sizeof *j.lu);
+    if (!st && (!j.cu_class || !j.parcel_shares || !j.parcel_n || !j.parcel_mu ||
+                !j.block_first || !j.lu))
+        st = IBMAP_ERR_NOMEM;
+    for (int64_t c = 0; !st && c < C->n; c++)
+        j.cu_class[c] = (signed char)cu_class_of(ibmap_layer_text(C, c, "type"));
+
+    worker ws[64];
+    memset(ws, 0, sizeof ws);
+    for (int t = 0; !st && t < threads; t++) {
+        ws[t].h = GEOS_init_r();
+        if (!ws[t].h) {
+            st = IBMAP_ERR_NOMEM;
+            break;
+        }
+        GEOSContext_setErrorMessageHandler_r(ws[t].h, worker_message, &ws[t]);
+        GEOSContext_setNoticeMessageHandler_r(ws[t].h, worker_notice, &ws[t]);
+    }
+    if (!st && !run_phase(&j, ws, threads, 0, P->n)) st = IBMAP_ERR_NOMEM;
+    if (!st) {
+        /* Each block's parcels (with the fraction of each that counts
+        ** there), in parcel order: a counting sort. */
+        int apportion = o->parcels == IBMAP_PARCELS_APPORTION;
+        int64_t total = 0;
+        for (int64_t p = 0; p < P->n; p++) {
+            if (apportion)
+                for (int s = 0; s < j.parcel_n[p]; s++)
+                    j.block_first[j.parcel_shares[p][s].block + 1]++;
+            else if (j.m->parcel_block[p] >= 0)
+                j.block_first[j.m->parcel_block[p] + 1]++;
+        }
+        for (int64_t b = 0; b < B->n; b++) j.block_first[b + 1] += j.block_first[b];
+        total = j.block_first[B->n];
+        j.block_entries = malloc((size_t)(total ? total : 1) * sizeof *j.block_entries);
+        int64_t *fill = calloc((size_t)B->n + 1, sizeof *fill);
+        if (!fill || !j.block_entries) st = IBMAP_ERR_NOMEM;
+        for (int64_t p = 0; !st && p < P->n; p++) {
+            if (apportion) {
+                for (int s = 0; s < j.parcel_n[p]; s++) {
+                    int64_t b = j.parcel_shares[p][s].block;
+                    member *e = &j.block_entries[j.block_first[b] + fill[b]++];
+                    e->parcel = p;
+                    e->fraction = j.parcel_shares[p][s].fraction;
+                }
+            } else if (j.m->parcel_block[p] >= 0) {
+                int64_t b = j.m->parcel_block[p];
+                member *e = &j.block_entries[j.block_first[b] + fill[b]++];
+                e->parcel = p;
+                e->fraction = 1;
+            }
+        }
+        free(fill);
+    }
+    if (!st && !run_phase(&j, ws, threads, 1, B->n)) st = IBMAP_ERR_NOMEM;
+    for (int t = 0; t < threads; t++) {
+        if (!ws[t].h) continue;
+        overlaps_clear(&ws[t]);
+        free(ws[t].ov);
+        free(ws[t].cand);
+        GEOS_finish_r(ws[t].h);
+    }
+
+    /* The long land-use table, in block order. */
+    if (!st) {
+        int64_t total = 0;
+        for (int64_t b = 0; b < B->n; b++) total += j.lu[b].n;
+        j.m->lu = malloc((size_t)(total ? total : 1) * sizeof *j.m->lu);
+        if (!j.m->lu) st = IBMAP_ERR_NOMEM;
+        for (int64_t b = 0; !st && b < B->n; b++) {
+            for (int i = 0; i < j.lu[b].n; i++) {
+                j.m->lu[j.m->n_lu++] = j.lu[b].rows[i];
+                j.lu[b].rows[i].code = NULL; /* moved */
+            }
+        }
+    }
+    /* Parcels in no block and blocks with no parcel: logged, never lost. */
+    for (int64_t p = 0; !st && p < P->n; p++) {
+        if (!P->geom[p] || j.m->parcel_block[p] >= 0 || j.parcel_n[p] > 0) continue;
+        data->layers[IBMAP_ROLE_PARCELS]->n_defects++;
+        if (ibmap_dq_add(&data->dq, IBMAP_ROLE_PARCELS, P->fid[p], P->id[p],
+                         "geometry", "parcel_outside_blocks", IBMAP_SEV_WARNING,
+                         "", "kept; counted in no block",
+                         "the parcel overlaps no block"))
+            st = IBMAP_ERR_NOMEM;
+    }
+    for (int64_t b = 0; !st && b < B->n; b++) {
+        if (!B->geom[b] || j.m->num[METRIC_AT(b, M_N_PARCELS)] > 0) continue;
+        data->layers[IBMAP_ROLE_BLOCKS]->n_defects++;
+        if (ibmap_dq_add(&data->dq, IBMAP_ROLE_BLOCKS, B->fid[b], B->id[b],
+                         "", "block_without_parcels", IBMAP_SEV_INFO, "",
+                         "kept; parcel metrics are 0 or undefined",
+                         "no parcel is assigned to the block"))
+            st = IBMAP_ERR_NOMEM;
+    }
+    for (int64_t b = 0; !st && b < B->n; b++) {
+        const char *s = j.m->text[METRIC_AT(b, M_METRIC_STATUS)];
+        if (!s || strncmp(s, "failed", 6) != 0) continue;
+        data->layers[IBMAP_ROLE_BLOCKS]->n_defects++;
+        if (ibmap_dq_add(&data->dq, IBMAP_ROLE_BLOCKS, B->fid[b], B->id[b],
+                         "geometry", "overlay_failed", IBMAP_SEV_ERROR, "",
+                         "kept; overlay metrics missing", "%s", s))
+            st = IBMAP_ERR_NOMEM;
+    }
+    job_free(&j, ctx->geos);
+    if (st) {
+        ibmap_metrics_free(j.m);
+        return ibmap_fail(ctx, st, "out of memory during the overlay");
+    }
+    *out = j.m;
+    return IBMAP_OK;
+}

@@ -1,0 +1,188 @@
+/*
+** zone_index.c — a spatial index over one overlay layer, with large
+** polygons cut into small pieces.
+**
+** An ecological red line can have hundreds of thousands of vertices.  Every
+** block that comes near it would otherwise pay for the whole polygon in
+** each intersects/covers/intersection test, and its envelope would make it
+** a candidate for half the county.  So, as PostGIS's ST_Subdivide does,
+** every polygon with more than max_vertices vertices is cut in two along
+** the longer side of its envelope (GEOS clip-by-rectangle), recursively,
+** until each piece is small.  Pieces of one feature do not overlap (they
+** only share cut lines), so per-feature areas are sums over pieces.
+**
+** The index is built once, then only read: GEOS's STRtree builds itself on
+** the first query, so ibmap_zone_index_build() makes that first query
+** before any thread can see the tree.
+*/
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ibmap_overlay.h"
+
+static int add_piece(ibmap_zone_index *z, GEOSContextHandle_t h,
+                     GEOSGeometry *g, int64_t feature)
+{
+    if (z->n == z->cap) {
+        int64_t cap = z->cap ? z->cap * 2 : 256;
+        ibmap_piece *p = realloc(z->pieces, (size_t)cap * sizeof *p);
+        if (!p) {
+            GEOSGeom_destroy_r(h, g);
+            return 0;
+        }
+        z->pieces = p;
+        z->cap = cap;
+    }
+    ibmap_piece *p = &z->pieces[z->n++];
+    p->geom = g;
+    p->feature = feature;
+    p->area = 0;
+    GEOSArea_r(h, g, &p->area);
+    return 1;
+}
+
+/* Cut g (owned) into pieces of at most max_vertices vertices.  The depth
+** limit stops pathological input (a spike of many vertices at one point)
+** from recursing for ever: such a piece is kept as it is. */
+static int subdivide(ibmap_zone_index *z, GEOSContextHandle_t h,
+                     GEOSGeometry *g, int64_t feature, int max_vertices,
+                     int depth)
+{
+    int nv = GEOSGetNumCoordinates_r(h, g);
+    if (nv <= max_vertices || depth >= 32) return add_piece(z, h, g, feature);
+    double x0, y0, x1, y1;
+    if (!GEOSGeom_getExtent_r(h, g, &x0, &y0, &x1, &y1))
+        return add_piece(z, h, g, feature);
+    double rect[2][4];
+    if (x1 - x0 >= y1 - y0) {
+        double xm = (x0 + x1) / 2;
+        double r[2][4] = {{x0, y0, xm, y1}, {xm, y0, x1, y1}};
+        memcpy(rect, r, sizeof rect);
+    } else {
+        double ym = (y0 + y1) / 2;
+        double r[2][4] = {{x0, y0, x1, ym}, {x0, ym, x1, y1}};
+        memcpy(rect, r, sizeof rect);
+    }
+    GEOSGeometry *half[2];
+    for (int k = 0; k < 2; k++)
+        half[k] = GEOSClipByRect_r(h, g, rect[k][0], rect[k][1], rect[k][2],
+                                   rect[k][3]);
+    if (!half[0] || !half[1]) {
+        /* GEOS could not cut it: keep it whole rather than lose area. */
+        for (int k = 0; k < 2; k++)
+            if (half[k]) GEOSGeom_destroy_r(h, half[k]);
+        return add_piece(z, h, g, feature);
+    }
+    GEOSGeom_destroy_r(h, g);
+    int ok = 1;
+    for (int k = 0; k < 2; k++) {
+        GEOSGeometry *c = half[k];
+        int n = GEOSGetNumGeometries_r(h, c);
+        for (int i = 0; ok && i < n; i++) {
+            const GEOSGeometry *part = GEOSGetGeometryN_r(h, c, i);
+            int t = GEOSGeomTypeId_r(h, part);
+            if (t != GEOS_POLYGON && t != GEOS_MULTIPOLYGON) continue;
+            double a = 0;
+            if (GEOSArea_r(h, part, &a) != 1 || !(a > 0)) continue;
+            GEOSGeometry *copy = GEOSGeom_clone_r(h, part);
+            ok = copy && subdivide(z, h, copy, feature, max_vertices,
+                                   depth + 1);
+        }
+        GEOSGeom_destroy_r(h, c);
+    }
+    return ok;
+}
+
+static void build_query_noop(void *item, void *userdata)
+{
+    (void)item;
+    (void)userdata;
+}
+
+ibmap_status ibmap_zone_index_build(ibmap_ctx *ctx, const ibmap_layer *L,
+                                    int max_vertices, ibmap_zone_index **out)
+{
+    GEOSContextHandle_t h = ctx->geos;
+    ibmap_zone_index *z = calloc(1, sizeof *z);
+    if (!z) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    z->layer = L;
+    if (max_vertices < 8) max_vertices = 8;
+    for (int64_t i = 0; L && i < L->n; i++) {
+        if (!L->geom[i]) continue;
+        GEOSGeometry *g = GEOSGeom_clone_r(h, L->geom[i]);
+        if (!g || !subdivide(z, h, g, i, max_vertices, 0)) {
+            ibmap_zone_index_free(h, z);
+            return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        }
+    }
+    z->tree = GEOSSTRtree_create_r(h, 10);
+    if (!z->tree) {
+        ibmap_zone_index_free(h, z);
+        return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    }
+    for (int64_t i = 0; i < z->n; i++)
+        GEOSSTRtree_insert_r(h, z->tree, z->pieces[i].geom,
+                             (void *)(intptr_t)(i + 1));
+    /* Build the tree now, single-threaded (see the comment at the top). */
+    GEOSGeometry *pt = GEOSGeom_createRectangle_r(h, 0, 0, 1, 1);
+    if (pt) {
+        GEOSSTRtree_query_r(h, z->tree, pt, build_query_noop, NULL);
+        GEOSGeom_destroy_r(h, pt);
+    }
+    *out = z;
+    return IBMAP_OK;
+}
+
+void ibmap_zone_index_free(GEOSContextHandle_t h, ibmap_zone_index *z)
+{
+    if (!z) return;
+    for (int64_t i = 0; i < z->n; i++) GEOSGeom_destroy_r(h, z->pieces[i].geom);
+    free(z->pieces);
+    if (z->tree) GEOSSTRtree_destroy_r(h, z->tree);
+    free(z);
+}
+
+typedef struct hits {
+    int64_t *v;
+    int64_t n, cap;
+    int nomem;
+} hits;
+
+static void collect(void *item, void *userdata)
+{
+    hits *hs = userdata;
+    if (hs->n == hs->cap) {
+        int64_t cap = hs->cap ? hs->cap * 2 : 64;
+        int64_t *v = realloc(hs->v, (size_t)cap * sizeof *v);
+        if (!v) {
+            hs->nomem = 1;
+            return;
+        }
+        hs->v = v;
+        hs->cap = cap;
+    }
+    hs->v[hs->n++] = (int64_t)(intptr_t)item - 1;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+int64_t ibmap_zone_index_query(GEOSContextHandle_t h,
+                               const ibmap_zone_index *z,
+                               const GEOSGeometry *g, int64_t **buf,
+                               int64_t *cap)
+{
+    hits hs = {*buf, 0, *cap, 0};
+    if (z->n > 0) GEOSSTRtree_query_r(h, z->tree, g, collect, &hs);
+    *buf = hs.v;
+    *cap = hs.cap;
+    if (hs.nomem) return -1;
+    /* The tree's order is an implementation detail; sorted piece order
+    ** makes every sum over candidates the same on every run. */
+    if (hs.n > 1) qsort(hs.v, (size_t)hs.n, sizeof *hs.v, cmp_i64);
+    return hs.n;
+}

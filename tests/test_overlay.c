@@ -1,0 +1,472 @@
+/*
+** test_overlay.c — per-block metrics against areas worked out by hand, and
+** conservation and determinism on the sample city.
+**
+** Every geometry below sits near (620000, 3340000) in EPSG:4549 and is
+** described in the comment above its test; the expected numbers follow
+** from plane geometry.
+*/
+#include <math.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "fixtures.h"
+#include "ibmap_int.h"
+
+static ibmap_ctx *ctx;
+static const char *dir;
+
+#define X0 620000
+#define Y0 3340000
+
+/* A polygon WKT from corner offsets relative to (X0, Y0). */
+static const char *poly(char *buf, size_t n, const double *xy, int npts)
+{
+    size_t len = (size_t)snprintf(buf, n, "POLYGON((");
+    for (int i = 0; i < npts; i++)
+        len += (size_t)snprintf(buf + len, n - len, "%s%.3f %.3f", i ? "," : "",
+                                X0 + xy[2 * i], Y0 + xy[2 * i + 1]);
+    snprintf(buf + len, n - len, ",%.3f %.3f))", X0 + xy[0], Y0 + xy[1]);
+    return buf;
+}
+
+static const char *rect(char *buf, size_t n, double x0, double y0, double x1,
+                        double y1)
+{
+    double xy[] = {x0, y0, x1, y0, x1, y1, x0, y1};
+    return poly(buf, n, xy, 4);
+}
+
+/* Write a layer of rows "WKT|field|field" into its own GeoPackage and point
+** the project's role at it. */
+static void set_layer(ibmap_project *p, const char *role, const char *fields,
+                      const char *const *rows)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s.gpkg", dir, role);
+    remove(path);
+    fx_layer(path, "GPKG", role, 4549, NULL, fields, rows);
+    ibmap_project_set(ctx, p, role, path);
+}
+
+static ibmap_metrics *overlay(ibmap_project *p, ibmap_data **data,
+                              ibmap_parcel_mode mode)
+{
+    ibmap_overlay_options o;
+    ibmap_overlay_options_init(&o);
+    o.threads = 2;
+    o.parcels = mode;
+    ibmap_metrics *m = NULL;
+    if (ibmap_load(ctx, p, data) != IBMAP_OK) {
+        printf("# load: %s\n", ibmap_errmsg(ctx));
+        return NULL;
+    }
+    if (ibmap_overlay(ctx, *data, &o, &m) != IBMAP_OK) {
+        printf("# overlay: %s\n", ibmap_errmsg(ctx));
+        return NULL;
+    }
+    return m;
+}
+
+static double num(const ibmap_metrics *m, int64_t b, const char *name)
+{
+    return ibmap_metrics_number(m, b, ibmap_metric_index(name));
+}
+
+static const char *text(const ibmap_metrics *m, int64_t b, const char *name)
+{
+    return ibmap_metrics_text(m, b, ibmap_metric_index(name));
+}
+
+/* Blocks: A = 100x100 square at the origin; L = an L-shape (a 100x100
+** square less its top-right 50x50 quarter: 7500 m², perimeter 400);
+** H = a 100x100 square with a 20x20 hole (9600 m²);
+** M = two 10x10 squares 100 m apart (200 m², 2 parts). */
+static ibmap_project *geometry_city(void)
+{
+    ibmap_project *p = fx_city(ctx, dir);
+    static char b[4][512];
+    double l[] = {1000, 0, 1100, 0, 1100, 50, 1050, 50, 1050, 100, 1000, 100};
+    snprintf(b[0], 512, "%s|A", rect((char[400]){0}, 400, 0, 0, 100, 100));
+    snprintf(b[1], 512, "%s|L", poly((char[400]){0}, 400, l, 6));
+    snprintf(b[2], 512,
+             "POLYGON((%d %d,%d %d,%d %d,%d %d,%d %d),(%d %d,%d %d,%d %d,%d %d,%d %d))|H",
+             X0 + 2000, Y0, X0 + 2100, Y0, X0 + 2100, Y0 + 100, X0 + 2000, Y0 + 100, X0 + 2000, Y0,
+             X0 + 2040, Y0 + 40, X0 + 2060, Y0 + 40, X0 + 2060, Y0 + 60, X0 + 2040, Y0 + 60, X0 + 2040, Y0 + 40);
+    snprintf(b[3], 512,
+             "MULTIPOLYGON(((%d %d,%d %d,%d %d,%d %d,%d %d)),((%d %d,%d %d,%d %d,%d %d,%d %d)))|M",
+             X0 + 3000, Y0, X0 + 3010, Y0, X0 + 3010, Y0 + 10, X0 + 3000, Y0 + 10, X0 + 3000, Y0,
+             X0 + 3100, Y0, X0 + 3110, Y0, X0 + 3110, Y0 + 10, X0 + 3100, Y0 + 10, X0 + 3100, Y0);
+    const char *rows[] = {b[0], b[1], b[2], b[3], NULL};
+    set_layer(p, "blocks", "QKBH:s", rows);
+    return p;
+}
+
+TEST(block_geometry_metrics)
+{
+    ibmap_project *p = geometry_city();
+    ibmap_data *d;
+    ibmap_metrics *m = overlay(p, &d, IBMAP_PARCELS_MAJORITY);
+    ibmap_project_free(p);
+    CHECK(m != NULL);
+    CHECK_INT(ibmap_metrics_count(m), 4);
+    CHECK_STR(ibmap_metrics_block_id(m, 1), "L");
+    CHECK_NEAR(num(m, 0, "area_m2"), 10000, 1e-9);
+    CHECK_NEAR(num(m, 0, "area_mu"), 15, 1e-12);
+    CHECK_NEAR(num(m, 0, "perimeter_m"), 400, 1e-9);
+    CHECK_NEAR(num(m, 0, "compactness"), M_PI / 4, 1e-12);
+    CHECK_NEAR(num(m, 1, "area_m2"), 7500, 1e-9);
+    CHECK_NEAR(num(m, 1, "perimeter_m"), 400, 1e-9);
+    CHECK_NEAR(num(m, 2, "area_m2"), 9600, 1e-9);
+    CHECK_NEAR(num(m, 2, "perimeter_m"), 480, 1e-9); /* holes count */
+    CHECK_NEAR(num(m, 3, "area_m2"), 200, 1e-9);
+    CHECK_NEAR(num(m, 3, "n_parts"), 2, 0);
+    CHECK_STR(text(m, 0, "metric_status"), "ok");
+    ibmap_metrics_free(m);
+    ibmap_data_free(d);
+}
+
+/* Red lines: R1 covers the left half of A and the whole of L; R2 = x 25..75
+** over A overlaps R1 on x 25..50 (union with R1 over A: x 0..75 = 7500);
+** R3 = 10x10 inside H's ring (not in the hole): 100 m²; the hole of H is
+** not red-line area even though R4 covers H's whole envelope: H's area. */
+TEST(redline_union_once_inside_and_around)
+{
+    ibmap_project *p = geometry_city();
+    static char r[5][512];
+    snprintf(r[0], 512, "%s|R1|a", rect((char[400]){0}, 400, -10, -10, 50, 110));
+    snprintf(r[1], 512, "%s|R2|b", rect((char[400]){0}, 400, 25, -10, 75, 110));
+    snprintf(r[2], 512, "%s|R1b|c", rect((char[400]){0}, 400, 990, -10, 1200, 200));
+    snprintf(r[3], 512, "%s|R3|d", rect((char[400]){0}, 400, 2005, 5, 2015, 15));
+    snprintf(r[4], 512, "%s|R4|e", rect((char[400]){0}, 400, 2900, -50, 3050, 50));
+    const char *rows[] = {r[0], r[1], r[2], r[3], r[4], NULL};
+    set_layer(p, "redline", "HXBH:s,HXMC:s", rows);
+    ibmap_data *d;
+    ibmap_metrics *m = overlay(p, &d, IBMAP_PARCELS_MAJORITY);
+    ibmap_project_free(p);
+    CHECK(m != NULL);
+    CHECK_NEAR(num(m, 0, "redline_m2"), 7500, 1e-6);    /* union, not 10000 */
+    CHECK_NEAR(num(m, 0, "redline_share"), 0.75, 1e-10);
+    CHECK_STR(text(m, 0, "redline_id"), "R1");          /* 5000 > 5000? tie: first */
+    CHECK_NEAR(num(m, 1, "redline_m2"), 7500, 1e-9);    /* L inside R1b */
+    CHECK_NEAR(num(m, 1, "redline_share"), 1, 1e-12);
+    CHECK_NEAR(num(m, 2, "redline_m2"), 100, 1e-9);     /* R3 inside H */
+    CHECK_STR(text(m, 2, "redline_id"), "R3");
+    CHECK_NEAR(num(m, 3, "redline_m2"), 100, 1e-9);     /* one part of M */
+    CHECK_NEAR(num(m, 3, "redline_share"), 0.5, 1e-12);
+    /* optional roles not given stay undefined, not 0 */
+    CHECK(isnan(num(m, 0, "central_m2")));
+    ibmap_metrics_free(m);
+    ibmap_data_free(d);
+}
+
+/* Parks: P1 covers A's left 30 m (3000), P2 its right 60 m (6000): A is in
+** both, named after P2; L is 50 m from P2's right edge at x 160?  No: L
+** starts at x 1000, P2 ends at x 100 + 0: distance 900. */
+TEST(block_straddling_two_parks_and_distance)
+{
+    ibmap_project *p = geometry_city();
+    static char r[2][512];
+    snprintf(r[0], 512, "%s|P1|甲园区", rect((char[400]){0}, 400, -50, -50, 30, 150));
+    snprintf(r[1], 512, "%s|P2|乙园区", rect((char[400]){0}, 400, 40, -50, 100, 150));
+    const char *rows[] = {r[0], r[1], NULL};
+    set_layer(p, "parks", "YQBH:s,YQMC:s", rows);
+    ibmap_data *d;
+    ibmap_metrics *m = overlay(p, &d, IBMAP_PARCELS_MAJORITY);
+    ibmap_project_free(p);
+    CHECK(m != NULL);
+    CHECK_NEAR(num(m, 0, "parks_m2"), 9000, 1e-6);
+    CHECK_STR(text(m, 0, "park_name"), "乙园区");
+    CHECK_STR(text(m, 0, "parks_id"), "P2");
+    CHECK_NEAR(num(m, 0, "park_distance_m"), 0, 0);
+    CHECK_NEAR(num(m, 1, "park_distance_m"), 900, 1e-9);
+    CHECK_NEAR(num(m, 3, "park_distance_m"), 2900, 1e-9);
+    CHECK(text(m, 1, "park_name") == NULL);
+    ibmap_metrics_free(m);
+    ibmap_data_free(d);
+}
+
+/* A red line of 4,000 vertices (a circle of radius 500 m around A's
+** centre) is cut into pieces of at most 256 vertices; the overlap with A
+** (inside the circle entirely) must be A's full area, and with a ring
+** block crossing the circle the same as without cutting. */
+TEST(huge_zone_is_subdivided_without_changing_areas)
+{
+    ibmap_project *p = geometry_city();
+    enum { NV = 4000 };
+    static char big[NV * 48 + 64];
+    size_t len = (size_t)snprintf(big, sizeof big, "POLYGON((");
+    for (int i = 0; i <= NV; i++) {
+        double t = 2 * M_PI * (i % NV) / NV;
+        len += (size_t)snprintf(big + len, sizeof big - len, "%s%.6f %.6f", i ? "," : "",
+                                X0 + 50 + 500 * cos(t), Y0 + 50 + 500 * sin(t));
+    }
+    snprintf(big + len, sizeof big - len, "))|BIG|圆");
+    const char *rows[] = {big, NULL};
+    set_layer(p, "redline", "HXBH:s,HXMC:s", rows);
+    ibmap_data *d1, *d2;
+    ibmap_overlay_options o;
+    ibmap_overlay_options_init(&o);
+    ibmap_metrics *m1 = NULL, *m2 = NULL;
+    CHECK_INT(ibmap_load(ctx, p, &d1), IBMAP_OK);
+    CHECK_INT(ibmap_load(ctx, p, &d2), IBMAP_OK);
+    ibmap_project_free(p);
+    CHECK_INT(ibmap_overlay(ctx, d1, &o, &m1), IBMAP_OK);
+    o.max_piece_vertices = 1 << 30; /* no cutting */
+    CHECK_INT(ibmap_overlay(ctx, d2, &o, &m2), IBMAP_OK);
+    CHECK_NEAR(num(m1, 0, "redline_m2"), 10000, 1e-6);
+    /* L (x 1000..1100) is outside the circle (reaches x 550) */
+    CHECK_NEAR(num(m1, 1, "redline_m2"), 0, 0);
+    for (int b = 0; b < 4; b++)
+        CHECK_REL(num(m1, b, "redline_m2"), num(m2, b, "redline_m2"), 1e-9);
+    ibmap_metrics_free(m1);
+    ibmap_metrics_free(m2);
+    ibmap_data_free(d1);
+    ibmap_data_free(d2);
+}
+
+/* Parcels: Q1 lies 70 m in A and 30 m in a block B2 to its right (A is
+** x 0..100; B2 is x 100..200); Q2 lies wholly in B2; Q3 in no block.
+** Majority: Q1 → A.  Apportion: 70% of Q1's tax to A, 30% to B2. */
+TEST(parcel_straddling_two_blocks)
+{
+    ibmap_project *p = fx_city(ctx, dir);
+    static char b[2][512], q[3][512];
+    snprintf(b[0], 512, "%s|A", rect((char[400]){0}, 400, 0, 0, 100, 100));
+    snprintf(b[1], 512, "%s|B2", rect((char[400]){0}, 400, 100, 0, 200, 100));
+    const char *blocks[] = {b[0], b[1], NULL};
+    set_layer(p, "blocks", "QKBH:s", blocks);
+    snprintf(q[0], 512, "%s|Q1|100|15|A", rect((char[400]){0}, 400, 30, 0, 130, 100));
+    snprintf(q[1], 512, "%s|Q2|40|5|C", rect((char[400]){0}, 400, 150, 0, 200, 100));
+    snprintf(q[2], 512, "%s|Q3|7|1|D", rect((char[400]){0}, 400, 500, 0, 510, 10));
+    const char *parcels[] = {q[0], q[1], q[2], NULL};
+    set_layer(p, "parcels", "ZDDM:s,SSHJ:r,YDMJ:r,MJDJ:s", parcels);
+    ibmap_data *d;
+    ibmap_metrics *m = overlay(p, &d, IBMAP_PARCELS_MAJORITY);
+    CHECK(m != NULL);
+    CHECK_INT(ibmap_metrics_parcel_block(m, 0), 0);
+    CHECK_INT(ibmap_metrics_parcel_block(m, 1), 1);
+    CHECK_INT(ibmap_metrics_parcel_block(m, 2), -1);
+    CHECK_NEAR(num(m, 0, "n_parcels"), 1, 0);
+    CHECK_NEAR(num(m, 0, "tax_sum"), 100, 0);
+    CHECK_NEAR(num(m, 0, "tax_per_mu"), 100.0 / 15, 1e-12);
+    CHECK_NEAR(num(m, 0, "grade_a_share"), 1, 0);
+    CHECK_NEAR(num(m, 1, "tax_sum"), 40, 0);
+    CHECK_NEAR(num(m, 1, "small_parcel_share"), 1, 0); /* 5 亩 < 10 */
+    CHECK_INT(fx_count(d, IBMAP_ROLE_PARCELS, "parcel_outside_blocks"), 1);
+    ibmap_metrics_free(m);
+    ibmap_data_free(d);
+    m = overlay(p, &d, IBMAP_PARCELS_APPORTION);
+    ibmap_project_free(p);
+    CHECK(m != NULL);
+    CHECK_NEAR(num(m, 0, "tax_sum"), 70, 1e-9);
+    CHECK_NEAR(num(m, 1, "tax_sum"), 30 + 40, 1e-9);
+    CHECK_NEAR(num(m, 0, "land_mu_sum"), 10.5, 1e-9);
+    CHECK_NEAR(num(m, 1, "grade_a_share"), 4.5 / 9.5, 1e-12);
+    CHECK_NEAR(num(m, 1, "n_parcels"), 2, 0);
+    ibmap_metrics_free(m);
+    ibmap_data_free(d);
+}
+
+/* A self-intersecting (bow-tie) transition zone over A: repaired on load
+** into two triangles of 2500 m² each, both inside A: 5000 m². */
+TEST(self_intersecting_zone_is_measured_after_repair)
+{
+    ibmap_project *p = geometry_city();
+    static char r[1][512];
+    snprintf(r[0], 512, "POLYGON((%d %d,%d %d,%d %d,%d %d,%d %d))|T1|过渡区", X0, Y0,
+             X0 + 100, Y0 + 100, X0 + 100, Y0, X0, Y0 + 100, X0, Y0);
+    const char *rows[] = {r[0], NULL};
+    set_layer(p, "transition", "BH:s,MC:s", rows);
+    ibmap_data *d;
+    ibmap_metrics *m = overlay(p, &d, IBMAP_PARCELS_MAJORITY);
+    ibmap_project_free(p);
+    CHECK(m != NULL);
+    CHECK_NEAR(num(m, 0, "transition_m2"), 5000, 1e-6);
+    CHECK_NEAR(num(m, 0, "transition_share"), 0.5, 1e-10);
+    CHECK_INT(fx_count(d, IBMAP_ROLE_TRANSITION, "invalid_geometry"), 1);
+    ibmap_metrics_free(m);
+    ibmap_data_free(d);
+}
+
+/* Control units: A split in a priority unit (x < 20: 2000), a key
+** industrial one (20..60: 4000) and a general one (60..100: 4000); the
+** largest is the key one, listed first of the two 4000s. */
+TEST(control_unit_areas_by_type)
+{
+    ibmap_project *p = geometry_city();
+    static char r[3][512];
+    snprintf(r[0], 512, "%s|ZH33028210001|甲优先保护单元|1", rect((char[400]){0}, 400, -100, -100, 20, 200));
+    snprintf(r[1], 512, "%s|ZH33028220002|乙产业集聚重点管控单元|2", rect((char[400]){0}, 400, 20, -100, 60, 200));
+    snprintf(r[2], 512, "%s|ZH33028230003|丙一般管控单元|3", rect((char[400]){0}, 400, 60, -100, 5000, 200));
+    const char *rows[] = {r[0], r[1], r[2], NULL};
+    set_layer(p, "control_units", "HJGKDYBM:s,HJGKDYMC:s,ZHGKDYFL:s", rows);
+    ibmap_data *d;
+    ibmap_metrics *m = overlay(p, &d, IBMAP_PARCELS_MAJORITY);
+    ibmap_project_free(p);
+    CHECK(m != NULL);
+    CHECK_NEAR(num(m, 0, "cu_priority_m2"), 2000, 1e-6);
+    CHECK_NEAR(num(m, 0, "cu_key_industry_m2"), 4000, 1e-6);
+    CHECK_NEAR(num(m, 0, "cu_general_m2"), 4000, 1e-6);
+    CHECK_NEAR(num(m, 0, "cu_key_urban_m2"), 0, 0);
+    CHECK_STR(text(m, 0, "cu_code"), "ZH33028220002");
+    CHECK_STR(text(m, 0, "cu_type"), "key_industry");
+    CHECK_STR(text(m, 1, "cu_type"), "general");
+    ibmap_metrics_free(m);
+    ibmap_data_free(d);
+}
+
+/* Land use over A: 0601 on x 0..60 (6000), 1201 on 60..100 (4000), plus a
+** second 0601 polygon outside A; the long table has two rows for A. */
+TEST(landuse_composition_and_long_table)
+{
+    ibmap_project *p = geometry_city();
+    static char r[3][512];
+    snprintf(r[0], 512, "%s|0601|工业用地", rect((char[400]){0}, 400, 0, 0, 60, 100));
+    snprintf(r[1], 512, "%s|1201|空闲地", rect((char[400]){0}, 400, 60, 0, 100, 100));
+    snprintf(r[2], 512, "%s|0601|工业用地", rect((char[400]){0}, 400, 1000, 0, 1100, 50));
+    const char *rows[] = {r[0], r[1], r[2], NULL};
+    set_layer(p, "landuse", "DLBM:s,DLMC:s", rows);
+    ibmap_data *d;
+    ibmap_metrics *m = overlay(p, &d, IBMAP_PARCELS_MAJORITY);
+    ibmap_project_free(p);
+    CHECK(m != NULL);
+    CHECK_NEAR(num(m, 0, "lu_industrial_m2"), 6000, 1e-9);
+    CHECK_NEAR(num(m, 0, "lu_other_m2"), 4000, 1e-9);
+    CHECK_NEAR(num(m, 0, "lu_industrial_share"), 0.6, 1e-12);
+    CHECK_NEAR(num(m, 0, "lu_covered_m2"), 10000, 1e-9);
+    CHECK_NEAR(num(m, 1, "lu_industrial_m2"), 5000, 1e-9);
+    CHECK_INT(ibmap_metrics_landuse_count(m), 3);
+    int64_t blk;
+    const char *code;
+    double area, share;
+    CHECK_INT(ibmap_metrics_landuse_row(m, 1, &blk, &code, &area, &share), IBMAP_OK);
+    CHECK_INT(blk, 0);
+    CHECK_STR(code, "1201");
+    CHECK_NEAR(area, 4000, 1e-9);
+    CHECK_NEAR(share, 0.4, 1e-12);
+    ibmap_metrics_free(m);
+    ibmap_data_free(d);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The sample city                                                        */
+/* ---------------------------------------------------------------------- */
+
+static ibmap_data *sample;
+
+static ibmap_metrics *sample_overlay(int threads, ibmap_parcel_mode mode)
+{
+    ibmap_overlay_options o;
+    ibmap_overlay_options_init(&o);
+    o.threads = threads;
+    o.parcels = mode;
+    ibmap_metrics *m = NULL;
+    return ibmap_overlay(ctx, sample, &o, &m) == IBMAP_OK ? m : NULL;
+}
+
+TEST(sample_byte_identical_for_1_2_and_4_threads)
+{
+    char path[3][4200];
+    for (int k = 0; k < 3; k++) {
+        ibmap_metrics *m = sample_overlay(k == 2 ? 4 : k + 1, IBMAP_PARCELS_MAJORITY);
+        CHECK(m != NULL);
+        snprintf(path[k], sizeof path[k], "%s/sample_t%d.csv", dir, k);
+        CHECK_INT(ibmap_metrics_write_csv(ctx, m, path[k]), IBMAP_OK);
+        ibmap_metrics_free(m);
+    }
+    char cmd[4 * sizeof path[0] + 64];
+    snprintf(cmd, sizeof cmd, "cmp -s '%s' '%s' && cmp -s '%s' '%s'", path[0],
+             path[1], path[0], path[2]);
+    CHECK_INT(system(cmd), 0);
+}
+
+TEST(sample_every_block_once_and_landuse_sums_to_area)
+{
+    ibmap_metrics *m = sample_overlay(0, IBMAP_PARCELS_MAJORITY);
+    CHECK(m != NULL);
+    const ibmap_layer *B = ibmap_data_layer(sample, IBMAP_ROLE_BLOCKS);
+    CHECK_INT(ibmap_metrics_count(m), ibmap_layer_count(B));
+    int checked = 0;
+    for (int64_t b = 0; b < ibmap_metrics_count(m); b++) {
+        CHECK_STR(ibmap_metrics_block_id(m, b), ibmap_layer_id(B, b));
+        CHECK_STR(text(m, b, "metric_status"), "ok");
+        /* the sample's DLTB tiles every block exactly */
+        CHECK_REL(num(m, b, "lu_covered_m2"), num(m, b, "area_m2"), 1e-9);
+        CHECK_REL(num(m, b, "area_m2"), ibmap_layer_area(B, b), 0);
+        checked++;
+    }
+    CHECK_INT(checked, 300);
+    ibmap_metrics_free(m);
+}
+
+/* In apportion mode the blocks' tax adds up to each parcel's tax times the
+** part of it inside blocks, computed here independently by brute force. */
+TEST(sample_apportioned_tax_is_conserved)
+{
+    ibmap_metrics *m = sample_overlay(2, IBMAP_PARCELS_APPORTION);
+    CHECK(m != NULL);
+    double blocks_total = 0;
+    for (int64_t b = 0; b < ibmap_metrics_count(m); b++)
+        blocks_total += num(m, b, "tax_sum");
+    const ibmap_layer *B = ibmap_data_layer(sample, IBMAP_ROLE_BLOCKS);
+    const ibmap_layer *P = ibmap_data_layer(sample, IBMAP_ROLE_PARCELS);
+    GEOSContextHandle_t h = ctx->geos;
+    double expected = 0, source = 0;
+    for (int64_t p = 0; p < P->n; p++) {
+        double tax = ibmap_layer_number(P, p, "tax");
+        source += tax;
+        if (!P->geom[p]) continue;
+        double inside = 0, px0, py0, px1, py1;
+        GEOSGeom_getExtent_r(h, P->geom[p], &px0, &py0, &px1, &py1);
+        for (int64_t b = 0; b < B->n; b++) {
+            double bx0, by0, bx1, by1;
+            if (!B->geom[b]) continue;
+            GEOSGeom_getExtent_r(h, B->geom[b], &bx0, &by0, &bx1, &by1);
+            if (bx0 > px1 || bx1 < px0 || by0 > py1 || by1 < py0) continue;
+            GEOSGeometry *x = GEOSIntersection_r(h, P->geom[p], B->geom[b]);
+            double a = 0;
+            GEOSArea_r(h, x, &a);
+            GEOSGeom_destroy_r(h, x);
+            inside += a;
+        }
+        expected += tax * inside / P->area[p];
+    }
+    printf("# source tax %.6f, inside blocks %.6f, blocks sum %.6f\n", source,
+           expected, blocks_total);
+    CHECK(expected < source); /* the sample has parcels outside blocks */
+    CHECK_REL(blocks_total, expected, 1e-6);
+    ibmap_metrics_free(m);
+}
+
+int main(void)
+{
+    dir = test_scratch_dir("test_overlay");
+    ctx = ibmap_ctx_new();
+    RUN(block_geometry_metrics);
+    RUN(redline_union_once_inside_and_around);
+    RUN(block_straddling_two_parks_and_distance);
+    RUN(huge_zone_is_subdivided_without_changing_areas);
+    RUN(parcel_straddling_two_blocks);
+    RUN(self_intersecting_zone_is_measured_after_repair);
+    RUN(control_unit_areas_by_type);
+    RUN(landuse_composition_and_long_table);
+
+    char project[4200];
+    snprintf(project, sizeof project, "%s/layers/sample/project.yaml", test_source_root());
+    ibmap_project *p = NULL;
+    if (ibmap_project_read(ctx, project, &p) == IBMAP_OK)
+        ibmap_load(ctx, p, &sample);
+    ibmap_project_free(p);
+    if (sample) {
+        RUN(sample_byte_identical_for_1_2_and_4_threads);
+        RUN(sample_every_block_once_and_landuse_sums_to_area);
+        RUN(sample_apportioned_tax_is_conserved);
+        ibmap_data_free(sample);
+    } else {
+        printf("# the sample city did not load: %s\n", ibmap_errmsg(ctx));
+        test_failed++;
+    }
+    ibmap_ctx_free(ctx);
+    return test_finish();
+}
