@@ -22,7 +22,8 @@ static const char usage_text[] =
     "                               load every layer, print a summary per layer\n"
     "                               and write the data-quality log as CSV\n"
     "                               (default data_quality.csv)\n"
-    "  overlay [PROJECT.yaml] [LAYER OPTIONS] --csv FILE [--landuse-csv FILE]\n"
+    "  overlay [PROJECT.yaml] [LAYER OPTIONS] [--workspace FILE] [--csv FILE]\n"
+    "          [--landuse-csv FILE]\n"
     "          [--threads N] [--grid METRES] [--parcel-mode majority|apportion]\n"
     "          [--log FILE]         compute every block's metrics (docs/metrics.md)\n"
     "  fields [ROLE]                list the canonical fields of each role and\n"
@@ -57,6 +58,7 @@ typedef struct options {
     int json;
     const char *csv_path;         /* overlay: metrics CSV */
     const char *landuse_csv_path; /* overlay: the long land-use table */
+    const char *workspace_path;   /* overlay: where metrics are kept */
     ibmap_overlay_options overlay;
 } options;
 
@@ -97,6 +99,9 @@ static int build_project(ibmap_ctx *ctx, int argc, char **argv, options *o,
             continue;
         } else if (strcmp(a, "--csv") == 0) {
             o->csv_path = v;
+            continue;
+        } else if (strcmp(a, "--workspace") == 0) {
+            o->workspace_path = v;
             continue;
         } else if (strcmp(a, "--landuse-csv") == 0) {
             o->landuse_csv_path = v;
@@ -340,20 +345,31 @@ static int cmd_overlay(ibmap_ctx *ctx, int argc, char **argv)
         ibmap_project_free(project);
         return rc;
     }
-    if (!o.csv_path) {
+    if (!o.csv_path && !o.workspace_path) {
         ibmap_project_free(project);
-        return usage_error("overlay needs --csv FILE%s", "");
+        return usage_error("overlay needs --csv FILE or --workspace FILE%s", "");
     }
     ibmap_data *data = NULL;
     ibmap_metrics *m = NULL;
-    if (ibmap_load(ctx, project, &data) ||
-        ibmap_overlay(ctx, data, &o.overlay, &m) ||
-        ibmap_metrics_write_csv(ctx, m, o.csv_path) ||
-        (o.landuse_csv_path &&
-         ibmap_metrics_write_landuse_csv(ctx, m, o.landuse_csv_path)) ||
-        ibmap_data_write_defects_csv(ctx, data, o.log_path)) {
-        fprintf(stderr, "ibmap overlay: %s\n", ibmap_errmsg(ctx));
+    int reused = o.workspace_path &&
+                 ibmap_workspace_is_current(o.workspace_path, project, &o.overlay);
+    if (reused) {
+        /* Inputs and options unchanged: no input is read again. */
+        if (ibmap_workspace_read(ctx, o.workspace_path, &m)) rc = 1;
+    } else if (ibmap_load(ctx, project, &data) ||
+               ibmap_overlay(ctx, data, &o.overlay, &m) ||
+               ibmap_data_write_defects_csv(ctx, data, o.log_path) ||
+               (o.workspace_path &&
+                ibmap_workspace_write(ctx, o.workspace_path, project,
+                                      &o.overlay, data, m))) {
         rc = 1;
+    }
+    if (!rc && ((o.csv_path && ibmap_metrics_write_csv(ctx, m, o.csv_path)) ||
+                (o.landuse_csv_path &&
+                 ibmap_metrics_write_landuse_csv(ctx, m, o.landuse_csv_path))))
+        rc = 1;
+    if (rc) {
+        fprintf(stderr, "ibmap overlay: %s\n", ibmap_errmsg(ctx));
     } else {
         int status = ibmap_metric_index("metric_status");
         long long failed = 0;
@@ -361,10 +377,17 @@ static int cmd_overlay(ibmap_ctx *ctx, int argc, char **argv)
             const char *s = ibmap_metrics_text(m, b, status);
             failed += s && strncmp(s, "failed", 6) == 0;
         }
-        printf("%lld blocks measured (%lld failed) into %s; data-quality log "
-               "%s (%lld entries)\n",
-               (long long)ibmap_metrics_count(m), failed, o.csv_path,
-               o.log_path, (long long)ibmap_data_defect_count(data));
+        if (reused)
+            printf("%lld blocks: metrics reused from %s (inputs and options "
+                   "unchanged)\n",
+                   (long long)ibmap_metrics_count(m), o.workspace_path);
+        else
+            printf("%lld blocks measured (%lld failed); data-quality log %s "
+                   "(%lld entries)%s%s\n",
+                   (long long)ibmap_metrics_count(m), failed, o.log_path,
+                   (long long)ibmap_data_defect_count(data),
+                   o.workspace_path ? "; workspace " : "",
+                   o.workspace_path ? o.workspace_path : "");
     }
     ibmap_metrics_free(m);
     ibmap_data_free(data);

@@ -444,6 +444,32 @@ ibmap_status ibmap_metrics_write_landuse_csv(ibmap_ctx *ctx,
                                              const ibmap_metrics *m,
                                              const char *path);
 
+/* ---------------------------------------------------------------------- */
+/* The workspace: metrics stored with the fingerprint of their inputs     */
+/* ---------------------------------------------------------------------- */
+
+/* Non-zero when the workspace at `path` holds metrics made from exactly
+** these inputs and options: same project settings, same working CRS and
+** area mode, same overlay options (threads aside), and every input file
+** with the same size and modification time.  Reads no input data: only
+** stat() of the files.  Sources that are not files (PG:) are never current. */
+int ibmap_workspace_is_current(const char *path, const ibmap_project *project,
+                               const ibmap_overlay_options *options);
+
+/* Store metrics, the parcel assignment, the long land-use table and the
+** data-quality log in a SQLite workspace (tables in workspace.c), written
+** to a temporary name and renamed. */
+ibmap_status ibmap_workspace_write(ibmap_ctx *ctx, const char *path,
+                                   const ibmap_project *project,
+                                   const ibmap_overlay_options *options,
+                                   const ibmap_data *data,
+                                   const ibmap_metrics *metrics);
+
+/* Read the metrics back; they are exactly those written (doubles stored as
+** SQLite REAL round-trip bit for bit).  Free with ibmap_metrics_free(). */
+ibmap_status ibmap_workspace_read(ibmap_ctx *ctx, const char *path,
+                                  ibmap_metrics **out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -439,6 +439,63 @@ TEST(sample_apportioned_tax_is_conserved)
     ibmap_metrics_free(m);
 }
 
+/* The workspace keeps exactly what was computed, knows when it is current,
+** and notices a changed input file or option. */
+TEST(workspace_round_trip_and_fingerprints)
+{
+    char copy[4200], project[4300], ws[4200], cmd[9000];
+    snprintf(copy, sizeof copy, "%s/sample_copy", dir);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && cp -r '%s/layers/sample' '%s'", copy,
+             test_source_root(), copy);
+    CHECK_INT(system(cmd), 0);
+    snprintf(project, sizeof project, "%s/project.yaml", copy);
+    snprintf(ws, sizeof ws, "%s/ws.sqlite", dir);
+    unlink(ws);
+    ibmap_project *p = NULL;
+    ibmap_data *d = NULL;
+    ibmap_metrics *m = NULL, *back = NULL;
+    ibmap_overlay_options o;
+    ibmap_overlay_options_init(&o);
+    CHECK_INT(ibmap_project_read(ctx, project, &p), IBMAP_OK);
+    CHECK(!ibmap_workspace_is_current(ws, p, &o)); /* no workspace yet */
+    CHECK_INT(ibmap_load(ctx, p, &d), IBMAP_OK);
+    CHECK_INT(ibmap_overlay(ctx, d, &o, &m), IBMAP_OK);
+    CHECK_INT(ibmap_workspace_write(ctx, ws, p, &o, d, m), IBMAP_OK);
+    CHECK(ibmap_workspace_is_current(ws, p, &o));
+    o.threads = 3; /* threads do not change results */
+    CHECK(ibmap_workspace_is_current(ws, p, &o));
+    CHECK_INT(ibmap_workspace_read(ctx, ws, &back), IBMAP_OK);
+    CHECK_INT(ibmap_metrics_count(back), 300);
+    for (int64_t b = 0; b < 300; b++) {
+        CHECK_STR(ibmap_metrics_block_id(back, b), ibmap_metrics_block_id(m, b));
+        for (int k = 0; k < ibmap_metric_count(); k++) {
+            double x = ibmap_metrics_number(m, b, k), y = ibmap_metrics_number(back, b, k);
+            CHECK((isnan(x) && isnan(y)) || memcmp(&x, &y, sizeof x) == 0);
+            const char *s1 = ibmap_metrics_text(m, b, k), *s2 = ibmap_metrics_text(back, b, k);
+            CHECK((!s1 && !s2) || (s1 && s2 && strcmp(s1, s2) == 0));
+        }
+    }
+    for (int64_t q = 0; q < ibmap_layer_count(ibmap_data_layer(d, IBMAP_ROLE_PARCELS)); q++)
+        CHECK_INT(ibmap_metrics_parcel_block(back, q), ibmap_metrics_parcel_block(m, q));
+    CHECK_INT(ibmap_metrics_landuse_count(back), ibmap_metrics_landuse_count(m));
+    /* another grid: not current */
+    o.grid = 0.01;
+    CHECK(!ibmap_workspace_is_current(ws, p, &o));
+    o.grid = 0.001;
+    /* a changed input file (new modification time): not current */
+    snprintf(cmd, sizeof cmd, "touch -d '2001-01-01' '%s/redline.geojson'", copy);
+    CHECK_INT(system(cmd), 0);
+    CHECK(!ibmap_workspace_is_current(ws, p, &o));
+    /* a changed setting: not current */
+    ibmap_metrics_free(m);
+    ibmap_metrics_free(back);
+    ibmap_data_free(d);
+    ibmap_project_free(p);
+    /* a file that is not a workspace is refused with its name */
+    CHECK_INT(ibmap_workspace_read(ctx, project, &back), IBMAP_ERR_READ);
+    CHECK_CONTAINS(ibmap_errmsg(ctx), "project.yaml");
+}
+
 int main(void)
 {
     dir = test_scratch_dir("test_overlay");
@@ -462,6 +519,7 @@ int main(void)
         RUN(sample_byte_identical_for_1_2_and_4_threads);
         RUN(sample_every_block_once_and_landuse_sums_to_area);
         RUN(sample_apportioned_tax_is_conserved);
+        RUN(workspace_round_trip_and_fingerprints);
         ibmap_data_free(sample);
     } else {
         printf("# the sample city did not load: %s\n", ibmap_errmsg(ctx));

@@ -1,0 +1,504 @@
+/*
+** workspace.c — the workspace: a SQLite file holding the metrics of every
+** block with a fingerprint of what produced them, so that reclassification
+** never redoes the overlay, and a rerun with unchanged inputs reads no
+** input at all.
+**
+** The fingerprint is taken from the file system, not the data: for each
+** role the project's settings for it, and for each file behind its source
+** the path, size and modification time (for a shapefile, every sibling of
+** the .shp).  That is what make and ccache's direct mode trust; it costs a
+** stat per file where hashing would read gigabytes.  A source that is not
+** a file (a PostgreSQL connection) cannot be fingerprinted this way, so a
+** project with one is never current: its metrics are always recomputed.
+**
+** Tables (format 1):
+**   ibmap_workspace(key, value)     format, ibmap version, fingerprint,
+**                                    CRS, options
+**   ibmap_inputs(role, source, layer, fingerprint)
+**   block_metrics(block_index, block_id, <one column per metric>)
+**   landuse_by_block(block_index, block_id, code, area_m2, share)
+**   parcel_block(parcel_index, block_index)
+**   data_quality(layer, fid, feature_id, field, problem, severity, value,
+**                detail, action)
+** The file is written under a temporary name and renamed when complete, so
+** a reader never sees a half-written workspace.
+*/
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ibmap_int.h"
+
+#define WORKSPACE_FORMAT "1"
+
+/* ---------------------------------------------------------------------- */
+/* Fingerprints                                                           */
+/* ---------------------------------------------------------------------- */
+
+typedef struct fnv {
+    uint64_t h;
+} fnv;
+
+static void fnv_add(fnv *f, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++)
+        f->h = (f->h ^ *p) * 1099511628211ULL;
+    f->h = (f->h ^ 0xFF) * 1099511628211ULL; /* separator */
+}
+
+static int add_file(fnv *f, const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) return 0;
+    char line[64];
+    snprintf(line, sizeof line, "%lld:%lld.%09ld", (long long)st.st_size,
+             (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+    fnv_add(f, path);
+    fnv_add(f, line);
+    return 1;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every file behind a source: the file itself, and for a shapefile its
+** siblings (same name, any extension), in sorted order.  0 when the
+** source is not a file on disk. */
+static int add_source_files(fnv *f, const char *source)
+{
+    const char *path = source;
+    if (strncmp(path, "/vsizip/", 8) == 0) path += 8;
+    else if (strncmp(path, "/vsi", 4) == 0) return 0;
+    struct stat st;
+    if (stat(path, &st) != 0) return 0;
+    if (S_ISDIR(st.st_mode)) {
+        /* A folder of shapefiles: every file in it. */
+        DIR *d = opendir(path);
+        if (!d) return 0;
+        char **names = NULL;
+        size_t n = 0;
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (e->d_name[0] == '.') continue;
+            char **grown = realloc(names, (n + 1) * sizeof *names);
+            if (!grown) break;
+            names = grown;
+            names[n++] = ibmap_sprintf("%s/%s", path, e->d_name);
+        }
+        closedir(d);
+        qsort(names, n, sizeof *names, cmp_str);
+        for (size_t i = 0; i < n; i++) {
+            if (names[i]) add_file(f, names[i]);
+            free(names[i]);
+        }
+        free(names);
+        return 1;
+    }
+    add_file(f, path);
+    size_t len = strlen(path);
+    if (len > 4 && strcasecmp(path + len - 4, ".shp") == 0) {
+        static const char *ext[] = {".shx", ".dbf", ".prj", ".cpg", ".SHX",
+                                    ".DBF", ".PRJ", ".CPG"};
+        char *sib = malloc(len + 1);
+        if (!sib) return 0;
+        memcpy(sib, path, len + 1);
+        for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+            memcpy(sib + len - 4, ext[i], 5);
+            add_file(f, sib);
+        }
+        free(sib);
+    }
+    return 1;
+}
+
+/* The fingerprint of one role: its settings and its files, as 16 hex
+** digits; "" when the role cannot be fingerprinted (not a file). */
+static void role_fingerprint(const ibmap_project *p, ibmap_role r, char out[17])
+{
+    const ibmap_role_source *rs = &p->roles[r];
+    fnv f = {1469598103934665603ULL};
+    fnv_add(&f, ibmap_role_name(r));
+    fnv_add(&f, rs->source);
+    fnv_add(&f, rs->layer);
+    fnv_add(&f, rs->where);
+    fnv_add(&f, rs->encoding);
+    fnv_add(&f, rs->crs);
+    char num[32];
+    snprintf(num, sizeof num, "%d/%d", (int)rs->coords, rs->codes);
+    fnv_add(&f, num);
+    for (int k = 0; k < ibmap_role_field_count(r); k++) fnv_add(&f, rs->field_map[k]);
+    if (!add_source_files(&f, rs->source)) {
+        out[0] = '\0';
+        return;
+    }
+    snprintf(out, 17, "%016llx", (unsigned long long)f.h);
+}
+
+/* The fingerprint of everything that decides the metrics: the inputs, the
+** working CRS, the area mode and the overlay options (threads excepted:
+** they do not change the result). */
+static int project_fingerprint(const ibmap_project *p,
+                               const ibmap_overlay_options *o, char out[17])
+{
+    fnv f = {1469598103934665603ULL};
+    fnv_add(&f, "ibmap workspace " WORKSPACE_FORMAT " " IBMAP_VERSION_STRING);
+    fnv_add(&f, p->crs);
+    char buf[128];
+    snprintf(buf, sizeof buf, "area %d grid %.17g parcels %d pieces %d",
+             (int)p->area, o->grid, (int)o->parcels, o->max_piece_vertices);
+    fnv_add(&f, buf);
+    for (int r = 0; r < IBMAP_ROLE_COUNT; r++) {
+        if (!p->roles[r].given) continue;
+        char rf[17];
+        role_fingerprint(p, (ibmap_role)r, rf);
+        if (!rf[0]) return 0;
+        fnv_add(&f, rf);
+    }
+    snprintf(out, 17, "%016llx", (unsigned long long)f.h);
+    return 1;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Reading                                                                */
+/* ---------------------------------------------------------------------- */
+
+static ibmap_status sql_fail(ibmap_ctx *ctx, sqlite3 *db, const char *path,
+                             const char *what)
+{
+    return ibmap_fail(ctx, IBMAP_ERR_READ, "%s: %s: %s", path, what,
+                      db ? sqlite3_errmsg(db) : "cannot open");
+}
+
+static char *meta_value(sqlite3 *db, const char *key)
+{
+    sqlite3_stmt *st;
+    char *v = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT value FROM ibmap_workspace WHERE key = ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = ibmap_strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return v;
+}
+
+int ibmap_workspace_is_current(const char *path, const ibmap_project *p,
+                               const ibmap_overlay_options *o)
+{
+    char want[17];
+    if (!path || !p || !o || !project_fingerprint(p, o, want)) return 0;
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        sqlite3_close(db);
+        return 0;
+    }
+    char *have = meta_value(db, "fingerprint");
+    char *format = meta_value(db, "format");
+    int current = have && format && strcmp(have, want) == 0 &&
+                  strcmp(format, WORKSPACE_FORMAT) == 0;
+    free(have);
+    free(format);
+    sqlite3_close(db);
+    return current;
+}
+
+ibmap_status ibmap_workspace_read(ibmap_ctx *ctx, const char *path,
+                                  ibmap_metrics **out)
+{
+    if (!path || !out) return ibmap_fail(ctx, IBMAP_ERR_ARG, "NULL argument");
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        ibmap_status st = sql_fail(ctx, db, path, "cannot open workspace");
+        sqlite3_close(db);
+        return st;
+    }
+    ibmap_status st = IBMAP_OK;
+    ibmap_metrics *m = calloc(1, sizeof *m);
+    sqlite3_stmt *q = NULL;
+    int64_t nb = 0, np = 0, nl = 0;
+    if (!m) st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!st && sqlite3_prepare_v2(db,
+            "SELECT (SELECT count(*) FROM block_metrics),"
+            " (SELECT count(*) FROM parcel_block),"
+            " (SELECT count(*) FROM landuse_by_block)", -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW) {
+        nb = sqlite3_column_int64(q, 0);
+        np = sqlite3_column_int64(q, 1);
+        nl = sqlite3_column_int64(q, 2);
+    } else if (!st) {
+        st = sql_fail(ctx, db, path, "not an ibmap workspace");
+    }
+    sqlite3_finalize(q);
+    q = NULL;
+    if (!st) {
+        size_t cells = (size_t)(nb ? nb : 1) * M_COUNT;
+        m->n_blocks = nb;
+        m->n_parcels = np;
+        m->ids = calloc((size_t)(nb ? nb : 1), sizeof *m->ids);
+        m->num = malloc(cells * sizeof *m->num);
+        m->text = calloc(cells, sizeof *m->text);
+        m->parcel_block = malloc((size_t)(np ? np : 1) * sizeof *m->parcel_block);
+        m->lu = calloc((size_t)(nl ? nl : 1), sizeof *m->lu);
+        if (!m->ids || !m->num || !m->text || !m->parcel_block || !m->lu)
+            st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        for (size_t i = 0; !st && i < cells; i++) m->num[i] = NAN;
+    }
+    /* Columns are selected by name, so the order in the file is free. */
+    char *sql = NULL;
+    if (!st) {
+        size_t cap = 64 + (size_t)M_COUNT * 40, len = 0;
+        sql = malloc(cap);
+        if (!sql) st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        else {
+            len += (size_t)snprintf(sql + len, cap - len, "SELECT block_index, block_id");
+            for (int k = 0; k < M_COUNT; k++)
+                len += (size_t)snprintf(sql + len, cap - len, ", \"%s\"", ibmap_metric(k)->name);
+            snprintf(sql + len, cap - len, " FROM block_metrics ORDER BY block_index");
+        }
+    }
+    if (!st && sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
+        st = sql_fail(ctx, db, path, "block_metrics does not have every metric");
+    free(sql);
+    for (int64_t b = 0; !st && sqlite3_step(q) == SQLITE_ROW; b++) {
+        if (b >= nb || sqlite3_column_int64(q, 0) != b) {
+            st = ibmap_fail(ctx, IBMAP_ERR_READ, "%s: block_metrics rows are not 0..%lld",
+                            path, (long long)nb - 1);
+            break;
+        }
+        m->ids[b] = ibmap_strdup((const char *)sqlite3_column_text(q, 1));
+        for (int k = 0; k < M_COUNT; k++) {
+            int col = k + 2;
+            if (sqlite3_column_type(q, col) == SQLITE_NULL) continue;
+            if (ibmap_metric(k)->kind == IBMAP_METRIC_TEXT)
+                m->text[METRIC_AT(b, k)] =
+                    ibmap_strdup((const char *)sqlite3_column_text(q, col));
+            else
+                m->num[METRIC_AT(b, k)] = sqlite3_column_double(q, col);
+        }
+    }
+    sqlite3_finalize(q);
+    q = NULL;
+    if (!st && sqlite3_prepare_v2(db, "SELECT block_index FROM parcel_block "
+                                      "ORDER BY parcel_index", -1, &q, NULL) == SQLITE_OK) {
+        for (int64_t p = 0; p < np && sqlite3_step(q) == SQLITE_ROW; p++)
+            m->parcel_block[p] = sqlite3_column_type(q, 0) == SQLITE_NULL
+                                     ? -1 : sqlite3_column_int64(q, 0);
+    } else if (!st) {
+        st = sql_fail(ctx, db, path, "parcel_block");
+    }
+    sqlite3_finalize(q);
+    q = NULL;
+    if (!st && sqlite3_prepare_v2(db, "SELECT block_index, code, area_m2, share "
+                                      "FROM landuse_by_block ORDER BY rowid", -1, &q,
+                                  NULL) == SQLITE_OK) {
+        while (m->n_lu < nl && sqlite3_step(q) == SQLITE_ROW) {
+            ibmap_lu_row *r = &m->lu[m->n_lu++];
+            r->block = sqlite3_column_int64(q, 0);
+            r->code = ibmap_strdup((const char *)sqlite3_column_text(q, 1));
+            r->area = sqlite3_column_double(q, 2);
+            r->share = sqlite3_column_type(q, 3) == SQLITE_NULL
+                           ? NAN : sqlite3_column_double(q, 3);
+        }
+    } else if (!st) {
+        st = sql_fail(ctx, db, path, "landuse_by_block");
+    }
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    if (st) {
+        ibmap_metrics_free(m);
+        return st;
+    }
+    *out = m;
+    return IBMAP_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Writing                                                                */
+/* ---------------------------------------------------------------------- */
+
+static int exec(sqlite3 *db, const char *sql)
+{
+    return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK;
+}
+
+static int put_meta(sqlite3 *db, const char *key, const char *value)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "INSERT INTO ibmap_workspace VALUES (?, ?)", -1,
+                           &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, value ? value : "", -1, SQLITE_STATIC);
+    int ok = sqlite3_step(st) == SQLITE_DONE;
+    sqlite3_finalize(st);
+    return ok;
+}
+
+static int write_tables(sqlite3 *db, const ibmap_project *p,
+                        const ibmap_overlay_options *o, const ibmap_data *data,
+                        const ibmap_metrics *m)
+{
+    char fp[17] = "";
+    project_fingerprint(p, o, fp);
+    char opts[160];
+    snprintf(opts, sizeof opts, "grid=%.17g parcels=%s max_piece_vertices=%d",
+             o->grid, o->parcels == IBMAP_PARCELS_APPORTION ? "apportion" : "majority",
+             o->max_piece_vertices);
+    if (!exec(db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=FULL; BEGIN;"
+                  "CREATE TABLE ibmap_workspace(key TEXT PRIMARY KEY, value TEXT);"
+                  "CREATE TABLE ibmap_inputs(role TEXT PRIMARY KEY, source TEXT,"
+                  " layer TEXT, fingerprint TEXT);"
+                  "CREATE TABLE landuse_by_block(block_index INTEGER, block_id TEXT,"
+                  " code TEXT, area_m2 REAL, share REAL);"
+                  "CREATE TABLE parcel_block(parcel_index INTEGER PRIMARY KEY,"
+                  " parcel_id TEXT, block_index INTEGER);"
+                  "CREATE TABLE data_quality(layer TEXT, fid INTEGER, feature_id TEXT,"
+                  " field TEXT, problem TEXT, severity TEXT, value TEXT, detail TEXT,"
+                  " action TEXT);") ||
+        !put_meta(db, "format", WORKSPACE_FORMAT) ||
+        !put_meta(db, "ibmap_version", IBMAP_VERSION_STRING) ||
+        !put_meta(db, "dependencies", ibmap_dependency_versions()) ||
+        !put_meta(db, "fingerprint", fp) || !put_meta(db, "crs", data->crs) ||
+        !put_meta(db, "area_mode", p->area == IBMAP_AREA_ELLIPSOIDAL ? "ellipsoidal" : "planar") ||
+        !put_meta(db, "options", opts))
+        return 0;
+    /* block_metrics: one typed column per metric */
+    size_t cap = 128 + (size_t)M_COUNT * 48, len = 0;
+    char *sql = malloc(cap);
+    if (!sql) return 0;
+    len += (size_t)snprintf(sql + len, cap - len,
+                            "CREATE TABLE block_metrics(block_index INTEGER PRIMARY KEY, block_id TEXT");
+    for (int k = 0; k < M_COUNT; k++)
+        len += (size_t)snprintf(sql + len, cap - len, ", \"%s\" %s", ibmap_metric(k)->name,
+                                ibmap_metric(k)->kind == IBMAP_METRIC_TEXT ? "TEXT" : "REAL");
+    snprintf(sql + len, cap - len, ")");
+    int ok = exec(db, sql);
+    len = (size_t)snprintf(sql, cap, "INSERT INTO block_metrics VALUES (?, ?");
+    for (int k = 0; k < M_COUNT; k++) len += (size_t)snprintf(sql + len, cap - len, ", ?");
+    snprintf(sql + len, cap - len, ")");
+    sqlite3_stmt *st = NULL;
+    ok = ok && sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK;
+    free(sql);
+    for (int64_t b = 0; ok && b < m->n_blocks; b++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, b);
+        sqlite3_bind_text(st, 2, m->ids[b], -1, SQLITE_STATIC);
+        for (int k = 0; k < M_COUNT; k++) {
+            if (ibmap_metric(k)->kind == IBMAP_METRIC_TEXT) {
+                const char *t = m->text[METRIC_AT(b, k)];
+                if (t) sqlite3_bind_text(st, k + 3, t, -1, SQLITE_STATIC);
+                else sqlite3_bind_null(st, k + 3);
+            } else {
+                double v = m->num[METRIC_AT(b, k)];
+                if (isfinite(v)) sqlite3_bind_double(st, k + 3, v);
+                else sqlite3_bind_null(st, k + 3);
+            }
+        }
+        ok = sqlite3_step(st) == SQLITE_DONE;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    ok = ok && sqlite3_prepare_v2(db, "INSERT INTO landuse_by_block VALUES (?,?,?,?,?)",
+                                  -1, &st, NULL) == SQLITE_OK;
+    for (int64_t i = 0; ok && i < m->n_lu; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, m->lu[i].block);
+        sqlite3_bind_text(st, 2, m->ids[m->lu[i].block], -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, m->lu[i].code, -1, SQLITE_STATIC);
+        sqlite3_bind_double(st, 4, m->lu[i].area);
+        if (isfinite(m->lu[i].share)) sqlite3_bind_double(st, 5, m->lu[i].share);
+        else sqlite3_bind_null(st, 5);
+        ok = sqlite3_step(st) == SQLITE_DONE;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    const ibmap_layer *P = data->layers[IBMAP_ROLE_PARCELS];
+    ok = ok && sqlite3_prepare_v2(db, "INSERT INTO parcel_block VALUES (?,?,?)", -1,
+                                  &st, NULL) == SQLITE_OK;
+    for (int64_t i = 0; ok && i < m->n_parcels; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, i);
+        sqlite3_bind_text(st, 2, P && i < P->n ? P->id[i] : "", -1, SQLITE_STATIC);
+        if (m->parcel_block[i] >= 0) sqlite3_bind_int64(st, 3, m->parcel_block[i]);
+        else sqlite3_bind_null(st, 3);
+        ok = sqlite3_step(st) == SQLITE_DONE;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    ok = ok && sqlite3_prepare_v2(db, "INSERT INTO ibmap_inputs VALUES (?,?,?,?)", -1,
+                                  &st, NULL) == SQLITE_OK;
+    for (int r = 0; ok && r < IBMAP_ROLE_COUNT; r++) {
+        if (!p->roles[r].given) continue;
+        char rf[17];
+        role_fingerprint(p, (ibmap_role)r, rf);
+        const ibmap_layer *L = data->layers[r];
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, ibmap_role_name((ibmap_role)r), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, p->roles[r].source, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, L ? L->layer_name : "", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, rf, -1, SQLITE_TRANSIENT);
+        ok = sqlite3_step(st) == SQLITE_DONE;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    ok = ok && sqlite3_prepare_v2(db, "INSERT INTO data_quality VALUES (?,?,?,?,?,?,?,?,?)",
+                                  -1, &st, NULL) == SQLITE_OK;
+    for (int64_t i = 0; ok && i < data->dq.n; i++) {
+        const ibmap_dq_entry *e = &data->dq.entries[i];
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, ibmap_role_name(e->role), -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, e->fid);
+        sqlite3_bind_text(st, 3, e->feature_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, e->field, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, e->problem, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, ibmap_severity_str(e->severity), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 7, e->value, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 8, e->detail, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 9, e->action, -1, SQLITE_STATIC);
+        ok = sqlite3_step(st) == SQLITE_DONE;
+    }
+    sqlite3_finalize(st);
+    return ok && exec(db, "COMMIT");
+}
+
+ibmap_status ibmap_workspace_write(ibmap_ctx *ctx, const char *path,
+                                   const ibmap_project *p,
+                                   const ibmap_overlay_options *o,
+                                   const ibmap_data *data,
+                                   const ibmap_metrics *m)
+{
+    if (!path || !p || !o || !data || !m)
+        return ibmap_fail(ctx, IBMAP_ERR_ARG, "ibmap_workspace_write: NULL argument");
+    char *tmp = ibmap_sprintf("%s.tmp-%ld", path, (long)getpid());
+    if (!tmp) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    unlink(tmp);
+    sqlite3 *db = NULL;
+    int ok = sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                             NULL) == SQLITE_OK &&
+             write_tables(db, p, o, data, m);
+    char why[512];
+    snprintf(why, sizeof why, "%s", db ? sqlite3_errmsg(db) : "cannot create");
+    if (sqlite3_close(db) != SQLITE_OK) ok = 0;
+    if (ok && rename(tmp, path) != 0) {
+        snprintf(why, sizeof why, "%s", strerror(errno));
+        ok = 0;
+    }
+    if (!ok) {
+        unlink(tmp);
+        free(tmp);
+        return ibmap_fail(ctx, IBMAP_ERR_WRITE, "%s: cannot write workspace: %s", path, why);
+    }
+    free(tmp);
+    return IBMAP_OK;
+}
