@@ -13,6 +13,7 @@ typedef struct ibmap_piece {
     GEOSGeometry *geom;
     int64_t feature;   /* index in the layer */
     double area;
+    int owned;         /* a cut piece (ours); else the layer's geometry */
 } ibmap_piece;
 
 typedef struct ibmap_zone_index {

@@ -81,12 +81,6 @@ typedef struct overlap {
     int covers_block;     /* the piece covers the whole block */
 } overlap;
 
-/* A parcel's share in one block (apportion mode). */
-typedef struct share {
-    int64_t block;
-    double fraction;
-} share;
-
 /* A parcel counted in a block, with the fraction of it that counts there
 ** (1 in majority mode). */
 typedef struct member {
@@ -109,23 +103,26 @@ typedef struct block_lu {   /* per-block land-use rows, before merging */
     int n;
 } block_lu;
 
+/* The parcels a block overlaps, with the area of each inside it (in
+** parcel order), before parcels are assigned. */
+typedef struct hit_list {
+    member *v;   /* fraction holds the overlap area in m² here */
+    int64_t n;
+} hit_list;
+
 typedef struct job {
     ibmap_data *data;
     const ibmap_overlay_options *o;
     ibmap_metrics *m;
     ibmap_zone_index *idx[IBMAP_ROLE_COUNT];
-    ibmap_zone_index *blocks_idx;
     signed char *cu_class;       /* per control unit */
-    /* parcels → blocks */
-    share **parcel_shares;       /* per parcel (apportion), n in parcel_n */
-    int *parcel_n;
+    hit_list *hits;              /* per block */
     double *parcel_mu;           /* land area used for each parcel, 亩 */
     int64_t *block_first;        /* parcels of block b: entries      */
     member *block_entries;       /* [block_first[b], block_first[b+1]) */
     block_lu *lu;
     atomic_llong next;
     int64_t n_items;
-    int phase;                   /* 0 parcels, 1 blocks */
 } job;
 
 static void worker_message(const char *message, void *userdata)
@@ -186,6 +183,8 @@ static int collect_overlaps(worker *w, const GEOSGeometry *g,
     if (!z || z->n == 0) return 1;
     int64_t n = ibmap_zone_index_query(w->h, z, g, &w->cand, &w->cand_cap);
     if (n < 0) return w->nomem = 1, 0;
+    double gx0, gy0, gx1, gy1;
+    if (!GEOSGeom_getExtent_r(w->h, g, &gx0, &gy0, &gx1, &gy1)) return 0;
     for (int64_t k = 0; k < n; k++) {
         const ibmap_piece *p = &z->pieces[w->cand[k]];
         char hit = GEOSPreparedIntersects_r(w->h, gp, p->geom);
@@ -194,14 +193,23 @@ static int collect_overlaps(worker *w, const GEOSGeometry *g,
         overlap *o = overlap_push(w);
         if (!o) return 0;
         o->feature = p->feature;
-        char inside = GEOSPreparedCovers_r(w->h, gp, p->geom);
+        /* Covers in either direction is only possible when the envelopes
+        ** nest: a cheap test that spares most full relate computations
+        ** (GEOS falls back to one whenever two boundaries touch). */
+        double px0, py0, px1, py1;
+        if (!GEOSGeom_getExtent_r(w->h, p->geom, &px0, &py0, &px1, &py1)) return 0;
+        char inside = 0;
+        if (px0 >= gx0 && py0 >= gy0 && px1 <= gx1 && py1 <= gy1)
+            inside = GEOSPreparedCovers_r(w->h, gp, p->geom);
         if (inside == 2) return 0;
         if (inside) {
             o->area = p->area;
             o->inter = p->geom;
             continue;
         }
-        char around = GEOSCovers_r(w->h, p->geom, g);
+        char around = 0;
+        if (px0 <= gx0 && py0 <= gy0 && px1 >= gx1 && py1 >= gy1)
+            around = GEOSCovers_r(w->h, p->geom, g);
         if (around == 2) return 0;
         if (around) {
             o->area = g_area;
@@ -316,75 +324,7 @@ static double nearest_distance(worker *w, const GEOSGeometry *g,
 }
 
 /* ---------------------------------------------------------------------- */
-/* Phase 1: parcels to blocks                                             */
-/* ---------------------------------------------------------------------- */
-
-static int assign_parcel(worker *w, job *j, int64_t p)
-{
-    const ibmap_layer *P = j->data->layers[IBMAP_ROLE_PARCELS];
-    const ibmap_layer *B = j->data->layers[IBMAP_ROLE_BLOCKS];
-    j->m->parcel_block[p] = -1;
-    j->parcel_n[p] = 0;
-    double mu = ibmap_layer_number(P, p, "land_mu");
-    j->parcel_mu[p] = isfinite(mu) && mu > 0 ? mu : P->area[p] / MU_M2;
-    const GEOSGeometry *g = P->geom[p];
-    if (!g) return 1;
-    const GEOSPreparedGeometry *gp = GEOSPrepare_r(w->h, g);
-    if (!gp) return 0;
-    int ok = 1;
-    for (int attempt = 0; attempt < 3; attempt++) {
-        double grid = j->o->grid * (attempt == 0 ? 1 : attempt == 1 ? 10 : 100);
-        ok = collect_overlaps(w, g, gp, P->area[p], j->blocks_idx, grid);
-        if (ok) break;
-    }
-    GEOSPreparedGeom_destroy_r(w->h, gp);
-    if (!ok) {
-        overlaps_clear(w);
-        return 1; /* counted in no block; logged by the caller */
-    }
-    /* Sum per block (pieces of one block are consecutive). */
-    int64_t best = -1, cur = -1;
-    double best_area = 0, cur_area = 0;
-    int n_blocks = 0;
-    share *sh = NULL;
-    for (int64_t i = 0; i <= w->n_ov; i++) {
-        if (i == w->n_ov || w->ov[i].feature != cur) {
-            if (cur >= 0 && cur_area > 0) {
-                if (cur_area > best_area ||
-                    (cur_area == best_area &&
-                     strcmp(B->id[cur], B->id[best]) < 0)) {
-                    best = cur;
-                    best_area = cur_area;
-                }
-                if (j->o->parcels == IBMAP_PARCELS_APPORTION) {
-                    share *s = realloc(sh, (size_t)(n_blocks + 1) * sizeof *s);
-                    if (!s) {
-                        free(sh);
-                        overlaps_clear(w);
-                        return w->nomem = 1, 0;
-                    }
-                    sh = s;
-                    sh[n_blocks].block = cur;
-                    sh[n_blocks].fraction =
-                        P->area[p] > 0 ? cur_area / P->area[p] : 0;
-                    n_blocks++;
-                }
-            }
-            if (i == w->n_ov) break;
-            cur = w->ov[i].feature;
-            cur_area = 0;
-        }
-        cur_area += w->ov[i].area;
-    }
-    overlaps_clear(w);
-    j->m->parcel_block[p] = best;
-    j->parcel_shares[p] = sh;
-    j->parcel_n[p] = n_blocks;
-    return 1;
-}
-
-/* ---------------------------------------------------------------------- */
-/* Phase 2: one block                                                     */
+/* One block                                                              */
 /* ---------------------------------------------------------------------- */
 
 static void set_num(job *j, int64_t b, int metric, double v)
@@ -523,6 +463,35 @@ static int block_landuse(worker *w, job *j, int64_t b, double area)
     return !w->nomem;
 }
 
+/* The parcels block b overlaps and how much of each, summed over the
+** parcel's pieces (consecutive, in parcel order). */
+static int block_parcel_hits(worker *w, job *j, int64_t b, const GEOSGeometry *g,
+                             const GEOSPreparedGeometry *gp, double area,
+                             double grid)
+{
+    hit_list *h = &j->hits[b];
+    free(h->v);
+    h->v = NULL;
+    h->n = 0;
+    if (!collect_overlaps(w, g, gp, area, j->idx[IBMAP_ROLE_PARCELS], grid))
+        return 0;
+    for (int64_t i = 0; i < w->n_ov; i++) {
+        overlap *o = &w->ov[i];
+        if (!(o->area > 0)) continue;
+        if (h->n > 0 && h->v[h->n - 1].parcel == o->feature) {
+            h->v[h->n - 1].fraction += o->area;
+            continue;
+        }
+        member *v = realloc(h->v, (size_t)(h->n + 1) * sizeof *v);
+        if (!v) return w->nomem = 1, 0;
+        h->v = v;
+        h->v[h->n].parcel = o->feature;
+        h->v[h->n].fraction = o->area;
+        h->n++;
+    }
+    return 1;
+}
+
 /* The geometric part of block b on one grid; 0 when GEOS failed. */
 static int block_geometry(worker *w, job *j, int64_t b, double grid)
 {
@@ -573,8 +542,14 @@ static int block_geometry(worker *w, job *j, int64_t b, double grid)
         }
         set_text(w, j, b, M_TOWN, town);
     }
-    if (ok) set_num(j, b, M_PARK_DISTANCE_M,
-                    nearest_distance(w, g, j->idx[IBMAP_ROLE_PARKS], &ok));
+    if (ok) {
+        /* Inside or touching a park: the distance is 0 without a search. */
+        double in_parks = j->m->num[METRIC_AT(b, M_PARKS_M2)];
+        set_num(j, b, M_PARK_DISTANCE_M,
+                in_parks > 0 ? 0
+                             : nearest_distance(w, g, j->idx[IBMAP_ROLE_PARKS], &ok));
+    }
+    if (ok) ok = block_parcel_hits(w, j, b, g, gp, area, grid);
     overlaps_clear(w);
     GEOSPreparedGeom_destroy_r(w->h, gp);
     return ok;
@@ -584,7 +559,6 @@ static void measure_block(worker *w, job *j, int64_t b)
 {
     const ibmap_layer *B = j->data->layers[IBMAP_ROLE_BLOCKS];
     const GEOSGeometry *g = B->geom[b];
-    block_parcels(j, b);
     if (!g) {
         set_text(w, j, b, M_METRIC_STATUS, "no_geometry");
         set_text(w, j, b, M_TOWN, ibmap_layer_text(B, b, "town"));
@@ -625,21 +599,14 @@ static void *worker_main(void *arg)
         int64_t begin = atomic_fetch_add(&j->next, 16);
         if (begin >= j->n_items || w->nomem) break;
         int64_t end = begin + 16 < j->n_items ? begin + 16 : j->n_items;
-        for (int64_t i = begin; i < end && !w->nomem; i++) {
-            if (j->phase == 0) {
-                if (!assign_parcel(w, j, i)) break;
-            } else {
-                measure_block(w, j, i);
-            }
-        }
+        for (int64_t i = begin; i < end && !w->nomem; i++) measure_block(w, j, i);
     }
     return NULL;
 }
 
-/* Run phase `phase` over n items on `threads` workers. */
-static int run_phase(job *j, worker *ws, int threads, int phase, int64_t n)
+/* Measure every block on `threads` workers. */
+static int run_blocks(job *j, worker *ws, int threads, int64_t n)
 {
-    j->phase = phase;
     j->n_items = n;
     atomic_store(&j->next, 0);
     pthread_t tid[64];
@@ -657,6 +624,72 @@ static int run_phase(job *j, worker *ws, int threads, int phase, int64_t n)
     for (int t = 1; t <= started; t++) pthread_join(tid[t], NULL);
     for (int t = 0; t < threads; t++)
         if (ws[t].nomem) return 0;
+    return 1;
+}
+
+/* Assign parcels to blocks from the blocks' hits, and list each block's
+** parcels (with the fraction that counts there) in parcel order.  Serial
+** and cheap: no geometry. */
+static int assign_parcels(job *j)
+{
+    const ibmap_layer *P = j->data->layers[IBMAP_ROLE_PARCELS];
+    const ibmap_layer *B = j->data->layers[IBMAP_ROLE_BLOCKS];
+    int apportion = j->o->parcels == IBMAP_PARCELS_APPORTION;
+    double *best_area = malloc((size_t)(P->n ? P->n : 1) * sizeof *best_area);
+    if (!best_area) return 0;
+    for (int64_t p = 0; p < P->n; p++) {
+        double mu = ibmap_layer_number(P, p, "land_mu");
+        j->parcel_mu[p] = isfinite(mu) && mu > 0 ? mu : P->area[p] / MU_M2;
+        j->m->parcel_block[p] = -1;
+        best_area[p] = 0;
+    }
+    /* The block a parcel overlaps most; ties go to the lowest block id. */
+    for (int64_t b = 0; b < B->n; b++)
+        for (int64_t k = 0; k < j->hits[b].n; k++) {
+            int64_t p = j->hits[b].v[k].parcel;
+            double a = j->hits[b].v[k].fraction;
+            int64_t cur = j->m->parcel_block[p];
+            if (a > best_area[p] ||
+                (a == best_area[p] && cur >= 0 && strcmp(B->id[b], B->id[cur]) < 0)) {
+                best_area[p] = a;
+                j->m->parcel_block[p] = b;
+            }
+        }
+    free(best_area);
+    for (int64_t b = 0; b < B->n; b++)
+        j->block_first[b + 1] = j->block_first[b] +
+            (apportion ? j->hits[b].n : 0);
+    if (!apportion) {
+        memset(j->block_first, 0, ((size_t)B->n + 1) * sizeof *j->block_first);
+        for (int64_t p = 0; p < P->n; p++)
+            if (j->m->parcel_block[p] >= 0) j->block_first[j->m->parcel_block[p] + 1]++;
+        for (int64_t b = 0; b < B->n; b++) j->block_first[b + 1] += j->block_first[b];
+    }
+    int64_t total = j->block_first[B->n];
+    j->block_entries = malloc((size_t)(total ? total : 1) * sizeof *j->block_entries);
+    int64_t *fill = calloc((size_t)B->n + 1, sizeof *fill);
+    if (!j->block_entries || !fill) {
+        free(fill);
+        return 0;
+    }
+    if (apportion) {
+        for (int64_t b = 0; b < B->n; b++)
+            for (int64_t k = 0; k < j->hits[b].n; k++) {
+                int64_t p = j->hits[b].v[k].parcel;
+                member *e = &j->block_entries[j->block_first[b] + fill[b]++];
+                e->parcel = p;
+                e->fraction = P->area[p] > 0 ? j->hits[b].v[k].fraction / P->area[p] : 0;
+            }
+    } else {
+        for (int64_t p = 0; p < P->n; p++) {
+            int64_t b = j->m->parcel_block[p];
+            if (b < 0) continue;
+            member *e = &j->block_entries[j->block_first[b] + fill[b]++];
+            e->parcel = p;
+            e->fraction = 1;
+        }
+    }
+    free(fill);
     return 1;
 }
 
@@ -678,18 +711,15 @@ static int cu_class_of(const char *type)
 static void job_free(job *j, GEOSContextHandle_t h)
 {
     for (int r = 0; r < IBMAP_ROLE_COUNT; r++) ibmap_zone_index_free(h, j->idx[r]);
-    ibmap_zone_index_free(h, j->blocks_idx);
     free(j->cu_class);
-    const ibmap_layer *P = j->data->layers[IBMAP_ROLE_PARCELS];
-    if (j->parcel_shares)
-        for (int64_t p = 0; p < P->n; p++) free(j->parcel_shares[p]);
-    free(j->parcel_shares);
-    free(j->parcel_n);
+    int64_t nb = j->data->layers[IBMAP_ROLE_BLOCKS]->n;
+    if (j->hits)
+        for (int64_t b = 0; b < nb; b++) free(j->hits[b].v);
+    free(j->hits);
     free(j->parcel_mu);
     free(j->block_first);
     free(j->block_entries);
     if (j->lu) {
-        int64_t nb = j->data->layers[IBMAP_ROLE_BLOCKS]->n;
         for (int64_t b = 0; b < nb; b++) {
             for (int i = 0; i < j->lu[b].n; i++) free(j->lu[b].rows[i].code);
             free(j->lu[b].rows);
@@ -766,18 +796,16 @@ ibmap_status ibmap_overlay(ibmap_ctx *ctx, ibmap_data *data,
     static const ibmap_role indexed[] = {
         IBMAP_ROLE_REDLINE, IBMAP_ROLE_BASIC_FARMLAND, IBMAP_ROLE_PARKS,
         IBMAP_ROLE_CENTRAL, IBMAP_ROLE_TRANSITION, IBMAP_ROLE_CONTROL_UNITS,
-        IBMAP_ROLE_LANDUSE, IBMAP_ROLE_TOWNS};
+        IBMAP_ROLE_LANDUSE, IBMAP_ROLE_TOWNS, IBMAP_ROLE_PARCELS};
     for (size_t k = 0; !st && k < sizeof indexed / sizeof indexed[0]; k++)
         st = ibmap_zone_index_build(ctx, data->layers[indexed[k]],
                                     o->max_piece_vertices, &j.idx[indexed[k]]);
-    if (!st) st = ibmap_zone_index_build(ctx, B, o->max_piece_vertices, &j.blocks_idx);
     j.cu_class = malloc((size_t)(C->n ? C->n : 1));
-    j.parcel_shares = calloc((size_t)(P->n ? P->n : 1), sizeof *j.parcel_shares);
-    j.parcel_n = calloc((size_t)(P->n ? P->n : 1), sizeof *j.parcel_n);
+    j.hits = calloc((size_t)(B->n ? B->n : 1), sizeof *j.hits);
     j.parcel_mu = malloc((size_t)(P->n ? P->n : 1) * sizeof *j.parcel_mu);
     j.block_first = calloc((size_t)B->n + 1, sizeof *j.block_first);
     j.lu = calloc((size_t)(B->n ? B->n : 1), sizeof *j.lu);
-    if (!st && (!j.cu_class || !j.parcel_shares || !j.parcel_n || !j.parcel_mu ||
+    if (!st && (!j.cu_class || !j.hits || !j.parcel_mu ||
                 !j.block_first || !j.lu))
         st = IBMAP_ERR_NOMEM;
     for (int64_t c = 0; !st && c < C->n; c++)
@@ -794,42 +822,9 @@ ibmap_status ibmap_overlay(ibmap_ctx *ctx, ibmap_data *data,
         GEOSContext_setErrorMessageHandler_r(ws[t].h, worker_message, &ws[t]);
         GEOSContext_setNoticeMessageHandler_r(ws[t].h, worker_notice, &ws[t]);
     }
-    if (!st && !run_phase(&j, ws, threads, 0, P->n)) st = IBMAP_ERR_NOMEM;
-    if (!st) {
-        /* Each block's parcels (with the fraction of each that counts
-        ** there), in parcel order: a counting sort. */
-        int apportion = o->parcels == IBMAP_PARCELS_APPORTION;
-        int64_t total = 0;
-        for (int64_t p = 0; p < P->n; p++) {
-            if (apportion)
-                for (int s = 0; s < j.parcel_n[p]; s++)
-                    j.block_first[j.parcel_shares[p][s].block + 1]++;
-            else if (j.m->parcel_block[p] >= 0)
-                j.block_first[j.m->parcel_block[p] + 1]++;
-        }
-        for (int64_t b = 0; b < B->n; b++) j.block_first[b + 1] += j.block_first[b];
-        total = j.block_first[B->n];
-        j.block_entries = malloc((size_t)(total ? total : 1) * sizeof *j.block_entries);
-        int64_t *fill = calloc((size_t)B->n + 1, sizeof *fill);
-        if (!fill || !j.block_entries) st = IBMAP_ERR_NOMEM;
-        for (int64_t p = 0; !st && p < P->n; p++) {
-            if (apportion) {
-                for (int s = 0; s < j.parcel_n[p]; s++) {
-                    int64_t b = j.parcel_shares[p][s].block;
-                    member *e = &j.block_entries[j.block_first[b] + fill[b]++];
-                    e->parcel = p;
-                    e->fraction = j.parcel_shares[p][s].fraction;
-                }
-            } else if (j.m->parcel_block[p] >= 0) {
-                int64_t b = j.m->parcel_block[p];
-                member *e = &j.block_entries[j.block_first[b] + fill[b]++];
-                e->parcel = p;
-                e->fraction = 1;
-            }
-        }
-        free(fill);
-    }
-    if (!st && !run_phase(&j, ws, threads, 1, B->n)) st = IBMAP_ERR_NOMEM;
+    if (!st && !run_blocks(&j, ws, threads, B->n)) st = IBMAP_ERR_NOMEM;
+    if (!st && !assign_parcels(&j)) st = IBMAP_ERR_NOMEM;
+    for (int64_t b = 0; !st && b < B->n; b++) block_parcels(&j, b);
     for (int t = 0; t < threads; t++) {
         if (!ws[t].h) continue;
         overlaps_clear(&ws[t]);
@@ -853,7 +848,7 @@ ibmap_status ibmap_overlay(ibmap_ctx *ctx, ibmap_data *data,
     }
     /* Parcels in no block and blocks with no parcel: logged, never lost. */
     for (int64_t p = 0; !st && p < P->n; p++) {
-        if (!P->geom[p] || j.m->parcel_block[p] >= 0 || j.parcel_n[p] > 0) continue;
+        if (!P->geom[p] || j.m->parcel_block[p] >= 0) continue;
         data->layers[IBMAP_ROLE_PARCELS]->n_defects++;
         if (ibmap_dq_add(&data->dq, IBMAP_ROLE_PARCELS, P->fid[p], P->id[p],
                          "geometry", "parcel_outside_blocks", IBMAP_SEV_WARNING,

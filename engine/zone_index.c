@@ -22,13 +22,13 @@
 #include "ibmap_overlay.h"
 
 static int add_piece(ibmap_zone_index *z, GEOSContextHandle_t h,
-                     GEOSGeometry *g, int64_t feature)
+                     GEOSGeometry *g, int64_t feature, int owned)
 {
     if (z->n == z->cap) {
         int64_t cap = z->cap ? z->cap * 2 : 256;
         ibmap_piece *p = realloc(z->pieces, (size_t)cap * sizeof *p);
         if (!p) {
-            GEOSGeom_destroy_r(h, g);
+            if (owned) GEOSGeom_destroy_r(h, g);
             return 0;
         }
         z->pieces = p;
@@ -37,6 +37,7 @@ static int add_piece(ibmap_zone_index *z, GEOSContextHandle_t h,
     ibmap_piece *p = &z->pieces[z->n++];
     p->geom = g;
     p->feature = feature;
+    p->owned = owned;
     p->area = 0;
     GEOSArea_r(h, g, &p->area);
     return 1;
@@ -50,10 +51,10 @@ static int subdivide(ibmap_zone_index *z, GEOSContextHandle_t h,
                      int depth)
 {
     int nv = GEOSGetNumCoordinates_r(h, g);
-    if (nv <= max_vertices || depth >= 32) return add_piece(z, h, g, feature);
+    if (nv <= max_vertices || depth >= 32) return add_piece(z, h, g, feature, 1);
     double x0, y0, x1, y1;
     if (!GEOSGeom_getExtent_r(h, g, &x0, &y0, &x1, &y1))
-        return add_piece(z, h, g, feature);
+        return add_piece(z, h, g, feature, 1);
     double rect[2][4];
     if (x1 - x0 >= y1 - y0) {
         double xm = (x0 + x1) / 2;
@@ -72,7 +73,7 @@ static int subdivide(ibmap_zone_index *z, GEOSContextHandle_t h,
         /* GEOS could not cut it: keep it whole rather than lose area. */
         for (int k = 0; k < 2; k++)
             if (half[k]) GEOSGeom_destroy_r(h, half[k]);
-        return add_piece(z, h, g, feature);
+        return add_piece(z, h, g, feature, 1);
     }
     GEOSGeom_destroy_r(h, g);
     int ok = 1;
@@ -110,8 +111,15 @@ ibmap_status ibmap_zone_index_build(ibmap_ctx *ctx, const ibmap_layer *L,
     if (max_vertices < 8) max_vertices = 8;
     for (int64_t i = 0; L && i < L->n; i++) {
         if (!L->geom[i]) continue;
-        GEOSGeometry *g = GEOSGeom_clone_r(h, L->geom[i]);
-        if (!g || !subdivide(z, h, g, i, max_vertices, 0)) {
+        /* Small geometries (nearly all) are indexed as they are, not copied. */
+        int ok;
+        if (GEOSGetNumCoordinates_r(h, L->geom[i]) <= max_vertices) {
+            ok = add_piece(z, h, L->geom[i], i, 0);
+        } else {
+            GEOSGeometry *g = GEOSGeom_clone_r(h, L->geom[i]);
+            ok = g && subdivide(z, h, g, i, max_vertices, 0);
+        }
+        if (!ok) {
             ibmap_zone_index_free(h, z);
             return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
         }
@@ -137,7 +145,8 @@ ibmap_status ibmap_zone_index_build(ibmap_ctx *ctx, const ibmap_layer *L,
 void ibmap_zone_index_free(GEOSContextHandle_t h, ibmap_zone_index *z)
 {
     if (!z) return;
-    for (int64_t i = 0; i < z->n; i++) GEOSGeom_destroy_r(h, z->pieces[i].geom);
+    for (int64_t i = 0; i < z->n; i++)
+        if (z->pieces[i].owned) GEOSGeom_destroy_r(h, z->pieces[i].geom);
     free(z->pieces);
     if (z->tree) GEOSSTRtree_destroy_r(h, z->tree);
     free(z);
