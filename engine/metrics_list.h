@@ -11,7 +11,7 @@
 ** kind: N number, T text.  Shares are 0..1.  1 亩 = 10000/15 m².
 */
 /* geometry */
-METRIC(M_AREA_M2, "area_m2", N, "m²", "面积", "block area (planar in the working CRS, or ellipsoidal by project option)")
+METRIC(M_AREA_M2, "area_m2", N, "m²", "面积", "block area: planar in the working CRS; with area: ellipsoidal, on the CGCS2000 ellipsoid (and every *_m2 of the block scaled alike)")
 METRIC(M_AREA_MU, "area_mu", N, "亩", "面积(亩)", "block area in 亩 (area_m2 × 15 / 10000)")
 METRIC(M_PERIMETER_M, "perimeter_m", N, "m", "周长", "length of the block's boundary, holes included")
 METRIC(M_COMPACTNESS, "compactness", N, "", "紧凑度", "Polsby-Popper compactness 4π·area / perimeter², 1 for a circle")

@@ -28,6 +28,7 @@
 ** coarser; if that fails too, the block is marked "failed: <message>" and
 ** the run goes on.
 */
+#include <geodesic.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -90,6 +91,8 @@ typedef struct member {
 
 typedef struct worker {
     GEOSContextHandle_t h;
+    PJ_CONTEXT *proj;       /* ellipsoidal mode: this worker's PROJ */
+    PJ *to_geographic;      /* working CRS -> CGCS2000 lon/lat */
     char msg[512];
     int64_t *cand;
     int64_t cand_cap;
@@ -555,6 +558,71 @@ static int block_geometry(worker *w, job *j, int64_t b, double grid)
     return ok;
 }
 
+/* Geodesic area of one ring on the CGCS2000 ellipsoid (unsigned). */
+static int ring_geodesic_area(worker *w, const struct geod_geodesic *geod,
+                              const GEOSGeometry *ring, double *area)
+{
+    const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(w->h, ring);
+    unsigned n = 0;
+    if (!cs || !GEOSCoordSeq_getSize_r(w->h, cs, &n) || n < 4) return 0;
+    struct geod_polygon poly;
+    geod_polygon_init(&poly, 0);
+    for (unsigned i = 0; i + 1 < n; i++) { /* the closing point repeats */
+        double x, y;
+        GEOSCoordSeq_getXY_r(w->h, cs, i, &x, &y);
+        PJ_COORD c = proj_trans(w->to_geographic, PJ_FWD, proj_coord(x, y, 0, 0));
+        if (!isfinite(c.lp.lam) || !isfinite(c.lp.phi)) return 0;
+        geod_polygon_addpoint(geod, &poly, c.lp.phi, c.lp.lam); /* lat, lon */
+    }
+    double a = 0, perimeter = 0;
+    geod_polygon_compute(geod, &poly, 0, 1, &a, &perimeter);
+    *area = fabs(a);
+    return 1;
+}
+
+/* Area of g on the ellipsoid: exterior rings less holes; NaN on failure. */
+static double geodesic_area(worker *w, const GEOSGeometry *g)
+{
+    struct geod_geodesic geod;
+    geod_init(&geod, 6378137.0, 1 / 298.257222101); /* CGCS2000 */
+    double total = 0;
+    for (int k = 0; k < GEOSGetNumGeometries_r(w->h, g); k++) {
+        const GEOSGeometry *poly = GEOSGetGeometryN_r(w->h, g, k);
+        double a;
+        if (!ring_geodesic_area(w, &geod, GEOSGetExteriorRing_r(w->h, poly), &a))
+            return NAN;
+        total += a;
+        for (int r = 0; r < GEOSGetNumInteriorRings_r(w->h, poly); r++) {
+            if (!ring_geodesic_area(w, &geod, GEOSGetInteriorRingN_r(w->h, poly, r), &a))
+                return NAN;
+            total -= a;
+        }
+    }
+    return total;
+}
+
+/* Area mode ellipsoidal: every area of the block is scaled by the ratio of
+** its geodesic to its planar area.  Within one block (at most a few km)
+** the projection's scale varies by less than 1e-5 of itself, so this is
+** the ellipsoidal area of each part to that precision, without a geodesic
+** overlay.  Shares do not change. */
+static void scale_to_ellipsoid(worker *w, job *j, int64_t b, const GEOSGeometry *g,
+                               double planar)
+{
+    static const int area_metrics[] = {
+        M_AREA_M2, M_AREA_MU, M_REDLINE_M2, M_BASIC_FARMLAND_M2, M_PARKS_M2,
+        M_CENTRAL_M2, M_TRANSITION_M2, M_CU_PRIORITY_M2, M_CU_KEY_INDUSTRY_M2,
+        M_CU_KEY_URBAN_M2, M_CU_KEY_OTHER_M2, M_CU_GENERAL_M2,
+        M_LU_INDUSTRIAL_M2, M_LU_WAREHOUSING_M2, M_LU_RESIDENTIAL_M2,
+        M_LU_COMMERCIAL_M2, M_LU_PUBLIC_M2, M_LU_FARMLAND_M2,
+        M_LU_FOREST_GREEN_M2, M_LU_WATER_M2, M_LU_TRANSPORT_M2, M_LU_OTHER_M2,
+        M_LU_UNKNOWN_M2, M_LU_COVERED_M2};
+    double scale = planar > 0 ? geodesic_area(w, g) / planar : NAN;
+    for (size_t k = 0; k < sizeof area_metrics / sizeof area_metrics[0]; k++)
+        j->m->num[METRIC_AT(b, area_metrics[k])] *= scale;
+    for (int i = 0; i < j->lu[b].n; i++) j->lu[b].rows[i].area *= scale;
+}
+
 static void measure_block(worker *w, job *j, int64_t b)
 {
     const ibmap_layer *B = j->data->layers[IBMAP_ROLE_BLOCKS];
@@ -587,6 +655,7 @@ static void measure_block(worker *w, job *j, int64_t b)
         set_text(w, j, b, M_METRIC_STATUS, text);
         return;
     }
+    if (w->to_geographic) scale_to_ellipsoid(w, j, b, g, area);
     set_text(w, j, b, M_METRIC_STATUS, status);
 }
 
@@ -821,6 +890,22 @@ ibmap_status ibmap_overlay(ibmap_ctx *ctx, ibmap_data *data,
         }
         GEOSContext_setErrorMessageHandler_r(ws[t].h, worker_message, &ws[t]);
         GEOSContext_setNoticeMessageHandler_r(ws[t].h, worker_notice, &ws[t]);
+        if (data->area == IBMAP_AREA_ELLIPSOIDAL) {
+            /* PROJ objects are not thread-safe: one per worker. */
+            ws[t].proj = proj_context_create();
+            PJ *raw = ws[t].proj ? proj_create_crs_to_crs(ws[t].proj, data->crs,
+                                                          "EPSG:4490", NULL)
+                                 : NULL;
+            ws[t].to_geographic = raw ? proj_normalize_for_visualization(ws[t].proj, raw)
+                                      : NULL;
+            if (raw) proj_destroy(raw);
+            if (!ws[t].to_geographic) {
+                st = ibmap_fail(ctx, IBMAP_ERR_CRS_TRANSFORM,
+                                "area: ellipsoidal: no transformation from %s to "
+                                "CGCS2000 longitude/latitude", data->crs);
+                break;
+            }
+        }
     }
     if (!st && !run_blocks(&j, ws, threads, B->n)) st = IBMAP_ERR_NOMEM;
     if (!st && !assign_parcels(&j)) st = IBMAP_ERR_NOMEM;
@@ -831,6 +916,8 @@ ibmap_status ibmap_overlay(ibmap_ctx *ctx, ibmap_data *data,
         free(ws[t].ov);
         free(ws[t].cand);
         GEOS_finish_r(ws[t].h);
+        if (ws[t].to_geographic) proj_destroy(ws[t].to_geographic);
+        if (ws[t].proj) proj_context_destroy(ws[t].proj);
     }
 
     /* The long land-use table, in block order. */
@@ -877,7 +964,10 @@ ibmap_status ibmap_overlay(ibmap_ctx *ctx, ibmap_data *data,
     job_free(&j, ctx->geos);
     if (st) {
         ibmap_metrics_free(j.m);
-        return ibmap_fail(ctx, st, "out of memory during the overlay");
+        /* Other failures have set their own message. */
+        return st == IBMAP_ERR_NOMEM
+                   ? ibmap_fail(ctx, st, "out of memory during the overlay")
+                   : st;
     }
     *out = j.m;
     return IBMAP_OK;

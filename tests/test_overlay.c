@@ -349,6 +349,43 @@ TEST(landuse_composition_and_long_table)
     ibmap_data_free(d);
 }
 
+/* area: ellipsoidal.  A (100 m x 100 m at x 620000, 120 km east of the
+** central meridian) is enlarged by the projection: its area on the
+** ellipsoid is the planar area divided by PROJ's areal scale factor there
+** (proj_factors), an independent route to the same number. */
+TEST(ellipsoidal_area_mode)
+{
+    ibmap_project *p = geometry_city();
+    static char r[1][512];
+    snprintf(r[0], 512, "%s|R1|a", rect((char[400]){0}, 400, -10, -10, 50, 110));
+    const char *rows[] = {r[0], NULL};
+    set_layer(p, "redline", "HXBH:s,HXMC:s", rows);
+    CHECK_INT(ibmap_project_set(ctx, p, "area", "ellipsoidal"), IBMAP_OK);
+    ibmap_data *d;
+    ibmap_metrics *m = overlay(p, &d, IBMAP_PARCELS_MAJORITY);
+    ibmap_project_free(p);
+    CHECK(m != NULL);
+    PJ_CONTEXT *pc = proj_context_create();
+    /* the projection of EPSG:4549 as an operation: proj_factors wants one */
+    PJ *gk = proj_create(pc, "+proj=tmerc +lat_0=0 +lon_0=120 +k=1 +x_0=500000 +y_0=0 +ellps=GRS80");
+    PJ *inv = proj_create_crs_to_crs(pc, "EPSG:4549", "EPSG:4490", NULL);
+    PJ *norm = proj_normalize_for_visualization(pc, inv);
+    PJ_COORD c = proj_trans(norm, PJ_FWD, proj_coord(X0 + 50, Y0 + 50, 0, 0));
+    PJ_FACTORS f = proj_factors(gk, proj_coord(proj_torad(c.lp.lam), proj_torad(c.lp.phi), 0, 0));
+    proj_destroy(norm);
+    proj_destroy(inv);
+    proj_destroy(gk);
+    proj_context_destroy(pc);
+    printf("# areal scale at A: %.9f\n", f.areal_scale);
+    CHECK(f.areal_scale > 1.0003 && f.areal_scale < 1.0004);
+    CHECK_REL(num(m, 0, "area_m2"), 10000 / f.areal_scale, 1e-7);
+    CHECK_REL(num(m, 0, "redline_m2"), 5000 / f.areal_scale, 1e-7);
+    CHECK_NEAR(num(m, 0, "redline_share"), 0.5, 1e-10);
+    CHECK_REL(num(m, 0, "area_mu"), num(m, 0, "area_m2") * 15 / 10000, 1e-12);
+    ibmap_metrics_free(m);
+    ibmap_data_free(d);
+}
+
 /* ---------------------------------------------------------------------- */
 /* The sample city                                                        */
 /* ---------------------------------------------------------------------- */
@@ -508,6 +545,7 @@ int main(void)
     RUN(self_intersecting_zone_is_measured_after_repair);
     RUN(control_unit_areas_by_type);
     RUN(landuse_composition_and_long_table);
+    RUN(ellipsoidal_area_mode);
 
     char project[4200];
     snprintf(project, sizeof project, "%s/layers/sample/project.yaml", test_source_root());
