@@ -44,7 +44,10 @@ static inline int fx_layer(const char *path, const char *driver,
         OSRImportFromEPSG(srs, epsg);
         OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
     }
-    OGRLayerH l = GDALDatasetCreateLayer(ds, layer, srs, wkbUnknown,
+    /* FileGDB tables need one geometry type; the others take any. */
+    OGRwkbGeometryType gt =
+        strcmp(driver, "OpenFileGDB") == 0 ? wkbMultiPolygon : wkbUnknown;
+    OGRLayerH l = GDALDatasetCreateLayer(ds, layer, srs, gt,
                                          (char **)layer_options);
     if (srs) OSRDestroySpatialReference(srs);
     if (!l) {

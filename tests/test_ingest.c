@@ -542,6 +542,43 @@ TEST(zipped_shapefile_is_read_through_vsizip)
     ibmap_data_free(d);
 }
 
+/* The same parks layer from a FileGDB (GDAL's own OpenFileGDB writer) and
+** from a SpatiaLite database: the drivers planners' data arrives in. */
+TEST(filegdb_and_spatialite_sources)
+{
+    const char *rows[] = {
+        "MULTIPOLYGON(((619900 3339900,620150 3339900,620150 3340150,619900 3339900)))|YQ1|慈溪滨海经济开发区",
+        NULL};
+    char gdb[4200], sqlite[4200];
+    snprintf(gdb, sizeof gdb, "%s/parks.gdb", dir);
+    snprintf(sqlite, sizeof sqlite, "%s/parks.sqlite", dir);
+    char cmd[8500];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", gdb, sqlite);
+    CHECK_INT(system(cmd), 0);
+    CHECK(fx_layer(gdb, "OpenFileGDB", "yq", 4549, NULL, "YQBH:s,YQMC:s", rows));
+    GDALDriverH drv = GDALGetDriverByName("SQLite");
+    const char *dsco[] = {"SPATIALITE=YES", NULL};
+    GDALDatasetH ds = GDALCreate(drv, sqlite, 0, 0, 0, GDT_Unknown, (char **)dsco);
+    CHECK(ds != NULL);
+    GDALClose(ds);
+    CHECK(fx_layer(sqlite, "SQLite", "yq", 4549, NULL, "YQBH:s,YQMC:s", rows));
+    const char *sources[] = {gdb, sqlite};
+    const char *drivers[] = {"OpenFileGDB", "SQLite"};
+    for (int k = 0; k < 2; k++) {
+        ibmap_data *d = NULL;
+        CHECK_INT(load_with("parks", sources[k], NULL, &d), IBMAP_OK);
+        const ibmap_layer *L = ibmap_data_layer(d, IBMAP_ROLE_PARKS);
+        ibmap_layer_info li;
+        ibmap_layer_get_info(L, &li);
+        CHECK_STR(li.driver, drivers[k]);
+        CHECK_INT(ibmap_layer_count(L), 1);
+        CHECK_STR(ibmap_layer_text(L, 0, "name"), "慈溪滨海经济开发区");
+        CHECK_STR(ibmap_layer_id(L, 0), "YQ1");
+        CHECK_NEAR(ibmap_layer_area(L, 0), 250.0 * 250.0 / 2, 1e-6);
+        ibmap_data_free(d);
+    }
+}
+
 TEST(real_county_shapefile_utf8_without_cpg_or_prj)
 {
     const char *shared = test_shared_data();
@@ -650,6 +687,7 @@ int main(void)
     RUN(attribute_filter_and_layer_choice);
     RUN(unopenable_source_is_named);
     RUN(zipped_shapefile_is_read_through_vsizip);
+    RUN(filegdb_and_spatialite_sources);
     RUN(real_county_shapefile_utf8_without_cpg_or_prj);
     RUN(ldid_936_point_layer_decodes_and_is_not_polygon);
     RUN(defect_log_csv_has_bom_header_and_one_row_per_entry);
