@@ -2,12 +2,10 @@
 ** data.c — reading what ibmap_load() produced: layers, their features and
 ** values, and the data-quality log (and writing the log as CSV).
 */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "ibmap_int.h"
 
@@ -158,18 +156,26 @@ ibmap_status ibmap_data_defect(const ibmap_data *data, int64_t i,
     return IBMAP_OK;
 }
 
-/* RFC 4180 quoting: a field with a comma, quote or line break is quoted,
-** and quotes inside it are doubled. */
-static int csv_field(FILE *f, const char *s, int last)
+static int defects_body(FILE *f, const void *arg)
 {
-    int quote = strpbrk(s, ",\"\r\n") != NULL;
-    if (quote) fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', f);
-        fputc(*s, f);
+    const ibmap_data *data = arg;
+    /* The BOM lets spreadsheet programs see UTF-8 and show Chinese. */
+    int ok = fputs("\xEF\xBB\xBF"
+                   "layer,fid,feature_id,field,problem,severity,value,detail,"
+                   "action\r\n",
+                   f) >= 0;
+    for (int64_t i = 0; ok && i < data->dq.n; i++) {
+        const ibmap_dq_entry *e = &data->dq.entries[i];
+        ok = fprintf(f, "%s,%lld,", ibmap_role_name(e->role), (long long)e->fid) > 0 &&
+             ibmap_csv_text(f, e->feature_id) && fputc(',', f) != EOF &&
+             ibmap_csv_text(f, e->field) && fputc(',', f) != EOF &&
+             ibmap_csv_text(f, e->problem) &&
+             fprintf(f, ",%s,", ibmap_severity_str(e->severity)) > 0 &&
+             ibmap_csv_text(f, e->value) && fputc(',', f) != EOF &&
+             ibmap_csv_text(f, e->detail) && fputc(',', f) != EOF &&
+             ibmap_csv_text(f, e->action) && fputs("\r\n", f) >= 0;
     }
-    if (quote) fputc('"', f);
-    return fputs(last ? "\r\n" : ",", f) >= 0;
+    return ok;
 }
 
 ibmap_status ibmap_data_write_defects_csv(ibmap_ctx *ctx,
@@ -178,41 +184,5 @@ ibmap_status ibmap_data_write_defects_csv(ibmap_ctx *ctx,
 {
     if (!data || !path)
         return ibmap_fail(ctx, IBMAP_ERR_ARG, "write_defects_csv: NULL argument");
-    char *tmp = ibmap_sprintf("%s.tmp-%ld", path, (long)getpid());
-    if (!tmp) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        ibmap_status st = ibmap_fail(ctx, IBMAP_ERR_WRITE, "%s: cannot create: %s",
-                                     tmp, strerror(errno));
-        free(tmp);
-        return st;
-    }
-    /* The BOM lets spreadsheet programs see UTF-8 and show Chinese. */
-    int ok = fputs("\xEF\xBB\xBF"
-                   "layer,fid,feature_id,field,problem,severity,value,detail,"
-                   "action\r\n",
-                   f) >= 0;
-    for (int64_t i = 0; ok && i < data->dq.n; i++) {
-        const ibmap_dq_entry *e = &data->dq.entries[i];
-        char fid[32];
-        snprintf(fid, sizeof fid, "%lld", (long long)e->fid);
-        ok = csv_field(f, ibmap_role_name(e->role), 0) && csv_field(f, fid, 0) &&
-             csv_field(f, e->feature_id, 0) && csv_field(f, e->field, 0) &&
-             csv_field(f, e->problem, 0) &&
-             csv_field(f, ibmap_severity_str(e->severity), 0) &&
-             csv_field(f, e->value, 0) && csv_field(f, e->detail, 0) &&
-             csv_field(f, e->action, 1);
-    }
-    if (fflush(f) != 0 || fsync(fileno(f)) != 0) ok = 0;
-    if (fclose(f) != 0) ok = 0;
-    if (ok && rename(tmp, path) != 0) ok = 0;
-    if (!ok) {
-        ibmap_status st = ibmap_fail(ctx, IBMAP_ERR_WRITE, "%s: cannot write: %s",
-                                     path, strerror(errno));
-        unlink(tmp);
-        free(tmp);
-        return st;
-    }
-    free(tmp);
-    return IBMAP_OK;
+    return ibmap_write_file(ctx, path, defects_body, data);
 }

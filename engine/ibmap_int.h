@@ -14,6 +14,7 @@
 #include <geos_c.h>
 #include <proj.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stddef.h>
 
@@ -45,6 +46,21 @@ ibmap_status ibmap_fail(ibmap_ctx *ctx, ibmap_status status,
 char *ibmap_strdup(const char *s);
 char *ibmap_strndup(const char *s, size_t n);
 char *ibmap_sprintf(const char *fmt, ...) IBMAP_PRINTF(1, 2);
+
+/* ---------------------------------------------------------------------- */
+/* output_file.c                                                          */
+/* ---------------------------------------------------------------------- */
+
+/* Write `path` all at once: body() writes the content (returning 0 on
+** failure) to a temporary file beside it, which is flushed, synced and
+** renamed over `path`.  On failure nothing is left under either name. */
+ibmap_status ibmap_write_file(ibmap_ctx *ctx, const char *path,
+                              int (*body)(FILE *f, const void *arg),
+                              const void *arg);
+
+/* Write one CSV field (RFC 4180 quoting); NULL writes nothing.  Returns 0
+** on a write error. */
+int ibmap_csv_text(FILE *f, const char *s);
 
 /* ---------------------------------------------------------------------- */
 /* layers/roles.c and layers/roles/ *.c: the role definitions            */

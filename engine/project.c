@@ -559,26 +559,18 @@ static const char template_text[] =
     "  #   crs: EPSG:4528                 # for a source that declares no CRS\n"
     "  #   coords: gcj02                  # cgcs2000 | wgs84 | gcj02 | bd09\n";
 
+static int template_body(FILE *f, const void *arg)
+{
+    (void)arg;
+    return fwrite(template_text, 1, sizeof template_text - 1, f) ==
+           sizeof template_text - 1;
+}
+
 ibmap_status ibmap_project_write_template(ibmap_ctx *ctx, const char *path)
 {
     if (!path) return ibmap_fail(ctx, IBMAP_ERR_ARG, "no path");
     if (access(path, F_OK) == 0)
         return ibmap_fail(ctx, IBMAP_ERR_WRITE,
                           "%s: already exists; not overwritten", path);
-    char *tmp = ibmap_sprintf("%s.tmp-%ld", path, (long)getpid());
-    if (!tmp) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
-    FILE *f = fopen(tmp, "wb");
-    int ok = f && fwrite(template_text, 1, sizeof template_text - 1, f) ==
-                      sizeof template_text - 1;
-    if (f && fclose(f) != 0) ok = 0;
-    if (ok && rename(tmp, path) != 0) ok = 0;
-    if (!ok) {
-        ibmap_status st = ibmap_fail(ctx, IBMAP_ERR_WRITE, "%s: cannot write: %s",
-                                     path, strerror(errno));
-        unlink(tmp);
-        free(tmp);
-        return st;
-    }
-    free(tmp);
-    return IBMAP_OK;
+    return ibmap_write_file(ctx, path, template_body, NULL);
 }
