@@ -82,4 +82,4 @@ METRIC(M_SMALL_PARCEL_SHARE, "small_parcel_share", N, "", "小宗地占比", "sh
 /* position */
 METRIC(M_PARK_DISTANCE_M, "park_distance_m", N, "m", "距规划园区距离", "distance to the nearest planned park (0 inside one)")
 METRIC(M_TOWN, "town", T, "", "所属镇街", "the block's town: its own town field, else the town it overlaps most")
-METRIC(M_METRIC_STATUS, "metric_status", T, "", "计算状态", "ok; no_geometry; coarse_grid (recomputed on a coarser grid); failed: message")
+METRIC(M_METRIC_STATUS, "metric_status", T, "", "计算状态", "ok; grid (floating-point overlay failed, measured on the fixed grid); coarse_grid (on a 10 or 100 times coarser grid); no_geometry; failed: message")

@@ -472,7 +472,7 @@ TEST(sample_apportioned_tax_is_conserved)
     printf("# source tax %.6f, inside blocks %.6f, blocks sum %.6f\n", source,
            expected, blocks_total);
     CHECK(expected < source); /* the sample has parcels outside blocks */
-    CHECK_REL(blocks_total, expected, 1e-6);
+    CHECK_REL(blocks_total, expected, 1e-9);
     ibmap_metrics_free(m);
 }
 
