@@ -26,6 +26,17 @@ static const char usage_text[] =
     "          [--landuse-csv FILE]\n"
     "          [--threads N] [--grid METRES] [--parcel-mode majority|apportion]\n"
     "          [--log FILE]         compute every block's metrics (docs/metrics.md)\n"
+    "  classify WORKSPACE --rules FILE [--set PARAM=VALUE ...] [--scenario NAME]\n"
+    "          [--csv FILE]         put every block in a class (docs/rules.md),\n"
+    "                               store the scenario (default \"default\") in\n"
+    "                               the workspace, print blocks and 亩 per class\n"
+    "  compare WORKSPACE A B [--csv FILE]\n"
+    "                               transition matrix between two scenarios; the\n"
+    "                               CSV lists the blocks that changed class\n"
+    "  sweep WORKSPACE --rules FILE --param NAME --from X --to Y --step S\n"
+    "          [--set PARAM=VALUE ...] [--csv FILE]\n"
+    "                               blocks and 亩 per class for each value of a\n"
+    "                               param (CSV on stdout without --csv)\n"
     "  fields [ROLE]                list the canonical fields of each role and\n"
     "                               the source names accepted for them\n"
     "  version                      print the versions of ibmap and its libraries\n"
@@ -396,6 +407,256 @@ static int cmd_overlay(ibmap_ctx *ctx, int argc, char **argv)
 }
 
 /* ---------------------------------------------------------------------- */
+/* classify, compare, sweep                                               */
+/* ---------------------------------------------------------------------- */
+
+/* A whole argument as a finite number. */
+static int parse_number(const char *text, double *out)
+{
+    char *end;
+    double v = strtod(text, &end);
+    if (end == text || *end || !isfinite(v)) return 0;
+    *out = v;
+    return 1;
+}
+
+typedef struct rules_options {
+    const char *workspace;
+    const char *rules_path;
+    const char *scenario;
+    const char *csv_path;
+    const char *param;              /* sweep */
+    const char *from, *to, *step;   /* sweep */
+    const char **sets;              /* "name=value", argv pointers */
+    int n_sets;
+} rules_options;
+
+/* Parse WORKSPACE and the flags of classify and sweep.  `flags` lists the
+** flags this command accepts.  Returns 0 or the exit status to stop with. */
+static int parse_rules_args(int argc, char **argv, const char *const *flags,
+                            rules_options *o)
+{
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strncmp(a, "--", 2) != 0) {
+            if (o->workspace) return usage_error("unexpected argument %s", a);
+            o->workspace = a;
+            continue;
+        }
+        int known = 0;
+        for (int f = 0; flags[f]; f++) known |= strcmp(a, flags[f]) == 0;
+        if (!known) return usage_error("unknown option %s", a);
+        if (i + 1 >= argc) return usage_error("%s needs a value", a);
+        const char *v = argv[++i];
+        if (strcmp(a, "--rules") == 0) o->rules_path = v;
+        else if (strcmp(a, "--scenario") == 0) o->scenario = v;
+        else if (strcmp(a, "--csv") == 0) o->csv_path = v;
+        else if (strcmp(a, "--param") == 0) o->param = v;
+        else if (strcmp(a, "--from") == 0) o->from = v;
+        else if (strcmp(a, "--to") == 0) o->to = v;
+        else if (strcmp(a, "--step") == 0) o->step = v;
+        else if (strcmp(a, "--set") == 0) o->sets[o->n_sets++] = v;
+    }
+    if (!o->workspace) return usage_error("a WORKSPACE is needed%s", "");
+    if (!o->rules_path) return usage_error("--rules FILE is needed%s", "");
+    return 0;
+}
+
+/* Read the rules and apply every --set name=value. */
+static int load_rules(ibmap_ctx *ctx, const char *cmd, const rules_options *o,
+                      ibmap_rules **rules)
+{
+    if (ibmap_rules_read(ctx, o->rules_path, rules)) {
+        fprintf(stderr, "ibmap %s: %s\n", cmd, ibmap_errmsg(ctx));
+        return 1;
+    }
+    for (int i = 0; i < o->n_sets; i++) {
+        const char *eq = strchr(o->sets[i], '=');
+        double v;
+        char name[128];
+        if (!eq || eq == o->sets[i] || (size_t)(eq - o->sets[i]) >= sizeof name ||
+            !parse_number(eq + 1, &v))
+            return usage_error("expected --set PARAM=NUMBER, got '%s'", o->sets[i]);
+        snprintf(name, sizeof name, "%.*s", (int)(eq - o->sets[i]), o->sets[i]);
+        if (ibmap_rules_set_param(ctx, *rules, name, v)) {
+            fprintf(stderr, "ibmap %s: %s\n", cmd, ibmap_errmsg(ctx));
+            return 2;
+        }
+    }
+    return 0;
+}
+
+static int cmd_classify(ibmap_ctx *ctx, int argc, char **argv)
+{
+    static const char *const flags[] = {"--rules", "--set", "--scenario", "--csv", NULL};
+    const char *sets[64];
+    rules_options o = {.scenario = "default", .sets = sets};
+    if (argc > 2 * 64) return usage_error("too many arguments%s", "");
+    int rc = parse_rules_args(argc, argv, flags, &o);
+    ibmap_rules *rules = NULL;
+    ibmap_classification *c = NULL;
+    if (!rc) rc = load_rules(ctx, "classify", &o, &rules);
+    if (!rc && (ibmap_classify(ctx, o.workspace, rules, o.scenario, &c) ||
+                (o.csv_path && ibmap_classification_write_csv(ctx, c, o.csv_path)))) {
+        fprintf(stderr, "ibmap classify: %s\n", ibmap_errmsg(ctx));
+        rc = 1;
+    }
+    if (!rc) {
+        long long n[IBMAP_CLASS_COUNT] = {0}, unstable = 0;
+        double mu[IBMAP_CLASS_COUNT] = {0}, total_mu = 0;
+        for (int64_t b = 0; b < ibmap_classification_count(c); b++) {
+            ibmap_class k = ibmap_classification_class(c, b);
+            double a = ibmap_classification_area_mu(c, b);
+            n[k]++;
+            if (isfinite(a)) {
+                mu[k] += a;
+                total_mu += a;
+            }
+            unstable += !ibmap_classification_stable(c, b);
+        }
+        printf("scenario %s: %lld blocks classified with %s (%s)\n", o.scenario,
+               (long long)ibmap_classification_count(c), ibmap_rules_name(rules),
+               o.rules_path);
+        printf("  %-16s %-8s %8s %12s\n", "class", "", "blocks", "亩");
+        for (int k = 0; k < IBMAP_CLASS_COUNT; k++)
+            printf("  %-16s %-8s %8lld %12.1f\n", ibmap_class_name((ibmap_class)k),
+                   ibmap_class_label_zh((ibmap_class)k), n[k], mu[k]);
+        printf("  %-16s %-8s %8lld %12.1f\n", "total", "",
+               (long long)ibmap_classification_count(c), total_mu);
+        printf("unstable (a param moved by ±10%% changes the class): %lld blocks\n",
+               unstable);
+        if (o.csv_path) printf("blocks written to %s\n", o.csv_path);
+    }
+    ibmap_classification_free(c);
+    ibmap_rules_free(rules);
+    return rc;
+}
+
+static int cmd_compare(ibmap_ctx *ctx, int argc, char **argv)
+{
+    const char *pos[3] = {NULL, NULL, NULL}, *csv = NULL;
+    int npos = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--csv") == 0) {
+            if (i + 1 >= argc) return usage_error("%s needs a value", argv[i]);
+            csv = argv[++i];
+        } else if (strncmp(argv[i], "--", 2) == 0) {
+            return usage_error("unknown option %s", argv[i]);
+        } else if (npos < 3) {
+            pos[npos++] = argv[i];
+        } else {
+            return usage_error("unexpected argument %s", argv[i]);
+        }
+    }
+    if (npos != 3) return usage_error("compare needs WORKSPACE A B%s", "");
+    ibmap_classification *a = NULL, *b = NULL;
+    int64_t blocks[IBMAP_CLASS_COUNT][IBMAP_CLASS_COUNT];
+    double mu[IBMAP_CLASS_COUNT][IBMAP_CLASS_COUNT];
+    int rc = 0;
+    if (ibmap_classification_load(ctx, pos[0], pos[1], &a) ||
+        ibmap_classification_load(ctx, pos[0], pos[2], &b) ||
+        ibmap_compare(ctx, a, b, blocks, mu) ||
+        (csv && ibmap_compare_write_csv(ctx, a, b, csv))) {
+        fprintf(stderr, "ibmap compare: %s\n", ibmap_errmsg(ctx));
+        rc = 1;
+    }
+    if (!rc) {
+        long long changed = 0;
+        printf("rows: scenario %s; columns: scenario %s; blocks / 亩\n", pos[1], pos[2]);
+        printf("  %-16s", "");
+        for (int j = 0; j < IBMAP_CLASS_COUNT; j++)
+            printf(" %22s", ibmap_class_name((ibmap_class)j));
+        printf("\n");
+        for (int i = 0; i < IBMAP_CLASS_COUNT; i++) {
+            printf("  %-16s", ibmap_class_name((ibmap_class)i));
+            for (int j = 0; j < IBMAP_CLASS_COUNT; j++) {
+                printf(" %8lld / %11.1f", (long long)blocks[i][j], mu[i][j]);
+                if (i != j) changed += blocks[i][j];
+            }
+            printf("\n");
+        }
+        printf("%lld of %lld blocks changed class%s%s\n", changed,
+               (long long)ibmap_classification_count(a), csv ? "; listed in " : "",
+               csv ? csv : "");
+    }
+    ibmap_classification_free(a);
+    ibmap_classification_free(b);
+    return rc;
+}
+
+static int cmd_sweep(ibmap_ctx *ctx, int argc, char **argv)
+{
+    static const char *const flags[] = {"--rules", "--set", "--param", "--from", "--to",
+                                        "--step", "--csv", NULL};
+    const char *sets[64];
+    rules_options o = {.sets = sets};
+    if (argc > 2 * 64) return usage_error("too many arguments%s", "");
+    int rc = parse_rules_args(argc, argv, flags, &o);
+    if (rc) return rc;
+    double from, to, step;
+    if (!o.param || !o.from || !o.to || !o.step)
+        return usage_error("sweep needs --param NAME --from X --to Y --step S%s", "");
+    if (!parse_number(o.from, &from) || !parse_number(o.to, &to) ||
+        !parse_number(o.step, &step) || step == 0 || (to - from) / step < 0)
+        return usage_error("--from, --to and --step must be numbers with the step "
+                           "going from X towards Y%s", "");
+    /* Values are from + i*step (not a running sum, which drifts); the end is
+    ** included when it is a whole number of steps away, to rounding. */
+    double span = (to - from) / step;
+    if (span > 100000) return usage_error("more than 100000 steps%s", "");
+    int n = (int)(span + 1e-9) + 1; /* span >= 0: truncation is floor */
+    double *values = malloc((size_t)n * sizeof *values);
+    int64_t *blocks = malloc((size_t)n * IBMAP_CLASS_COUNT * sizeof *blocks);
+    double *mu = malloc((size_t)n * IBMAP_CLASS_COUNT * sizeof *mu);
+    ibmap_rules *rules = NULL;
+    if (!values || !blocks || !mu) {
+        fprintf(stderr, "ibmap sweep: out of memory\n");
+        rc = 1;
+    }
+    for (int i = 0; !rc && i < n; i++) values[i] = from + i * step;
+    if (!rc) rc = load_rules(ctx, "sweep", &o, &rules);
+    if (!rc && ibmap_sweep(ctx, o.workspace, rules, o.param, values, n, blocks, mu)) {
+        fprintf(stderr, "ibmap sweep: %s\n", ibmap_errmsg(ctx));
+        rc = 1;
+    }
+    FILE *f = NULL;
+    if (!rc) {
+        f = o.csv_path ? fopen(o.csv_path, "w") : stdout;
+        if (!f) {
+            fprintf(stderr, "ibmap sweep: %s: cannot write\n", o.csv_path);
+            rc = 1;
+        }
+    }
+    if (!rc) {
+        fprintf(f, "value");
+        for (int k = 0; k < IBMAP_CLASS_COUNT; k++)
+            fprintf(f, ",%s_blocks,%s_mu", ibmap_class_name((ibmap_class)k),
+                    ibmap_class_name((ibmap_class)k));
+        fprintf(f, "\n");
+        for (int i = 0; i < n; i++) {
+            fprintf(f, "%.10g", values[i]);
+            for (int k = 0; k < IBMAP_CLASS_COUNT; k++)
+                fprintf(f, ",%lld,%.4f", (long long)blocks[i * IBMAP_CLASS_COUNT + k],
+                        mu[i * IBMAP_CLASS_COUNT + k]);
+            fprintf(f, "\n");
+        }
+        if (o.csv_path) {
+            if (fclose(f) != 0) {
+                fprintf(stderr, "ibmap sweep: %s: cannot write\n", o.csv_path);
+                rc = 1;
+            } else {
+                printf("%d values of %s written to %s\n", n, o.param, o.csv_path);
+            }
+        }
+    }
+    ibmap_rules_free(rules);
+    free(values);
+    free(blocks);
+    free(mu);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------- */
 /* init, fields, version                                                  */
 /* ---------------------------------------------------------------------- */
 
@@ -458,6 +719,12 @@ int main(int argc, char **argv)
         rc = cmd_check(ctx, argc - 2, argv + 2);
     else if (strcmp(cmd, "overlay") == 0)
         rc = cmd_overlay(ctx, argc - 2, argv + 2);
+    else if (strcmp(cmd, "classify") == 0)
+        rc = cmd_classify(ctx, argc - 2, argv + 2);
+    else if (strcmp(cmd, "compare") == 0)
+        rc = cmd_compare(ctx, argc - 2, argv + 2);
+    else if (strcmp(cmd, "sweep") == 0)
+        rc = cmd_sweep(ctx, argc - 2, argv + 2);
     else
         rc = usage_error("unknown command %s", cmd);
     ibmap_ctx_free(ctx);

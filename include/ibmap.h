@@ -83,7 +83,16 @@ typedef enum ibmap_status {
 
     IBMAP_ERR_FIELD_MISSING = 500,  /* a required field is not in the layer */
     IBMAP_ERR_CODE_SYSTEM = 501,    /* land-use codes contradict the declared system */
-    IBMAP_ERR_ENCODING = 502        /* text could not be decoded */
+    IBMAP_ERR_ENCODING = 502,       /* text could not be decoded */
+
+    IBMAP_ERR_RULES_SYNTAX = 600,   /* the rules file is malformed (YAML, keys,
+                                       values, a `when` SQLite cannot parse) */
+    IBMAP_ERR_RULES_NAME = 601,     /* an unknown metric, param, class or mode */
+    IBMAP_ERR_RULES_DENIED = 602,   /* a `when` tries something rules may not
+                                       do (write, ATTACH, PRAGMA, other tables,
+                                       a function not on the safe list) */
+    IBMAP_ERR_RULES_DEFAULT = 603   /* the last rule is not the always-true
+                                       default */
 } ibmap_status;
 
 /* A short English description of a status, e.g. "source could not be
@@ -383,8 +392,10 @@ typedef enum ibmap_parcel_mode {
 
 typedef struct ibmap_overlay_options {
     int threads;                /* worker threads; 0 = every core */
-    double grid;                /* OverlayNG precision grid, in working-CRS
-                                   units (default 0.001: 1 mm) */
+    double grid;                /* the precision grid (working-CRS units,
+                                   default 0.001: 1 mm) of the snap-rounded
+                                   OverlayNG used for a block on which
+                                   floating-point overlay fails */
     ibmap_parcel_mode parcels;  /* default IBMAP_PARCELS_MAJORITY */
     int max_piece_vertices;     /* zone polygons are cut into pieces of at
                                    most this many vertices (default 256) */
@@ -398,8 +409,9 @@ typedef struct ibmap_metrics ibmap_metrics;
 /* Compute every block's metrics from loaded data.  Each block's metrics
 ** depend on that block and the overlay layers only; blocks are computed in
 ** parallel and the result is identical for any number of threads.  A block
-** whose geometry makes GEOS fail is retried on a coarser grid, then marked
-** metric_status "failed: …"; one block never stops a run.  Parcels in no
+** whose geometry makes floating-point overlay fail is recomputed on the
+** fixed precision grid, then coarser ones, then marked metric_status
+** "failed: …"; one block never stops a run.  Parcels in no
 ** block and blocks with no parcel are added to data's data-quality log
 ** (hence data is not const).  Free the result with ibmap_metrics_free(). */
 ibmap_status ibmap_overlay(ibmap_ctx *ctx, ibmap_data *data,
@@ -469,6 +481,151 @@ ibmap_status ibmap_workspace_write(ibmap_ctx *ctx, const char *path,
 ** SQLite REAL round-trip bit for bit).  Free with ibmap_metrics_free(). */
 ibmap_status ibmap_workspace_read(ibmap_ctx *ctx, const char *path,
                                   ibmap_metrics **out);
+
+/* ---------------------------------------------------------------------- */
+/* Rules and classification (docs/rules.md)                               */
+/* ---------------------------------------------------------------------- */
+
+/* The classes of the policy (慈政办发〔2021〕31号).  A block whose metrics
+** could not be computed (metric_status other than ok / coarse_grid) is
+** IBMAP_CLASS_UNCLASSIFIABLE, decided before any rule.  Order stable. */
+typedef enum ibmap_class {
+    IBMAP_CLASS_SUPPORT = 0,        /* "support"        扶持发展 */
+    IBMAP_CLASS_CONSOLIDATE,        /* "consolidate"    整合改造 */
+    IBMAP_CLASS_EXIT,               /* "exit"           清理退出 */
+    IBMAP_CLASS_UNCLASSIFIABLE,     /* "unclassifiable" 未能分类 */
+    IBMAP_CLASS_COUNT
+} ibmap_class;
+
+/* Renovation modes; a rule may name one.  Order stable. */
+typedef enum ibmap_mode {
+    IBMAP_MODE_NONE = 0,            /* ""                             */
+    IBMAP_MODE_INDUSTRIAL_UPGRADE,  /* "industrial_upgrade" 产业更新 */
+    IBMAP_MODE_FUNCTION_CHANGE,     /* "function_change"    功能转换 */
+    IBMAP_MODE_REBUILD,             /* "rebuild"            拆除重建 */
+    IBMAP_MODE_PARTIAL_RENEWAL,     /* "partial_renewal"    局部更新 */
+    IBMAP_MODE_CONSOLIDATION,       /* "consolidation"      零星归宗 */
+    IBMAP_MODE_COUNT
+} ibmap_mode;
+
+/* Key and Chinese label of a class or mode (static; "" for
+** IBMAP_MODE_NONE; NULL when out of range), and back from a key (-1). */
+const char *ibmap_class_name(ibmap_class c);
+const char *ibmap_class_label_zh(ibmap_class c);
+int ibmap_class_from_name(const char *name);
+const char *ibmap_mode_name(ibmap_mode m);
+const char *ibmap_mode_label_zh(ibmap_mode m);
+int ibmap_mode_from_name(const char *name);
+
+typedef struct ibmap_rules ibmap_rules;
+
+/* Read and check a YAML rules file (format in docs/rules.md).  Every rule's
+** `when` is compiled by SQLite against the block_metrics schema under the
+** rules authorizer, so a rules file that loads cannot fail later for a
+** reason of its own.  Errors name the file, the line and the offending
+** text: IBMAP_ERR_RULES_SYNTAX, _NAME, _DENIED or _DEFAULT; IBMAP_ERR_OPEN
+** when the file cannot be read.  Free with ibmap_rules_free(). */
+ibmap_status ibmap_rules_read(ibmap_ctx *ctx, const char *path,
+                              ibmap_rules **out);
+
+void ibmap_rules_free(ibmap_rules *rules);
+
+/* Set param `name` to `value` (finite), overriding the file.  Unknown
+** names are IBMAP_ERR_RULES_NAME. */
+ibmap_status ibmap_rules_set_param(ibmap_ctx *ctx, ibmap_rules *rules,
+                                   const char *name, double value);
+
+/* The rules' `name:` ("" if none), params and rules, in file order.
+** Strings owned by rules.  Out-of-range indices give NULL / NaN. */
+const char *ibmap_rules_name(const ibmap_rules *rules);
+int ibmap_rules_param_count(const ibmap_rules *rules);
+const char *ibmap_rules_param_name(const ibmap_rules *rules, int i);
+double ibmap_rules_param_value(const ibmap_rules *rules, int i);
+int ibmap_rules_rule_count(const ibmap_rules *rules);
+const char *ibmap_rules_rule_id(const ibmap_rules *rules, int i);
+
+typedef struct ibmap_classification ibmap_classification;
+
+/* Classify every block of the workspace at `workspace` (made by
+** ibmap_workspace_write) with `rules` and their current params.  All rules
+** are evaluated in one read-only scan of block_metrics; the first rule that
+** matches decides.  Each block is also reclassified with every param moved
+** by -10% and +10% in turn (its stability).
+**
+** When `scenario` is not NULL the result is stored in the workspace under
+** that name (tables scenarios and block_class, docs/rules.md), replacing a
+** scenario of the same name, in one transaction; a concurrent writer is
+** waited for up to 10 s.  The stored rows depend only on the workspace,
+** the rules and the params: classifying again gives identical rows.
+** Free the result with ibmap_classification_free(). */
+ibmap_status ibmap_classify(ibmap_ctx *ctx, const char *workspace,
+                            const ibmap_rules *rules, const char *scenario,
+                            ibmap_classification **out);
+
+/* Read a stored scenario back.  IBMAP_ERR_READ if there is none of that
+** name (the message lists those there are). */
+ibmap_status ibmap_classification_load(ibmap_ctx *ctx, const char *workspace,
+                                       const char *scenario,
+                                       ibmap_classification **out);
+
+void ibmap_classification_free(ibmap_classification *c);
+
+/* Number of blocks (all of the workspace's, in block order) and, per block
+** b: its id, area in 亩 (NaN if unknown), class, mode, the id of the
+** deciding rule ("" when unclassifiable), the reason with its placeholders
+** filled, the ids of every rule that matched joined by ';' (e.g.
+** "redline;low_tax"), stability (1: no single param moved by ±10% changes
+** the class) and the first param that does change it ("" when stable).
+** Strings owned by c. */
+int64_t ibmap_classification_count(const ibmap_classification *c);
+const char *ibmap_classification_block_id(const ibmap_classification *c,
+                                          int64_t b);
+double ibmap_classification_area_mu(const ibmap_classification *c, int64_t b);
+ibmap_class ibmap_classification_class(const ibmap_classification *c,
+                                       int64_t b);
+ibmap_mode ibmap_classification_mode(const ibmap_classification *c, int64_t b);
+const char *ibmap_classification_rule(const ibmap_classification *c,
+                                      int64_t b);
+const char *ibmap_classification_reason(const ibmap_classification *c,
+                                        int64_t b);
+const char *ibmap_classification_matched(const ibmap_classification *c,
+                                         int64_t b);
+int ibmap_classification_stable(const ibmap_classification *c, int64_t b);
+const char *ibmap_classification_flipped_by(const ibmap_classification *c,
+                                            int64_t b);
+
+/* Write the result as CSV (UTF-8 with BOM; columns block_id, class,
+** class_zh, mode, mode_zh, rule_id, reason, matched, stable, flipped_by),
+** written to a temporary name and renamed. */
+ibmap_status ibmap_classification_write_csv(ibmap_ctx *ctx,
+                                            const ibmap_classification *c,
+                                            const char *path);
+
+/* The transition matrix between two classifications of the same blocks:
+** blocks[i][j] and mu[i][j] count the blocks (and sum their 亩) of class i
+** in `a` and class j in `b`.  IBMAP_ERR_ARG when the two do not hold the
+** same blocks. */
+ibmap_status ibmap_compare(ibmap_ctx *ctx, const ibmap_classification *a,
+                           const ibmap_classification *b,
+                           int64_t blocks[IBMAP_CLASS_COUNT][IBMAP_CLASS_COUNT],
+                           double mu[IBMAP_CLASS_COUNT][IBMAP_CLASS_COUNT]);
+
+/* Write the blocks whose class differs between `a` and `b` as CSV (UTF-8
+** with BOM; block_id, class_a, class_b, rule_a, rule_b), in block order. */
+ibmap_status ibmap_compare_write_csv(ibmap_ctx *ctx,
+                                     const ibmap_classification *a,
+                                     const ibmap_classification *b,
+                                     const char *path);
+
+/* Classify with param `param` set to each of values[0..n_values-1] in turn
+** (all in one scan; nothing is stored; `rules` is not changed) and count
+** the blocks and sum the 亩 of each class: blocks[v * IBMAP_CLASS_COUNT +
+** class] and mu[…] likewise, arrays of n_values × IBMAP_CLASS_COUNT that
+** the caller provides. */
+ibmap_status ibmap_sweep(ibmap_ctx *ctx, const char *workspace,
+                         const ibmap_rules *rules, const char *param,
+                         const double *values, int n_values, int64_t *blocks,
+                         double *mu);
 
 #ifdef __cplusplus
 }

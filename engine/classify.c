@@ -1,0 +1,862 @@
+/*
+** classify.c — putting every block of a workspace in a class with a set of
+** rules, storing the result as a named scenario, and what is built on it:
+** stability, comparison of two scenarios, and sweeps of one param.
+**
+** All rules are evaluated in one scan:
+**   SELECT block_index, variant, …, (CASE WHEN (w1) THEN 1 ELSE 0 END) + …
+**   FROM temp.params CROSS JOIN main.block_metrics
+** where temp.params holds one row per "variant", a vector of param values,
+** and the truths of all rules come back packed as bits.  The first rule
+** whose bit is set decides.  Reclassifying under other params is then only
+** more rows of the small params table, not more SQL: stability (every
+** param at -10% and +10%) is 2 × params + 1 variants, and a sweep is one
+** variant per step.  Variant 0 (the params as given) is read in full; in
+** the others only the rules that read the moved param are evaluated, and
+** only rows where one of them is true come back (rules.c, rules_scan_sql).
+**
+** The scan is compiled under the rules guard (rules.c), and the workspace
+** is written only after the guard is off, by our own statements.
+*/
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ibmap_rules.h"
+
+/* How long a classify run waits for another one writing the same
+** workspace before giving up. */
+#define BUSY_TIMEOUT_MS 10000
+
+struct ibmap_classification {
+    int64_t n;
+    char **ids;
+    double *area_mu;          /* NaN when unknown */
+    unsigned char *klass;     /* ibmap_class */
+    unsigned char *mode;      /* ibmap_mode */
+    char **rule;              /* "" when unclassifiable */
+    char **reason;
+    char **matched;
+    unsigned char *stable;
+    char **flipped_by;        /* "" when stable */
+};
+
+static ibmap_classification *classification_new(int64_t n)
+{
+    ibmap_classification *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    size_t m = (size_t)(n > 0 ? n : 1);
+    c->n = n;
+    c->ids = calloc(m, sizeof *c->ids);
+    c->area_mu = malloc(m * sizeof *c->area_mu);
+    c->klass = calloc(m, 1);
+    c->mode = calloc(m, 1);
+    c->rule = calloc(m, sizeof *c->rule);
+    c->reason = calloc(m, sizeof *c->reason);
+    c->matched = calloc(m, sizeof *c->matched);
+    c->stable = calloc(m, 1);
+    c->flipped_by = calloc(m, sizeof *c->flipped_by);
+    if (!c->ids || !c->area_mu || !c->klass || !c->mode || !c->rule ||
+        !c->reason || !c->matched || !c->stable || !c->flipped_by) {
+        ibmap_classification_free(c);
+        return NULL;
+    }
+    for (size_t i = 0; i < m; i++) c->area_mu[i] = NAN;
+    return c;
+}
+
+void ibmap_classification_free(ibmap_classification *c)
+{
+    if (!c) return;
+    for (int64_t b = 0; b < c->n; b++) {
+        if (c->ids) free(c->ids[b]);
+        if (c->rule) free(c->rule[b]);
+        if (c->reason) free(c->reason[b]);
+        if (c->matched) free(c->matched[b]);
+        if (c->flipped_by) free(c->flipped_by[b]);
+    }
+    free(c->ids);
+    free(c->area_mu);
+    free(c->klass);
+    free(c->mode);
+    free(c->rule);
+    free(c->reason);
+    free(c->matched);
+    free(c->stable);
+    free(c->flipped_by);
+    free(c);
+}
+
+/* ---------------------------------------------------------------------- */
+/* A growing string                                                       */
+/* ---------------------------------------------------------------------- */
+
+typedef struct strbuf {
+    char *s;
+    size_t len, cap;
+    int failed;
+} strbuf;
+
+static void sb_add(strbuf *b, const char *text)
+{
+    size_t n = strlen(text);
+    if (b->failed) return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+        while (b->len + n + 1 > cap) cap *= 2;
+        char *grown = realloc(b->s, cap);
+        if (!grown) {
+            b->failed = 1;
+            return;
+        }
+        b->s = grown;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, text, n + 1);
+    b->len += n;
+}
+
+/* The string built (never NULL unless memory ran out); the buffer is
+** handed over. */
+static char *sb_take(strbuf *b)
+{
+    if (!b->s && !b->failed) sb_add(b, "");
+    if (b->failed) {
+        free(b->s);
+        return NULL;
+    }
+    return b->s;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The scan                                                               */
+/* ---------------------------------------------------------------------- */
+
+typedef struct scan {
+    int64_t n_blocks;
+    int n_variants;
+    int *first;               /* [b * n_variants + v]: deciding rule, or -1
+                                 when the block is unclassifiable */
+    ibmap_classification *c;  /* ids, area, and (want_text) reason, matched */
+} scan;
+
+static void scan_clear(scan *s)
+{
+    free(s->first);
+    ibmap_classification_free(s->c);
+    memset(s, 0, sizeof *s);
+}
+
+static int classifiable(const char *status)
+{
+    return status && (strcmp(status, "ok") == 0 || strcmp(status, "coarse_grid") == 0);
+}
+
+static ibmap_status open_workspace(ibmap_ctx *ctx, const char *path, int writable,
+                                   sqlite3 **out)
+{
+    sqlite3 *db = NULL;
+    int flags = writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
+    if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+        ibmap_status st = ibmap_fail(ctx, IBMAP_ERR_OPEN, "%s: cannot open workspace: %s",
+                                     path, db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_close(db);
+        return st;
+    }
+    rules_db_harden(db);
+    sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+    *out = db;
+    return IBMAP_OK;
+}
+
+/* The reason of rule k for the current row of q, placeholders filled. */
+static char *fill_reason(const ibmap_rules *r, int k, sqlite3_stmt *q,
+                         const int metric_col[M_COUNT])
+{
+    const rules_rule *rule = &r->rules[k];
+    strbuf b = {0};
+    char num[128];
+    for (int p = 0; p < rule->n_parts; p++) {
+        const reason_part *part = &rule->parts[p];
+        if (part->text) {
+            sb_add(&b, part->text);
+        } else if (part->param >= 0) {
+            const rules_param *rp = &r->params[part->param];
+            rules_format_value(num, sizeof num, rp->value, rp->unit);
+            sb_add(&b, num);
+        } else {
+            int col = metric_col[part->metric];
+            const ibmap_metric_info *mi = ibmap_metric(part->metric);
+            if (sqlite3_column_type(q, col) == SQLITE_NULL) {
+                sb_add(&b, "—");
+            } else if (mi->kind == IBMAP_METRIC_TEXT) {
+                sb_add(&b, (const char *)sqlite3_column_text(q, col));
+            } else {
+                rules_format_value(num, sizeof num, sqlite3_column_double(q, col),
+                                   rules_metric_is_share(part->metric) ? "share" : mi->unit);
+                sb_add(&b, num);
+            }
+        }
+    }
+    return sb_take(&b);
+}
+
+static char *unclassifiable_reason(const char *status)
+{
+    return ibmap_sprintf("未能分类：区块指标未能计算（metric_status: %s）",
+                         status ? status : "missing");
+}
+
+/* The deciding rule of a block in a variant that moves param p: the rules
+** that read p take their truth from the scan row q (NULL: all false), the
+** others keep their truth in variant 0 (bits). */
+static int first_in_variant(const ibmap_rules *r, const unsigned char *bits, int p,
+                            sqlite3_stmt *q, int first_rule_col)
+{
+    sqlite3_int64 mask = 0;
+    for (int k = 0; k < r->n_rules; k++) {
+        if (q && k % RULES_PER_MASK == 0)
+            mask = sqlite3_column_int64(q, first_rule_col + k / RULES_PER_MASK);
+        if (r->rules[k].uses_param[p] ? (mask >> (k % RULES_PER_MASK)) & 1 : bits[k])
+            return k;
+    }
+    return -1;
+}
+
+/* The scan of the other variants returns only rows where some rule that
+** reads the variant's param is true; every other (block, variant) has all
+** those rules false. */
+static void variants_without_rows(scan *s, const ibmap_rules *r, const unsigned char *ok,
+                                  const unsigned char *base, const int *variant_param)
+{
+    for (int64_t b = 0; b < s->n_blocks; b++)
+        for (int v = 1; v < s->n_variants; v++)
+            s->first[b * s->n_variants + v] =
+                ok[b] ? first_in_variant(r, &base[(size_t)b * (size_t)r->n_rules],
+                                         variant_param[v], NULL, 0)
+                      : -1;
+}
+
+/* Run the scan over the workspace open in db with n_variants vectors of
+** param values (values[v * n_params + i]); variant 0 is the params as they
+** are, and variant v > 0 differs from it in param variant_param[v] only. */
+static ibmap_status run_scan(ibmap_ctx *ctx, sqlite3 *db, const char *path,
+                             const ibmap_rules *r, const double *values,
+                             const int *variant_param, int n_variants,
+                             int want_text, scan *s)
+{
+    memset(s, 0, sizeof *s);
+    s->n_variants = n_variants;
+    sqlite3_stmt *q = NULL;
+    int64_t n = -1;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM block_metrics", -1, &q, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        n = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    q = NULL;
+    if (n < 0)
+        return ibmap_fail(ctx, IBMAP_ERR_READ, "%s: not an ibmap workspace: %s", path,
+                          sqlite3_errmsg(db));
+    size_t nb = (size_t)(n > 0 ? n : 1), nr = (size_t)r->n_rules;
+    s->n_blocks = n;
+    s->c = classification_new(n);
+    s->first = malloc(nb * (size_t)n_variants * sizeof *s->first);
+    /* Per block: whether it is classifiable, and each rule's truth in
+    ** variant 0, which the other variants reuse for the rules that do not
+    ** read their param. */
+    unsigned char *ok = calloc(nb, 1), *base = calloc(nb * nr, 1);
+    if (!s->c || !s->first || !ok || !base) {
+        free(ok);
+        free(base);
+        scan_clear(s);
+        return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    }
+    if (rules_fill_params(db, r, values, n_variants) != SQLITE_OK) {
+        ibmap_status st = ibmap_fail(ctx, IBMAP_ERR_READ, "%s: cannot set up the params: %s",
+                                     path, sqlite3_errmsg(db));
+        free(ok);
+        free(base);
+        scan_clear(s);
+        return st;
+    }
+    rules_guard g;
+    rules_guard_on(db, &g);
+    ibmap_status st = IBMAP_OK;
+    /* Pass 0: variant 0, with everything the result needs; pass 1: the
+    ** other variants, their truths only. */
+    for (int pass = 0; !st && pass < (n_variants > 1 ? 2 : 1); pass++) {
+        int metric_col[M_COUNT], first_rule_col;
+        char *sql = rules_scan_sql(r, pass == 0, variant_param, n_variants, metric_col,
+                                   &first_rule_col);
+        if (!sql)
+            st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        else if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
+            st = ibmap_fail(ctx, g.denied[0] ? IBMAP_ERR_RULES_DENIED : IBMAP_ERR_READ,
+                            "%s: the rules of %s cannot be evaluated on this "
+                            "workspace: %s%s%s",
+                            path, r->path, sqlite3_errmsg(db), g.denied[0] ? ": " : "",
+                            g.denied);
+        free(sql);
+        int64_t rows = 0, last_pos = -1;
+        if (pass == 1) variants_without_rows(s, r, ok, base, variant_param);
+        int rc = SQLITE_DONE;
+        while (!st && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+            int64_t b = sqlite3_column_int64(q, 0);
+            int v = sqlite3_column_int(q, 1);
+            /* Variant 0 has every block in order; the others a subset, in
+            ** order. */
+            int64_t pos = pass == 0 ? b : (v - 1) * n + b;
+            if (b < 0 || b >= n || (pass == 0) != (v == 0) || v >= n_variants ||
+                (pass == 0 ? pos != rows : pos <= last_pos)) {
+                st = ibmap_fail(ctx, IBMAP_ERR_READ,
+                                "%s: block_metrics rows are not 0..%lld", path,
+                                (long long)n - 1);
+                break;
+            }
+            rows++;
+            last_pos = pos;
+            int *first = &s->first[b * n_variants + v];
+            unsigned char *bits = &base[(size_t)b * nr];
+            *first = -1;
+            sqlite3_int64 mask = 0;
+            if (pass == 1) {
+                if (ok[b]) *first = first_in_variant(r, bits, variant_param[v], q, first_rule_col);
+                continue;
+            }
+            ok[b] = (unsigned char)classifiable((const char *)sqlite3_column_text(q, 3));
+            for (int k = 0; k < r->n_rules; k++) {
+                if (k % RULES_PER_MASK == 0)
+                    mask = sqlite3_column_int64(q, first_rule_col + k / RULES_PER_MASK);
+                bits[k] = (unsigned char)((mask >> (k % RULES_PER_MASK)) & 1);
+                if (ok[b] && bits[k] && *first < 0) *first = k;
+            }
+            ibmap_classification *c = s->c;
+            c->ids[b] = ibmap_strdup((const char *)sqlite3_column_text(q, 2));
+            if (sqlite3_column_type(q, 4) != SQLITE_NULL)
+                c->area_mu[b] = sqlite3_column_double(q, 4);
+            if (!c->ids[b]) st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+            if (st || !want_text) continue;
+            if (*first < 0) {
+                c->reason[b] = unclassifiable_reason((const char *)sqlite3_column_text(q, 3));
+                c->matched[b] = ibmap_strdup("");
+            } else {
+                c->reason[b] = fill_reason(r, *first, q, metric_col);
+                strbuf m = {0};
+                for (int k = 0; k < r->n_rules; k++) {
+                    if (!bits[k]) continue;
+                    if (m.len) sb_add(&m, ";");
+                    sb_add(&m, r->rules[k].id);
+                }
+                c->matched[b] = sb_take(&m);
+            }
+            if (!c->reason[b] || !c->matched[b])
+                st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        }
+        if (!st && rc != SQLITE_DONE)
+            st = ibmap_fail(ctx, IBMAP_ERR_READ, "%s: evaluating the rules of %s failed: %s",
+                            path, r->path, sqlite3_errmsg(db));
+        if (!st && pass == 0 && rows != n)
+            st = ibmap_fail(ctx, IBMAP_ERR_READ, "%s: block_metrics changed during the scan",
+                            path);
+        sqlite3_finalize(q);
+        q = NULL;
+    }
+    sqlite3_finalize(q);
+    rules_guard_off(db);
+    free(ok);
+    free(base);
+    if (st) scan_clear(s);
+    return st;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Classify                                                               */
+/* ---------------------------------------------------------------------- */
+
+/* The params as stored with a scenario: "name=value;…" with the shortest
+** text that reads back as the same double. */
+static char *params_text(const ibmap_rules *r)
+{
+    strbuf b = {0};
+    char buf[64];
+    for (int i = 0; i < r->n_params; i++) {
+        double v = r->params[i].value;
+        snprintf(buf, sizeof buf, "%.15g", v);
+        if (strtod(buf, NULL) != v) snprintf(buf, sizeof buf, "%.17g", v);
+        if (i) sb_add(&b, ";");
+        sb_add(&b, r->params[i].name);
+        sb_add(&b, "=");
+        sb_add(&b, buf);
+    }
+    return sb_take(&b);
+}
+
+static void bind_text_or_null(sqlite3_stmt *st, int col, const char *s)
+{
+    if (s && *s) sqlite3_bind_text(st, col, s, -1, SQLITE_STATIC);
+    else sqlite3_bind_null(st, col);
+}
+
+/* Replace scenario `scenario` in the workspace by c, in one transaction. */
+static ibmap_status store_scenario(ibmap_ctx *ctx, sqlite3 *db, const char *path,
+                                   const ibmap_rules *r, const char *scenario,
+                                   const ibmap_classification *c)
+{
+    char *params = params_text(r);
+    if (!params) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    int ok = sqlite3_exec(db,
+                          "BEGIN IMMEDIATE;"
+                          "CREATE TABLE IF NOT EXISTS scenarios(name TEXT PRIMARY KEY,"
+                          " rules_path TEXT, rules_hash TEXT, params TEXT);"
+                          "CREATE TABLE IF NOT EXISTS block_class(scenario TEXT,"
+                          " block_index INTEGER, block_id TEXT, class TEXT, mode TEXT,"
+                          " rule_id TEXT, reason TEXT, matched TEXT, stable INTEGER,"
+                          " flipped_by TEXT, PRIMARY KEY (scenario, block_index));",
+                          NULL, NULL, NULL) == SQLITE_OK;
+    sqlite3_stmt *st = NULL;
+    ok = ok && sqlite3_prepare_v2(db, "DELETE FROM block_class WHERE scenario = ?", -1, &st,
+                            NULL) == SQLITE_OK;
+    if (ok) {
+        sqlite3_bind_text(st, 1, scenario, -1, SQLITE_STATIC);
+        ok = sqlite3_step(st) == SQLITE_DONE;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    ok = ok && sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO scenarios VALUES (?,?,?,?)",
+                                  -1, &st, NULL) == SQLITE_OK;
+    if (ok) {
+        sqlite3_bind_text(st, 1, scenario, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, r->path, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, r->hash, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, params, -1, SQLITE_STATIC);
+        ok = sqlite3_step(st) == SQLITE_DONE;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    ok = ok && sqlite3_prepare_v2(db, "INSERT INTO block_class VALUES (?,?,?,?,?,?,?,?,?,?)",
+                                  -1, &st, NULL) == SQLITE_OK;
+    for (int64_t b = 0; ok && b < c->n; b++) {
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, scenario, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, b);
+        sqlite3_bind_text(st, 3, c->ids[b], -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, ibmap_class_name((ibmap_class)c->klass[b]), -1, SQLITE_STATIC);
+        bind_text_or_null(st, 5, ibmap_mode_name((ibmap_mode)c->mode[b]));
+        bind_text_or_null(st, 6, c->rule[b]);
+        sqlite3_bind_text(st, 7, c->reason[b], -1, SQLITE_STATIC);
+        bind_text_or_null(st, 8, c->matched[b]);
+        sqlite3_bind_int(st, 9, c->stable[b]);
+        bind_text_or_null(st, 10, c->flipped_by[b]);
+        ok = sqlite3_step(st) == SQLITE_DONE;
+    }
+    sqlite3_finalize(st);
+    free(params);
+    ok = ok && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+    if (ok) return IBMAP_OK;
+    /* The message of the failure, before ROLLBACK replaces it. */
+    ibmap_status status = ibmap_fail(ctx, IBMAP_ERR_WRITE, "%s: cannot store scenario '%s': %s%s",
+                                 path, scenario, sqlite3_errmsg(db),
+                                 sqlite3_errcode(db) == SQLITE_BUSY
+                                     ? " (another run is writing this workspace)" : "");
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return status;
+}
+
+/* Values of every variant: 0 the params as they are, then 2i+1 and 2i+2
+** param i at -10% and +10%. */
+static double *stability_variants(const ibmap_rules *r, int *n_variants,
+                                  int **variant_param)
+{
+    int nv = 1 + 2 * r->n_params, np = r->n_params;
+    double *v = malloc((size_t)nv * (size_t)(np ? np : 1) * sizeof *v);
+    int *vp = malloc((size_t)nv * sizeof *vp);
+    if (!v || !vp) {
+        free(v);
+        free(vp);
+        return NULL;
+    }
+    vp[0] = -1;
+    for (int k = 1; k < nv; k++) vp[k] = (k - 1) / 2;
+    *variant_param = vp;
+    for (int k = 0; k < nv; k++)
+        for (int i = 0; i < np; i++) v[k * np + i] = r->params[i].value;
+    for (int i = 0; i < np; i++) {
+        v[(2 * i + 1) * np + i] *= 0.9;
+        v[(2 * i + 2) * np + i] *= 1.1;
+    }
+    *n_variants = nv;
+    return v;
+}
+
+ibmap_status ibmap_classify(ibmap_ctx *ctx, const char *workspace,
+                            const ibmap_rules *r, const char *scenario,
+                            ibmap_classification **out)
+{
+    if (!workspace || !r || !out)
+        return ibmap_fail(ctx, IBMAP_ERR_ARG, "ibmap_classify: NULL argument");
+    sqlite3 *db = NULL;
+    ibmap_status st = open_workspace(ctx, workspace, scenario != NULL, &db);
+    if (st) return st;
+    int nv = 0, *variant_param = NULL;
+    double *values = stability_variants(r, &nv, &variant_param);
+    scan s;
+    if (!values)
+        st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    else
+        st = run_scan(ctx, db, workspace, r, values, variant_param, nv, 1, &s);
+    free(values);
+    free(variant_param);
+    if (st) {
+        sqlite3_close(db);
+        return st;
+    }
+    ibmap_classification *c = s.c;
+    s.c = NULL;
+    for (int64_t b = 0; !st && b < c->n; b++) {
+        const int *f = &s.first[b * nv];
+        int k = f[0];
+        c->klass[b] = k < 0 ? IBMAP_CLASS_UNCLASSIFIABLE : r->rules[k].klass;
+        c->mode[b] = k < 0 ? IBMAP_MODE_NONE : r->rules[k].mode;
+        c->rule[b] = ibmap_strdup(k < 0 ? "" : r->rules[k].id);
+        c->stable[b] = 1;
+        const char *flip = "";
+        for (int v = 1; v < nv; v++) {
+            ibmap_class cv = f[v] < 0 ? IBMAP_CLASS_UNCLASSIFIABLE : r->rules[f[v]].klass;
+            if (cv != c->klass[b]) {
+                c->stable[b] = 0;
+                flip = r->params[(v - 1) / 2].name;
+                break;
+            }
+        }
+        c->flipped_by[b] = ibmap_strdup(flip);
+        if (!c->rule[b] || !c->flipped_by[b])
+            st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    }
+    scan_clear(&s);
+    if (!st && scenario) st = store_scenario(ctx, db, workspace, r, scenario, c);
+    sqlite3_close(db);
+    if (st) {
+        ibmap_classification_free(c);
+        return st;
+    }
+    *out = c;
+    return IBMAP_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Stored scenarios                                                       */
+/* ---------------------------------------------------------------------- */
+
+static ibmap_status no_such_scenario(ibmap_ctx *ctx, sqlite3 *db, const char *path,
+                                     const char *scenario)
+{
+    strbuf b = {0};
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT name FROM scenarios ORDER BY name", -1, &q, NULL) ==
+        SQLITE_OK)
+        while (sqlite3_step(q) == SQLITE_ROW) {
+            if (b.len) sb_add(&b, ", ");
+            sb_add(&b, (const char *)sqlite3_column_text(q, 0));
+        }
+    sqlite3_finalize(q);
+    char *names = sb_take(&b);
+    ibmap_status st = ibmap_fail(ctx, IBMAP_ERR_READ,
+                                 "%s: no scenario '%s' (scenarios stored: %s)", path,
+                                 scenario, names && *names ? names : "none");
+    free(names);
+    return st;
+}
+
+static char *column_dup(sqlite3_stmt *q, int col)
+{
+    const char *t = (const char *)sqlite3_column_text(q, col);
+    return ibmap_strdup(t ? t : "");
+}
+
+ibmap_status ibmap_classification_load(ibmap_ctx *ctx, const char *workspace,
+                                       const char *scenario,
+                                       ibmap_classification **out)
+{
+    if (!workspace || !scenario || !out)
+        return ibmap_fail(ctx, IBMAP_ERR_ARG, "ibmap_classification_load: NULL argument");
+    sqlite3 *db = NULL;
+    ibmap_status st = open_workspace(ctx, workspace, 0, &db);
+    if (st) return st;
+    sqlite3_stmt *q = NULL;
+    int64_t n = -1;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM block_class WHERE scenario = ?", -1,
+                           &q, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, scenario, -1, SQLITE_STATIC);
+        if (sqlite3_step(q) == SQLITE_ROW) n = sqlite3_column_int64(q, 0);
+    }
+    sqlite3_finalize(q);
+    q = NULL;
+    if (n <= 0) {
+        st = no_such_scenario(ctx, db, workspace, scenario);
+        sqlite3_close(db);
+        return st;
+    }
+    ibmap_classification *c = classification_new(n);
+    if (!c) st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!st && sqlite3_prepare_v2(
+                   db,
+                   "SELECT c.block_index, c.block_id, c.class, c.mode, c.rule_id,"
+                   " c.reason, c.matched, c.stable, c.flipped_by, m.area_mu"
+                   " FROM block_class AS c LEFT JOIN block_metrics AS m"
+                   " ON m.block_index = c.block_index"
+                   " WHERE c.scenario = ? ORDER BY c.block_index",
+                   -1, &q, NULL) != SQLITE_OK)
+        st = ibmap_fail(ctx, IBMAP_ERR_READ, "%s: %s", workspace, sqlite3_errmsg(db));
+    if (!st) sqlite3_bind_text(q, 1, scenario, -1, SQLITE_STATIC);
+    for (int64_t b = 0; !st && b < n && sqlite3_step(q) == SQLITE_ROW; b++) {
+        int klass = ibmap_class_from_name((const char *)sqlite3_column_text(q, 2));
+        int mode = sqlite3_column_type(q, 3) == SQLITE_NULL
+                       ? IBMAP_MODE_NONE
+                       : ibmap_mode_from_name((const char *)sqlite3_column_text(q, 3));
+        if (sqlite3_column_int64(q, 0) != b || klass < 0 || mode < 0) {
+            st = ibmap_fail(ctx, IBMAP_ERR_READ,
+                            "%s: scenario '%s' is damaged at block %lld", workspace,
+                            scenario, (long long)b);
+            break;
+        }
+        c->klass[b] = (unsigned char)klass;
+        c->mode[b] = (unsigned char)mode;
+        c->ids[b] = column_dup(q, 1);
+        c->rule[b] = column_dup(q, 4);
+        c->reason[b] = column_dup(q, 5);
+        c->matched[b] = column_dup(q, 6);
+        c->stable[b] = (unsigned char)(sqlite3_column_int(q, 7) != 0);
+        c->flipped_by[b] = column_dup(q, 8);
+        if (sqlite3_column_type(q, 9) != SQLITE_NULL) c->area_mu[b] = sqlite3_column_double(q, 9);
+        if (!c->ids[b] || !c->rule[b] || !c->reason[b] || !c->matched[b] || !c->flipped_by[b])
+            st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    }
+    for (int64_t b = 0; !st && b < n; b++)
+        if (!c->ids[b])
+            st = ibmap_fail(ctx, IBMAP_ERR_READ, "%s: scenario '%s' is damaged", workspace,
+                            scenario);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    if (st) {
+        ibmap_classification_free(c);
+        return st;
+    }
+    *out = c;
+    return IBMAP_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Accessors                                                              */
+/* ---------------------------------------------------------------------- */
+
+#define IN_RANGE(c, b) ((c) && (b) >= 0 && (b) < (c)->n)
+
+int64_t ibmap_classification_count(const ibmap_classification *c)
+{
+    return c ? c->n : 0;
+}
+
+const char *ibmap_classification_block_id(const ibmap_classification *c, int64_t b)
+{
+    return IN_RANGE(c, b) ? c->ids[b] : NULL;
+}
+
+double ibmap_classification_area_mu(const ibmap_classification *c, int64_t b)
+{
+    return IN_RANGE(c, b) ? c->area_mu[b] : NAN;
+}
+
+ibmap_class ibmap_classification_class(const ibmap_classification *c, int64_t b)
+{
+    return IN_RANGE(c, b) ? (ibmap_class)c->klass[b] : IBMAP_CLASS_UNCLASSIFIABLE;
+}
+
+ibmap_mode ibmap_classification_mode(const ibmap_classification *c, int64_t b)
+{
+    return IN_RANGE(c, b) ? (ibmap_mode)c->mode[b] : IBMAP_MODE_NONE;
+}
+
+const char *ibmap_classification_rule(const ibmap_classification *c, int64_t b)
+{
+    return IN_RANGE(c, b) ? c->rule[b] : NULL;
+}
+
+const char *ibmap_classification_reason(const ibmap_classification *c, int64_t b)
+{
+    return IN_RANGE(c, b) ? c->reason[b] : NULL;
+}
+
+const char *ibmap_classification_matched(const ibmap_classification *c, int64_t b)
+{
+    return IN_RANGE(c, b) ? c->matched[b] : NULL;
+}
+
+int ibmap_classification_stable(const ibmap_classification *c, int64_t b)
+{
+    return IN_RANGE(c, b) ? c->stable[b] : 0;
+}
+
+const char *ibmap_classification_flipped_by(const ibmap_classification *c, int64_t b)
+{
+    return IN_RANGE(c, b) ? c->flipped_by[b] : NULL;
+}
+
+/* ---------------------------------------------------------------------- */
+/* CSV                                                                    */
+/* ---------------------------------------------------------------------- */
+
+static int classification_csv_body(FILE *f, const void *arg)
+{
+    const ibmap_classification *c = arg;
+    /* The BOM lets spreadsheet programs see UTF-8 and show Chinese. */
+    int ok = fputs("\xEF\xBB\xBF" "block_id,class,class_zh,mode,mode_zh,rule_id,reason,"
+                   "matched,stable,flipped_by\r\n", f) >= 0;
+    for (int64_t b = 0; ok && b < c->n; b++) {
+        ibmap_class k = (ibmap_class)c->klass[b];
+        ibmap_mode m = (ibmap_mode)c->mode[b];
+        const char *fields[] = {c->ids[b], ibmap_class_name(k), ibmap_class_label_zh(k),
+                                ibmap_mode_name(m), ibmap_mode_label_zh(m), c->rule[b],
+                                c->reason[b], c->matched[b],
+                                c->stable[b] ? "1" : "0", c->flipped_by[b]};
+        for (size_t i = 0; ok && i < sizeof fields / sizeof fields[0]; i++)
+            ok = (i == 0 || fputc(',', f) != EOF) && ibmap_csv_text(f, fields[i]);
+        ok = ok && fputs("\r\n", f) >= 0;
+    }
+    return ok;
+}
+
+ibmap_status ibmap_classification_write_csv(ibmap_ctx *ctx, const ibmap_classification *c,
+                                            const char *path)
+{
+    if (!c || !path)
+        return ibmap_fail(ctx, IBMAP_ERR_ARG, "ibmap_classification_write_csv: NULL argument");
+    return ibmap_write_file(ctx, path, classification_csv_body, c);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Compare                                                                */
+/* ---------------------------------------------------------------------- */
+
+static ibmap_status same_blocks(ibmap_ctx *ctx, const ibmap_classification *a,
+                                const ibmap_classification *b)
+{
+    if (!a || !b) return ibmap_fail(ctx, IBMAP_ERR_ARG, "ibmap_compare: NULL argument");
+    if (a->n != b->n)
+        return ibmap_fail(ctx, IBMAP_ERR_ARG,
+                          "the scenarios hold different blocks (%lld and %lld)",
+                          (long long)a->n, (long long)b->n);
+    for (int64_t i = 0; i < a->n; i++)
+        if (strcmp(a->ids[i], b->ids[i]) != 0)
+            return ibmap_fail(ctx, IBMAP_ERR_ARG,
+                              "the scenarios hold different blocks (block %lld is "
+                              "%s in one, %s in the other)",
+                              (long long)i, a->ids[i], b->ids[i]);
+    return IBMAP_OK;
+}
+
+ibmap_status ibmap_compare(ibmap_ctx *ctx, const ibmap_classification *a,
+                           const ibmap_classification *b,
+                           int64_t blocks[IBMAP_CLASS_COUNT][IBMAP_CLASS_COUNT],
+                           double mu[IBMAP_CLASS_COUNT][IBMAP_CLASS_COUNT])
+{
+    ibmap_status st = same_blocks(ctx, a, b);
+    if (st) return st;
+    if (!blocks || !mu) return ibmap_fail(ctx, IBMAP_ERR_ARG, "ibmap_compare: NULL argument");
+    for (int i = 0; i < IBMAP_CLASS_COUNT; i++)
+        for (int j = 0; j < IBMAP_CLASS_COUNT; j++) {
+            blocks[i][j] = 0;
+            mu[i][j] = 0;
+        }
+    for (int64_t k = 0; k < a->n; k++) {
+        blocks[a->klass[k]][b->klass[k]]++;
+        if (isfinite(a->area_mu[k])) mu[a->klass[k]][b->klass[k]] += a->area_mu[k];
+    }
+    return IBMAP_OK;
+}
+
+typedef struct compare_pair {
+    const ibmap_classification *a, *b;
+} compare_pair;
+
+static int compare_csv_body(FILE *f, const void *arg)
+{
+    const compare_pair *p = arg;
+    int ok = fputs("\xEF\xBB\xBF" "block_id,class_a,class_b,rule_a,rule_b\r\n", f) >= 0;
+    for (int64_t k = 0; ok && k < p->a->n; k++) {
+        if (p->a->klass[k] == p->b->klass[k]) continue;
+        const char *fields[] = {p->a->ids[k], ibmap_class_name((ibmap_class)p->a->klass[k]),
+                                ibmap_class_name((ibmap_class)p->b->klass[k]),
+                                p->a->rule[k], p->b->rule[k]};
+        for (size_t i = 0; ok && i < sizeof fields / sizeof fields[0]; i++)
+            ok = (i == 0 || fputc(',', f) != EOF) && ibmap_csv_text(f, fields[i]);
+        ok = ok && fputs("\r\n", f) >= 0;
+    }
+    return ok;
+}
+
+ibmap_status ibmap_compare_write_csv(ibmap_ctx *ctx, const ibmap_classification *a,
+                                     const ibmap_classification *b, const char *path)
+{
+    ibmap_status st = same_blocks(ctx, a, b);
+    if (st) return st;
+    compare_pair p = {a, b};
+    return ibmap_write_file(ctx, path, compare_csv_body, &p);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Sweep                                                                  */
+/* ---------------------------------------------------------------------- */
+
+ibmap_status ibmap_sweep(ibmap_ctx *ctx, const char *workspace, const ibmap_rules *r,
+                         const char *param, const double *values, int n_values,
+                         int64_t *blocks, double *mu)
+{
+    if (!workspace || !r || !param || !values || n_values < 1 || !blocks || !mu)
+        return ibmap_fail(ctx, IBMAP_ERR_ARG, "ibmap_sweep: bad argument");
+    int p = -1;
+    for (int i = 0; i < r->n_params; i++)
+        if (strcmp(r->params[i].name, param) == 0) p = i;
+    if (p < 0)
+        return ibmap_fail(ctx, IBMAP_ERR_RULES_NAME, "%s: unknown param '%s'", r->path,
+                          param);
+    /* Variant 0 is the params as they are (the scan needs it: the rules
+    ** that do not read `param` are evaluated there only); variant k + 1 is
+    ** values[k]. */
+    int np = r->n_params, nv = n_values + 1;
+    double *v = malloc((size_t)nv * (size_t)np * sizeof *v);
+    int *vp = malloc((size_t)nv * sizeof *vp);
+    if (!v || !vp) {
+        free(v);
+        free(vp);
+        return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    }
+    for (int k = 0; k < nv; k++) {
+        vp[k] = k ? p : -1;
+        for (int i = 0; i < np; i++)
+            v[k * np + i] = k && i == p ? values[k - 1] : r->params[i].value;
+    }
+    sqlite3 *db = NULL;
+    ibmap_status st = open_workspace(ctx, workspace, 0, &db);
+    scan s;
+    if (!st) st = run_scan(ctx, db, workspace, r, v, vp, nv, 0, &s);
+    free(v);
+    free(vp);
+    sqlite3_close(db);
+    if (st) return st;
+    for (size_t i = 0; i < (size_t)n_values * IBMAP_CLASS_COUNT; i++) {
+        blocks[i] = 0;
+        mu[i] = 0;
+    }
+    for (int64_t b = 0; b < s.n_blocks; b++)
+        for (int k = 0; k < n_values; k++) {
+            int f = s.first[b * nv + k + 1];
+            size_t cell = (size_t)k * IBMAP_CLASS_COUNT +
+                          (size_t)(f < 0 ? IBMAP_CLASS_UNCLASSIFIABLE : r->rules[f].klass);
+            blocks[cell]++;
+            if (isfinite(s.c->area_mu[b])) mu[cell] += s.c->area_mu[b];
+        }
+    scan_clear(&s);
+    return IBMAP_OK;
+}
