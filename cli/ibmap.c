@@ -6,10 +6,12 @@
 ** Exit status: 0 success; 1 the job failed (the message says why);
 ** 2 the command line was wrong.
 */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ibmap.h"
 
@@ -26,6 +28,11 @@ static const char usage_text[] =
     "          [--landuse-csv FILE]\n"
     "          [--threads N] [--grid METRES] [--parcel-mode majority|apportion]\n"
     "          [--log FILE]         compute every block's metrics (docs/metrics.md)\n"
+    "  run [PROJECT.yaml] [LAYER OPTIONS] -o OUTDIR [--rules FILE]\n"
+    "          [--set PARAM=VALUE ...] [--scenario NAME] [--threads N]\n"
+    "                               everything: load, overlay (or reuse the\n"
+    "                               workspace in OUTDIR), classify (default rules:\n"
+    "                               layers/rules/cixi-2021.yaml), write the results\n"
     "  classify WORKSPACE --rules FILE [--set PARAM=VALUE ...] [--scenario NAME]\n"
     "          [--csv FILE]         put every block in a class (docs/rules.md),\n"
     "                               store the scenario (default \"default\") in\n"
@@ -70,6 +77,12 @@ typedef struct options {
     const char *csv_path;         /* overlay: metrics CSV */
     const char *landuse_csv_path; /* overlay: the long land-use table */
     const char *workspace_path;   /* overlay: where metrics are kept */
+    int run;                      /* accept run's own flags below */
+    const char *rules_path;       /* run: the rules file */
+    const char *out_dir;          /* run: -o OUTDIR */
+    const char *scenario;         /* run: the scenario name */
+    const char *param_sets[64];   /* run: --set PARAM=VALUE (no '.') */
+    int n_param_sets;
     ibmap_overlay_options overlay;
 } options;
 
@@ -80,7 +93,7 @@ static int build_project(ibmap_ctx *ctx, int argc, char **argv, options *o,
 {
     /* The project file comes first (if any) so that flags override it. */
     for (int i = 0; i < argc; i++) {
-        if (argv[i][0] == '-' && argv[i][1] == '-') {
+        if ((argv[i][0] == '-' && argv[i][1] == '-') || strcmp(argv[i], "-o") == 0) {
             i++; /* every flag but --json takes a value */
             if (strcmp(argv[i - 1], "--json") == 0) i--;
             continue;
@@ -97,6 +110,7 @@ static int build_project(ibmap_ctx *ctx, int argc, char **argv, options *o,
     }
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
+        if (strcmp(a, "-o") == 0) a = "--out";
         if (!(a[0] == '-' && a[1] == '-')) continue;
         if (strcmp(a, "--json") == 0) {
             o->json = 1;
@@ -107,6 +121,20 @@ static int build_project(ibmap_ctx *ctx, int argc, char **argv, options *o,
         char key[256];
         if (strcmp(a, "--log") == 0) {
             o->log_path = v;
+            continue;
+        } else if (o->run && strcmp(a, "--rules") == 0) {
+            o->rules_path = v;
+            continue;
+        } else if (o->run && strcmp(a, "--out") == 0) {
+            o->out_dir = v;
+            continue;
+        } else if (o->run && strcmp(a, "--scenario") == 0) {
+            o->scenario = v;
+            continue;
+        } else if (o->run && strcmp(a, "--set") == 0 && !strchr(v, '.')) {
+            /* run: a name without a dot is a rules param, not ROLE.KEY */
+            if (o->n_param_sets == 64) return usage_error("too many --set%s", "");
+            o->param_sets[o->n_param_sets++] = v;
             continue;
         } else if (strcmp(a, "--csv") == 0) {
             o->csv_path = v;
@@ -346,6 +374,50 @@ static int cmd_check(ibmap_ctx *ctx, int argc, char **argv)
 /* overlay                                                                */
 /* ---------------------------------------------------------------------- */
 
+/* The metrics of the project: read back from the workspace when it is
+** current (no input is opened), else loaded and computed, with the
+** data-quality log and the workspace written.  Returns 0, or 1 with the
+** message printed. */
+static int overlay_or_reuse(ibmap_ctx *ctx, const char *cmd, options *o,
+                            ibmap_project *project, ibmap_data **data,
+                            ibmap_metrics **m, int *reused)
+{
+    *reused = o->workspace_path &&
+              ibmap_workspace_is_current(o->workspace_path, project, &o->overlay);
+    int failed_step;
+    if (*reused)
+        failed_step = ibmap_workspace_read(ctx, o->workspace_path, m) != IBMAP_OK;
+    else
+        failed_step = ibmap_load(ctx, project, data) ||
+             ibmap_overlay(ctx, *data, &o->overlay, m) ||
+             ibmap_data_write_defects_csv(ctx, *data, o->log_path) ||
+             (o->workspace_path &&
+              ibmap_workspace_write(ctx, o->workspace_path, project, &o->overlay,
+                                    *data, *m));
+    if (failed_step) {
+        fprintf(stderr, "ibmap %s: %s\n", cmd, ibmap_errmsg(ctx));
+        return 1;
+    }
+    long long failed = 0;
+    int status = ibmap_metric_index("metric_status");
+    for (int64_t b = 0; b < ibmap_metrics_count(*m); b++) {
+        const char *s = ibmap_metrics_text(*m, b, status);
+        failed += s && strncmp(s, "failed", 6) == 0;
+    }
+    if (*reused)
+        printf("%lld blocks: metrics reused from %s (inputs and options "
+               "unchanged)\n",
+               (long long)ibmap_metrics_count(*m), o->workspace_path);
+    else
+        printf("%lld blocks measured (%lld failed); data-quality log %s "
+               "(%lld entries)%s%s\n",
+               (long long)ibmap_metrics_count(*m), failed, o->log_path,
+               (long long)ibmap_data_defect_count(*data),
+               o->workspace_path ? "; workspace " : "",
+               o->workspace_path ? o->workspace_path : "");
+    return 0;
+}
+
 static int cmd_overlay(ibmap_ctx *ctx, int argc, char **argv)
 {
     options o;
@@ -362,43 +434,13 @@ static int cmd_overlay(ibmap_ctx *ctx, int argc, char **argv)
     }
     ibmap_data *data = NULL;
     ibmap_metrics *m = NULL;
-    int reused = o.workspace_path &&
-                 ibmap_workspace_is_current(o.workspace_path, project, &o.overlay);
-    if (reused) {
-        /* Inputs and options unchanged: no input is read again. */
-        if (ibmap_workspace_read(ctx, o.workspace_path, &m)) rc = 1;
-    } else if (ibmap_load(ctx, project, &data) ||
-               ibmap_overlay(ctx, data, &o.overlay, &m) ||
-               ibmap_data_write_defects_csv(ctx, data, o.log_path) ||
-               (o.workspace_path &&
-                ibmap_workspace_write(ctx, o.workspace_path, project,
-                                      &o.overlay, data, m))) {
-        rc = 1;
-    }
+    int reused;
+    rc = overlay_or_reuse(ctx, "overlay", &o, project, &data, &m, &reused);
     if (!rc && ((o.csv_path && ibmap_metrics_write_csv(ctx, m, o.csv_path)) ||
                 (o.landuse_csv_path &&
-                 ibmap_metrics_write_landuse_csv(ctx, m, o.landuse_csv_path))))
-        rc = 1;
-    if (rc) {
+                 ibmap_metrics_write_landuse_csv(ctx, m, o.landuse_csv_path)))) {
         fprintf(stderr, "ibmap overlay: %s\n", ibmap_errmsg(ctx));
-    } else {
-        int status = ibmap_metric_index("metric_status");
-        long long failed = 0;
-        for (int64_t b = 0; b < ibmap_metrics_count(m); b++) {
-            const char *s = ibmap_metrics_text(m, b, status);
-            failed += s && strncmp(s, "failed", 6) == 0;
-        }
-        if (reused)
-            printf("%lld blocks: metrics reused from %s (inputs and options "
-                   "unchanged)\n",
-                   (long long)ibmap_metrics_count(m), o.workspace_path);
-        else
-            printf("%lld blocks measured (%lld failed); data-quality log %s "
-                   "(%lld entries)%s%s\n",
-                   (long long)ibmap_metrics_count(m), failed, o.log_path,
-                   (long long)ibmap_data_defect_count(data),
-                   o.workspace_path ? "; workspace " : "",
-                   o.workspace_path ? o.workspace_path : "");
+        rc = 1;
     }
     ibmap_metrics_free(m);
     ibmap_data_free(data);
@@ -529,6 +571,89 @@ static int cmd_classify(ibmap_ctx *ctx, int argc, char **argv)
     }
     ibmap_classification_free(c);
     ibmap_rules_free(rules);
+    return rc;
+}
+
+/* The bundled default rules: installed beside the program, else (when run
+** from a build directory) in the source tree. */
+static const char *default_rules_path(void)
+{
+    static const char *candidates[] = {IBMAP_INSTALLED_RULES, IBMAP_SOURCE_RULES};
+    for (int i = 0; i < 2; i++) {
+        FILE *f = fopen(candidates[i], "rb");
+        if (f) {
+            fclose(f);
+            return candidates[i];
+        }
+    }
+    return IBMAP_SOURCE_RULES;
+}
+
+/* run: everything — load and overlay (or reuse the workspace), classify,
+** and write the results into OUTDIR. */
+static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
+{
+    options o;
+    options_init(&o);
+    o.run = 1;
+    o.scenario = "default";
+    ibmap_project *project = NULL;
+    int rc = build_project(ctx, argc, argv, &o, &project);
+    if (rc) {
+        ibmap_project_free(project);
+        return rc;
+    }
+    if (!o.out_dir) {
+        ibmap_project_free(project);
+        return usage_error("run needs -o OUTDIR%s", "");
+    }
+    if (!o.rules_path) o.rules_path = default_rules_path();
+    char ws[4096], log[4096], metrics_csv[4096], lu_csv[4096], class_csv[4096];
+    snprintf(ws, sizeof ws, "%s/workspace.sqlite", o.out_dir);
+    snprintf(log, sizeof log, "%s/data_quality.csv", o.out_dir);
+    snprintf(metrics_csv, sizeof metrics_csv, "%s/block_metrics.csv", o.out_dir);
+    snprintf(lu_csv, sizeof lu_csv, "%s/landuse_by_block.csv", o.out_dir);
+    snprintf(class_csv, sizeof class_csv, "%s/block_class.csv", o.out_dir);
+    if (!o.workspace_path) o.workspace_path = ws;
+    if (strcmp(o.log_path, "data_quality.csv") == 0) o.log_path = log;
+    if (mkdir(o.out_dir, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "ibmap run: %s: cannot create: %s\n", o.out_dir, strerror(errno));
+        ibmap_project_free(project);
+        return 1;
+    }
+    /* Read the rules first: a mistake in them should not cost an overlay. */
+    rules_options ro = {.rules_path = o.rules_path, .sets = o.param_sets,
+                        .n_sets = o.n_param_sets};
+    ibmap_rules *rules = NULL;
+    rc = load_rules(ctx, "run", &ro, &rules);
+    ibmap_data *data = NULL;
+    ibmap_metrics *m = NULL;
+    ibmap_classification *c = NULL;
+    int reused = 0;
+    if (!rc) rc = overlay_or_reuse(ctx, "run", &o, project, &data, &m, &reused);
+    if (!rc && (ibmap_metrics_write_csv(ctx, m, metrics_csv) ||
+                ibmap_metrics_write_landuse_csv(ctx, m, lu_csv) ||
+                ibmap_classify(ctx, o.workspace_path, rules, o.scenario, &c) ||
+                ibmap_classification_write_csv(ctx, c, class_csv))) {
+        fprintf(stderr, "ibmap run: %s\n", ibmap_errmsg(ctx));
+        rc = 1;
+    }
+    if (!rc) {
+        long long n[IBMAP_CLASS_COUNT] = {0};
+        for (int64_t b = 0; b < ibmap_classification_count(c); b++)
+            n[ibmap_classification_class(c, b)]++;
+        printf("classified with %s (scenario %s):", o.rules_path, o.scenario);
+        for (int k = 0; k < IBMAP_CLASS_COUNT; k++)
+            printf(" %s %lld", ibmap_class_name((ibmap_class)k), n[k]);
+        printf("\nwritten to %s: block_metrics.csv, landuse_by_block.csv, "
+               "block_class.csv%s, and the workspace %s\n",
+               o.out_dir, reused ? "" : ", data_quality.csv", o.workspace_path);
+    }
+    ibmap_classification_free(c);
+    ibmap_metrics_free(m);
+    ibmap_data_free(data);
+    ibmap_rules_free(rules);
+    ibmap_project_free(project);
     return rc;
 }
 
@@ -719,6 +844,8 @@ int main(int argc, char **argv)
         rc = cmd_check(ctx, argc - 2, argv + 2);
     else if (strcmp(cmd, "overlay") == 0)
         rc = cmd_overlay(ctx, argc - 2, argv + 2);
+    else if (strcmp(cmd, "run") == 0)
+        rc = cmd_run(ctx, argc - 2, argv + 2);
     else if (strcmp(cmd, "classify") == 0)
         rc = cmd_classify(ctx, argc - 2, argv + 2);
     else if (strcmp(cmd, "compare") == 0)

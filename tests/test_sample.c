@@ -269,6 +269,37 @@ TEST(command_line_errors_and_exit_codes)
     CHECK_INT(run(cmd), 1);
 }
 
+/* run: everything into OUTDIR; a second run reuses the workspace and only
+** reclassifies, and a rules param from the command line changes classes. */
+TEST(run_writes_every_result_and_reuses_the_workspace)
+{
+    char cmd[65536], out[4200];
+    snprintf(out, sizeof out, "%s/run", dir);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && '%s' run '%s/layers/sample/project.yaml' -o '%s' > '%s.txt' 2>&1",
+             out, getenv("IBMAP_EXE"), test_source_root(), out, out);
+    CHECK_INT(run(cmd), 0);
+    static const char *files[] = {"block_metrics.csv", "landuse_by_block.csv",
+                                  "block_class.csv", "data_quality.csv", "workspace.sqlite"};
+    for (int i = 0; i < 5; i++) {
+        snprintf(cmd, sizeof cmd, "test -s '%s/%s'", out, files[i]);
+        CHECK_INT(run(cmd), 0);
+    }
+    /* 300 blocks, each with one of the classes */
+    snprintf(cmd, sizeof cmd, "test \"$(grep -cE '^QK[0-9]+,(support|consolidate|exit|unclassifiable),' '%s/block_class.csv')\" = 300", out);
+    CHECK_INT(run(cmd), 0);
+    snprintf(cmd, sizeof cmd, "'%s' run '%s/layers/sample/project.yaml' -o '%s' --set tax_support=25 --scenario s25 > '%s2.txt' 2>&1 && grep -q 'metrics reused' '%s2.txt'",
+             getenv("IBMAP_EXE"), test_source_root(), out, out, out);
+    CHECK_INT(run(cmd), 0);
+    /* a higher support line cannot add supported blocks */
+    snprintf(cmd, sizeof cmd, "test $(grep -c ',support,' '%s/block_class.csv') -le $(grep -o 'support [0-9]*' '%s.txt' | awk '{print $2}')",
+             out, out);
+    CHECK_INT(run(cmd), 0);
+    /* an unknown rules param is refused before any work */
+    snprintf(cmd, sizeof cmd, "'%s' run '%s/layers/sample/project.yaml' -o '%s' --set no_such_param=1 > /dev/null 2>&1",
+             getenv("IBMAP_EXE"), test_source_root(), out);
+    CHECK_INT(run(cmd), 2);
+}
+
 int main(void)
 {
     dir = test_scratch_dir("test_sample");
@@ -277,5 +308,6 @@ int main(void)
     RUN(messy_sample_reports_exactly_what_was_injected);
     RUN(check_is_deterministic);
     RUN(command_line_errors_and_exit_codes);
+    RUN(run_writes_every_result_and_reuses_the_workspace);
     return test_finish();
 }
