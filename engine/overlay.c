@@ -276,15 +276,20 @@ static double union_once_area(worker *w, const signed char *classes, int cls,
     return area;
 }
 
-/* The feature with the largest total overlap (ties: the lowest index,
-** which overlaps in piece order give for free), or -1. */
-static int64_t largest_feature(worker *w, double *area_out)
+/* The feature with the largest total overlap with a geometry of area
+** g_area (ties: the lowest index, which overlaps in piece order give for
+** free), or -1.  A feature cut into pieces has its overlap summed over
+** them, which can land a few units in the last place away from the same
+** overlap measured whole; so overlaps within 1e-9 of g_area of each other
+** are ties, and none counts for more than g_area. */
+static int64_t largest_feature(worker *w, double g_area)
 {
     int64_t best = -1, cur = -1;
-    double best_area = 0, cur_area = 0;
+    double best_area = 0, cur_area = 0, tie = 1e-9 * g_area;
     for (int64_t i = 0; i <= w->n_ov; i++) {
         if (i == w->n_ov || w->ov[i].feature != cur) {
-            if (cur >= 0 && cur_area > best_area) {
+            if (cur_area > g_area) cur_area = g_area;
+            if (cur >= 0 && cur_area > 0 && cur_area > best_area + tie) {
                 best = cur;
                 best_area = cur_area;
             }
@@ -294,7 +299,6 @@ static int64_t largest_feature(worker *w, double *area_out)
         }
         cur_area += w->ov[i].area;
     }
-    if (area_out) *area_out = best_area;
     return best;
 }
 
@@ -518,7 +522,7 @@ static int block_geometry(worker *w, job *j, int64_t b, double grid)
         double m2 = union_once_area(w, NULL, 0, area, grid, &ok);
         set_num(j, b, zone_roles[z].m2, m2);
         set_num(j, b, zone_roles[z].share, ratio(m2, area));
-        int64_t best = largest_feature(w, NULL);
+        int64_t best = largest_feature(w, area);
         set_text(w, j, b, zone_roles[z].id, best >= 0 ? Z->id[best] : NULL);
         if (role == IBMAP_ROLE_PARKS)
             set_text(w, j, b, M_PARK_NAME,
@@ -533,7 +537,7 @@ static int block_geometry(worker *w, job *j, int64_t b, double grid)
         for (int c = 0; ok && c < CU_CLASSES; c++)
             set_num(j, b, cu_metric[c],
                     union_once_area(w, j->cu_class, c, area, grid, &ok));
-        int64_t best = largest_feature(w, NULL);
+        int64_t best = largest_feature(w, area);
         set_text(w, j, b, M_CU_CODE, best >= 0 ? ibmap_layer_text(C, best, "code") : NULL);
         set_text(w, j, b, M_CU_TYPE, best >= 0 ? ibmap_layer_text(C, best, "type") : NULL);
     }
@@ -546,7 +550,7 @@ static int block_geometry(worker *w, job *j, int64_t b, double grid)
         const ibmap_layer *T = j->data->layers[IBMAP_ROLE_TOWNS];
         if (!town && T) {
             ok = collect_overlaps(w, g, gp, area, j->idx[IBMAP_ROLE_TOWNS], grid);
-            int64_t best = largest_feature(w, NULL);
+            int64_t best = largest_feature(w, area);
             town = best >= 0 ? ibmap_layer_text(T, best, "name") : NULL;
         }
         set_text(w, j, b, M_TOWN, town);
@@ -721,14 +725,17 @@ static int assign_parcels(job *j)
         j->m->parcel_block[p] = -1;
         best_area[p] = 0;
     }
-    /* The block a parcel overlaps most; ties go to the lowest block id. */
+    /* The block a parcel overlaps most; ties (within 1e-9 of the parcel's
+    ** area, as in largest_feature) go to the lowest block id. */
     for (int64_t b = 0; b < B->n; b++)
         for (int64_t k = 0; k < j->hits[b].n; k++) {
             int64_t p = j->hits[b].v[k].parcel;
             double a = j->hits[b].v[k].fraction;
+            double tie = 1e-9 * P->area[p];
             int64_t cur = j->m->parcel_block[p];
-            if (a > best_area[p] ||
-                (a == best_area[p] && cur >= 0 && strcmp(B->id[b], B->id[cur]) < 0)) {
+            if (a > best_area[p] + tie ||
+                (a >= best_area[p] - tie && cur >= 0 &&
+                 strcmp(B->id[b], B->id[cur]) < 0)) {
                 best_area[p] = a;
                 j->m->parcel_block[p] = b;
             }
