@@ -97,6 +97,11 @@ const char *ibmap_layer_text(const ibmap_layer *L, int64_t i, const char *name)
     return c->text[i];
 }
 
+int ibmap_layer_grade_computed(const ibmap_layer *L, int64_t i)
+{
+    return in_range(L, i) && L->grade_computed ? L->grade_computed[i] : 0;
+}
+
 unsigned ibmap_layer_geom_state(const ibmap_layer *L, int64_t i)
 {
     return in_range(L, i) ? L->geom_state[i] : 0;

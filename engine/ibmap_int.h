@@ -287,12 +287,23 @@ typedef struct ibmap_role_source {
     char **field_map; /* per canonical field: source name or NULL */
 } ibmap_role_source;
 
+/* 亩均 grades where the official one is missing (grades.c). */
+enum { IBMAP_GRADE_INDICATORS = 6 };
+
+typedef struct ibmap_grade_options {
+    int fallback;                               /* compute missing grades */
+    double weights[IBMAP_GRADE_INDICATORS];     /* in grades.c's order */
+    double benchmarks[IBMAP_GRADE_INDICATORS];  /* NaN: the county mean */
+    double cuts[4];                             /* % of parcels A, B, C, D */
+} ibmap_grade_options;
+
 struct ibmap_project {
     char *path;           /* the project file, or NULL */
     char *dir;            /* its directory, for relative paths */
     ibmap_role_source roles[IBMAP_ROLE_COUNT];
     char *crs;            /* working CRS, NULL = auto */
     ibmap_area_mode area;
+    ibmap_grade_options grades;
 };
 
 /* ---------------------------------------------------------------------- */
@@ -322,6 +333,8 @@ struct ibmap_layer {
     ibmap_column *columns;
     /* landuse only: group of each feature (ibmap_lu_group) */
     signed char *lu_group;
+    /* parcels only: 1 where the grade was computed (grades.c), not given */
+    unsigned char *grade_computed;
     int64_t n_defects;
 };
 
@@ -335,6 +348,13 @@ struct ibmap_data {
 };
 
 void ibmap_layer_free(ibmap_layer *layer, GEOSContextHandle_t geos);
+
+/* grades.c: fill in the missing 亩均 grades of the parcels layer. */
+ibmap_status ibmap_grades_fill(ibmap_ctx *ctx, ibmap_layer *parcels,
+                               const ibmap_grade_options *o);
+void ibmap_grade_options_init(ibmap_grade_options *o);
+/* The names of the indicators, as used in the project file's grades:. */
+extern const char *const ibmap_grade_indicator_names[IBMAP_GRADE_INDICATORS];
 
 /* ---------------------------------------------------------------------- */
 /* metrics_table.c, overlay.c, metrics.c: per-block metrics               */

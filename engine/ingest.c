@@ -186,6 +186,7 @@ void ibmap_layer_free(ibmap_layer *L, GEOSContextHandle_t geos)
     free(L->geom_state);
     free(L->area);
     free(L->lu_group);
+    free(L->grade_computed);
     free(L->source);
     free(L->layer_name);
     free(L->driver);
@@ -1422,6 +1423,7 @@ ibmap_status ibmap_load(ibmap_ctx *ctx, const ibmap_project *p,
     for (int r = 0; r < IBMAP_ROLE_COUNT && !st; r++)
         if (data->layers[r])
             st = transform_and_repair(ctx, data, data->layers[r]);
+    if (!st) st = ibmap_grades_fill(ctx, data->layers[IBMAP_ROLE_PARCELS], &p->grades);
     CPLPopErrorHandler();
     if (st) {
         ibmap_data_free(data);

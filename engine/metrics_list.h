@@ -76,6 +76,7 @@ METRIC(M_GRADE_B_SHARE, "grade_b_share", N, "", "B类用地占比", "share of pa
 METRIC(M_GRADE_C_SHARE, "grade_c_share", N, "", "C类用地占比", "share of parcel land graded C")
 METRIC(M_GRADE_D_SHARE, "grade_d_share", N, "", "D类用地占比", "share of parcel land graded D")
 METRIC(M_GRADE_NONE_SHARE, "grade_none_share", N, "", "未评级用地占比", "share of parcel land without a grade")
+METRIC(M_GRADE_COMPUTED_SHARE, "grade_computed_share", N, "", "测算等级用地占比", "share of parcel land whose grade ibmap computed (no official grade)")
 METRIC(M_N_LSL, "n_lsl", N, "", "低散乱污企业数", "parcels flagged 低散乱污")
 METRIC(M_N_SMALL, "n_small", N, "", "两小企业数", "parcels flagged 两小")
 METRIC(M_SMALL_PARCEL_SHARE, "small_parcel_share", N, "", "小宗地占比", "share of parcels under 10 亩")

@@ -374,7 +374,7 @@ static void block_parcels(job *j, int64_t b)
     double total[NSUM] = {0};
     int64_t present[NSUM] = {0};
     double n = 0, land = 0, grade_land[5] = {0}, n_lsl = 0, n_small = 0,
-           n_smallp = 0;
+           n_smallp = 0, computed_land = 0;
     for (int64_t k = j->block_first[b]; k < j->block_first[b + 1]; k++) {
         int64_t p = j->block_entries[k].parcel;
         double f = j->block_entries[k].fraction;
@@ -391,6 +391,7 @@ static void block_parcels(job *j, int64_t b)
         const char *g = ibmap_layer_text(P, p, "grade");
         int gi = g && g[0] >= 'A' && g[0] <= 'D' ? g[0] - 'A' : 4;
         grade_land[gi] += f * mu;
+        if (ibmap_layer_grade_computed(P, p)) computed_land += f * mu;
         if (ibmap_layer_number(P, p, "is_lsl") == 1) n_lsl++;
         if (ibmap_layer_number(P, p, "is_small") == 1) n_small++;
         if (mu < 10) n_smallp++;
@@ -412,6 +413,7 @@ static void block_parcels(job *j, int64_t b)
                                         M_GRADE_NONE_SHARE};
     for (int g = 0; g < 5; g++)
         set_num(j, b, grade_metric[g], ratio(grade_land[g], land));
+    set_num(j, b, M_GRADE_COMPUTED_SHARE, ratio(computed_land, land));
     set_num(j, b, M_N_LSL, n_lsl);
     set_num(j, b, M_N_SMALL, n_small);
     set_num(j, b, M_SMALL_PARCEL_SHARE, ratio(n_smallp, n));

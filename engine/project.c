@@ -10,6 +10,7 @@
 */
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +119,7 @@ ibmap_status ibmap_project_new(ibmap_ctx *ctx, ibmap_project **out)
         }
     }
     p->area = IBMAP_AREA_PLANAR;
+    ibmap_grade_options_init(&p->grades);
     *out = p;
     return IBMAP_OK;
 }
@@ -259,6 +261,76 @@ static ibmap_status project_set_role_key(ibmap_ctx *ctx, ibmap_project *p,
     return ok ? IBMAP_OK : ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
 }
 
+static int parse_double(const char *text, double *out)
+{
+    char *end;
+    double v = strtod(text, &end);
+    if (end == text || *end || !isfinite(v)) return 0;
+    *out = v;
+    return 1;
+}
+
+/* grades.fallback, grades.cuts, grades.weights.IND, grades.benchmarks.IND */
+static ibmap_status project_set_grades(ibmap_ctx *ctx, ibmap_project *p,
+                                       const char *key, const char *value,
+                                       const char *where)
+{
+    ibmap_grade_options *g = &p->grades;
+    if (strcmp(key, "fallback") == 0) {
+        if (strcasecmp(value, "yes") == 0 || strcasecmp(value, "true") == 0 ||
+            strcmp(value, "1") == 0)
+            g->fallback = 1;
+        else if (strcasecmp(value, "no") == 0 || strcasecmp(value, "false") == 0 ||
+                 strcmp(value, "0") == 0)
+            g->fallback = 0;
+        else
+            return ibmap_fail(ctx, IBMAP_ERR_PROJECT_VALUE,
+                              "%s: grades.fallback: '%s' is not yes or no", where, value);
+        return IBMAP_OK;
+    }
+    if (strcmp(key, "cuts") == 0) {
+        double c[4];
+        char buf[128];
+        snprintf(buf, sizeof buf, "%s", value);
+        int n = 0;
+        for (char *tok = strtok(buf, ", "); tok && n < 5; tok = strtok(NULL, ", "))
+            if (n < 4 && parse_double(tok, &c[n]) && c[n] >= 0) n++;
+            else n = 5;
+        if (n != 4 || c[0] + c[1] + c[2] + c[3] <= 0)
+            return ibmap_fail(ctx, IBMAP_ERR_PROJECT_VALUE,
+                              "%s: grades.cuts: '%s' is not four percentages "
+                              "for A, B, C, D (e.g. 20,40,35,5)",
+                              where, value);
+        memcpy(g->cuts, c, sizeof c);
+        return IBMAP_OK;
+    }
+    int weights = strncmp(key, "weights.", 8) == 0;
+    int benchmarks = strncmp(key, "benchmarks.", 11) == 0;
+    if (weights || benchmarks) {
+        const char *name = key + (weights ? 8 : 11);
+        for (int k = 0; k < IBMAP_GRADE_INDICATORS; k++) {
+            if (strcmp(name, ibmap_grade_indicator_names[k]) != 0) continue;
+            double v;
+            if (!parse_double(value, &v) || v < 0)
+                return ibmap_fail(ctx, IBMAP_ERR_PROJECT_VALUE,
+                                  "%s: grades.%s: '%s' is not a number ≥ 0",
+                                  where, key, value);
+            if (weights) g->weights[k] = v;
+            else g->benchmarks[k] = v;
+            return IBMAP_OK;
+        }
+        return ibmap_fail(ctx, IBMAP_ERR_PROJECT_KEY,
+                          "%s: grades.%s: unknown indicator '%s' (known: "
+                          "tax_per_mu, va_per_mu, va_per_energy, "
+                          "va_per_emissions, labour_productivity, rnd_share)",
+                          where, key, name);
+    }
+    return ibmap_fail(ctx, IBMAP_ERR_PROJECT_KEY,
+                      "%s: unknown setting 'grades.%s' (known: fallback, cuts, "
+                      "weights.IND, benchmarks.IND)",
+                      where, key);
+}
+
 static ibmap_status project_set_global(ibmap_ctx *ctx, ibmap_project *p,
                                        const char *key, const char *value,
                                        const char *where)
@@ -284,9 +356,10 @@ static ibmap_status project_set_global(ibmap_ctx *ctx, ibmap_project *p,
                               where, value);
         return IBMAP_OK;
     }
+    if (strncmp(key, "grades.", 7) == 0) return project_set_grades(ctx, p, key + 7, value, where);
     return ibmap_fail(ctx, IBMAP_ERR_PROJECT_KEY,
-                      "%s: unknown setting '%s' (known: crs, area, and "
-                      "ROLE.KEY for the input layers)",
+                      "%s: unknown setting '%s' (known: crs, area, grades.*, "
+                      "and ROLE.KEY for the input layers)",
                       where, key);
 }
 
@@ -404,6 +477,52 @@ static ibmap_status read_role(yaml_reader *y, ibmap_role role,
     return IBMAP_OK;
 }
 
+/* grades: {fallback: yes, cuts: [20, 40, 35, 5], weights: {IND: W},
+**          benchmarks: {IND: B}} */
+static ibmap_status read_grades(yaml_reader *y, yaml_node_t *node)
+{
+    for (yaml_node_pair_t *pair = node->data.mapping.pairs.start;
+         pair < node->data.mapping.pairs.top; pair++) {
+        yaml_node_t *k = yaml_document_get_node(y->doc, pair->key);
+        yaml_node_t *v = yaml_document_get_node(y->doc, pair->value);
+        const char *key = scalar(k);
+        char full[256];
+        ibmap_status st = IBMAP_OK;
+        if (key && v->type == YAML_SEQUENCE_NODE) {
+            /* a list of numbers, joined as "a,b,c,d" */
+            char list[128] = "";
+            for (yaml_node_item_t *it = v->data.sequence.items.start;
+                 it < v->data.sequence.items.top; it++) {
+                const char *item = scalar(yaml_document_get_node(y->doc, *it));
+                size_t len = strlen(list);
+                snprintf(list + len, sizeof list - len, "%s%s",
+                         len ? "," : "", item ? item : "?");
+            }
+            snprintf(full, sizeof full, "grades.%s", key);
+            st = project_set_global(y->ctx, y->p, full, list, at(y, k));
+        } else if (key && v->type == YAML_MAPPING_NODE) {
+            for (yaml_node_pair_t *ip = v->data.mapping.pairs.start;
+                 !st && ip < v->data.mapping.pairs.top; ip++) {
+                yaml_node_t *ik = yaml_document_get_node(y->doc, ip->key);
+                yaml_node_t *iv = yaml_document_get_node(y->doc, ip->value);
+                snprintf(full, sizeof full, "grades.%s.%s", key,
+                         scalar(ik) ? scalar(ik) : "?");
+                st = project_set_global(y->ctx, y->p, full,
+                                        scalar(iv) ? scalar(iv) : "", at(y, ik));
+            }
+        } else if (key && scalar(v)) {
+            snprintf(full, sizeof full, "grades.%s", key);
+            st = project_set_global(y->ctx, y->p, full, scalar(v), at(y, k));
+        } else {
+            st = ibmap_fail(y->ctx, IBMAP_ERR_PROJECT_VALUE,
+                            "%s: grades: expected fallback, cuts, weights, "
+                            "benchmarks", at(y, k));
+        }
+        if (st) return st;
+    }
+    return IBMAP_OK;
+}
+
 static ibmap_status read_document(yaml_reader *y)
 {
     yaml_node_t *root = yaml_document_get_root_node(y->doc);
@@ -444,6 +563,9 @@ static ibmap_status read_document(yaml_reader *y)
                 ibmap_status st = read_role(y, (ibmap_role)role, lv);
                 if (st) return st;
             }
+        } else if (strcmp(key, "grades") == 0 && v->type == YAML_MAPPING_NODE) {
+            ibmap_status st = read_grades(y, v);
+            if (st) return st;
         } else if (scalar(v)) {
             ibmap_status st =
                 project_set_global(y->ctx, y->p, key, scalar(v), at(y, k));
@@ -530,6 +652,14 @@ static const char template_text[] =
     "# planar: areas in the working CRS.  ellipsoidal: on the CGCS2000\n"
     "# ellipsoid (geodesic polygon area).\n"
     "area: planar\n"
+    "\n"
+    "# 亩均 grades for parcels without an official one (official grades win).\n"
+    "# grades:\n"
+    "#   fallback: yes\n"
+    "#   cuts: [20, 40, 35, 5]           # % of parcels A, B, C, D\n"
+    "#   weights: {tax_per_mu: 30, va_per_mu: 20, va_per_energy: 20,\n"
+    "#             va_per_emissions: 10, labour_productivity: 10, rnd_share: 10}\n"
+    "#   benchmarks: {tax_per_mu: 25}    # default: the county mean\n"
     "\n"
     "layers:\n"
     "  # Required roles --------------------------------------------------\n"

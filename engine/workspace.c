@@ -157,6 +157,14 @@ static int project_fingerprint(const ibmap_project *p,
     snprintf(buf, sizeof buf, "area %d grid %.17g parcels %d pieces %d",
              (int)p->area, o->grid, (int)o->parcels, o->max_piece_vertices);
     fnv_add(&f, buf);
+    const ibmap_grade_options *g = &p->grades;
+    snprintf(buf, sizeof buf, "grades %d %.17g %.17g %.17g %.17g", g->fallback,
+             g->cuts[0], g->cuts[1], g->cuts[2], g->cuts[3]);
+    fnv_add(&f, buf);
+    for (int k = 0; k < IBMAP_GRADE_INDICATORS; k++) {
+        snprintf(buf, sizeof buf, "%.17g %.17g", g->weights[k], g->benchmarks[k]);
+        fnv_add(&f, buf);
+    }
     for (int r = 0; r < IBMAP_ROLE_COUNT; r++) {
         if (!p->roles[r].given) continue;
         char rf[17];

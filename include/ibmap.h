@@ -207,6 +207,12 @@ void ibmap_project_free(ibmap_project *project);
 **   ROLE.field.CANONICAL      the source field holding that canonical field
 **   crs                       the working CRS, e.g. "EPSG:4549", or "auto"
 **   area                      planar | ellipsoidal
+**   grades.fallback           yes | no: compute missing 亩均 grades
+**   grades.cuts               percentages of A,B,C,D, e.g. "20,40,35,5"
+**   grades.weights.IND        weight of an indicator (tax_per_mu,
+**                             va_per_mu, va_per_energy, va_per_emissions,
+**                             labour_productivity, rnd_share)
+**   grades.benchmarks.IND     its benchmark (default: the county mean)
 **
 ** Relative source paths given here are taken as they are (relative to the
 ** current directory), as a shell user expects. */
@@ -287,6 +293,11 @@ double ibmap_layer_number(const ibmap_layer *layer, int64_t i,
 ** or not text.  Owned by layer. */
 const char *ibmap_layer_text(const ibmap_layer *layer, int64_t i,
                              const char *canonical);
+
+/* Parcels: 1 when feature i's 亩均 grade was computed by ibmap because the
+** data had none (the fallback of the project's grades: settings), 0 when
+** it is the official grade or there is none. */
+int ibmap_layer_grade_computed(const ibmap_layer *layer, int64_t i);
 
 /* State of feature i's geometry (bits; 0 = read as a valid polygon). */
 enum {
