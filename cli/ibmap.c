@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "ibmap.h"
 
@@ -744,9 +745,12 @@ static int cmd_sweep(ibmap_ctx *ctx, int argc, char **argv)
         fprintf(stderr, "ibmap sweep: %s\n", ibmap_errmsg(ctx));
         rc = 1;
     }
+    /* Written under a temporary name and renamed, as every output is. */
     FILE *f = NULL;
+    char tmp[4200] = "";
+    if (o.csv_path) snprintf(tmp, sizeof tmp, "%s.tmp-%ld", o.csv_path, (long)getpid());
     if (!rc) {
-        f = o.csv_path ? fopen(o.csv_path, "w") : stdout;
+        f = o.csv_path ? fopen(tmp, "w") : stdout;
         if (!f) {
             fprintf(stderr, "ibmap sweep: %s: cannot write\n", o.csv_path);
             rc = 1;
@@ -766,8 +770,10 @@ static int cmd_sweep(ibmap_ctx *ctx, int argc, char **argv)
             fprintf(f, "\n");
         }
         if (o.csv_path) {
-            if (fclose(f) != 0) {
+            int failed = ferror(f);
+            if (fclose(f) != 0 || failed || rename(tmp, o.csv_path) != 0) {
                 fprintf(stderr, "ibmap sweep: %s: cannot write\n", o.csv_path);
+                remove(tmp);
                 rc = 1;
             } else {
                 printf("%d values of %s written to %s\n", n, o.param, o.csv_path);
