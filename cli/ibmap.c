@@ -277,6 +277,16 @@ static void print_text_summary(const ibmap_data *data, const options *o)
             }
             printf("\n");
         }
+        if (r == IBMAP_ROLE_PARCELS) {
+            long long official = 0, computed = 0, none = 0;
+            for (int64_t i = 0; i < li.n_features; i++) {
+                if (!ibmap_layer_text(L, i, "grade")) none++;
+                else if (ibmap_layer_grade_computed(L, i)) computed++;
+                else official++;
+            }
+            printf("  亩均 grades   %lld official, %lld computed (no official "
+                   "grade), %lld none\n", official, computed, none);
+        }
         problem_count pc[64];
         int k = count_problems(data, (ibmap_role)r, pc, 64);
         printf("  defects      ");
