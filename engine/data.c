@@ -50,7 +50,7 @@ void ibmap_layer_get_info(const ibmap_layer *L, ibmap_layer_info *out)
     out->n_features = L->n;
     for (int64_t i = 0; i < L->n; i++)
         if (L->geom[i]) out->n_with_geometry++;
-    out->n_defects = L->n_defects;
+    out->n_defects = L->log ? L->log->per_role[L->role] : 0;
 }
 
 int64_t ibmap_layer_count(const ibmap_layer *L) { return L ? L->n : 0; }
@@ -95,6 +95,13 @@ const char *ibmap_layer_text(const ibmap_layer *L, int64_t i, const char *name)
     const ibmap_column *c = column(L, name);
     if (!c || !c->text || !in_range(L, i)) return NULL;
     return c->text[i];
+}
+
+double ibmap_parcel_land_mu(const ibmap_layer *P, int64_t i)
+{
+    double mu = ibmap_layer_number(P, i, "land_mu");
+    if (isfinite(mu) && mu > 0) return mu;
+    return in_range(P, i) && P->area[i] > 0 ? P->area[i] / IBMAP_MU_M2 : NAN;
 }
 
 int ibmap_layer_grade_computed(const ibmap_layer *L, int64_t i)

@@ -53,6 +53,7 @@ ibmap_status ibmap_dq_add(ibmap_dq *dq, ibmap_role role, int64_t fid,
         return IBMAP_ERR_NOMEM;
     }
     dq->n++;
+    dq->per_role[role]++;
     return IBMAP_OK;
 }
 

@@ -45,7 +45,6 @@ static const char *const den_field[IBMAP_GRADE_INDICATORS] = {
     "land_mu", "land_mu", "energy", "emissions", "employees", "revenue"};
 
 #define RATIO_CAP 3.0
-#define MU_M2 (10000.0 / 15.0)
 
 void ibmap_grade_options_init(ibmap_grade_options *o)
 {
@@ -61,10 +60,8 @@ void ibmap_grade_options_init(ibmap_grade_options *o)
 ** area, as the overlay does. */
 static double figure(const ibmap_layer *P, int64_t i, const char *field)
 {
-    double v = ibmap_layer_number(P, i, field);
-    if (strcmp(field, "land_mu") == 0 && !(isfinite(v) && v > 0))
-        v = P->area[i] > 0 ? P->area[i] / MU_M2 : NAN;
-    return v;
+    return strcmp(field, "land_mu") == 0 ? ibmap_parcel_land_mu(P, i)
+                                         : ibmap_layer_number(P, i, field);
 }
 
 typedef struct ranked {

@@ -248,6 +248,7 @@ typedef struct ibmap_dq_entry {
 typedef struct ibmap_dq {
     ibmap_dq_entry *entries;
     int64_t n, cap;
+    int64_t per_role[IBMAP_ROLE_COUNT];  /* entries of each role */
 } ibmap_dq;
 
 /* Append an entry; strings are copied.  Returns IBMAP_ERR_NOMEM or OK. */
@@ -335,7 +336,7 @@ struct ibmap_layer {
     signed char *lu_group;
     /* parcels only: 1 where the grade was computed (grades.c), not given */
     unsigned char *grade_computed;
-    int64_t n_defects;
+    const ibmap_dq *log;      /* the data-quality log the layer reports to */
 };
 
 struct ibmap_data {
@@ -348,6 +349,13 @@ struct ibmap_data {
 };
 
 void ibmap_layer_free(ibmap_layer *layer, GEOSContextHandle_t geos);
+
+/* 1 亩 in m². */
+#define IBMAP_MU_M2 (10000.0 / 15.0)
+
+/* data.c: the land area (亩) of parcel i: its land_mu field when given and
+** positive, else its polygon's area; NaN when it has neither. */
+double ibmap_parcel_land_mu(const ibmap_layer *parcels, int64_t i);
 
 /* grades.c: fill in the missing 亩均 grades of the parcels layer. */
 ibmap_status ibmap_grades_fill(ibmap_ctx *ctx, ibmap_layer *parcels,
@@ -384,6 +392,10 @@ struct ibmap_metrics {
     ibmap_lu_row *lu;
     int64_t n_lu;
 };
+
+/* metrics.c: metrics for nb blocks and np parcels, numbers NaN, texts
+** NULL; NULL when memory is exhausted.  Freed by ibmap_metrics_free(). */
+ibmap_metrics *ibmap_metrics_alloc(int64_t nb, int64_t np);
 
 /* Index of block b's metric m in the num/text arrays. */
 #define METRIC_AT(b, m) ((size_t)(b) * (size_t)M_COUNT + (size_t)(m))

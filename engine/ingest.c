@@ -86,7 +86,6 @@ static ibmap_status dq(layer_reader *r, int64_t fid, const char *feature_id,
                        ibmap_severity sev, const char *value,
                        const char *action, const char *detail)
 {
-    r->L->n_defects++;
     ibmap_status st = ibmap_dq_add(&r->data->dq, r->role, fid, feature_id,
                                    field, problem, sev, value, action, "%s",
                                    detail);
@@ -1171,6 +1170,7 @@ static ibmap_status read_layer(ibmap_ctx *ctx, ibmap_data *data,
     r.L = layer_new(role);
     if (!r.L) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
     data->layers[role] = r.L;
+    r.L->log = &data->dq;
     r.L->coords = r.rs->coords;
     ibmap_status st = open_source(&r);
     if (!st) st = decide_encoding(&r);
@@ -1257,7 +1257,6 @@ static ibmap_status resolve_deferred_crs(ibmap_ctx *ctx, ibmap_data *data,
     L->crs_note = note;
     L->crs_used = ibmap_strdup(data->crs);
     if (!L->crs_used) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
-    L->n_defects++;
     ibmap_status st = ibmap_dq_add(&data->dq, L->role, -1, "", "geometry",
                                    "crs_identified", IBMAP_SEV_WARNING, "",
                                    ACT_CRS_ASSUMED, "%s", note);
@@ -1326,8 +1325,7 @@ static ibmap_status transform_and_repair(ibmap_ctx *ctx, ibmap_data *data,
             L->geom[i] = NULL;
             if (!moved) {
                 L->geom_state[i] |= IBMAP_GEOM_BAD_COORDS;
-                L->n_defects++;
-                if (ibmap_dq_add(&data->dq, L->role, L->fid[i], L->id[i],
+                            if (ibmap_dq_add(&data->dq, L->role, L->fid[i], L->id[i],
                                  "geometry", "bad_coordinates",
                                  IBMAP_SEV_ERROR, "", ACT_KEPT_NO_GEOM,
                                  "coordinates could not be transformed to "
@@ -1353,8 +1351,7 @@ static ibmap_status transform_and_repair(ibmap_ctx *ctx, ibmap_data *data,
                 g = NULL;
             }
             L->geom_state[i] |= g ? IBMAP_GEOM_REPAIRED : IBMAP_GEOM_COLLAPSED;
-            L->n_defects++;
-            if (ibmap_dq_add(&data->dq, L->role, L->fid[i], L->id[i],
+                    if (ibmap_dq_add(&data->dq, L->role, L->fid[i], L->id[i],
                              "geometry",
                              g ? "invalid_geometry" : "geometry_collapsed",
                              g ? IBMAP_SEV_WARNING : IBMAP_SEV_ERROR, "",

@@ -9,6 +9,43 @@
 
 #include "ibmap_int.h"
 
+void ibmap_metrics_free(ibmap_metrics *m)
+{
+    if (!m) return;
+    for (int64_t b = 0; b < m->n_blocks; b++) {
+        free(m->ids[b]);
+        for (int k = 0; k < M_COUNT; k++) free(m->text[METRIC_AT(b, k)]);
+    }
+    for (int64_t i = 0; i < m->n_lu; i++) free(m->lu[i].code);
+    free(m->lu);
+    free(m->ids);
+    free(m->num);
+    free(m->text);
+    free(m->parcel_block);
+    free(m);
+}
+
+/* Metrics for nb blocks and np parcels: numbers NaN, texts NULL, no
+** land-use rows.  NULL when memory is exhausted. */
+ibmap_metrics *ibmap_metrics_alloc(int64_t nb, int64_t np)
+{
+    ibmap_metrics *m = calloc(1, sizeof *m);
+    if (!m) return NULL;
+    m->n_blocks = nb;
+    m->n_parcels = np;
+    size_t cells = (size_t)(nb ? nb : 1) * M_COUNT;
+    m->ids = calloc((size_t)(nb ? nb : 1), sizeof *m->ids);
+    m->num = malloc(cells * sizeof *m->num);
+    m->text = calloc(cells, sizeof *m->text);
+    m->parcel_block = malloc((size_t)(np ? np : 1) * sizeof *m->parcel_block);
+    if (!m->ids || !m->num || !m->text || !m->parcel_block) {
+        ibmap_metrics_free(m);
+        return NULL;
+    }
+    for (size_t i = 0; i < cells; i++) m->num[i] = NAN;
+    return m;
+}
+
 int64_t ibmap_metrics_count(const ibmap_metrics *m)
 {
     return m ? m->n_blocks : 0;

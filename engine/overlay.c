@@ -45,8 +45,6 @@
 
 #include "ibmap_overlay.h"
 
-#define MU_M2 (10000.0 / 15.0)
-
 /* Control-unit classes, in the order of the cu_*_m2 metrics. */
 enum { CU_PRIORITY, CU_KEY_INDUSTRY, CU_KEY_URBAN, CU_KEY_OTHER, CU_GENERAL,
        CU_CLASSES };
@@ -407,7 +405,7 @@ static void block_parcels(job *j, int64_t b)
     set_num(j, b, M_VA_PER_ENERGY, ratio(num[M_VALUE_ADDED_SUM], num[M_ENERGY_SUM]));
     set_num(j, b, M_LABOUR_PRODUCTIVITY,
             ratio(num[M_VALUE_ADDED_SUM], num[M_EMPLOYEES_SUM]));
-    set_num(j, b, M_FAR, ratio(num[M_FLOOR_M2_SUM], land * MU_M2));
+    set_num(j, b, M_FAR, ratio(num[M_FLOOR_M2_SUM], land * IBMAP_MU_M2));
     static const int grade_metric[5] = {M_GRADE_A_SHARE, M_GRADE_B_SHARE,
                                         M_GRADE_C_SHARE, M_GRADE_D_SHARE,
                                         M_GRADE_NONE_SHARE};
@@ -647,7 +645,7 @@ static void measure_block(worker *w, job *j, int64_t b)
     double area = B->area[b], perimeter = 0;
     GEOSLength_r(w->h, g, &perimeter);
     set_num(j, b, M_AREA_M2, area);
-    set_num(j, b, M_AREA_MU, area / MU_M2);
+    set_num(j, b, M_AREA_MU, area / IBMAP_MU_M2);
     set_num(j, b, M_PERIMETER_M, perimeter);
     set_num(j, b, M_COMPACTNESS,
             perimeter > 0 ? 4 * M_PI * area / (perimeter * perimeter) : NAN);
@@ -722,8 +720,7 @@ static int assign_parcels(job *j)
     double *best_area = malloc((size_t)(P->n ? P->n : 1) * sizeof *best_area);
     if (!best_area) return 0;
     for (int64_t p = 0; p < P->n; p++) {
-        double mu = ibmap_layer_number(P, p, "land_mu");
-        j->parcel_mu[p] = isfinite(mu) && mu > 0 ? mu : P->area[p] / MU_M2;
+        j->parcel_mu[p] = ibmap_parcel_land_mu(P, p);
         j->m->parcel_block[p] = -1;
         best_area[p] = 0;
     }
@@ -815,41 +812,6 @@ static void job_free(job *j, GEOSContextHandle_t h)
     free(j->lu);
 }
 
-void ibmap_metrics_free(ibmap_metrics *m)
-{
-    if (!m) return;
-    for (int64_t b = 0; b < m->n_blocks; b++) {
-        free(m->ids[b]);
-        for (int k = 0; k < M_COUNT; k++) free(m->text[METRIC_AT(b, k)]);
-    }
-    for (int64_t i = 0; i < m->n_lu; i++) free(m->lu[i].code);
-    free(m->lu);
-    free(m->ids);
-    free(m->num);
-    free(m->text);
-    free(m->parcel_block);
-    free(m);
-}
-
-static ibmap_metrics *metrics_new(int64_t nb, int64_t np)
-{
-    ibmap_metrics *m = calloc(1, sizeof *m);
-    if (!m) return NULL;
-    m->n_blocks = nb;
-    m->n_parcels = np;
-    size_t cells = (size_t)(nb ? nb : 1) * M_COUNT;
-    m->ids = calloc((size_t)(nb ? nb : 1), sizeof *m->ids);
-    m->num = malloc(cells * sizeof *m->num);
-    m->text = calloc(cells, sizeof *m->text);
-    m->parcel_block = malloc((size_t)(np ? np : 1) * sizeof *m->parcel_block);
-    if (!m->ids || !m->num || !m->text || !m->parcel_block) {
-        ibmap_metrics_free(m);
-        return NULL;
-    }
-    for (size_t i = 0; i < cells; i++) m->num[i] = NAN;
-    return m;
-}
-
 ibmap_status ibmap_overlay(ibmap_ctx *ctx, ibmap_data *data,
                            const ibmap_overlay_options *options,
                            ibmap_metrics **out)
@@ -874,7 +836,7 @@ ibmap_status ibmap_overlay(ibmap_ctx *ctx, ibmap_data *data,
     memset(&j, 0, sizeof j);
     j.data = data;
     j.o = o;
-    j.m = metrics_new(B->n, P->n);
+    j.m = ibmap_metrics_alloc(B->n, P->n);
     ibmap_status st = IBMAP_OK;
     if (!j.m) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
     for (int64_t b = 0; b < B->n; b++)
@@ -954,7 +916,6 @@ ibmap_status ibmap_overlay(ibmap_ctx *ctx, ibmap_data *data,
     /* Parcels in no block and blocks with no parcel: logged, never lost. */
     for (int64_t p = 0; !st && p < P->n; p++) {
         if (!P->geom[p] || j.m->parcel_block[p] >= 0) continue;
-        data->layers[IBMAP_ROLE_PARCELS]->n_defects++;
         if (ibmap_dq_add(&data->dq, IBMAP_ROLE_PARCELS, P->fid[p], P->id[p],
                          "geometry", "parcel_outside_blocks", IBMAP_SEV_WARNING,
                          "", "kept; counted in no block",
@@ -963,7 +924,6 @@ ibmap_status ibmap_overlay(ibmap_ctx *ctx, ibmap_data *data,
     }
     for (int64_t b = 0; !st && b < B->n; b++) {
         if (!B->geom[b] || j.m->num[METRIC_AT(b, M_N_PARCELS)] > 0) continue;
-        data->layers[IBMAP_ROLE_BLOCKS]->n_defects++;
         if (ibmap_dq_add(&data->dq, IBMAP_ROLE_BLOCKS, B->fid[b], B->id[b],
                          "", "block_without_parcels", IBMAP_SEV_INFO, "",
                          "kept; parcel metrics are 0 or undefined",
@@ -973,7 +933,6 @@ ibmap_status ibmap_overlay(ibmap_ctx *ctx, ibmap_data *data,
     for (int64_t b = 0; !st && b < B->n; b++) {
         const char *s = j.m->text[METRIC_AT(b, M_METRIC_STATUS)];
         if (!s || strncmp(s, "failed", 6) != 0) continue;
-        data->layers[IBMAP_ROLE_BLOCKS]->n_defects++;
         if (ibmap_dq_add(&data->dq, IBMAP_ROLE_BLOCKS, B->fid[b], B->id[b],
                          "geometry", "overlay_failed", IBMAP_SEV_ERROR, "",
                          "kept; overlay metrics missing", "%s", s))

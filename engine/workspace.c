@@ -232,11 +232,10 @@ ibmap_status ibmap_workspace_read(ibmap_ctx *ctx, const char *path,
         return st;
     }
     ibmap_status st = IBMAP_OK;
-    ibmap_metrics *m = calloc(1, sizeof *m);
+    ibmap_metrics *m = NULL;
     sqlite3_stmt *q = NULL;
     int64_t nb = 0, np = 0, nl = 0;
-    if (!m) st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
-    if (!st && sqlite3_prepare_v2(db,
+    if (sqlite3_prepare_v2(db,
             "SELECT (SELECT count(*) FROM block_metrics),"
             " (SELECT count(*) FROM parcel_block),"
             " (SELECT count(*) FROM landuse_by_block)", -1, &q, NULL) == SQLITE_OK &&
@@ -244,23 +243,15 @@ ibmap_status ibmap_workspace_read(ibmap_ctx *ctx, const char *path,
         nb = sqlite3_column_int64(q, 0);
         np = sqlite3_column_int64(q, 1);
         nl = sqlite3_column_int64(q, 2);
-    } else if (!st) {
+    } else {
         st = sql_fail(ctx, db, path, "not an ibmap workspace");
     }
     sqlite3_finalize(q);
     q = NULL;
     if (!st) {
-        size_t cells = (size_t)(nb ? nb : 1) * M_COUNT;
-        m->n_blocks = nb;
-        m->n_parcels = np;
-        m->ids = calloc((size_t)(nb ? nb : 1), sizeof *m->ids);
-        m->num = malloc(cells * sizeof *m->num);
-        m->text = calloc(cells, sizeof *m->text);
-        m->parcel_block = malloc((size_t)(np ? np : 1) * sizeof *m->parcel_block);
-        m->lu = calloc((size_t)(nl ? nl : 1), sizeof *m->lu);
-        if (!m->ids || !m->num || !m->text || !m->parcel_block || !m->lu)
-            st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
-        for (size_t i = 0; !st && i < cells; i++) m->num[i] = NAN;
+        m = ibmap_metrics_alloc(nb, np);
+        if (m) m->lu = calloc((size_t)(nl ? nl : 1), sizeof *m->lu);
+        if (!m || !m->lu) st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
     }
     /* Columns are selected by name, so the order in the file is free. */
     char *sql = NULL;

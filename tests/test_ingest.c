@@ -219,6 +219,10 @@ TEST(bad_geometries_are_kept_repaired_or_recorded)
     CHECK_INT(fx_count(d, IBMAP_ROLE_BLOCKS, "not_polygon"), 1);
     CHECK_INT(fx_count(d, IBMAP_ROLE_BLOCKS, "empty_geometry"), 1);
     CHECK_INT(fx_count(d, IBMAP_ROLE_BLOCKS, "zm_dropped"), 1);
+    ibmap_layer_info li;
+    ibmap_layer_get_info(L, &li);
+    CHECK_INT(li.n_defects, 6); /* the six entries above, and no others */
+    CHECK_INT(li.n_with_geometry, 2);
     unsigned char *wkb;
     size_t n;
     CHECK_INT(ibmap_layer_wkb(ctx, L, fx_find(L, "NULLG"), &wkb, &n), IBMAP_OK);
