@@ -147,7 +147,7 @@ TEST(redline_union_once_inside_and_around)
     CHECK(m != NULL);
     CHECK_NEAR(num(m, 0, "redline_m2"), 7500, 1e-6);    /* union, not 10000 */
     CHECK_NEAR(num(m, 0, "redline_share"), 0.75, 1e-10);
-    CHECK_STR(text(m, 0, "redline_id"), "R1");          /* 5000 > 5000? tie: first */
+    CHECK_STR(text(m, 0, "redline_id"), "R1");          /* 5000 each: a tie, the first wins */
     CHECK_NEAR(num(m, 1, "redline_m2"), 7500, 1e-9);    /* L inside R1b */
     CHECK_NEAR(num(m, 1, "redline_share"), 1, 1e-12);
     CHECK_NEAR(num(m, 2, "redline_m2"), 100, 1e-9);     /* R3 inside H */
@@ -160,9 +160,9 @@ TEST(redline_union_once_inside_and_around)
     ibmap_data_free(d);
 }
 
-/* Parks: P1 covers A's left 30 m (3000), P2 its right 60 m (6000): A is in
-** both, named after P2; L is 50 m from P2's right edge at x 160?  No: L
-** starts at x 1000, P2 ends at x 100 + 0: distance 900. */
+/* Parks: P1 covers A's left 30 m (3000 m²), P2 its right 60 m (6000 m²):
+** A is in both (9000 m²) and named after P2, the larger.  L starts at
+** x 1000 and P2 ends at x 100: 900 m away; M starts at x 3000: 2900 m. */
 TEST(block_straddling_two_parks_and_distance)
 {
     ibmap_project *p = geometry_city();
