@@ -16,6 +16,7 @@ const char *ibmap_status_str(ibmap_status status)
     case IBMAP_ERR_WRITE: return "output could not be written";
     case IBMAP_ERR_NO_LAYER: return "layer not found in source";
     case IBMAP_ERR_FILTER: return "attribute filter refused";
+    case IBMAP_ERR_EXISTS: return "output exists (overwrite not asked for)";
     case IBMAP_ERR_PROJECT_SYNTAX: return "project file is not valid YAML";
     case IBMAP_ERR_PROJECT_KEY: return "unknown key in project";
     case IBMAP_ERR_PROJECT_VALUE: return "bad value in project";

@@ -69,6 +69,8 @@ typedef enum ibmap_status {
     IBMAP_ERR_WRITE = 102,      /* an output could not be written */
     IBMAP_ERR_NO_LAYER = 103,   /* the named layer is not in the source */
     IBMAP_ERR_FILTER = 104,     /* the attribute filter was refused */
+    IBMAP_ERR_EXISTS = 105,     /* an output exists and overwriting was
+                                   not asked for */
 
     IBMAP_ERR_PROJECT_SYNTAX = 200, /* the project file is not valid YAML */
     IBMAP_ERR_PROJECT_KEY = 201,    /* an unknown key or role */
@@ -637,6 +639,61 @@ ibmap_status ibmap_sweep(ibmap_ctx *ctx, const char *workspace,
                          const ibmap_rules *rules, const char *param,
                          const double *values, int n_values, int64_t *blocks,
                          double *mu);
+
+/* ---------------------------------------------------------------------- */
+/* Outputs: the industrial map and what goes with it                      */
+/* ---------------------------------------------------------------------- */
+
+/* The files ibmap_write_outputs() can write into the output directory. */
+enum {
+    IBMAP_OUT_GPKG        = 1 << 0, /* industrial_map.gpkg, QGIS styles inside */
+    IBMAP_OUT_QGS         = 1 << 1, /* industrial_map.qgs, opens the GeoPackage */
+    IBMAP_OUT_SPATIALITE  = 1 << 2, /* industrial_map.sqlite */
+    IBMAP_OUT_SHAPEFILE   = 1 << 3, /* shp/LAYER.shp (+ .qml, FIELDS.csv) */
+    IBMAP_OUT_GEOJSON     = 1 << 4, /* geojson/LAYER.geojson (RFC 7946) */
+    IBMAP_OUT_SUMMARIES   = 1 << 5, /* summary_*.csv */
+    IBMAP_OUT_MAP         = 1 << 6, /* industrial_map.png and .pdf */
+    IBMAP_OUT_REPORT      = 1 << 7, /* report.html (needs the map's PNG) */
+    IBMAP_OUT_ALL         = (1 << 8) - 1
+};
+
+/* Called as stages progress: `stage` a short English name ("geopackage",
+** "shapefile", …), `done` of `total` steps (total 0: not known). */
+typedef void (*ibmap_progress_fn)(void *arg, const char *stage, int64_t done,
+                                  int64_t total);
+
+typedef struct ibmap_output_options {
+    unsigned formats;           /* IBMAP_OUT_* bits; default IBMAP_OUT_ALL */
+    const char *shp_encoding;   /* "UTF-8" (default) or "GBK" (CP936) */
+    int overwrite;              /* 0 (default): an existing output is
+                                   IBMAP_ERR_EXISTS and nothing is written */
+    const char *title;          /* map and report title; default
+                                   "工业地图 Industrial map" */
+    const char *sweep_param;    /* optional: chart this param's sweep in the
+                                   report over sweep_values[0..n_sweep-1] */
+    const double *sweep_values;
+    int n_sweep;
+    int64_t started;            /* when the run started (Unix time), for the
+                                   run table; 0: now */
+    ibmap_progress_fn progress; /* optional */
+    void *progress_arg;
+} ibmap_output_options;
+
+/* Fill *o with the defaults. */
+void ibmap_output_options_init(ibmap_output_options *o);
+
+/* Write the outputs of `options->formats` into directory `out_dir` (made if
+** missing) from the workspace and classification `c` of its blocks.  Only
+** the workspace is read, never the inputs.  `rules` (may be NULL) gives
+** the report the rules in force.  Every file is written under a temporary
+** name and renamed when complete; on failure none of the files this call
+** would have written is left half-written, and an existing file without
+** options->overwrite fails the call before anything is written. */
+ibmap_status ibmap_write_outputs(ibmap_ctx *ctx, const char *workspace,
+                                 const ibmap_classification *c,
+                                 const ibmap_rules *rules,
+                                 const char *out_dir,
+                                 const ibmap_output_options *options);
 
 #ifdef __cplusplus
 }
