@@ -40,6 +40,7 @@ struct ibmap_classification {
     char **matched;
     unsigned char *stable;
     char **flipped_by;        /* "" when stable */
+    char *scenario;           /* the name stored under; NULL when not stored */
 };
 
 static ibmap_classification *classification_new(int64_t n)
@@ -85,7 +86,13 @@ void ibmap_classification_free(ibmap_classification *c)
     free(c->matched);
     free(c->stable);
     free(c->flipped_by);
+    free(c->scenario);
     free(c);
+}
+
+const char *ibmap_classification_scenario(const ibmap_classification *c)
+{
+    return c && c->scenario ? c->scenario : "";
 }
 
 /* ---------------------------------------------------------------------- */
@@ -536,6 +543,8 @@ ibmap_status ibmap_classify(ibmap_ctx *ctx, const char *workspace,
     }
     scan_clear(&s);
     if (!st && scenario) st = store_scenario(ctx, db, workspace, r, scenario, c);
+    if (!st && scenario && !(c->scenario = ibmap_strdup(scenario)))
+        st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
     sqlite3_close(db);
     if (st) {
         ibmap_classification_free(c);
@@ -639,6 +648,8 @@ ibmap_status ibmap_classification_load(ibmap_ctx *ctx, const char *workspace,
                             scenario);
     sqlite3_finalize(q);
     sqlite3_close(db);
+    if (!st && !(c->scenario = ibmap_strdup(scenario)))
+        st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
     if (st) {
         ibmap_classification_free(c);
         return st;

@@ -14,14 +14,17 @@
 ** CRS; NULL for a feature without a usable geometry: it is still a row,
 ** because nothing is dropped).  The tables, in order:
 **
-**   blocks            every block: block_id, fid, the block's own fields,
+**   blocks            every block: block_id, source_fid, geom_state, the
+**                     block's own fields,
 **                     every metric (docs/metrics.md), then class, class_zh,
 **                     mode, mode_zh, rule_id, reason, matched, stable,
 **                     flipped_by
-**   parcels           every parcel: parcel_id, fid, its canonical fields,
+**   parcels           every parcel: parcel_id, source_fid, geom_state, its
+**                     canonical fields, grade_computed,
 **                     block_id (majority assignment; NULL when in no block)
 **   redline, basic_farmland, parks, central, transition, control_units,
-**   towns             the zone layers given (id, fid, canonical fields)
+**   towns             the zone layers given (id, source_fid, geom_state,
+**                     canonical fields)
 **   landuse_by_block  block_id, code, area_m2, share     (not spatial)
 **   data_quality      the whole log                       (not spatial)
 **   run               key, value: inputs, fingerprints, rules, params, …
@@ -193,18 +196,24 @@ static const unsigned char out_town_rgb[3] = {0x60, 0x60, 0x60};
 /* renames when complete; none leaves a partial file behind.              */
 /* ---------------------------------------------------------------------- */
 
-/* out_ogr.c */
+/* out_ogr.c.  `o` gives the progress callback (may have none). */
 ibmap_status out_write_gpkg(ibmap_ctx *ctx, const out_model *m,
-                            const char *path);
+                            const char *path, const ibmap_output_options *o);
 ibmap_status out_write_spatialite(ibmap_ctx *ctx, const out_model *m,
-                                  const char *path);
+                                  const char *path,
+                                  const ibmap_output_options *o);
 /* One .shp (+ .shx .dbf .prj .cpg .qml, and FIELDS.csv, the name map) per
 ** spatial table, in directory `dir`; encoding "UTF-8" or "GBK". */
 ibmap_status out_write_shapefiles(ibmap_ctx *ctx, const out_model *m,
-                                  const char *dir, const char *encoding);
+                                  const char *dir, const char *encoding,
+                                  const ibmap_output_options *o);
 /* One RFC 7946 .geojson per spatial table, in `dir`. */
 ibmap_status out_write_geojson(ibmap_ctx *ctx, const out_model *m,
-                               const char *dir);
+                               const char *dir,
+                               const ibmap_output_options *o);
+/* The ≤ 10-byte Shapefile field name made of a column name (without the
+** clash counter). */
+void out_shapefile_name(const char *name, char out[11]);
 
 /* out_styles.c: QGIS styles (QML and SLD) of a table, as text the caller
 ** frees; NULL when out of memory.  `field_names` maps the model's column

@@ -208,12 +208,588 @@ int out_table_set_wkb(out_table *t, int64_t r, const unsigned char *wkb,
     return 1;
 }
 
+/* ---------------------------------------------------------------------- */
+/* Building the model from a workspace                                    */
+/* ---------------------------------------------------------------------- */
+
+typedef struct builder {
+    ibmap_ctx *ctx;
+    sqlite3 *db;
+    const char *path;
+    out_model *m;
+} builder;
+
+static ibmap_status build_fail(builder *b, const char *what)
+{
+    return ibmap_fail(b->ctx, IBMAP_ERR_READ, "%s: %s: %s", b->path, what,
+                      sqlite3_errmsg(b->db));
+}
+
+static ibmap_status nomem(builder *b)
+{
+    return ibmap_fail(b->ctx, IBMAP_ERR_NOMEM, "out of memory");
+}
+
+static char *meta(builder *b, const char *key)
+{
+    sqlite3_stmt *st;
+    char *v = NULL;
+    if (sqlite3_prepare_v2(b->db, "SELECT value FROM ibmap_workspace WHERE key = ?", -1,
+                           &st, NULL) != SQLITE_OK)
+        return ibmap_strdup("");
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = ibmap_strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return v ? v : ibmap_strdup("");
+}
+
+static int table_exists(builder *b, const char *name)
+{
+    sqlite3_stmt *st;
+    int found = 0;
+    if (sqlite3_prepare_v2(b->db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        found = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+    }
+    return found;
+}
+
+static int64_t count_rows(builder *b, const char *table)
+{
+    char *sql = ibmap_sprintf("SELECT count(*) FROM \"%s\"", table);
+    sqlite3_stmt *st;
+    int64_t n = -1;
+    if (sql && sqlite3_prepare_v2(b->db, sql, -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    free(sql);
+    return n;
+}
+
+/* Store column `col` of the current row of `st` in cell (r, c), as the
+** model column's type. */
+static int put_value(out_table *t, int64_t r, int c, sqlite3_stmt *st, int col)
+{
+    if (sqlite3_column_type(st, col) == SQLITE_NULL) return 1;
+    switch (t->columns[c].type) {
+    case OUT_TEXT: return out_table_set_text(t, r, c, (const char *)sqlite3_column_text(st, col));
+    case OUT_REAL: return out_table_set_real(t, r, c, sqlite3_column_double(st, col));
+    default: return out_table_set_integer(t, r, c, sqlite3_column_int64(st, col));
+    }
+}
+
+/* A column mapped from a workspace result column. */
+typedef struct colmap {
+    int sql_col;   /* column of the statement, -1: filled by the caller */
+} colmap;
+
+/* The layer tables: id, fid, geom_state, the role's canonical fields (the
+** id already shown), then `extra` columns.  Blocks skip canonical fields
+** that a metric of the same name supersedes (town: the metric is the
+** block's own town when given). */
+static out_table *add_layer_table(builder *b, ibmap_role role, const char *id_name,
+                                  int *first_field_col, int *n_field_cols,
+                                  int field_used[64])
+{
+    const ibmap_role_def *def = ibmap_role_def_get(role);
+    out_table *t = out_model_add_table(b->m, ibmap_role_name(role), def->label_zh, 1);
+    if (!t) return NULL;
+    int ok = out_table_add_column(t, id_name, "编号", "", OUT_TEXT) >= 0 &&
+             out_table_add_column(t, "source_fid", "源要素号", "", OUT_INTEGER) >= 0 &&
+             out_table_add_column(t, "geom_state", "几何状态", "", OUT_INTEGER) >= 0;
+    *first_field_col = t->n_columns;
+    *n_field_cols = 0;
+    for (int k = 0; ok && k < def->n_fields && k < 64; k++) {
+        const ibmap_field_info *f = &def->fields[k];
+        field_used[k] = strcmp(f->name, "id") != 0 &&
+                        !(role == IBMAP_ROLE_BLOCKS && ibmap_metric_index(f->name) >= 0);
+        if (!field_used[k]) continue;
+        ok = out_table_add_column(t, f->name, f->label_zh, f->unit,
+                                  f->type == IBMAP_FIELD_TEXT ? OUT_TEXT : OUT_REAL) >= 0;
+        (*n_field_cols)++;
+    }
+    return ok ? t : NULL;
+}
+
+/* Fill rows of a layer table from `SELECT id, fid, geom_state, f_…, geom,
+** <extra>… FROM layer_ROLE …`.  Extra statement columns go to the table
+** columns after the fields, in order. */
+static ibmap_status fill_layer_rows(builder *b, out_table *t, ibmap_role role,
+                                    sqlite3_stmt *st, int first_field_col,
+                                    const int field_used[64], int n_extra)
+{
+    const ibmap_role_def *def = ibmap_role_def_get(role);
+    int64_t r = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (r >= t->n_rows) return ibmap_fail(b->ctx, IBMAP_ERR_READ,
+                                              "%s: layer_%s changed while read", b->path,
+                                              ibmap_role_name(role));
+        int ok = put_value(t, r, 0, st, 0) && put_value(t, r, 1, st, 1) &&
+                 put_value(t, r, 2, st, 2);
+        int c = first_field_col;
+        for (int k = 0; ok && k < def->n_fields && k < 64; k++)
+            if (field_used[k]) ok = put_value(t, r, c++, st, 3 + k);
+        int geom_col = 3 + def->n_fields;
+        if (ok && sqlite3_column_type(st, geom_col) == SQLITE_BLOB)
+            ok = out_table_set_wkb(t, r, sqlite3_column_blob(st, geom_col),
+                                   (size_t)sqlite3_column_bytes(st, geom_col));
+        for (int e = 0; ok && e < n_extra; e++) ok = put_value(t, r, c + e, st, geom_col + 1 + e);
+        if (!ok) return nomem(b);
+        r++;
+    }
+    if (rc != SQLITE_DONE) return build_fail(b, "cannot read a layer");
+    return IBMAP_OK;
+}
+
+static char *layer_select(ibmap_role role, const char *extra, const char *join)
+{
+    const ibmap_role_def *def = ibmap_role_def_get(role);
+    size_t cap = 512 + (size_t)def->n_fields * 40 + strlen(extra) + strlen(join), len = 0;
+    char *sql = malloc(cap);
+    if (!sql) return NULL;
+    len += (size_t)snprintf(sql + len, cap - len, "SELECT L.id, L.fid, L.geom_state");
+    for (int k = 0; k < def->n_fields; k++)
+        len += (size_t)snprintf(sql + len, cap - len, ", L.\"f_%s\"", def->fields[k].name);
+    snprintf(sql + len, cap - len, ", L.geom%s FROM layer_%s L %s ORDER BY L.feature_index",
+             extra, ibmap_role_name(role), join);
+    return sql;
+}
+
+static ibmap_status build_blocks(builder *b, const ibmap_classification *c)
+{
+    int first, nf, used[64];
+    out_table *t = add_layer_table(b, IBMAP_ROLE_BLOCKS, "block_id", &first, &nf, used);
+    if (!t) return nomem(b);
+    int ok = 1;
+    for (int k = 0; ok && k < ibmap_metric_count(); k++) {
+        const ibmap_metric_info *mi = ibmap_metric(k);
+        ok = out_table_add_column(t, mi->name, mi->label_zh, mi->unit,
+                                  mi->kind == IBMAP_METRIC_TEXT ? OUT_TEXT : OUT_REAL) >= 0;
+    }
+    static const char *const cls_cols[][3] = {
+        {"class", "分类", "T"}, {"class_zh", "分类名称", "T"}, {"mode", "改造方式", "T"},
+        {"mode_zh", "改造方式名称", "T"}, {"rule_id", "决定规则", "T"}, {"reason", "分类理由", "T"},
+        {"matched", "命中规则", "T"}, {"stable", "阈值±10%稳定", "I"},
+        {"flipped_by", "改变分类的参数", "T"}};
+    int first_class = t->n_columns;
+    for (int k = 0; ok && k < 9; k++)
+        ok = out_table_add_column(t, cls_cols[k][0], cls_cols[k][1], "",
+                                  cls_cols[k][2][0] == 'I' ? OUT_INTEGER : OUT_TEXT) >= 0;
+    if (!ok) return nomem(b);
+    int64_t n = count_rows(b, "layer_blocks");
+    if (n != ibmap_classification_count(c) || n != count_rows(b, "block_metrics"))
+        return ibmap_fail(b->ctx, IBMAP_ERR_ARG,
+                          "%s: the classification holds %lld blocks, the workspace %lld: "
+                          "classify this workspace again", b->path,
+                          (long long)ibmap_classification_count(c), (long long)n);
+    if (!out_table_set_rows(t, n)) return nomem(b);
+    /* block_metrics columns after the geometry, in metric order */
+    size_t cap = 64 + (size_t)ibmap_metric_count() * 40, len = 0;
+    char *extra = malloc(cap);
+    if (!extra) return nomem(b);
+    for (int k = 0; k < ibmap_metric_count(); k++)
+        len += (size_t)snprintf(extra + len, cap - len, ", M.\"%s\"", ibmap_metric(k)->name);
+    char *sql = layer_select(IBMAP_ROLE_BLOCKS, extra,
+                             "JOIN block_metrics M ON M.block_index = L.feature_index");
+    free(extra);
+    sqlite3_stmt *st = NULL;
+    if (!sql) return nomem(b);
+    int prc = sqlite3_prepare_v2(b->db, sql, -1, &st, NULL);
+    free(sql);
+    if (prc != SQLITE_OK) return build_fail(b, "cannot read the blocks");
+    ibmap_status s = fill_layer_rows(b, t, IBMAP_ROLE_BLOCKS, st, first, used,
+                                     ibmap_metric_count());
+    sqlite3_finalize(st);
+    if (s) return s;
+    /* the classification, checked block by block against the workspace */
+    for (int64_t r = 0; r < n; r++) {
+        const char *ws_id = out_table_cell(t, r, 0)->null ? "" : out_table_cell(t, r, 0)->v.text;
+        if (strcmp(ws_id, ibmap_classification_block_id(c, r)) != 0)
+            return ibmap_fail(b->ctx, IBMAP_ERR_ARG,
+                              "%s: block %lld is '%s' in the workspace but '%s' in the "
+                              "classification: classify this workspace again",
+                              b->path, (long long)r, ws_id, ibmap_classification_block_id(c, r));
+        ibmap_class k = ibmap_classification_class(c, r);
+        ibmap_mode md = ibmap_classification_mode(c, r);
+        int col = first_class;
+        ok = out_table_set_text(t, r, col++, ibmap_class_name(k)) &&
+             out_table_set_text(t, r, col++, ibmap_class_label_zh(k)) &&
+             out_table_set_text(t, r, col++, ibmap_mode_name(md)) &&
+             out_table_set_text(t, r, col++, ibmap_mode_label_zh(md)) &&
+             out_table_set_text(t, r, col++, ibmap_classification_rule(c, r)) &&
+             out_table_set_text(t, r, col++, ibmap_classification_reason(c, r)) &&
+             out_table_set_text(t, r, col++, ibmap_classification_matched(c, r)) &&
+             out_table_set_integer(t, r, col++, ibmap_classification_stable(c, r)) &&
+             out_table_set_text(t, r, col++, ibmap_classification_flipped_by(c, r));
+        if (!ok) return nomem(b);
+    }
+    return IBMAP_OK;
+}
+
+static ibmap_status build_parcels(builder *b)
+{
+    int first, nf, used[64];
+    out_table *t = add_layer_table(b, IBMAP_ROLE_PARCELS, "parcel_id", &first, &nf, used);
+    if (!t || out_table_add_column(t, "grade_computed", "等级为推算", "", OUT_INTEGER) < 0 ||
+        out_table_add_column(t, "block_id", "所在区块", "", OUT_TEXT) < 0 ||
+        !out_table_set_rows(t, count_rows(b, "layer_parcels")))
+        return nomem(b);
+    char *sql = layer_select(IBMAP_ROLE_PARCELS, ", L.grade_computed, BM.block_id",
+                             "LEFT JOIN parcel_block PB ON PB.parcel_index = L.feature_index "
+                             "LEFT JOIN block_metrics BM ON BM.block_index = PB.block_index");
+    sqlite3_stmt *st = NULL;
+    if (!sql) return nomem(b);
+    int prc = sqlite3_prepare_v2(b->db, sql, -1, &st, NULL);
+    free(sql);
+    if (prc != SQLITE_OK) return build_fail(b, "cannot read the parcels");
+    ibmap_status s = fill_layer_rows(b, t, IBMAP_ROLE_PARCELS, st, first, used, 2);
+    sqlite3_finalize(st);
+    return s;
+}
+
+static ibmap_status build_zone(builder *b, ibmap_role role)
+{
+    char name[64];
+    snprintf(name, sizeof name, "layer_%s", ibmap_role_name(role));
+    if (!table_exists(b, name)) return IBMAP_OK;
+    int first, nf, used[64];
+    out_table *t = add_layer_table(b, role, "id", &first, &nf, used);
+    if (!t || !out_table_set_rows(t, count_rows(b, name))) return nomem(b);
+    char *sql = layer_select(role, "", "");
+    sqlite3_stmt *st = NULL;
+    if (!sql) return nomem(b);
+    int prc = sqlite3_prepare_v2(b->db, sql, -1, &st, NULL);
+    free(sql);
+    if (prc != SQLITE_OK) return build_fail(b, "cannot read a zone layer");
+    ibmap_status s = fill_layer_rows(b, t, role, st, first, used, 0);
+    sqlite3_finalize(st);
+    return s;
+}
+
+/* A non-spatial table copied from a workspace query, the columns given as
+** {name, label, type} triples in the order of the query. */
+static ibmap_status build_plain(builder *b, const char *name, const char *label,
+                                const char *const cols[][3], int ncols, const char *count_table,
+                                const char *sql)
+{
+    out_table *t = out_model_add_table(b->m, name, label, 0);
+    int ok = t != NULL;
+    for (int k = 0; ok && k < ncols; k++)
+        ok = out_table_add_column(t, cols[k][0], cols[k][1], "",
+                                  cols[k][2][0] == 'T'   ? OUT_TEXT
+                                  : cols[k][2][0] == 'R' ? OUT_REAL
+                                                         : OUT_INTEGER) >= 0;
+    if (!ok || !out_table_set_rows(t, count_rows(b, count_table))) return nomem(b);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(b->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return build_fail(b, "cannot read a table");
+    int64_t r = 0;
+    int rc;
+    while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW && r < t->n_rows) {
+        for (int k = 0; ok && k < ncols; k++) ok = put_value(t, r, k, st, k);
+        r++;
+    }
+    sqlite3_finalize(st);
+    return ok ? IBMAP_OK : nomem(b);
+}
+
+/* The run table: what produced these outputs, one key and value a row. */
+typedef struct kv {
+    char **key, **value;
+    int n, cap;
+    int failed;
+} kv;
+
+static void kv_add(kv *k, const char *key, char *value /* owned, may be NULL */)
+{
+    if (k->failed || !value) {
+        k->failed = 1;
+        free(value);
+        return;
+    }
+    if (k->n == k->cap) {
+        int cap = k->cap ? 2 * k->cap : 32;
+        char **nk = realloc(k->key, (size_t)cap * sizeof *nk);
+        if (nk) k->key = nk;
+        char **nv = realloc(k->value, (size_t)cap * sizeof *nv);
+        if (nv) k->value = nv;
+        if (!nk || !nv) {
+            k->failed = 1;
+            free(value);
+            return;
+        }
+        k->cap = cap;
+    }
+    k->key[k->n] = ibmap_strdup(key);
+    k->value[k->n++] = value;
+    if (!k->key[k->n - 1]) k->failed = 1;
+}
+
+static char *iso_time(int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    char buf[32] = "";
+    if (gmtime_r(&tt, &tm)) strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return ibmap_strdup(buf);
+}
+
+static ibmap_status build_run(builder *b, const ibmap_rules *rules,
+                              const ibmap_output_options *o)
+{
+    kv k = {0};
+    kv_add(&k, "ibmap_version", ibmap_strdup(ibmap_version()));
+    kv_add(&k, "libraries", ibmap_strdup(ibmap_dependency_versions()));
+    kv_add(&k, "workspace", ibmap_strdup(b->path));
+    static const char *const keys[] = {"ibmap_version", "dependencies", "fingerprint", "crs",
+                                       "area_mode", "options", "data_date"};
+    for (int i = 0; i < 7; i++) {
+        char *key = ibmap_sprintf("workspace.%s", keys[i]);
+        kv_add(&k, key ? key : "", meta(b, keys[i]));
+        free(key);
+    }
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(b->db, "SELECT role, source, layer, fingerprint, driver, encoding,"
+                                  " crs_used, n_features FROM ibmap_inputs ORDER BY rowid",
+                           -1, &st, NULL) == SQLITE_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            char *key = ibmap_sprintf("input.%s", (const char *)sqlite3_column_text(st, 0));
+            kv_add(&k, key ? key : "",
+                   ibmap_sprintf("%s | layer %s | %s | %s | %s | %lld features | "
+                                 "fingerprint %s",
+                                 (const char *)sqlite3_column_text(st, 1),
+                                 (const char *)sqlite3_column_text(st, 2),
+                                 (const char *)sqlite3_column_text(st, 4),
+                                 (const char *)sqlite3_column_text(st, 5),
+                                 (const char *)sqlite3_column_text(st, 6),
+                                 (long long)sqlite3_column_int64(st, 7),
+                                 (const char *)sqlite3_column_text(st, 3)));
+            free(key);
+        }
+        sqlite3_finalize(st);
+    }
+    kv_add(&k, "scenario", ibmap_strdup(b->m->scenario));
+    if (rules) {
+        kv_add(&k, "rules.file", ibmap_strdup(rules->path ? rules->path : ""));
+        kv_add(&k, "rules.name", ibmap_strdup(rules->name ? rules->name : ""));
+        kv_add(&k, "rules.hash", ibmap_strdup(rules->hash));
+        for (int i = 0; i < rules->n_params; i++) {
+            char *key = ibmap_sprintf("param.%s", rules->params[i].name);
+            kv_add(&k, key ? key : "",
+                   ibmap_sprintf("%.10g%s%s", rules->params[i].value,
+                                 rules->params[i].unit[0] ? " " : "", rules->params[i].unit));
+            free(key);
+        }
+    }
+    int64_t now = (int64_t)time(NULL);
+    kv_add(&k, "started", iso_time(o->started ? o->started : now));
+    kv_add(&k, "finished", iso_time(now));
+    out_table *t = k.failed ? NULL : out_model_add_table(b->m, "run", "运行信息", 0);
+    int ok = t && out_table_add_column(t, "key", "项目", "", OUT_TEXT) >= 0 &&
+             out_table_add_column(t, "value", "值", "", OUT_TEXT) >= 0 &&
+             out_table_set_rows(t, k.n);
+    for (int i = 0; ok && i < k.n; i++)
+        ok = out_table_set_text(t, i, 0, k.key[i]) && out_table_set_text(t, i, 1, k.value[i]);
+    for (int i = 0; i < k.n; i++) {
+        free(k.key[i]);
+        free(k.value[i]);
+    }
+    free(k.key);
+    free(k.value);
+    return ok ? IBMAP_OK : nomem(b);
+}
+
+static ibmap_status build_rules(builder *b, const ibmap_rules *rules,
+                                const ibmap_classification *c)
+{
+    if (!rules) return IBMAP_OK;
+    out_model *m = b->m;
+    m->rules = calloc((size_t)(rules->n_rules > 0 ? rules->n_rules : 1), sizeof *m->rules);
+    if (!m->rules) return nomem(b);
+    m->n_rules = rules->n_rules;
+    for (int i = 0; i < rules->n_rules; i++) {
+        const rules_rule *r = &rules->rules[i];
+        out_rule *o = &m->rules[i];
+        o->id = ibmap_strdup(r->id);
+        o->klass = r->klass;
+        o->mode = r->mode;
+        o->source = ibmap_strdup(r->source ? r->source : "");
+        o->when = ibmap_strdup(r->when ? r->when : "");
+        if (!o->id || !o->source || !o->when) return nomem(b);
+        for (int64_t k = 0; k < ibmap_classification_count(c); k++)
+            o->n_decided += strcmp(ibmap_classification_rule(c, k), r->id) == 0;
+    }
+    return IBMAP_OK;
+}
+
+/* Every other scenario stored in the workspace, compared with this one. */
+static ibmap_status build_scenarios(builder *b, const ibmap_classification *c)
+{
+    if (!table_exists(b, "scenarios")) return IBMAP_OK;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(b->db, "SELECT name FROM scenarios ORDER BY name", -1, &st, NULL) !=
+        SQLITE_OK)
+        return build_fail(b, "cannot read the scenarios");
+    ibmap_status s = IBMAP_OK;
+    while (!s && sqlite3_step(st) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        if (!name || strcmp(name, b->m->scenario) == 0) continue;
+        ibmap_classification *other = NULL;
+        /* A scenario of other blocks (made before the overlay was redone)
+        ** cannot be compared: it is left out, not an error. */
+        if (ibmap_classification_load(b->ctx, b->path, name, &other) != IBMAP_OK) continue;
+        out_scenario *sc = realloc(b->m->scenarios,
+                                   (size_t)(b->m->n_scenarios + 1) * sizeof *sc);
+        if (!sc) s = nomem(b);
+        if (!s) {
+            b->m->scenarios = sc;
+            out_scenario *o = &sc[b->m->n_scenarios];
+            memset(o, 0, sizeof *o);
+            if (ibmap_compare(b->ctx, c, other, o->blocks, o->mu) == IBMAP_OK) {
+                if (!(o->name = ibmap_strdup(name))) s = nomem(b);
+                else b->m->n_scenarios++;
+            }
+        }
+        ibmap_classification_free(other);
+    }
+    sqlite3_finalize(st);
+    return s;
+}
+
+static ibmap_status build_sweep(builder *b, const ibmap_rules *rules,
+                                const ibmap_output_options *o)
+{
+    if (!o->sweep_param || o->n_sweep <= 0 || !rules) return IBMAP_OK;
+    out_sweep *sw = &b->m->sweep;
+    size_t n = (size_t)o->n_sweep;
+    sw->param = ibmap_strdup(o->sweep_param);
+    sw->values = malloc(n * sizeof *sw->values);
+    sw->blocks = malloc(n * IBMAP_CLASS_COUNT * sizeof *sw->blocks);
+    sw->mu = malloc(n * IBMAP_CLASS_COUNT * sizeof *sw->mu);
+    if (!sw->param || !sw->values || !sw->blocks || !sw->mu) return nomem(b);
+    memcpy(sw->values, o->sweep_values, n * sizeof *sw->values);
+    ibmap_status s = ibmap_sweep(b->ctx, b->path, rules, o->sweep_param, sw->values,
+                                 o->n_sweep, sw->blocks, sw->mu);
+    if (!s) sw->n_values = o->n_sweep;
+    return s;
+}
+
+/* The blocks' extent, from their WKB (envelope of every coordinate). */
+static void blocks_extent(out_model *m, ibmap_ctx *ctx)
+{
+    const out_table *t = out_model_table(m, "blocks");
+    double e[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
+    GEOSWKBReader *rd = GEOSWKBReader_create_r(ctx->geos);
+    for (int64_t r = 0; rd && t && r < t->n_rows; r++) {
+        if (!t->wkb[r]) continue;
+        GEOSGeometry *g = GEOSWKBReader_read_r(ctx->geos, rd, t->wkb[r], t->wkb_size[r]);
+        double x0, y0, x1, y1;
+        if (g && GEOSGeom_getXMin_r(ctx->geos, g, &x0) && GEOSGeom_getYMin_r(ctx->geos, g, &y0) &&
+            GEOSGeom_getXMax_r(ctx->geos, g, &x1) && GEOSGeom_getYMax_r(ctx->geos, g, &y1)) {
+            if (x0 < e[0]) e[0] = x0;
+            if (y0 < e[1]) e[1] = y0;
+            if (x1 > e[2]) e[2] = x1;
+            if (y1 > e[3]) e[3] = y1;
+        }
+        if (g) GEOSGeom_destroy_r(ctx->geos, g);
+    }
+    if (rd) GEOSWKBReader_destroy_r(ctx->geos, rd);
+    if (!(e[0] <= e[2])) e[0] = e[1] = e[2] = e[3] = 0;
+    memcpy(m->extent, e, sizeof e);
+}
+
 ibmap_status out_model_build(ibmap_ctx *ctx, const char *workspace,
                              const ibmap_classification *c,
                              const ibmap_rules *rules,
                              const ibmap_output_options *options,
                              out_model **out)
 {
-    (void)workspace; (void)c; (void)rules; (void)options; (void)out;
-    return ibmap_fail(ctx, IBMAP_ERR_INTERNAL, "not written yet");
+    if (!workspace || !c || !options || !out)
+        return ibmap_fail(ctx, IBMAP_ERR_ARG, "out_model_build: NULL argument");
+    builder b = {.ctx = ctx, .path = workspace};
+    if (sqlite3_open_v2(workspace, &b.db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        ibmap_status s = ibmap_fail(ctx, IBMAP_ERR_OPEN, "%s: cannot open workspace: %s",
+                                    workspace, b.db ? sqlite3_errmsg(b.db) : "out of memory");
+        sqlite3_close(b.db);
+        return s;
+    }
+    sqlite3_busy_timeout(b.db, 10000);
+    ibmap_status s = IBMAP_OK;
+    if (!table_exists(&b, "layer_blocks"))
+        s = ibmap_fail(ctx, IBMAP_ERR_READ,
+                       "%s: the workspace holds no geometry (made by an older ibmap): run "
+                       "the overlay again", workspace);
+    out_model *m = s ? NULL : calloc(1, sizeof *m);
+    if (!s && !m) s = nomem(&b);
+    b.m = m;
+    if (!s) {
+        m->crs = meta(&b, "crs");
+        m->data_date = meta(&b, "data_date");
+        m->scenario = ibmap_strdup(ibmap_classification_scenario(c));
+        m->rules_name = ibmap_strdup(rules && rules->name ? rules->name : "");
+        m->title = ibmap_strdup(options->title ? options->title : "工业地图 Industrial map");
+        if (!m->crs || !m->data_date || !m->scenario || !m->rules_name || !m->title)
+            s = nomem(&b);
+    }
+    /* The BEGIN makes every read below see one snapshot of the workspace,
+    ** even if a classify run writes a scenario meanwhile. */
+    if (!s && sqlite3_exec(b.db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        s = build_fail(&b, "cannot read");
+    if (!s) s = build_blocks(&b, c);
+    if (!s) s = build_parcels(&b);
+    static const ibmap_role zones[] = {IBMAP_ROLE_REDLINE, IBMAP_ROLE_BASIC_FARMLAND,
+                                       IBMAP_ROLE_PARKS, IBMAP_ROLE_CENTRAL,
+                                       IBMAP_ROLE_TRANSITION, IBMAP_ROLE_CONTROL_UNITS,
+                                       IBMAP_ROLE_TOWNS};
+    for (size_t i = 0; !s && i < sizeof zones / sizeof *zones; i++) s = build_zone(&b, zones[i]);
+    static const char *const lu_cols[][3] = {{"block_id", "区块编号", "T"},
+                                             {"code", "地类编码", "T"},
+                                             {"area_m2", "面积", "R"},
+                                             {"share", "占区块比例", "R"}};
+    if (!s)
+        s = build_plain(&b, "landuse_by_block", "区块地类构成", lu_cols, 4, "landuse_by_block",
+                        "SELECT block_id, code, area_m2, share FROM landuse_by_block "
+                        "ORDER BY rowid");
+    static const char *const dq_cols[][3] = {
+        {"layer", "图层", "T"},       {"source_fid", "源要素号", "I"},  {"feature_id", "要素编号", "T"},
+        {"field", "字段", "T"},       {"problem", "问题", "T"},  {"severity", "严重程度", "T"},
+        {"value", "原值", "T"},       {"detail", "说明", "T"},   {"action", "处理", "T"}};
+    if (!s)
+        s = build_plain(&b, "data_quality", "数据质量", dq_cols, 9, "data_quality",
+                        "SELECT layer, fid, feature_id, field, problem, severity, value, detail,"
+                        " action FROM data_quality ORDER BY rowid");
+    if (!s) s = build_run(&b, rules, options);
+    if (!s) s = build_rules(&b, rules, c);
+    if (!s) s = build_scenarios(&b, c);
+    sqlite3_exec(b.db, "COMMIT", NULL, NULL, NULL);
+    if (!s) s = build_sweep(&b, rules, options);
+    sqlite3_close(b.db);
+    if (!s) {
+        const out_table *blocks = out_model_table(m, "blocks");
+        size_t n = (size_t)(blocks->n_rows > 0 ? blocks->n_rows : 1);
+        m->owned_klass = malloc(n);
+        m->owned_mode = malloc(n);
+        m->owned_area_mu = malloc(n * sizeof *m->owned_area_mu);
+        if (!m->owned_klass || !m->owned_mode || !m->owned_area_mu) s = nomem(&b);
+        for (int64_t r = 0; !s && r < blocks->n_rows; r++) {
+            m->owned_klass[r] = (unsigned char)ibmap_classification_class(c, r);
+            m->owned_mode[r] = (unsigned char)ibmap_classification_mode(c, r);
+            m->owned_area_mu[r] = ibmap_classification_area_mu(c, r);
+        }
+        m->klass = m->owned_klass;
+        m->mode = m->owned_mode;
+        m->area_mu = m->owned_area_mu;
+        blocks_extent(m, ctx);
+    }
+    if (s) {
+        out_model_free(m);
+        return s;
+    }
+    *out = m;
+    return IBMAP_OK;
 }

@@ -12,10 +12,16 @@
 ** a file (a PostgreSQL connection) cannot be fingerprinted this way, so a
 ** project with one is never current: its metrics are always recomputed.
 **
-** Tables (format 1):
+** Tables (format 2):
 **   ibmap_workspace(key, value)     format, ibmap version, fingerprint,
 **                                    CRS, options
-**   ibmap_inputs(role, source, layer, fingerprint)
+**   ibmap_inputs(role, source, layer, fingerprint, driver, encoding,
+**                crs_used, n_features)
+**   layer_ROLE(feature_index, fid, id, geom_state, <canonical fields>,
+**              geom)         every role but landuse: the features as
+**                            loaded, geometry as WKB in the working CRS,
+**                            so that outputs are written from the
+**                            workspace alone (output_model.c)
 **   block_metrics(block_index, block_id, <one column per metric>)
 **   landuse_by_block(block_index, block_id, code, area_m2, share)
 **   parcel_block(parcel_index, block_index)
@@ -33,11 +39,12 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ibmap_int.h"
 
-#define WORKSPACE_FORMAT "1"
+#define WORKSPACE_FORMAT "2"
 
 /* ---------------------------------------------------------------------- */
 /* Fingerprints                                                           */
@@ -344,11 +351,90 @@ static int put_meta(sqlite3 *db, const char *key, const char *value)
     return ok;
 }
 
-static int write_tables(sqlite3 *db, const ibmap_project *p,
-                        const ibmap_overlay_options *o, const ibmap_data *data,
-                        const ibmap_metrics *m)
+/* layer_ROLE: the features of one role as loaded, so that the outputs can
+** be written from the workspace without reading the inputs again.  The
+** land-use layer is left out: it is the largest by far and no output
+** shows it (its figures are in landuse_by_block). */
+static int write_layer(sqlite3 *db, GEOSContextHandle_t geos, const ibmap_layer *L)
 {
-    char fp[17] = "";
+    const ibmap_role_def *def = ibmap_role_def_get(L->role);
+    size_t cap = 256 + (size_t)def->n_fields * 80, len = 0;
+    char *sql = malloc(cap);
+    if (!sql) return 0;
+    const char *role = ibmap_role_name(L->role);
+    len += (size_t)snprintf(sql + len, cap - len,
+                            "CREATE TABLE layer_%s(feature_index INTEGER PRIMARY KEY,"
+                            " fid INTEGER, id TEXT, geom_state INTEGER, grade_computed INTEGER",
+                            role);
+    for (int k = 0; k < def->n_fields; k++)
+        len += (size_t)snprintf(sql + len, cap - len, ", \"f_%s\" %s", def->fields[k].name,
+                                def->fields[k].type == IBMAP_FIELD_TEXT ? "TEXT" : "REAL");
+    snprintf(sql + len, cap - len, ", geom BLOB)");
+    int ok = exec(db, sql);
+    len = (size_t)snprintf(sql, cap, "INSERT INTO layer_%s VALUES (?,?,?,?,?", role);
+    for (int k = 0; k < def->n_fields; k++) len += (size_t)snprintf(sql + len, cap - len, ",?");
+    snprintf(sql + len, cap - len, ",?)");
+    sqlite3_stmt *st = NULL;
+    ok = ok && sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK;
+    free(sql);
+    GEOSWKBWriter *w = ok ? GEOSWKBWriter_create_r(geos) : NULL;
+    ok = ok && w;
+    if (w) {
+        GEOSWKBWriter_setByteOrder_r(geos, w, GEOS_WKB_NDR);
+        GEOSWKBWriter_setFlavor_r(geos, w, GEOS_WKB_ISO);
+    }
+    for (int64_t i = 0; ok && i < L->n; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, i);
+        sqlite3_bind_int64(st, 2, L->fid[i]);
+        sqlite3_bind_text(st, 3, L->id[i], -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 4, L->geom_state[i]);
+        sqlite3_bind_int(st, 5, L->grade_computed ? L->grade_computed[i] : 0);
+        for (int k = 0; k < def->n_fields && k < L->n_columns; k++) {
+            const ibmap_column *c = &L->columns[k];
+            if (c->text && c->text[i]) sqlite3_bind_text(st, k + 6, c->text[i], -1, SQLITE_STATIC);
+            else if (c->num && isfinite(c->num[i])) sqlite3_bind_double(st, k + 6, c->num[i]);
+            else sqlite3_bind_null(st, k + 6);
+        }
+        unsigned char *g = NULL;
+        size_t n = 0;
+        if (L->geom[i]) {
+            g = GEOSWKBWriter_write_r(geos, w, L->geom[i], &n);
+            if (!g) ok = 0;
+        }
+        if (g) sqlite3_bind_blob(st, def->n_fields + 6, g, (int)n, SQLITE_STATIC);
+        else sqlite3_bind_null(st, def->n_fields + 6);
+        ok = ok && sqlite3_step(st) == SQLITE_DONE;
+        if (g) GEOSFree_r(geos, g);
+    }
+    if (w) GEOSWKBWriter_destroy_r(geos, w);
+    sqlite3_finalize(st);
+    return ok;
+}
+
+/* The date of the newest input file, "YYYY-MM-DD" (UTC): the date the
+** outputs show as the data's.  "" when no input is a file. */
+static void data_date(const ibmap_project *p, char out[16])
+{
+    time_t newest = 0;
+    for (int r = 0; r < IBMAP_ROLE_COUNT; r++) {
+        if (!p->roles[r].given || !p->roles[r].source) continue;
+        const char *path = p->roles[r].source;
+        if (strncmp(path, "/vsizip/", 8) == 0) path += 8;
+        struct stat st;
+        if (stat(path, &st) == 0 && st.st_mtime > newest) newest = st.st_mtime;
+    }
+    out[0] = 0;
+    struct tm tm;
+    if (newest && gmtime_r(&newest, &tm)) strftime(out, 16, "%Y-%m-%d", &tm);
+}
+
+static int write_tables(sqlite3 *db, GEOSContextHandle_t geos,
+                        const ibmap_project *p, const ibmap_overlay_options *o,
+                        const ibmap_data *data, const ibmap_metrics *m)
+{
+    char fp[17] = "", date[16];
+    data_date(p, date);
     project_fingerprint(p, o, fp);
     char opts[160];
     snprintf(opts, sizeof opts, "grid=%.17g parcels=%s max_piece_vertices=%d",
@@ -357,7 +443,8 @@ static int write_tables(sqlite3 *db, const ibmap_project *p,
     if (!exec(db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=FULL; BEGIN;"
                   "CREATE TABLE ibmap_workspace(key TEXT PRIMARY KEY, value TEXT);"
                   "CREATE TABLE ibmap_inputs(role TEXT PRIMARY KEY, source TEXT,"
-                  " layer TEXT, fingerprint TEXT);"
+                  " layer TEXT, fingerprint TEXT, driver TEXT, encoding TEXT,"
+                  " crs_used TEXT, n_features INTEGER);"
                   "CREATE TABLE landuse_by_block(block_index INTEGER, block_id TEXT,"
                   " code TEXT, area_m2 REAL, share REAL);"
                   "CREATE TABLE parcel_block(parcel_index INTEGER PRIMARY KEY,"
@@ -370,8 +457,12 @@ static int write_tables(sqlite3 *db, const ibmap_project *p,
         !put_meta(db, "dependencies", ibmap_dependency_versions()) ||
         !put_meta(db, "fingerprint", fp) || !put_meta(db, "crs", data->crs) ||
         !put_meta(db, "area_mode", p->area == IBMAP_AREA_ELLIPSOIDAL ? "ellipsoidal" : "planar") ||
-        !put_meta(db, "options", opts))
+        !put_meta(db, "options", opts) || !put_meta(db, "data_date", date))
         return 0;
+    for (int r = 0; r < IBMAP_ROLE_COUNT; r++)
+        if (r != IBMAP_ROLE_LANDUSE && data->layers[r] &&
+            !write_layer(db, geos, data->layers[r]))
+            return 0;
     /* block_metrics: one typed column per metric */
     size_t cap = 128 + (size_t)M_COUNT * 48, len = 0;
     char *sql = malloc(cap);
@@ -435,7 +526,7 @@ static int write_tables(sqlite3 *db, const ibmap_project *p,
     }
     sqlite3_finalize(st);
     st = NULL;
-    ok = ok && sqlite3_prepare_v2(db, "INSERT INTO ibmap_inputs VALUES (?,?,?,?)", -1,
+    ok = ok && sqlite3_prepare_v2(db, "INSERT INTO ibmap_inputs VALUES (?,?,?,?,?,?,?,?)", -1,
                                   &st, NULL) == SQLITE_OK;
     for (int r = 0; ok && r < IBMAP_ROLE_COUNT; r++) {
         if (!p->roles[r].given) continue;
@@ -447,6 +538,10 @@ static int write_tables(sqlite3 *db, const ibmap_project *p,
         sqlite3_bind_text(st, 2, p->roles[r].source, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, L ? L->layer_name : "", -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 4, rf, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 5, L ? L->driver : "", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, L ? L->encoding : "", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 7, L ? L->crs_used : "", -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 8, L ? L->n : 0);
         ok = sqlite3_step(st) == SQLITE_DONE;
     }
     sqlite3_finalize(st);
@@ -485,7 +580,7 @@ ibmap_status ibmap_workspace_write(ibmap_ctx *ctx, const char *path,
     sqlite3 *db = NULL;
     int ok = sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
                              NULL) == SQLITE_OK &&
-             write_tables(db, p, o, data, m);
+             write_tables(db, ctx->geos, p, o, data, m);
     char why[512];
     snprintf(why, sizeof why, "%s", db ? sqlite3_errmsg(db) : "cannot create");
     if (sqlite3_close(db) != SQLITE_OK) ok = 0;

@@ -607,6 +607,10 @@ int ibmap_classification_stable(const ibmap_classification *c, int64_t b);
 const char *ibmap_classification_flipped_by(const ibmap_classification *c,
                                             int64_t b);
 
+/* The scenario name c was stored under or loaded from; "" when it was not
+** stored (ibmap_classify with scenario NULL).  Owned by c. */
+const char *ibmap_classification_scenario(const ibmap_classification *c);
+
 /* Write the result as CSV (UTF-8 with BOM; columns block_id, class,
 ** class_zh, mode, mode_zh, rule_id, reason, matched, stable, flipped_by),
 ** written to a temporary name and renamed. */
@@ -681,6 +685,13 @@ typedef struct ibmap_output_options {
 
 /* Fill *o with the defaults. */
 void ibmap_output_options_init(ibmap_output_options *o);
+
+/* The files and directories ibmap_write_outputs() may write, by index
+** 0..ibmap_output_file_count()-1: the name within the output directory
+** (e.g. "industrial_map.gpkg", "shp") and, in *format, the IBMAP_OUT_*
+** bit that writes it.  NULL when out of range.  Static. */
+int ibmap_output_file_count(void);
+const char *ibmap_output_file_name(int i, unsigned *format);
 
 /* Write the outputs of `options->formats` into directory `out_dir` (made if
 ** missing) from the workspace and classification `c` of its blocks.  Only
