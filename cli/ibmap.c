@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,9 +33,16 @@ static const char usage_text[] =
     "          [--log FILE]         compute every block's metrics (docs/metrics.md)\n"
     "  run [PROJECT.yaml] [LAYER OPTIONS] -o OUTDIR [--rules FILE]\n"
     "          [--set PARAM=VALUE ...] [--scenario NAME] [--threads N]\n"
+    "          [--overwrite] [--formats all|gpkg,qgs,sqlite,shp,geojson,summaries,\n"
+    "          map,report] [--shp-encoding UTF-8|GBK] [--title TEXT] [--json]\n"
+    "          [--sweep PARAM=FROM:TO:STEP]  (charted in report.html)\n"
     "                               everything: load, overlay (or reuse the\n"
     "                               workspace in OUTDIR), classify (default rules:\n"
-    "                               layers/rules/cixi-2021.yaml), write the results\n"
+    "                               layers/rules/cixi-2021.yaml), write the\n"
+    "                               industrial map (industrial_map.gpkg, .qgs,\n"
+    "                               .sqlite, .png, .pdf, shp/, geojson/,\n"
+    "                               summary_*.csv, report.html); an existing\n"
+    "                               output needs --overwrite\n"
     "  classify WORKSPACE --rules FILE [--set PARAM=VALUE ...] [--scenario NAME]\n"
     "          [--csv FILE]         put every block in a class (docs/rules.md),\n"
     "                               store the scenario (default \"default\") in\n"
@@ -85,7 +94,40 @@ typedef struct options {
     const char *param_sets[64];   /* run: --set PARAM=VALUE (no '.') */
     int n_param_sets;
     ibmap_overlay_options overlay;
+    ibmap_output_options output;  /* run: --overwrite, --shp-encoding, … */
+    double sweep_values[1001];    /* run: --sweep NAME=FROM:TO:STEP */
 } options;
+
+/* Where messages for people go: stdout, or stderr when --json keeps
+** stdout for the machine-readable summary. */
+static FILE *human;
+
+/* The IBMAP_OUT_* bits of a --formats list such as "gpkg,shp,map". */
+static int parse_formats(const char *list, unsigned *out)
+{
+    static const struct { const char *name; unsigned bits; } names[] = {
+        {"all", IBMAP_OUT_ALL},         {"gpkg", IBMAP_OUT_GPKG},
+        {"qgs", IBMAP_OUT_QGS},         {"sqlite", IBMAP_OUT_SPATIALITE},
+        {"spatialite", IBMAP_OUT_SPATIALITE}, {"shp", IBMAP_OUT_SHAPEFILE},
+        {"geojson", IBMAP_OUT_GEOJSON}, {"summaries", IBMAP_OUT_SUMMARIES},
+        {"map", IBMAP_OUT_MAP},         {"report", IBMAP_OUT_REPORT | IBMAP_OUT_MAP}};
+    unsigned bits = 0;
+    const char *p = list;
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        int found = 0;
+        for (size_t k = 0; k < sizeof names / sizeof *names && !found; k++)
+            if (strlen(names[k].name) == n && strncmp(p, names[k].name, n) == 0) {
+                bits |= names[k].bits;
+                found = 1;
+            }
+        if (!found) return 0;
+        p += n;
+        if (*p == ',') p++;
+    }
+    *out = bits;
+    return bits != 0;
+}
 
 /* Parse the common arguments into *project.  Returns 0, or the exit
 ** status to stop with. */
@@ -95,8 +137,9 @@ static int build_project(ibmap_ctx *ctx, int argc, char **argv, options *o,
     /* The project file comes first (if any) so that flags override it. */
     for (int i = 0; i < argc; i++) {
         if ((argv[i][0] == '-' && argv[i][1] == '-') || strcmp(argv[i], "-o") == 0) {
-            i++; /* every flag but --json takes a value */
-            if (strcmp(argv[i - 1], "--json") == 0) i--;
+            i++; /* every flag but --json and --overwrite takes a value */
+            if (strcmp(argv[i - 1], "--json") == 0 || strcmp(argv[i - 1], "--overwrite") == 0)
+                i--;
             continue;
         }
         if (o->project_path) return usage_error("more than one project file: %s", argv[i]);
@@ -117,6 +160,10 @@ static int build_project(ibmap_ctx *ctx, int argc, char **argv, options *o,
             o->json = 1;
             continue;
         }
+        if (o->run && strcmp(a, "--overwrite") == 0) {
+            o->output.overwrite = 1;
+            continue;
+        }
         if (i + 1 >= argc) return usage_error("%s needs a value", a);
         const char *v = argv[++i];
         char key[256];
@@ -131,6 +178,39 @@ static int build_project(ibmap_ctx *ctx, int argc, char **argv, options *o,
             continue;
         } else if (o->run && strcmp(a, "--scenario") == 0) {
             o->scenario = v;
+            continue;
+        } else if (o->run && strcmp(a, "--shp-encoding") == 0) {
+            if (strcasecmp(v, "UTF-8") != 0 && strcasecmp(v, "GBK") != 0)
+                return usage_error("--shp-encoding takes UTF-8 or GBK, not '%s'", v);
+            o->output.shp_encoding = v;
+            continue;
+        } else if (o->run && strcmp(a, "--formats") == 0) {
+            if (!parse_formats(v, &o->output.formats))
+                return usage_error("--formats takes a list of all, gpkg, qgs, sqlite, shp, "
+                                   "geojson, summaries, map, report; not '%s'", v);
+            continue;
+        } else if (o->run && strcmp(a, "--sweep") == 0) {
+            /* NAME=FROM:TO:STEP; values from + i·step, the end included
+            ** when a whole number of steps away (as the sweep command). */
+            static char name[128];
+            double from, to, step;
+            int used = 0;
+            const char *eq = strchr(v, '=');
+            if (!eq || eq - v >= (long)sizeof name ||
+                sscanf(eq + 1, "%lf:%lf:%lf%n", &from, &to, &step, &used) != 3 ||
+                eq[1 + used] || !isfinite(from) || !isfinite(to) || !(step != 0) ||
+                (to - from) / step < 0 || (to - from) / step > 1000)
+                return usage_error("--sweep takes NAME=FROM:TO:STEP (at most 1000 steps), "
+                                   "not '%s'", v);
+            snprintf(name, sizeof name, "%.*s", (int)(eq - v), v);
+            int n = (int)((to - from) / step + 1e-9) + 1;
+            for (int k = 0; k < n; k++) o->sweep_values[k] = from + k * step;
+            o->output.sweep_param = name;
+            o->output.sweep_values = o->sweep_values;
+            o->output.n_sweep = n;
+            continue;
+        } else if (o->run && strcmp(a, "--title") == 0) {
+            o->output.title = v;
             continue;
         } else if (o->run && strcmp(a, "--set") == 0 && !strchr(v, '.')) {
             /* run: a name without a dot is a rules param, not ROLE.KEY */
@@ -348,6 +428,7 @@ static void options_init(options *o)
     memset(o, 0, sizeof *o);
     o->log_path = "data_quality.csv";
     ibmap_overlay_options_init(&o->overlay);
+    ibmap_output_options_init(&o->output);
 }
 
 static int cmd_check(ibmap_ctx *ctx, int argc, char **argv)
@@ -416,11 +497,11 @@ static int overlay_or_reuse(ibmap_ctx *ctx, const char *cmd, options *o,
         failed += s && strncmp(s, "failed", 6) == 0;
     }
     if (*reused)
-        printf("%lld blocks: metrics reused from %s (inputs and options "
+        fprintf(human, "%lld blocks: metrics reused from %s (inputs and options "
                "unchanged)\n",
                (long long)ibmap_metrics_count(*m), o->workspace_path);
     else
-        printf("%lld blocks measured (%lld failed); data-quality log %s "
+        fprintf(human, "%lld blocks measured (%lld failed); data-quality log %s "
                "(%lld entries)%s%s\n",
                (long long)ibmap_metrics_count(*m), failed, o->log_path,
                (long long)ibmap_data_defect_count(*data),
@@ -602,12 +683,54 @@ static const char *default_rules_path(void)
 
 /* run: everything — load and overlay (or reuse the workspace), classify,
 ** and write the results into OUTDIR. */
+/* A progress bar on stderr, drawn only when stderr is a terminal: in a
+** pipe or a log file it would be noise. */
+static void progress_bar(void *arg, const char *stage, int64_t done, int64_t total)
+{
+    (void)arg;
+    if (total > 0) {
+        int width = 30, filled = (int)(width * done / total);
+        fprintf(stderr, "\r\033[K%-14s [%.*s%*s] %3d%%", stage, filled,
+                "##############################", width - filled, "",
+                (int)(100 * done / total));
+    } else {
+        fprintf(stderr, "\r\033[K%s …", stage);
+    }
+    fflush(stderr);
+}
+
+static void progress_done(const options *o)
+{
+    if (o->output.progress) fprintf(stderr, "\r\033[K");
+}
+
+/* Whether any file that `run` would write into OUTDIR is there already. */
+static int find_existing_output(const options *o, char *path, size_t n)
+{
+    static const char *const csvs[] = {"block_metrics.csv", "landuse_by_block.csv",
+                                       "block_class.csv"};
+    struct stat st;
+    for (size_t i = 0; i < sizeof csvs / sizeof *csvs; i++) {
+        snprintf(path, n, "%s/%s", o->out_dir, csvs[i]);
+        if (lstat(path, &st) == 0) return 1;
+    }
+    unsigned format;
+    for (int i = 0; i < ibmap_output_file_count(); i++) {
+        const char *name = ibmap_output_file_name(i, &format);
+        if (!(format & o->output.formats)) continue;
+        snprintf(path, n, "%s/%s", o->out_dir, name);
+        if (lstat(path, &st) == 0) return 1;
+    }
+    return 0;
+}
+
 static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
 {
     options o;
     options_init(&o);
     o.run = 1;
     o.scenario = "default";
+    o.output.started = (int64_t)time(NULL);
     ibmap_project *project = NULL;
     int rc = build_project(ctx, argc, argv, &o, &project);
     if (rc) {
@@ -618,8 +741,10 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
         ibmap_project_free(project);
         return usage_error("run needs -o OUTDIR%s", "");
     }
+    if (o.json) human = stderr;
+    if (!o.json && isatty(2)) o.output.progress = progress_bar;
     if (!o.rules_path) o.rules_path = default_rules_path();
-    char ws[4096], log[4096], metrics_csv[4096], lu_csv[4096], class_csv[4096];
+    char ws[4096], log[4096], metrics_csv[4096], lu_csv[4096], class_csv[4096], existing[4200];
     snprintf(ws, sizeof ws, "%s/workspace.sqlite", o.out_dir);
     snprintf(log, sizeof log, "%s/data_quality.csv", o.out_dir);
     snprintf(metrics_csv, sizeof metrics_csv, "%s/block_metrics.csv", o.out_dir);
@@ -627,6 +752,13 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
     snprintf(class_csv, sizeof class_csv, "%s/block_class.csv", o.out_dir);
     if (!o.workspace_path) o.workspace_path = ws;
     if (strcmp(o.log_path, "data_quality.csv") == 0) o.log_path = log;
+    /* Refuse before any work, not after an overlay of many minutes. */
+    if (!o.output.overwrite && find_existing_output(&o, existing, sizeof existing)) {
+        fprintf(stderr, "ibmap run: %s 已存在 exists: use --overwrite to replace the "
+                        "outputs in %s\n", existing, o.out_dir);
+        ibmap_project_free(project);
+        return 1;
+    }
     if (mkdir(o.out_dir, 0777) != 0 && errno != EEXIST) {
         fprintf(stderr, "ibmap run: %s: cannot create: %s\n", o.out_dir, strerror(errno));
         ibmap_project_free(project);
@@ -641,24 +773,61 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
     ibmap_metrics *m = NULL;
     ibmap_classification *c = NULL;
     int reused = 0;
+    if (!rc && o.output.progress) progress_bar(NULL, "overlay", 0, 0);
     if (!rc) rc = overlay_or_reuse(ctx, "run", &o, project, &data, &m, &reused);
     if (!rc && (ibmap_metrics_write_csv(ctx, m, metrics_csv) ||
                 ibmap_metrics_write_landuse_csv(ctx, m, lu_csv) ||
                 ibmap_classify(ctx, o.workspace_path, rules, o.scenario, &c) ||
-                ibmap_classification_write_csv(ctx, c, class_csv))) {
+                ibmap_classification_write_csv(ctx, c, class_csv) ||
+                ibmap_write_outputs(ctx, o.workspace_path, c, rules, o.out_dir, &o.output))) {
+        progress_done(&o);
         fprintf(stderr, "ibmap run: %s\n", ibmap_errmsg(ctx));
         rc = 1;
     }
+    progress_done(&o);
     if (!rc) {
         long long n[IBMAP_CLASS_COUNT] = {0};
-        for (int64_t b = 0; b < ibmap_classification_count(c); b++)
-            n[ibmap_classification_class(c, b)]++;
-        printf("classified with %s (scenario %s):", o.rules_path, o.scenario);
+        double mu[IBMAP_CLASS_COUNT] = {0};
+        for (int64_t b = 0; b < ibmap_classification_count(c); b++) {
+            ibmap_class k = ibmap_classification_class(c, b);
+            n[k]++;
+            if (isfinite(ibmap_classification_area_mu(c, b)))
+                mu[k] += ibmap_classification_area_mu(c, b);
+        }
+        fprintf(human, "分类 classified with %s (scenario %s):", o.rules_path, o.scenario);
         for (int k = 0; k < IBMAP_CLASS_COUNT; k++)
-            printf(" %s %lld", ibmap_class_name((ibmap_class)k), n[k]);
-        printf("\nwritten to %s: block_metrics.csv, landuse_by_block.csv, "
-               "block_class.csv%s, and the workspace %s\n",
-               o.out_dir, reused ? "" : ", data_quality.csv", o.workspace_path);
+            fprintf(human, " %s %s %lld", ibmap_class_label_zh((ibmap_class)k),
+                    ibmap_class_name((ibmap_class)k), n[k]);
+        fprintf(human, "\n输出 written to %s: block_metrics.csv, landuse_by_block.csv, "
+                       "block_class.csv%s",
+                o.out_dir, reused ? "" : ", data_quality.csv");
+        unsigned format;
+        for (int i = 0; i < ibmap_output_file_count(); i++) {
+            const char *name = ibmap_output_file_name(i, &format);
+            if (format & o.output.formats) fprintf(human, ", %s", name);
+        }
+        fprintf(human, "; workspace %s\n", o.workspace_path);
+        if (o.json) {
+            printf("{\"out_dir\": ");
+            json_string(o.out_dir);
+            printf(", \"workspace\": ");
+            json_string(o.workspace_path);
+            printf(", \"metrics_reused\": %s, \"rules\": ", reused ? "true" : "false");
+            json_string(o.rules_path);
+            printf(", \"scenario\": ");
+            json_string(o.scenario);
+            printf(", \"blocks\": %lld, \"classes\": {", (long long)ibmap_classification_count(c));
+            for (int k = 0; k < IBMAP_CLASS_COUNT; k++)
+                printf("%s\"%s\": {\"blocks\": %lld, \"mu\": %.4f}", k ? ", " : "",
+                       ibmap_class_name((ibmap_class)k), n[k], mu[k]);
+            printf("}, \"outputs\": [\"block_metrics.csv\", \"landuse_by_block.csv\", "
+                   "\"block_class.csv\"");
+            for (int i = 0; i < ibmap_output_file_count(); i++) {
+                const char *name = ibmap_output_file_name(i, &format);
+                if (format & o.output.formats) printf(", \"%s\"", name);
+            }
+            printf("]}\n");
+        }
     }
     ibmap_classification_free(c);
     ibmap_metrics_free(m);
@@ -842,6 +1011,7 @@ int main(int argc, char **argv)
         fputs(usage_text, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
+    human = stdout;
     const char *cmd = argv[1];
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("ibmap %s (%s)\n", ibmap_version(), ibmap_dependency_versions());

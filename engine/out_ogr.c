@@ -1,7 +1,672 @@
-/* out_ogr.c — placeholder until written (issue 5). */
+/*
+** out_ogr.c — the vector outputs, written through GDAL's drivers: the
+** GeoPackage (with QGIS styles inside), the SpatiaLite database, the
+** Shapefiles and the GeoJSON files.
+**
+** One routine writes one model table into one OGR layer; each format
+** differs only in what it is given:
+**
+**   GeoPackage   every table; spatial ones as MultiPolygon (the GeoPackage
+**                specification wants the declared type, and a block may be
+**                several polygons); the QGIS `layer_styles` table, so QGIS
+**                shows each layer styled when it opens the file; field
+**                aliases (the Chinese labels) as GDAL alternative names,
+**                which the GPKG driver stores in gpkg_data_columns.
+**   SpatiaLite   the same content, for SpatiaLite and its GUI.
+**   Shapefile    spatial tables only (a .dbf without geometry is not what
+**                a Shapefile user expects; the tables are in the other
+**                formats).  Field names are cut to the DBF's 10 bytes by
+**                our own deterministic rule, never by GDAL's laundering,
+**                and the map from column to field is written beside them
+**                (FIELDS.csv).  Numbers get explicit widths so that none is
+**                cut; text longer than a DBF field holds (254 bytes) is
+**                cut at a character boundary and the cut is counted in
+**                FIELDS.csv.  A .qml beside each .shp styles it in QGIS.
+**   GeoJSON      spatial tables only, RFC 7946: WGS 84 longitude/latitude,
+**                right-hand winding, 7 decimals, no "crs" member — GDAL's
+**                RFC7946=YES does all of that, reprojecting as it writes.
+**
+** Completeness: a file is created under a temporary name and renamed when
+** GDAL has closed it; the Shapefile and GeoJSON sets are written into a
+** temporary directory that replaces the old one only when every file in
+** it is complete.
+*/
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cpl_conv.h>
+#include <cpl_error.h>
+#include <gdal.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+
 #include "ibmap_int.h"
 #include "ibmap_output.h"
-ibmap_status out_write_gpkg(ibmap_ctx *ctx, const out_model *m, const char *path) { (void)m; (void)path; return ibmap_fail(ctx, IBMAP_ERR_INTERNAL, "not written yet"); }
-ibmap_status out_write_spatialite(ibmap_ctx *ctx, const out_model *m, const char *path) { (void)m; (void)path; return ibmap_fail(ctx, IBMAP_ERR_INTERNAL, "not written yet"); }
-ibmap_status out_write_shapefiles(ibmap_ctx *ctx, const out_model *m, const char *dir, const char *enc) { (void)m; (void)dir; (void)enc; return ibmap_fail(ctx, IBMAP_ERR_INTERNAL, "not written yet"); }
-ibmap_status out_write_geojson(ibmap_ctx *ctx, const out_model *m, const char *dir) { (void)m; (void)dir; return ibmap_fail(ctx, IBMAP_ERR_INTERNAL, "not written yet"); }
+
+/* The largest text a DBF character field holds, in bytes. */
+#define DBF_TEXT_MAX 254
+
+/* ---------------------------------------------------------------------- */
+/* Shapefile field names                                                  */
+/* ---------------------------------------------------------------------- */
+
+/* Shorten `name` to at most 10 bytes, keeping it readable: while too long,
+** drop the last letter of the longest '_'-separated part (the last such
+** part on a tie), keeping at least one letter of each part; then, if
+** still too long, drop the underscores; then cut.  "basic_farmland_share"
+** becomes "bas_far_sh", "grade_a_share" "grad_a_sha".  Names are ASCII
+** (they are ours: metric and canonical field names). */
+static void shorten_name(const char *name, char out[11])
+{
+    char parts[16][64];
+    int len[16], n = 0;
+    const char *p = name;
+    while (*p && n < 16) {
+        const char *e = strchr(p, '_');
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        if (l > 63) l = 63;
+        memcpy(parts[n], p, l);
+        parts[n][l] = 0;
+        len[n++] = (int)l;
+        if (!e) break;
+        p = e + 1;
+    }
+    for (;;) {
+        int total = n - 1, longest = -1;
+        for (int i = 0; i < n; i++) {
+            total += len[i];
+            if (len[i] > 1 && (longest < 0 || len[i] >= len[longest])) longest = i;
+        }
+        if (total <= 10 || longest < 0) break;
+        parts[longest][--len[longest]] = 0;
+    }
+    char joined[16 * 64 + 16] = "";
+    int total = n - 1;
+    for (int i = 0; i < n; i++) total += len[i];
+    for (int i = 0; i < n; i++) {
+        if (i && total <= 10) strcat(joined, "_");
+        strcat(joined, parts[i]);
+    }
+    snprintf(out, 11, "%s", joined);
+}
+
+/* Field names for table t, ≤ 10 bytes, unique without regard to case
+** (DBF readers compare so): the shortened name, or on a clash its first 8
+** bytes and a two-digit counter.  names[c] is freed by free_names. */
+static char **shapefile_names(const out_table *t)
+{
+    char **names = calloc((size_t)t->n_columns + 1, sizeof *names);
+    if (!names) return NULL;
+    for (int c = 0; c < t->n_columns; c++) {
+        char base[11], try[11];
+        shorten_name(t->columns[c].name, base);
+        snprintf(try, sizeof try, "%s", base);
+        for (int k = 1; k < 100; k++) {
+            int clash = 0;
+            for (int d = 0; d < c && !clash; d++) clash = strcasecmp(names[d], try) == 0;
+            if (!clash) break;
+            snprintf(try, sizeof try, "%.8s%02d", base, k);
+        }
+        if (!(names[c] = ibmap_strdup(try))) {
+            for (int d = 0; d < c; d++) free(names[d]);
+            free(names);
+            return NULL;
+        }
+    }
+    return names;
+}
+
+static void free_names(char **names, int n)
+{
+    for (int i = 0; names && i < n; i++) free(names[i]);
+    free(names);
+}
+
+/* The bytes `s` takes in `encoding` ("UTF-8" or CP936): a CJK character
+** is 3 bytes in UTF-8 and 2 in CP936. */
+static size_t encoded_length(const char *s, int gbk)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p < 0x80) n++;
+        else if ((*p & 0xC0) != 0x80) n += gbk ? 2 : (*p >= 0xF0 ? 4 : *p >= 0xE0 ? 3 : 2);
+    }
+    return n;
+}
+
+/* Cut UTF-8 text `s` in place so that it takes at most `max` bytes when
+** encoded, at a character boundary.  Returns 1 if it was cut. */
+static int cut_text(char *s, size_t max, int gbk)
+{
+    size_t n = 0;
+    for (unsigned char *p = (unsigned char *)s; *p;) {
+        size_t clen = *p < 0x80 ? 1 : *p >= 0xF0 ? 4 : *p >= 0xE0 ? 3 : 2;
+        size_t enc = *p < 0x80 ? 1 : gbk ? 2 : clen;
+        if (n + enc > max) {
+            *p = 0;
+            return 1;
+        }
+        n += enc;
+        for (size_t k = 0; k < clen && *p; k++) p++;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* One table into one layer                                               */
+/* ---------------------------------------------------------------------- */
+
+typedef struct target {
+    ibmap_ctx *ctx;
+    const out_model *m;
+    const char *path;          /* for messages */
+    GDALDatasetH ds;
+    OGRSpatialReferenceH srs;
+    const char *const *layer_options;
+    int shapefile;             /* DBF rules: names, widths, text cuts */
+    int gbk;
+    int multipolygon;          /* promote polygons to MultiPolygon */
+    int64_t cut;               /* texts cut to fit a DBF field */
+    const ibmap_output_options *o;
+} target;
+
+static ibmap_status gdal_fail(target *tg, const char *what)
+{
+    const char *msg = CPLGetLastErrorMsg();
+    return ibmap_fail(tg->ctx, IBMAP_ERR_WRITE, "%s: %s%s%s", tg->path, what,
+                      msg && *msg ? ": " : "", msg ? msg : "");
+}
+
+static OGRFieldType field_type(out_type t)
+{
+    return t == OUT_TEXT ? OFTString : t == OUT_REAL ? OFTReal : OFTInteger64;
+}
+
+/* The width of a DBF text field: the longest value, encoded, at least 1,
+** at most DBF_TEXT_MAX. */
+static int text_width(const out_table *t, int c, int gbk)
+{
+    size_t w = 1;
+    for (int64_t r = 0; r < t->n_rows; r++) {
+        const out_cell *cell = out_table_cell(t, r, c);
+        if (cell->null) continue;
+        size_t l = encoded_length(cell->v.text, gbk);
+        if (l > w) w = l;
+    }
+    return (int)(w > DBF_TEXT_MAX ? DBF_TEXT_MAX : w);
+}
+
+static ibmap_status write_layer(target *tg, const out_table *t, const char *layer_name,
+                                char *const *names)
+{
+    CPLErrorReset();
+    OGRwkbGeometryType gtype = !t->spatial ? wkbNone
+                               : tg->multipolygon ? wkbMultiPolygon : wkbPolygon;
+    OGRLayerH layer = GDALDatasetCreateLayer(tg->ds, layer_name, t->spatial ? tg->srs : NULL,
+                                             gtype, (char **)tg->layer_options);
+    if (!layer) return gdal_fail(tg, "cannot create a layer");
+    for (int c = 0; c < t->n_columns; c++) {
+        const out_column *col = &t->columns[c];
+        OGRFieldDefnH f = OGR_Fld_Create(names ? names[c] : col->name, field_type(col->type));
+        if (tg->shapefile) {
+            /* Widths chosen so that no value is cut: reals as 24.12 (11
+            ** digits before the point, 12 after: a share keeps 1e-12),
+            ** integers 20 digits, text as long as its longest value. */
+            if (col->type == OUT_REAL) {
+                OGR_Fld_SetWidth(f, 24);
+                OGR_Fld_SetPrecision(f, 12);
+            } else if (col->type == OUT_INTEGER) {
+                OGR_Fld_SetWidth(f, 20);
+            } else {
+                OGR_Fld_SetWidth(f, text_width(t, c, tg->gbk));
+            }
+        } else if (col->label_zh[0]) {
+            OGR_Fld_SetAlternativeName(f, col->label_zh);
+        }
+        OGRErr e = OGR_L_CreateField(layer, f, FALSE);
+        OGR_Fld_Destroy(f);
+        if (e != OGRERR_NONE) return gdal_fail(tg, "cannot create a field");
+    }
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
+    if (OGR_FD_GetFieldCount(defn) != t->n_columns)
+        return ibmap_fail(tg->ctx, IBMAP_ERR_WRITE, "%s: layer %s: GDAL made %d fields of %d",
+                          tg->path, layer_name, OGR_FD_GetFieldCount(defn), t->n_columns);
+    int in_tx = GDALDatasetStartTransaction(tg->ds, FALSE) == OGRERR_NONE;
+    ibmap_status s = IBMAP_OK;
+    char *buf = NULL;
+    for (int64_t r = 0; !s && r < t->n_rows; r++) {
+        OGRFeatureH feat = OGR_F_Create(defn);
+        if (!feat) {
+            s = ibmap_fail(tg->ctx, IBMAP_ERR_NOMEM, "out of memory");
+            break;
+        }
+        for (int c = 0; c < t->n_columns; c++) {
+            const out_cell *cell = out_table_cell(t, r, c);
+            if (cell->null) {
+                OGR_F_SetFieldNull(feat, c);
+            } else if (t->columns[c].type == OUT_REAL) {
+                OGR_F_SetFieldDouble(feat, c, cell->v.real);
+            } else if (t->columns[c].type == OUT_INTEGER) {
+                OGR_F_SetFieldInteger64(feat, c, cell->v.integer);
+            } else if (tg->shapefile && encoded_length(cell->v.text, tg->gbk) > DBF_TEXT_MAX) {
+                free(buf);
+                buf = ibmap_strdup(cell->v.text);
+                if (!buf) {
+                    s = ibmap_fail(tg->ctx, IBMAP_ERR_NOMEM, "out of memory");
+                    break;
+                }
+                tg->cut += cut_text(buf, DBF_TEXT_MAX, tg->gbk);
+                OGR_F_SetFieldString(feat, c, buf);
+            } else {
+                OGR_F_SetFieldString(feat, c, cell->v.text);
+            }
+        }
+        if (!s && t->spatial && t->wkb[r]) {
+            OGRGeometryH g = NULL;
+            if (OGR_G_CreateFromWkb(t->wkb[r], NULL, &g, (int)t->wkb_size[r]) != OGRERR_NONE)
+                s = ibmap_fail(tg->ctx, IBMAP_ERR_WRITE,
+                               "%s: layer %s row %lld: the geometry cannot be read back",
+                               tg->path, layer_name, (long long)r);
+            else if (tg->multipolygon)
+                g = OGR_G_ForceToMultiPolygon(g);
+            if (g) OGR_F_SetGeometryDirectly(feat, g);
+        }
+        if (!s && OGR_L_CreateFeature(layer, feat) != OGRERR_NONE)
+            s = gdal_fail(tg, "cannot write a feature");
+        OGR_F_Destroy(feat);
+        if (tg->o->progress && (r % 4096 == 4095 || r == t->n_rows - 1))
+            tg->o->progress(tg->o->progress_arg, layer_name, r + 1, t->n_rows);
+    }
+    free(buf);
+    if (in_tx && !s && GDALDatasetCommitTransaction(tg->ds) != OGRERR_NONE)
+        s = gdal_fail(tg, "cannot commit");
+    if (in_tx && s) GDALDatasetRollbackTransaction(tg->ds);
+    return s;
+}
+
+/* ---------------------------------------------------------------------- */
+/* QGIS styles inside a database                                          */
+/* ---------------------------------------------------------------------- */
+
+/* The layer_styles table as QGIS creates it (QgsOgrProviderUtils): QGIS
+** reads the row with useAsDefault set and applies it when the layer is
+** opened.  Written through OGR as an attribute table, as QGIS does. */
+static ibmap_status write_styles(target *tg, const char *geom_column)
+{
+    CPLErrorReset();
+    OGRLayerH layer = GDALDatasetCreateLayer(tg->ds, "layer_styles", NULL, wkbNone, NULL);
+    if (!layer) return gdal_fail(tg, "cannot create layer_styles");
+    static const struct { const char *name; OGRFieldType type; int width; } fields[] = {
+        {"f_table_catalog", OFTString, 256}, {"f_table_schema", OFTString, 256},
+        {"f_table_name", OFTString, 256},    {"f_geometry_column", OFTString, 256},
+        {"styleName", OFTString, 30},        {"styleQML", OFTString, 0},
+        {"styleSLD", OFTString, 0},          {"useAsDefault", OFTInteger, 0},
+        {"description", OFTString, 0},       {"owner", OFTString, 30},
+        {"ui", OFTString, 30},               {"update_time", OFTDateTime, 0}};
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+        OGRFieldDefnH f = OGR_Fld_Create(fields[i].name, fields[i].type);
+        if (fields[i].width) OGR_Fld_SetWidth(f, fields[i].width);
+        if (fields[i].type == OFTInteger) OGR_Fld_SetSubType(f, OFSTBoolean);
+        OGRErr e = OGR_L_CreateField(layer, f, FALSE);
+        OGR_Fld_Destroy(f);
+        if (e != OGRERR_NONE) return gdal_fail(tg, "cannot create layer_styles");
+    }
+    ibmap_status s = IBMAP_OK;
+    for (int i = 0; !s && i < tg->m->n_tables; i++) {
+        const out_table *t = &tg->m->tables[i];
+        if (!t->spatial) continue;
+        char *qml = out_style_qml(tg->m, t, NULL);
+        char *sld = out_style_sld(tg->m, t, NULL);
+        OGRFeatureH feat = OGR_F_Create(OGR_L_GetLayerDefn(layer));
+        if (!qml || !sld || !feat) {
+            s = ibmap_fail(tg->ctx, IBMAP_ERR_NOMEM, "out of memory");
+        } else {
+            char *desc = ibmap_sprintf("ibmap %s: %s", IBMAP_VERSION_STRING,
+                                       t->label_zh[0] ? t->label_zh : t->name);
+            OGR_F_SetFieldString(feat, 0, "");
+            OGR_F_SetFieldString(feat, 1, "");
+            OGR_F_SetFieldString(feat, 2, t->name);
+            OGR_F_SetFieldString(feat, 3, geom_column);
+            OGR_F_SetFieldString(feat, 4, t->name);
+            OGR_F_SetFieldString(feat, 5, qml);
+            OGR_F_SetFieldString(feat, 6, sld);
+            OGR_F_SetFieldInteger(feat, 7, 1);
+            OGR_F_SetFieldString(feat, 8, desc ? desc : "");
+            OGR_F_SetFieldString(feat, 9, "");
+            OGR_F_SetFieldNull(feat, 10);
+            /* A fixed time: the same model gives the same file. */
+            OGR_F_SetFieldDateTime(feat, 11, 2000, 1, 1, 0, 0, 0, 100);
+            free(desc);
+            if (OGR_L_CreateFeature(layer, feat) != OGRERR_NONE)
+                s = gdal_fail(tg, "cannot write layer_styles");
+        }
+        if (feat) OGR_F_Destroy(feat);
+        free(qml);
+        free(sld);
+    }
+    return s;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Whole files                                                            */
+/* ---------------------------------------------------------------------- */
+
+static OGRSpatialReferenceH working_srs(ibmap_ctx *ctx, const out_model *m)
+{
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+    if (!srs) return NULL;
+    if (OSRSetFromUserInput(srs, m->crs) != OGRERR_NONE) {
+        OSRDestroySpatialReference(srs);
+        ibmap_fail(ctx, IBMAP_ERR_CRS_INVALID, "the workspace's CRS '%s' is not understood",
+                   m->crs);
+        return NULL;
+    }
+    OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+    return srs;
+}
+
+/* GDAL reports some write errors only when the dataset is closed: close,
+** then look at the error state. */
+static int close_dataset(GDALDatasetH ds)
+{
+    CPLErrorReset();
+    GDALClose(ds);
+    return CPLGetLastErrorType() < CE_Failure;
+}
+
+/* The temporary name of `path`: "dir/name.tmp-PID.ext", keeping the
+** extension, which some drivers check (GDAL's GeoPackage driver warns
+** about any other). */
+static char *temp_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *dot = strrchr(path, '.');
+    if (!dot || (slash && dot < slash)) return ibmap_sprintf("%s.tmp-%ld", path, (long)getpid());
+    return ibmap_sprintf("%.*s.tmp-%ld%s", (int)(dot - path), path, (long)getpid(), dot);
+}
+
+/* A database (GeoPackage or SpatiaLite) holding every table, and the QGIS
+** styles. */
+static ibmap_status write_database(ibmap_ctx *ctx, const out_model *m, const char *path,
+                                   const char *driver_name, const char *const *ds_options,
+                                   const char *geom_column, const ibmap_output_options *o)
+{
+    GDALDriverH drv = GDALGetDriverByName(driver_name);
+    if (!drv) return ibmap_fail(ctx, IBMAP_ERR_WRITE, "%s: GDAL has no %s driver", path,
+                                driver_name);
+    char *tmp = temp_name(path);
+    OGRSpatialReferenceH srs = working_srs(ctx, m);
+    if (!tmp || !srs) {
+        free(tmp);
+        if (srs) OSRDestroySpatialReference(srs);
+        return srs ? ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory") : IBMAP_ERR_CRS_INVALID;
+    }
+    unlink(tmp);
+    CPLErrorReset();
+    target tg = {.ctx = ctx, .m = m, .path = path, .srs = srs, .multipolygon = 1, .o = o};
+    char geom_option[64];
+    snprintf(geom_option, sizeof geom_option, "GEOMETRY_NAME=%s", geom_column);
+    const char *layer_options[] = {geom_option, "SPATIAL_INDEX=YES", NULL};
+    tg.layer_options = layer_options;
+    tg.ds = GDALCreate(drv, tmp, 0, 0, 0, GDT_Unknown, (char **)ds_options);
+    ibmap_status s = tg.ds ? IBMAP_OK : gdal_fail(&tg, "cannot create");
+    for (int i = 0; !s && i < m->n_tables; i++)
+        s = write_layer(&tg, &m->tables[i], m->tables[i].name, NULL);
+    if (!s) s = write_styles(&tg, geom_column);
+    if (tg.ds && !close_dataset(tg.ds) && !s) s = gdal_fail(&tg, "cannot finish");
+    if (!s && rename(tmp, path) != 0)
+        s = ibmap_fail(ctx, IBMAP_ERR_WRITE, "%s: cannot write: %s", path, strerror(errno));
+    if (s) unlink(tmp);
+    free(tmp);
+    OSRDestroySpatialReference(srs);
+    return s;
+}
+
+static ibmap_status write_gpkg_quiet(ibmap_ctx *ctx, const out_model *m, const char *path,
+                                     const ibmap_output_options *o)
+{
+    /* A GeoPackage written twice from the same model is the same file:
+    ** GDAL stamps gpkg_contents with the time unless told otherwise. */
+    CPLSetThreadLocalConfigOption("OGR_CURRENT_DATE", "2000-01-01T00:00:00.000Z");
+    ibmap_status s = write_database(ctx, m, path, "GPKG", NULL, "geom", o);
+    CPLSetThreadLocalConfigOption("OGR_CURRENT_DATE", NULL);
+    return s;
+}
+
+static ibmap_status write_spatialite_quiet(ibmap_ctx *ctx, const out_model *m,
+                                           const char *path, const ibmap_output_options *o)
+{
+    static const char *const options[] = {"SPATIALITE=YES", NULL};
+    return write_database(ctx, m, path, "SQLite", options, "geometry", o);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Directories of files: Shapefile and GeoJSON                            */
+/* ---------------------------------------------------------------------- */
+
+static void remove_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        unlink(dir);
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        char *p = ibmap_sprintf("%s/%s", dir, e->d_name);
+        if (p) unlink(p);
+        free(p);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+/* Put the complete directory `tmp` in place of `dir`: the old one (if
+** any) is moved aside first and removed after. */
+static ibmap_status swap_dir(ibmap_ctx *ctx, const char *tmp, const char *dir)
+{
+    char *old = ibmap_sprintf("%s.old-%ld", dir, (long)getpid());
+    if (!old) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    int had_old = rename(dir, old) == 0;
+    if (rename(tmp, dir) != 0) {
+        int err = errno;
+        if (had_old) rename(old, dir);
+        free(old);
+        return ibmap_fail(ctx, IBMAP_ERR_WRITE, "%s: cannot write: %s", dir, strerror(err));
+    }
+    if (had_old) remove_tree(old);
+    free(old);
+    return IBMAP_OK;
+}
+
+static int write_text_file(FILE *f, const void *arg)
+{
+    return fputs((const char *)arg, f) >= 0;
+}
+
+typedef struct name_map {
+    const out_model *m;
+    char ***names;     /* per table (NULL for a table not written) */
+    int64_t cut;
+} name_map;
+
+/* FIELDS.csv: the map from the model's columns to the Shapefile fields,
+** with the Chinese label and unit, so that nobody has to guess what
+** "bas_far_sh" is. */
+static int write_fields_csv(FILE *f, const void *arg)
+{
+    const name_map *nm = arg;
+    fputs("\xEF\xBB\xBF" "table,column,field,label_zh,unit\n", f);
+    for (int i = 0; i < nm->m->n_tables; i++) {
+        const out_table *t = &nm->m->tables[i];
+        if (!nm->names[i]) continue;
+        for (int c = 0; c < t->n_columns; c++) {
+            if (!ibmap_csv_text(f, t->name) || fputc(',', f) == EOF ||
+                !ibmap_csv_text(f, t->columns[c].name) || fputc(',', f) == EOF ||
+                !ibmap_csv_text(f, nm->names[i][c]) || fputc(',', f) == EOF ||
+                !ibmap_csv_text(f, t->columns[c].label_zh) || fputc(',', f) == EOF ||
+                !ibmap_csv_text(f, t->columns[c].unit) || fputc('\n', f) == EOF)
+                return 0;
+        }
+    }
+    return !ferror(f);
+}
+
+static ibmap_status write_shapefiles_quiet(ibmap_ctx *ctx, const out_model *m,
+                                           const char *dir, const char *encoding,
+                                           const ibmap_output_options *o)
+{
+    int gbk = encoding && (strcasecmp(encoding, "GBK") == 0 || strcasecmp(encoding, "CP936") == 0);
+    if (encoding && !gbk && strcasecmp(encoding, "UTF-8") != 0 && strcasecmp(encoding, "UTF8") != 0)
+        return ibmap_fail(ctx, IBMAP_ERR_ARG,
+                          "Shapefile encoding '%s': use UTF-8 or GBK", encoding);
+    GDALDriverH drv = GDALGetDriverByName("ESRI Shapefile");
+    if (!drv) return ibmap_fail(ctx, IBMAP_ERR_WRITE, "GDAL has no Shapefile driver");
+    char *tmp = ibmap_sprintf("%s.tmp-%ld", dir, (long)getpid());
+    OGRSpatialReferenceH srs = working_srs(ctx, m);
+    name_map nm = {.m = m, .names = calloc((size_t)m->n_tables + 1, sizeof *nm.names)};
+    ibmap_status s = IBMAP_OK;
+    if (!srs) s = IBMAP_ERR_CRS_INVALID;
+    else if (!tmp || !nm.names) s = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!s) {
+        remove_tree(tmp);
+        if (mkdir(tmp, 0777) != 0)
+            s = ibmap_fail(ctx, IBMAP_ERR_WRITE, "%s: cannot create: %s", tmp, strerror(errno));
+    }
+    /* CP936 is the code page GDAL (iconv) writes for GBK; ENCODING also
+    ** makes GDAL write the .cpg that tells readers. */
+    const char *layer_options[] = {gbk ? "ENCODING=CP936" : "ENCODING=UTF-8", "RESIZE=NO",
+                                   NULL};
+    for (int i = 0; !s && i < m->n_tables; i++) {
+        const out_table *t = &m->tables[i];
+        if (!t->spatial) continue;
+        char *shp = ibmap_sprintf("%s/%s.shp", tmp, t->name);
+        char *qml_path = ibmap_sprintf("%s/%s.qml", tmp, t->name);
+        nm.names[i] = shapefile_names(t);
+        if (!shp || !qml_path || !nm.names[i]) s = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        target tg = {.ctx = ctx, .m = m, .path = shp, .srs = srs, .shapefile = 1, .gbk = gbk,
+                     .layer_options = layer_options, .o = o};
+        if (!s) {
+            CPLErrorReset();
+            tg.ds = GDALCreate(drv, shp, 0, 0, 0, GDT_Unknown, NULL);
+            if (!tg.ds) s = gdal_fail(&tg, "cannot create");
+        }
+        if (!s) s = write_layer(&tg, t, t->name, nm.names[i]);
+        if (tg.ds && !close_dataset(tg.ds) && !s) s = gdal_fail(&tg, "cannot finish");
+        nm.cut += tg.cut;
+        if (!s) {
+            char *qml = out_style_qml(m, t, (const char *const *)nm.names[i]);
+            s = qml ? ibmap_write_file(ctx, qml_path, write_text_file, qml)
+                    : ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+            free(qml);
+        }
+        free(shp);
+        free(qml_path);
+    }
+    if (!s) {
+        char *fields = ibmap_sprintf("%s/FIELDS.csv", tmp);
+        s = fields ? ibmap_write_file(ctx, fields, write_fields_csv, &nm)
+                   : ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        free(fields);
+    }
+    if (!s) s = swap_dir(ctx, tmp, dir);
+    if (s && tmp) remove_tree(tmp);
+    for (int i = 0; nm.names && i < m->n_tables; i++)
+        free_names(nm.names[i], m->tables[i].n_columns);
+    free(nm.names);
+    free(tmp);
+    if (srs) OSRDestroySpatialReference(srs);
+    return s;
+}
+
+static ibmap_status write_geojson_quiet(ibmap_ctx *ctx, const out_model *m, const char *dir,
+                                        const ibmap_output_options *o)
+{
+    GDALDriverH drv = GDALGetDriverByName("GeoJSON");
+    if (!drv) return ibmap_fail(ctx, IBMAP_ERR_WRITE, "GDAL has no GeoJSON driver");
+    char *tmp = ibmap_sprintf("%s.tmp-%ld", dir, (long)getpid());
+    OGRSpatialReferenceH srs = working_srs(ctx, m);
+    ibmap_status s = IBMAP_OK;
+    if (!srs) s = IBMAP_ERR_CRS_INVALID;
+    else if (!tmp) s = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!s) {
+        remove_tree(tmp);
+        if (mkdir(tmp, 0777) != 0)
+            s = ibmap_fail(ctx, IBMAP_ERR_WRITE, "%s: cannot create: %s", tmp, strerror(errno));
+    }
+    /* RFC7946=YES: reprojection to WGS 84, counter-clockwise exteriors,
+    ** no "crs" member, 7 decimals (about 1 cm). */
+    static const char *const layer_options[] = {"RFC7946=YES", "COORDINATE_PRECISION=7",
+                                                "WRITE_NAME=YES", NULL};
+    for (int i = 0; !s && i < m->n_tables; i++) {
+        const out_table *t = &m->tables[i];
+        if (!t->spatial) continue;
+        char *path = ibmap_sprintf("%s/%s.geojson", tmp, t->name);
+        target tg = {.ctx = ctx, .m = m, .path = path, .srs = srs, .multipolygon = 1,
+                     .layer_options = layer_options, .o = o};
+        if (!path) s = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        if (!s) {
+            CPLErrorReset();
+            tg.ds = GDALCreate(drv, path, 0, 0, 0, GDT_Unknown, NULL);
+            if (!tg.ds) s = gdal_fail(&tg, "cannot create");
+        }
+        if (!s) s = write_layer(&tg, t, t->name, NULL);
+        if (tg.ds && !close_dataset(tg.ds) && !s) s = gdal_fail(&tg, "cannot finish");
+        free(path);
+    }
+    if (!s) s = swap_dir(ctx, tmp, dir);
+    if (s && tmp) remove_tree(tmp);
+    free(tmp);
+    if (srs) OSRDestroySpatialReference(srs);
+    return s;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Entry points: GDAL's messages are kept from the terminal (its default   */
+/* handler prints them); a failure's message reaches the caller through   */
+/* ctx instead.                                                           */
+/* ---------------------------------------------------------------------- */
+
+ibmap_status out_write_gpkg(ibmap_ctx *ctx, const out_model *m, const char *path, const ibmap_output_options *o)
+{
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    ibmap_status s = write_gpkg_quiet(ctx, m, path, o);
+    CPLPopErrorHandler();
+    return s;
+}
+
+ibmap_status out_write_spatialite(ibmap_ctx *ctx, const out_model *m, const char *path, const ibmap_output_options *o)
+{
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    ibmap_status s = write_spatialite_quiet(ctx, m, path, o);
+    CPLPopErrorHandler();
+    return s;
+}
+
+ibmap_status out_write_shapefiles(ibmap_ctx *ctx, const out_model *m, const char *dir, const char *encoding, const ibmap_output_options *o)
+{
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    ibmap_status s = write_shapefiles_quiet(ctx, m, dir, encoding, o);
+    CPLPopErrorHandler();
+    return s;
+}
+
+ibmap_status out_write_geojson(ibmap_ctx *ctx, const out_model *m, const char *dir, const ibmap_output_options *o)
+{
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    ibmap_status s = write_geojson_quiet(ctx, m, dir, o);
+    CPLPopErrorHandler();
+    return s;
+}
+
+/* Exposed for the tests of the name rule. */
+void out_shapefile_name(const char *name, char out[11])
+{
+    shorten_name(name, out);
+}

@@ -1,5 +1,20 @@
-/* outputs.c — placeholder until written (issue 5). */
+/*
+** outputs.c — ibmap_write_outputs(): every output file of a run, from the
+** workspace and a classification, into one directory.
+**
+** The order matters in two places only: the QGIS project refers to the
+** GeoPackage, and the report embeds the map's PNG.  Everything else is
+** independent.  Each writer makes its file complete or not at all, so a
+** failure part way leaves the files written so far complete and the rest
+** as they were.  Whether any target exists is checked before anything is
+** written: without `overwrite`, an existing output stops the call at
+** once, naming the file.
+*/
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "ibmap_int.h"
 #include "ibmap_output.h"
@@ -9,4 +24,132 @@ void ibmap_output_options_init(ibmap_output_options *o)
     memset(o, 0, sizeof *o);
     o->formats = IBMAP_OUT_ALL;
     o->shp_encoding = "UTF-8";
+}
+
+/* The names each format writes in the output directory. */
+static const struct {
+    unsigned format;
+    const char *name;
+} output_names[] = {
+    {IBMAP_OUT_GPKG, "industrial_map.gpkg"},
+    {IBMAP_OUT_QGS, "industrial_map.qgs"},
+    {IBMAP_OUT_SPATIALITE, "industrial_map.sqlite"},
+    {IBMAP_OUT_SHAPEFILE, "shp"},
+    {IBMAP_OUT_GEOJSON, "geojson"},
+    {IBMAP_OUT_SUMMARIES, "summary_class_town.csv"},
+    {IBMAP_OUT_SUMMARIES, "summary_class_park.csv"},
+    {IBMAP_OUT_SUMMARIES, "summary_class_cu.csv"},
+    {IBMAP_OUT_SUMMARIES, "summary_class_mode.csv"},
+    {IBMAP_OUT_SUMMARIES, "summary_class_totals.csv"},
+    {IBMAP_OUT_MAP, "industrial_map.png"},
+    {IBMAP_OUT_MAP, "industrial_map.pdf"},
+    {IBMAP_OUT_REPORT, "report.html"},
+};
+
+int ibmap_output_file_count(void)
+{
+    return (int)(sizeof output_names / sizeof *output_names);
+}
+
+const char *ibmap_output_file_name(int i, unsigned *format)
+{
+    if (i < 0 || i >= ibmap_output_file_count()) return NULL;
+    if (format) *format = output_names[i].format;
+    return output_names[i].name;
+}
+
+static ibmap_status check_existing(ibmap_ctx *ctx, const char *dir, unsigned formats)
+{
+    for (int i = 0; i < ibmap_output_file_count(); i++) {
+        if (!(formats & output_names[i].format)) continue;
+        char *path = ibmap_sprintf("%s/%s", dir, output_names[i].name);
+        if (!path) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        struct stat st;
+        int exists = lstat(path, &st) == 0;
+        ibmap_status s = exists ? ibmap_fail(ctx, IBMAP_ERR_EXISTS,
+                                             "%s 已存在 exists: use --overwrite to replace it",
+                                             path)
+                                : IBMAP_OK;
+        free(path);
+        if (s) return s;
+    }
+    return IBMAP_OK;
+}
+
+static ibmap_status nomem(ibmap_ctx *ctx)
+{
+    return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+}
+
+static void progress(const ibmap_output_options *o, const char *stage)
+{
+    if (o->progress) o->progress(o->progress_arg, stage, 0, 0);
+}
+
+ibmap_status ibmap_write_outputs(ibmap_ctx *ctx, const char *workspace,
+                                 const ibmap_classification *c,
+                                 const ibmap_rules *rules,
+                                 const char *out_dir,
+                                 const ibmap_output_options *options)
+{
+    ibmap_output_options defaults;
+    ibmap_output_options_init(&defaults);
+    const ibmap_output_options *o = options ? options : &defaults;
+    if (!workspace || !c || !out_dir)
+        return ibmap_fail(ctx, IBMAP_ERR_ARG, "ibmap_write_outputs: NULL argument");
+    unsigned formats = o->formats & IBMAP_OUT_ALL;
+    /* The project file is of no use without the GeoPackage it opens. */
+    if (formats & IBMAP_OUT_QGS) formats |= IBMAP_OUT_GPKG;
+    if (mkdir(out_dir, 0777) != 0 && errno != EEXIST)
+        return ibmap_fail(ctx, IBMAP_ERR_WRITE, "%s: cannot create: %s", out_dir,
+                          strerror(errno));
+    ibmap_status s = o->overwrite ? IBMAP_OK : check_existing(ctx, out_dir, formats);
+    if (s) return s;
+    out_model *m = NULL;
+    progress(o, "model");
+    s = out_model_build(ctx, workspace, c, rules, o, &m);
+    char *path = NULL, *png = NULL;
+#define OUT_PATH(name) (free(path), path = ibmap_sprintf("%s/%s", out_dir, (name)))
+    if (!s && (formats & IBMAP_OUT_GPKG)) {
+        progress(o, "geopackage");
+        s = OUT_PATH("industrial_map.gpkg") ? out_write_gpkg(ctx, m, path, o) : nomem(ctx);
+    }
+    if (!s && (formats & IBMAP_OUT_QGS)) {
+        progress(o, "qgis project");
+        s = OUT_PATH("industrial_map.qgs") ? out_write_qgs(ctx, m, path, "industrial_map.gpkg")
+                                           : nomem(ctx);
+    }
+    if (!s && (formats & IBMAP_OUT_SPATIALITE)) {
+        progress(o, "spatialite");
+        s = OUT_PATH("industrial_map.sqlite") ? out_write_spatialite(ctx, m, path, o)
+                                              : nomem(ctx);
+    }
+    if (!s && (formats & IBMAP_OUT_SHAPEFILE)) {
+        progress(o, "shapefile");
+        s = OUT_PATH("shp") ? out_write_shapefiles(ctx, m, path, o->shp_encoding, o)
+                            : nomem(ctx);
+    }
+    if (!s && (formats & IBMAP_OUT_GEOJSON)) {
+        progress(o, "geojson");
+        s = OUT_PATH("geojson") ? out_write_geojson(ctx, m, path, o) : nomem(ctx);
+    }
+    if (!s && (formats & IBMAP_OUT_SUMMARIES)) {
+        progress(o, "summaries");
+        s = out_write_summaries(ctx, m, out_dir);
+    }
+    if (!s && (formats & IBMAP_OUT_MAP)) {
+        progress(o, "map");
+        png = ibmap_sprintf("%s/industrial_map.png", out_dir);
+        s = png && OUT_PATH("industrial_map.pdf") ? out_write_map(ctx, m, png, path)
+                                                  : nomem(ctx);
+    }
+    if (!s && (formats & IBMAP_OUT_REPORT)) {
+        progress(o, "report");
+        s = OUT_PATH("report.html") ? out_write_report(ctx, m, path, png) : nomem(ctx);
+    }
+#undef OUT_PATH
+    free(path);
+    free(png);
+    out_model_free(m);
+    return s;
 }
