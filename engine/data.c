@@ -97,6 +97,18 @@ const char *ibmap_layer_text(const ibmap_layer *L, int64_t i, const char *name)
     return c->text[i];
 }
 
+const double *ibmap_layer_num_column(const ibmap_layer *L, const char *name)
+{
+    const ibmap_column *c = column(L, name);
+    return c ? c->num : NULL;
+}
+
+char *const *ibmap_layer_text_column(const ibmap_layer *L, const char *name)
+{
+    const ibmap_column *c = column(L, name);
+    return c ? c->text : NULL;
+}
+
 double ibmap_parcel_land_mu(const ibmap_layer *P, int64_t i)
 {
     double mu = ibmap_layer_number(P, i, "land_mu");

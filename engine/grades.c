@@ -56,12 +56,23 @@ void ibmap_grade_options_init(ibmap_grade_options *o)
     for (int k = 0; k < IBMAP_GRADE_INDICATORS; k++) o->benchmarks[k] = NAN;
 }
 
-/* The figure of parcel i for a field; land_mu falls back to the polygon's
-** area, as the overlay does. */
-static double figure(const ibmap_layer *P, int64_t i, const char *field)
+/* Where the figures of one field come from: its column, looked up once
+** (by name per parcel it would cost more than the arithmetic), or land_mu,
+** which falls back to the polygon's area as the overlay does. */
+typedef struct figure_source {
+    const double *values;
+    int land_mu;
+} figure_source;
+
+static figure_source figure_of(const ibmap_layer *P, const char *field)
 {
-    return strcmp(field, "land_mu") == 0 ? ibmap_parcel_land_mu(P, i)
-                                         : ibmap_layer_number(P, i, field);
+    figure_source f = {ibmap_layer_num_column(P, field), strcmp(field, "land_mu") == 0};
+    return f;
+}
+
+static double figure(const ibmap_layer *P, int64_t i, figure_source f)
+{
+    return f.land_mu ? ibmap_parcel_land_mu(P, i) : f.values ? f.values[i] : NAN;
 }
 
 typedef struct ranked {
@@ -88,13 +99,18 @@ ibmap_status ibmap_grades_fill(ibmap_ctx *ctx, ibmap_layer *P,
     for (int64_t i = 0; i < P->n; i++) missing += P->columns[fg].text[i] == NULL;
     if (missing == 0) return IBMAP_OK;
 
+    figure_source num_src[IBMAP_GRADE_INDICATORS], den_src[IBMAP_GRADE_INDICATORS];
+    for (int k = 0; k < IBMAP_GRADE_INDICATORS; k++) {
+        num_src[k] = figure_of(P, num_field[k]);
+        den_src[k] = figure_of(P, den_field[k]);
+    }
     double bench[IBMAP_GRADE_INDICATORS];
     for (int k = 0; k < IBMAP_GRADE_INDICATORS; k++) {
         bench[k] = o->benchmarks[k];
         if (isfinite(bench[k])) continue;
         double sn = 0, sd = 0;
         for (int64_t i = 0; i < P->n; i++) {
-            double n = figure(P, i, num_field[k]), d = figure(P, i, den_field[k]);
+            double n = figure(P, i, num_src[k]), d = figure(P, i, den_src[k]);
             if (isfinite(n) && isfinite(d) && d > 0) {
                 sn += n;
                 sd += d;
@@ -108,7 +124,7 @@ ibmap_status ibmap_grades_fill(ibmap_ctx *ctx, ibmap_layer *P,
     for (int64_t i = 0; i < P->n; i++) {
         double score = 0, wsum = 0;
         for (int k = 0; k < IBMAP_GRADE_INDICATORS; k++) {
-            double num = figure(P, i, num_field[k]), den = figure(P, i, den_field[k]);
+            double num = figure(P, i, num_src[k]), den = figure(P, i, den_src[k]);
             if (!(o->weights[k] > 0) || !(bench[k] > 0) || !isfinite(num) ||
                 !isfinite(den) || !(den > 0))
                 continue;

@@ -353,6 +353,13 @@ void ibmap_layer_free(ibmap_layer *layer, GEOSContextHandle_t geos);
 /* 1 亩 in m². */
 #define IBMAP_MU_M2 (10000.0 / 15.0)
 
+/* data.c: the values of a canonical field, indexed by feature: NULL when
+** the layer has no such field or it is not of that kind.  For loops over
+** many features, where looking the field up by name each time would cost
+** more than the work. */
+const double *ibmap_layer_num_column(const ibmap_layer *L, const char *name);
+char *const *ibmap_layer_text_column(const ibmap_layer *L, const char *name);
+
 /* data.c: the land area (亩) of parcel i: its land_mu field when given and
 ** positive, else its polygon's area; NaN when it has neither. */
 double ibmap_parcel_land_mu(const ibmap_layer *parcels, int64_t i);

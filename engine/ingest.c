@@ -23,6 +23,8 @@
 #include <ctype.h>
 #include <gdal.h>
 #include <math.h>
+#include <pthread.h>
+#include <unistd.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
 #include <stdio.h>
@@ -1298,6 +1300,59 @@ static GEOSGeometry *polygonal_part(GEOSContextHandle_t h, GEOSGeometry *g)
     return out;
 }
 
+/* Validity of every geometry of L, checked on every core: IsValid is the
+** largest single cost of loading (a topology analysis of each polygon),
+** and each feature's check is independent of the others.  valid[i] is
+** GEOSisValid's answer (1 valid, 0 invalid, 2 exception), or 1 for a
+** feature without geometry.  Each thread has its own GEOS context;
+** geometries are only read.  The repairs that follow are made in feature
+** order on the caller's thread, so the log is the same for any number of
+** cores. */
+typedef struct validity_job {
+    const ibmap_layer *L;
+    char *valid;
+    int64_t next;            /* next chunk to take */
+    pthread_mutex_t lock;
+} validity_job;
+
+#define VALIDITY_CHUNK 256
+
+static void *validity_worker(void *arg)
+{
+    validity_job *j = arg;
+    GEOSContextHandle_t h = GEOS_init_r();
+    for (;;) {
+        pthread_mutex_lock(&j->lock);
+        int64_t first = j->next;
+        j->next += VALIDITY_CHUNK;
+        pthread_mutex_unlock(&j->lock);
+        if (first >= j->L->n) break;
+        int64_t last = first + VALIDITY_CHUNK < j->L->n ? first + VALIDITY_CHUNK : j->L->n;
+        for (int64_t i = first; i < last; i++)
+            j->valid[i] = j->L->geom[i] && h ? GEOSisValid_r(h, j->L->geom[i]) : 1;
+    }
+    if (h) GEOS_finish_r(h);
+    return NULL;
+}
+
+static char *check_validity(const ibmap_layer *L)
+{
+    validity_job j = {.L = L, .valid = malloc((size_t)(L->n > 0 ? L->n : 1))};
+    if (!j.valid) return NULL;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int n = cores < 1 ? 1 : cores > 16 ? 16 : (int)cores;
+    if (L->n < 4 * VALIDITY_CHUNK) n = 1;
+    pthread_t threads[16];
+    int started = 0;
+    pthread_mutex_init(&j.lock, NULL);
+    for (int k = 1; k < n; k++)
+        if (pthread_create(&threads[started], NULL, validity_worker, &j) == 0) started++;
+    validity_worker(&j); /* this thread works too */
+    for (int k = 0; k < started; k++) pthread_join(threads[k], NULL);
+    pthread_mutex_destroy(&j.lock);
+    return j.valid;
+}
+
 static ibmap_status transform_and_repair(ibmap_ctx *ctx, ibmap_data *data,
                                          ibmap_layer *L)
 {
@@ -1312,9 +1367,8 @@ static ibmap_status transform_and_repair(ibmap_ctx *ctx, ibmap_data *data,
                           ibmap_role_name(L->role), L->source, L->layer_name,
                           why);
     }
-    GEOSMakeValidParams *mv = GEOSMakeValidParams_create_r(h);
-    GEOSMakeValidParams_setMethod_r(h, mv, GEOS_MAKE_VALID_STRUCTURE);
-    GEOSMakeValidParams_setKeepCollapsed_r(h, mv, 0);
+    /* First every geometry into the working CRS (PROJ is used from this
+    ** thread only), then the validity of all of them at once. */
     for (int64_t i = 0; i < L->n && !st; i++) {
         if (!L->geom[i]) continue;
         GEOSGeometry *g = L->geom[i];
@@ -1334,10 +1388,18 @@ static ibmap_status transform_and_repair(ibmap_ctx *ctx, ibmap_data *data,
                     st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
                 continue;
             }
-            g = moved;
+            L->geom[i] = moved;
         }
-        char valid = GEOSisValid_r(h, g);
-        if (valid != 1) {
+    }
+    char *validity = st ? NULL : check_validity(L);
+    if (!st && !validity) st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    GEOSMakeValidParams *mv = GEOSMakeValidParams_create_r(h);
+    GEOSMakeValidParams_setMethod_r(h, mv, GEOS_MAKE_VALID_STRUCTURE);
+    GEOSMakeValidParams_setKeepCollapsed_r(h, mv, 0);
+    for (int64_t i = 0; i < L->n && !st; i++) {
+        GEOSGeometry *g = L->geom[i];
+        if (!g) continue;
+        if (validity[i] != 1) {
             char *reason = NULL;
             GEOSGeometry *loc = NULL;
             GEOSisValidDetail_r(h, g, 0, &reason, &loc);
@@ -1365,6 +1427,7 @@ static ibmap_status transform_and_repair(ibmap_ctx *ctx, ibmap_data *data,
         if (g) GEOSArea_r(h, g, &L->area[i]);
     }
     GEOSMakeValidParams_destroy_r(h, mv);
+    free(validity);
     ibmap_crs_transform_free(t);
     return st;
 }

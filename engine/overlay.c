@@ -304,6 +304,7 @@ static int64_t largest_feature(worker *w, double g_area)
 ** near g bounds the answer, so one more query of g's envelope grown by D
 ** finds every piece that can be nearer.  NaN when z is empty. */
 static double nearest_distance(worker *w, const GEOSGeometry *g,
+                               const GEOSPreparedGeometry *gp,
                                const ibmap_zone_index *z, int *ok)
 {
     if (!z || z->n == 0) return NAN;
@@ -324,7 +325,10 @@ static double nearest_distance(worker *w, const GEOSGeometry *g,
         double best = INFINITY;
         for (int64_t k = 0; k < n; k++) {
             double d;
-            if (GEOSDistance_r(w->h, g, z->pieces[w->cand[k]].geom, &d) != 1)
+            /* The prepared distance indexes the block's segments once,
+            ** instead of comparing every pair of segments anew for each
+            ** piece. */
+            if (GEOSPreparedDistance_r(w->h, gp, z->pieces[w->cand[k]].geom, &d) != 1)
                 return *ok = 0, NAN;
             if (d < best) best = d;
         }
@@ -373,6 +377,11 @@ static void block_parcels(job *j, int64_t b)
     int64_t present[NSUM] = {0};
     double n = 0, land = 0, grade_land[5] = {0}, n_lsl = 0, n_small = 0,
            n_smallp = 0, computed_land = 0;
+    const double *col[NSUM];
+    for (int s = 0; s < NSUM; s++) col[s] = ibmap_layer_num_column(P, sums[s].field);
+    char *const *grade = ibmap_layer_text_column(P, "grade");
+    const double *is_lsl = ibmap_layer_num_column(P, "is_lsl");
+    const double *is_small = ibmap_layer_num_column(P, "is_small");
     for (int64_t k = j->block_first[b]; k < j->block_first[b + 1]; k++) {
         int64_t p = j->block_entries[k].parcel;
         double f = j->block_entries[k].fraction;
@@ -380,18 +389,18 @@ static void block_parcels(job *j, int64_t b)
         double mu = j->parcel_mu[p];
         land += f * mu;
         for (int s = 0; s < NSUM; s++) {
-            double v = ibmap_layer_number(P, p, sums[s].field);
+            double v = col[s] ? col[s][p] : NAN;
             if (isfinite(v)) {
                 total[s] += f * v;
                 present[s]++;
             }
         }
-        const char *g = ibmap_layer_text(P, p, "grade");
+        const char *g = grade ? grade[p] : NULL;
         int gi = g && g[0] >= 'A' && g[0] <= 'D' ? g[0] - 'A' : 4;
         grade_land[gi] += f * mu;
         if (ibmap_layer_grade_computed(P, p)) computed_land += f * mu;
-        if (ibmap_layer_number(P, p, "is_lsl") == 1) n_lsl++;
-        if (ibmap_layer_number(P, p, "is_small") == 1) n_small++;
+        if (is_lsl && is_lsl[p] == 1) n_lsl++;
+        if (is_small && is_small[p] == 1) n_small++;
         if (mu < 10) n_smallp++;
     }
     set_num(j, b, M_N_PARCELS, n);
@@ -560,7 +569,7 @@ static int block_geometry(worker *w, job *j, int64_t b, double grid)
         double in_parks = j->m->num[METRIC_AT(b, M_PARKS_M2)];
         set_num(j, b, M_PARK_DISTANCE_M,
                 in_parks > 0 ? 0
-                             : nearest_distance(w, g, j->idx[IBMAP_ROLE_PARKS], &ok));
+                             : nearest_distance(w, g, gp, j->idx[IBMAP_ROLE_PARKS], &ok));
     }
     if (ok) ok = block_parcel_hits(w, j, b, g, gp, area, grid);
     overlaps_clear(w);
