@@ -752,23 +752,21 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
     snprintf(class_csv, sizeof class_csv, "%s/block_class.csv", o.out_dir);
     if (!o.workspace_path) o.workspace_path = ws;
     if (strcmp(o.log_path, "data_quality.csv") == 0) o.log_path = log;
-    /* Refuse before any work, not after an overlay of many minutes. */
-    if (!o.output.overwrite && find_existing_output(&o, existing, sizeof existing)) {
-        fprintf(stderr, "ibmap run: %s 已存在 exists: use --overwrite to replace the "
-                        "outputs in %s\n", existing, o.out_dir);
-        ibmap_project_free(project);
-        return 1;
-    }
-    if (mkdir(o.out_dir, 0777) != 0 && errno != EEXIST) {
-        fprintf(stderr, "ibmap run: %s: cannot create: %s\n", o.out_dir, strerror(errno));
-        ibmap_project_free(project);
-        return 1;
-    }
     /* Read the rules first: a mistake in them should not cost an overlay. */
     rules_options ro = {.rules_path = o.rules_path, .sets = o.param_sets,
                         .n_sets = o.n_param_sets};
     ibmap_rules *rules = NULL;
     rc = load_rules(ctx, "run", &ro, &rules);
+    /* Refuse before any work, not after an overlay of many minutes. */
+    if (!rc && !o.output.overwrite && find_existing_output(&o, existing, sizeof existing)) {
+        fprintf(stderr, "ibmap run: %s 已存在 exists: use --overwrite to replace the "
+                        "outputs in %s\n", existing, o.out_dir);
+        rc = 1;
+    }
+    if (!rc && mkdir(o.out_dir, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "ibmap run: %s: cannot create: %s\n", o.out_dir, strerror(errno));
+        rc = 1;
+    }
     ibmap_data *data = NULL;
     ibmap_metrics *m = NULL;
     ibmap_classification *c = NULL;

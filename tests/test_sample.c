@@ -278,21 +278,38 @@ TEST(run_writes_every_result_and_reuses_the_workspace)
     snprintf(cmd, sizeof cmd, "rm -rf '%s' && '%s' run '%s/layers/sample/project.yaml' -o '%s' > '%s.txt' 2>&1",
              out, getenv("IBMAP_EXE"), test_source_root(), out, out);
     CHECK_INT(run(cmd), 0);
-    static const char *files[] = {"block_metrics.csv", "landuse_by_block.csv",
-                                  "block_class.csv", "data_quality.csv", "workspace.sqlite"};
-    for (int i = 0; i < 5; i++) {
+    static const char *files[] = {
+        "block_metrics.csv", "landuse_by_block.csv", "block_class.csv",
+        "data_quality.csv", "workspace.sqlite", "industrial_map.gpkg",
+        "industrial_map.qgs", "industrial_map.sqlite", "industrial_map.png",
+        "industrial_map.pdf", "report.html", "summary_class_town.csv",
+        "summary_class_park.csv", "summary_class_cu.csv", "summary_class_mode.csv",
+        "summary_class_totals.csv", "shp/blocks.shp", "shp/blocks.qml", "shp/FIELDS.csv",
+        "geojson/blocks.geojson"};
+    for (int i = 0; i < (int)(sizeof files / sizeof *files); i++) {
         snprintf(cmd, sizeof cmd, "test -s '%s/%s'", out, files[i]);
         CHECK_INT(run(cmd), 0);
     }
     /* 300 blocks, each with one of the classes */
     snprintf(cmd, sizeof cmd, "test \"$(grep -cE '^QK[0-9]+,(support|consolidate|exit|unclassifiable),' '%s/block_class.csv')\" = 300", out);
     CHECK_INT(run(cmd), 0);
-    snprintf(cmd, sizeof cmd, "'%s' run '%s/layers/sample/project.yaml' -o '%s' --set tax_support=25 --scenario s25 > '%s2.txt' 2>&1 && grep -q 'metrics reused' '%s2.txt'",
+    /* the outputs are there: a second run without --overwrite refuses,
+    ** naming one, and leaves them as they were */
+    snprintf(cmd, sizeof cmd, "'%s' run '%s/layers/sample/project.yaml' -o '%s' > '%s1.txt' 2>&1",
+             getenv("IBMAP_EXE"), test_source_root(), out, out);
+    CHECK_INT(run(cmd), 1);
+    snprintf(cmd, sizeof cmd, "grep -q 'block_metrics.csv.*exists: use --overwrite' '%s1.txt'", out);
+    CHECK_INT(run(cmd), 0);
+    snprintf(cmd, sizeof cmd, "'%s' run '%s/layers/sample/project.yaml' -o '%s' --overwrite --set tax_support=25 --scenario s25 > '%s2.txt' 2>&1 && grep -q 'metrics reused' '%s2.txt'",
              getenv("IBMAP_EXE"), test_source_root(), out, out, out);
     CHECK_INT(run(cmd), 0);
     /* a higher support line cannot add supported blocks */
     snprintf(cmd, sizeof cmd, "test $(grep -c ',support,' '%s/block_class.csv') -le $(grep -o 'support [0-9]*' '%s.txt' | awk '{print $2}')",
              out, out);
+    CHECK_INT(run(cmd), 0);
+    /* --json: the summary on stdout is JSON (people's lines go to stderr) */
+    snprintf(cmd, sizeof cmd, "'%s' run '%s/layers/sample/project.yaml' -o '%s' --overwrite --formats gpkg --json > '%s3.json' 2> /dev/null && head -c 1 '%s3.json' | grep -q '{' && grep -q '\"blocks\": 300' '%s3.json' && grep -q '\"metrics_reused\": true' '%s3.json' && test $(wc -l < '%s3.json') -eq 1",
+             getenv("IBMAP_EXE"), test_source_root(), out, out, out, out, out, out);
     CHECK_INT(run(cmd), 0);
     /* an unknown rules param is refused before any work */
     snprintf(cmd, sizeof cmd, "'%s' run '%s/layers/sample/project.yaml' -o '%s' --set no_such_param=1 > /dev/null 2>&1",
