@@ -7,6 +7,7 @@
 ** 2 the command line was wrong.
 */
 #include <errno.h>
+#include <signal.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1002,6 +1003,37 @@ static int cmd_fields(int argc, char **argv)
     return 0;
 }
 
+/* Ctrl-C and SIGTERM: the first asks the library to stop at its next
+** check (it then removes what it had half-written and returns); a second
+** ends the process at once, for a user who cannot wait.  Either way no
+** output is left half-written under its real name: every file is renamed
+** into place only when complete. */
+static volatile sig_atomic_t signal_received;
+
+static void on_signal(int sig)
+{
+    if (signal_received) _exit(128 + sig);
+    signal_received = sig;
+    ibmap_interrupt();
+    static const char msg[] = "\nibmap: stopping 正在停止 (again to quit at once)\n";
+    ssize_t unused = write(2, msg, sizeof msg - 1);
+    (void)unused;
+}
+
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    /* Past a file-size limit (ulimit -f) a write should fail with EFBIG,
+    ** which ibmap reports and cleans up after, not kill the process with
+    ** the file half-written. */
+    signal(SIGXFSZ, SIG_IGN);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
@@ -1016,6 +1048,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(cmd, "fields") == 0) return cmd_fields(argc - 2, argv + 2);
+    catch_signals();
     ibmap_ctx *ctx = ibmap_ctx_new();
     if (!ctx) {
         fprintf(stderr, "ibmap: out of memory\n");
@@ -1039,5 +1072,6 @@ int main(int argc, char **argv)
     else
         rc = usage_error("unknown command %s", cmd);
     ibmap_ctx_free(ctx);
-    return rc;
+    /* The shell's convention: killed by signal N is status 128 + N. */
+    return signal_received ? 128 + signal_received : rc;
 }

@@ -160,6 +160,12 @@ static int classifiable(const char *status)
     return status && (strcmp(status, "ok") == 0 || strcmp(status, "coarse_grid") == 0);
 }
 
+static int interrupt_check(void *unused)
+{
+    (void)unused;
+    return ibmap_interrupt_pending();
+}
+
 static ibmap_status open_workspace(ibmap_ctx *ctx, const char *path, int writable,
                                    sqlite3 **out)
 {
@@ -173,6 +179,9 @@ static ibmap_status open_workspace(ibmap_ctx *ctx, const char *path, int writabl
     }
     rules_db_harden(db);
     sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+    /* Every few thousand SQLite steps, look for ibmap_interrupt(): a
+    ** scan or a write is then abandoned (SQLITE_INTERRUPT, rolled back). */
+    sqlite3_progress_handler(db, 4096, interrupt_check, NULL);
     *out = db;
     return IBMAP_OK;
 }
@@ -517,7 +526,7 @@ ibmap_status ibmap_classify(ibmap_ctx *ctx, const char *workspace,
     free(variant_param);
     if (st) {
         sqlite3_close(db);
-        return st;
+        return ibmap_interrupt_pending() ? ibmap_fail_interrupted(ctx) : st;
     }
     ibmap_classification *c = s.c;
     s.c = NULL;
@@ -548,7 +557,7 @@ ibmap_status ibmap_classify(ibmap_ctx *ctx, const char *workspace,
     sqlite3_close(db);
     if (st) {
         ibmap_classification_free(c);
-        return st;
+        return ibmap_interrupt_pending() ? ibmap_fail_interrupted(ctx) : st;
     }
     *out = c;
     return IBMAP_OK;
@@ -855,7 +864,7 @@ ibmap_status ibmap_sweep(ibmap_ctx *ctx, const char *workspace, const ibmap_rule
     free(v);
     free(vp);
     sqlite3_close(db);
-    if (st) return st;
+    if (st) return ibmap_interrupt_pending() ? ibmap_fail_interrupted(ctx) : st;
     for (size_t i = 0; i < (size_t)n_values * IBMAP_CLASS_COUNT; i++) {
         blocks[i] = 0;
         mu[i] = 0;

@@ -9,6 +9,7 @@
 */
 #include <gdal.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,33 @@
 #include <yaml.h>
 
 #include "ibmap_int.h"
+
+/* The one process-wide request to stop (ibmap_interrupt).  A lock-free
+** atomic, so that a signal handler may set it; long loops read it and
+** return IBMAP_ERR_INTERRUPTED, cleaning up as on any failure, so that an
+** interrupted run leaves outputs complete or absent. */
+static atomic_int interrupt_requested;
+
+void ibmap_interrupt(void)
+{
+    atomic_store(&interrupt_requested, 1);
+}
+
+void ibmap_interrupt_clear(void)
+{
+    atomic_store(&interrupt_requested, 0);
+}
+
+int ibmap_interrupt_pending(void)
+{
+    return atomic_load_explicit(&interrupt_requested, memory_order_relaxed);
+}
+
+ibmap_status ibmap_fail_interrupted(ibmap_ctx *ctx)
+{
+    return ibmap_fail(ctx, IBMAP_ERR_INTERRUPTED,
+                      "interrupted 已中断: nothing half-written was left behind");
+}
 
 static void geos_message(const char *message, void *userdata)
 {

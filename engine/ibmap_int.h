@@ -42,6 +42,11 @@ struct ibmap_ctx {
 ibmap_status ibmap_fail(ibmap_ctx *ctx, ibmap_status status,
                         const char *fmt, ...) IBMAP_PRINTF(3, 4);
 
+/* Whether ibmap_interrupt() was called (and not cleared); and the failure
+** to return when it was. */
+int ibmap_interrupt_pending(void);
+ibmap_status ibmap_fail_interrupted(ibmap_ctx *ctx);
+
 /* Allocation helpers: NULL on exhaustion, as malloc. */
 char *ibmap_strdup(const char *s);
 char *ibmap_strndup(const char *s, size_t n);

@@ -970,6 +970,11 @@ static ibmap_status read_features(layer_reader *r)
     OGRFeatureH f;
     CPLErrorReset();
     while ((f = OGR_L_GetNextFeature(r->lyr)) != NULL) {
+        if (ibmap_interrupt_pending()) {
+            OGR_F_Destroy(f);
+            st = ibmap_fail_interrupted(r->ctx);
+            break;
+        }
         int64_t i = L->n;
         if (!layer_reserve(L, i + 1) || !id_set_grow_if_needed(&r->ids, i + 1)) {
             OGR_F_Destroy(f);

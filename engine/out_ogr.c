@@ -240,6 +240,10 @@ static ibmap_status write_layer(target *tg, const out_table *t, const char *laye
     ibmap_status s = IBMAP_OK;
     char *buf = NULL;
     for (int64_t r = 0; !s && r < t->n_rows; r++) {
+        if (ibmap_interrupt_pending()) {
+            s = ibmap_fail_interrupted(tg->ctx);
+            break;
+        }
         OGRFeatureH feat = OGR_F_Create(defn);
         if (!feat) {
             s = ibmap_fail(tg->ctx, IBMAP_ERR_NOMEM, "out of memory");

@@ -81,9 +81,13 @@ static ibmap_status nomem(ibmap_ctx *ctx)
     return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
 }
 
-static void progress(const ibmap_output_options *o, const char *stage)
+/* Announce a stage; IBMAP_ERR_INTERRUPTED when an interruption was asked
+** for meanwhile. */
+static ibmap_status stage(ibmap_ctx *ctx, const ibmap_output_options *o, const char *name)
 {
-    if (o->progress) o->progress(o->progress_arg, stage, 0, 0);
+    if (ibmap_interrupt_pending()) return ibmap_fail_interrupted(ctx);
+    if (o->progress) o->progress(o->progress_arg, name, 0, 0);
+    return IBMAP_OK;
 }
 
 ibmap_status ibmap_write_outputs(ibmap_ctx *ctx, const char *workspace,
@@ -106,45 +110,37 @@ ibmap_status ibmap_write_outputs(ibmap_ctx *ctx, const char *workspace,
     ibmap_status s = o->overwrite ? IBMAP_OK : check_existing(ctx, out_dir, formats);
     if (s) return s;
     out_model *m = NULL;
-    progress(o, "model");
-    s = out_model_build(ctx, workspace, c, rules, o, &m);
+    s = stage(ctx, o, "model");
+    if (!s) s = out_model_build(ctx, workspace, c, rules, o, &m);
     char *path = NULL, *png = NULL;
 #define OUT_PATH(name) (free(path), path = ibmap_sprintf("%s/%s", out_dir, (name)))
-    if (!s && (formats & IBMAP_OUT_GPKG)) {
-        progress(o, "geopackage");
+    if (!s && (formats & IBMAP_OUT_GPKG) && !(s = stage(ctx, o, "geopackage"))) {
         s = OUT_PATH("industrial_map.gpkg") ? out_write_gpkg(ctx, m, path, o) : nomem(ctx);
     }
-    if (!s && (formats & IBMAP_OUT_QGS)) {
-        progress(o, "qgis project");
+    if (!s && (formats & IBMAP_OUT_QGS) && !(s = stage(ctx, o, "qgis project"))) {
         s = OUT_PATH("industrial_map.qgs") ? out_write_qgs(ctx, m, path, "industrial_map.gpkg")
                                            : nomem(ctx);
     }
-    if (!s && (formats & IBMAP_OUT_SPATIALITE)) {
-        progress(o, "spatialite");
+    if (!s && (formats & IBMAP_OUT_SPATIALITE) && !(s = stage(ctx, o, "spatialite"))) {
         s = OUT_PATH("industrial_map.sqlite") ? out_write_spatialite(ctx, m, path, o)
                                               : nomem(ctx);
     }
-    if (!s && (formats & IBMAP_OUT_SHAPEFILE)) {
-        progress(o, "shapefile");
+    if (!s && (formats & IBMAP_OUT_SHAPEFILE) && !(s = stage(ctx, o, "shapefile"))) {
         s = OUT_PATH("shp") ? out_write_shapefiles(ctx, m, path, o->shp_encoding, o)
                             : nomem(ctx);
     }
-    if (!s && (formats & IBMAP_OUT_GEOJSON)) {
-        progress(o, "geojson");
+    if (!s && (formats & IBMAP_OUT_GEOJSON) && !(s = stage(ctx, o, "geojson"))) {
         s = OUT_PATH("geojson") ? out_write_geojson(ctx, m, path, o) : nomem(ctx);
     }
-    if (!s && (formats & IBMAP_OUT_SUMMARIES)) {
-        progress(o, "summaries");
+    if (!s && (formats & IBMAP_OUT_SUMMARIES) && !(s = stage(ctx, o, "summaries"))) {
         s = out_write_summaries(ctx, m, out_dir);
     }
-    if (!s && (formats & IBMAP_OUT_MAP)) {
-        progress(o, "map");
+    if (!s && (formats & IBMAP_OUT_MAP) && !(s = stage(ctx, o, "map"))) {
         png = ibmap_sprintf("%s/industrial_map.png", out_dir);
         s = png && OUT_PATH("industrial_map.pdf") ? out_write_map(ctx, m, png, path)
                                                   : nomem(ctx);
     }
-    if (!s && (formats & IBMAP_OUT_REPORT)) {
-        progress(o, "report");
+    if (!s && (formats & IBMAP_OUT_REPORT) && !(s = stage(ctx, o, "report"))) {
         s = OUT_PATH("report.html") ? out_write_report(ctx, m, path, png) : nomem(ctx);
     }
 #undef OUT_PATH

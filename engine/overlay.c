@@ -688,7 +688,7 @@ static void *worker_main(void *arg)
     job *j = a[1];
     for (;;) {
         int64_t begin = atomic_fetch_add(&j->next, 16);
-        if (begin >= j->n_items || w->nomem) break;
+        if (begin >= j->n_items || w->nomem || ibmap_interrupt_pending()) break;
         int64_t end = begin + 16 < j->n_items ? begin + 16 : j->n_items;
         for (int64_t i = begin; i < end && !w->nomem; i++) measure_block(w, j, i);
     }
@@ -897,6 +897,7 @@ ibmap_status ibmap_overlay(ibmap_ctx *ctx, ibmap_data *data,
         }
     }
     if (!st && !run_blocks(&j, ws, threads, B->n)) st = IBMAP_ERR_NOMEM;
+    if (!st && ibmap_interrupt_pending()) st = ibmap_fail_interrupted(ctx);
     if (!st && !assign_parcels(&j)) st = IBMAP_ERR_NOMEM;
     for (int64_t b = 0; !st && b < B->n; b++) block_parcels(&j, b);
     for (int t = 0; t < threads; t++) {

@@ -383,7 +383,7 @@ static int write_layer(sqlite3 *db, GEOSContextHandle_t geos, const ibmap_layer 
         GEOSWKBWriter_setByteOrder_r(geos, w, GEOS_WKB_NDR);
         GEOSWKBWriter_setFlavor_r(geos, w, GEOS_WKB_ISO);
     }
-    for (int64_t i = 0; ok && i < L->n; i++) {
+    for (int64_t i = 0; ok && !ibmap_interrupt_pending() && i < L->n; i++) {
         sqlite3_reset(st);
         sqlite3_bind_int64(st, 1, i);
         sqlite3_bind_int64(st, 2, L->fid[i]);
@@ -480,7 +480,7 @@ static int write_tables(sqlite3 *db, GEOSContextHandle_t geos,
     sqlite3_stmt *st = NULL;
     ok = ok && sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK;
     free(sql);
-    for (int64_t b = 0; ok && b < m->n_blocks; b++) {
+    for (int64_t b = 0; ok && !ibmap_interrupt_pending() && b < m->n_blocks; b++) {
         sqlite3_reset(st);
         sqlite3_bind_int64(st, 1, b);
         sqlite3_bind_text(st, 2, m->ids[b], -1, SQLITE_STATIC);
@@ -501,7 +501,7 @@ static int write_tables(sqlite3 *db, GEOSContextHandle_t geos,
     st = NULL;
     ok = ok && sqlite3_prepare_v2(db, "INSERT INTO landuse_by_block VALUES (?,?,?,?,?)",
                                   -1, &st, NULL) == SQLITE_OK;
-    for (int64_t i = 0; ok && i < m->n_lu; i++) {
+    for (int64_t i = 0; ok && !ibmap_interrupt_pending() && i < m->n_lu; i++) {
         sqlite3_reset(st);
         sqlite3_bind_int64(st, 1, m->lu[i].block);
         sqlite3_bind_text(st, 2, m->ids[m->lu[i].block], -1, SQLITE_STATIC);
@@ -516,7 +516,7 @@ static int write_tables(sqlite3 *db, GEOSContextHandle_t geos,
     const ibmap_layer *P = data->layers[IBMAP_ROLE_PARCELS];
     ok = ok && sqlite3_prepare_v2(db, "INSERT INTO parcel_block VALUES (?,?,?)", -1,
                                   &st, NULL) == SQLITE_OK;
-    for (int64_t i = 0; ok && i < m->n_parcels; i++) {
+    for (int64_t i = 0; ok && !ibmap_interrupt_pending() && i < m->n_parcels; i++) {
         sqlite3_reset(st);
         sqlite3_bind_int64(st, 1, i);
         sqlite3_bind_text(st, 2, P && i < P->n ? P->id[i] : "", -1, SQLITE_STATIC);
@@ -584,6 +584,8 @@ ibmap_status ibmap_workspace_write(ibmap_ctx *ctx, const char *path,
     char why[512];
     snprintf(why, sizeof why, "%s", db ? sqlite3_errmsg(db) : "cannot create");
     if (sqlite3_close(db) != SQLITE_OK) ok = 0;
+    /* An interruption ends the loops early: what was written is partial. */
+    if (ibmap_interrupt_pending()) ok = 0;
     if (ok && rename(tmp, path) != 0) {
         snprintf(why, sizeof why, "%s", strerror(errno));
         ok = 0;
@@ -591,6 +593,7 @@ ibmap_status ibmap_workspace_write(ibmap_ctx *ctx, const char *path,
     if (!ok) {
         unlink(tmp);
         free(tmp);
+        if (ibmap_interrupt_pending()) return ibmap_fail_interrupted(ctx);
         return ibmap_fail(ctx, IBMAP_ERR_WRITE, "%s: cannot write workspace: %s", path, why);
     }
     free(tmp);

@@ -112,6 +112,15 @@ typedef struct ibmap_ctx ibmap_ctx;
 ibmap_ctx *ibmap_ctx_new(void);
 void ibmap_ctx_free(ibmap_ctx *ctx);
 
+/* Ask every ibmap call in progress, in any thread, to stop at its next
+** check (between features, blocks and rows): it returns
+** IBMAP_ERR_INTERRUPTED, having removed what it had half-written, so that
+** outputs are complete or absent and a workspace stays valid.  Safe to
+** call from a signal handler: it sets one lock-free atomic flag.  The
+** request holds, for every later call too, until ibmap_interrupt_clear(). */
+void ibmap_interrupt(void);
+void ibmap_interrupt_clear(void);
+
 /* The message of the last error reported through this context: it names
 ** the file, layer, feature and field concerned wherever they are known.
 ** Empty ("") when no error has occurred.  Owned by the context; valid until
