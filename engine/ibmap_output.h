@@ -144,6 +144,9 @@ const char *out_text(const out_table *t, int64_t r, const char *name);
 ** missing, absent or text. */
 double out_number(const out_table *t, int64_t r, const char *name);
 
+/* The total planar area of a spatial table's geometries (m²). */
+double out_blocks_area(ibmap_ctx *ctx, const out_table *t);
+
 /* Build the model from the workspace at `path` and classification `c`
 ** (which must hold the workspace's blocks in order); `rules` gives the
 ** report its rules, may be NULL.  Free with out_model_free(). */

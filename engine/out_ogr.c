@@ -44,6 +44,7 @@
 #include <gdal.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
+#include <sqlite3.h>
 
 #include "ibmap_int.h"
 #include "ibmap_output.h"
@@ -394,6 +395,59 @@ static char *temp_name(const char *path)
     return ibmap_sprintf("%.*s.tmp-%ld%s", (int)(dot - path), path, (long)getpid(), dot);
 }
 
+/* Nothing lost: read the blocks back from the database just written and
+** compare their number and total area with the model's, which are those
+** read from the input.  A difference is an error (the file is not put in
+** place).  The figures measured go into the run table. */
+static ibmap_status check_nothing_lost(ibmap_ctx *ctx, const out_model *m, const char *tmp,
+                                       const char *path)
+{
+    const out_table *blocks = out_model_table(m, "blocks");
+    double area_in = out_blocks_area(ctx, blocks), area_out = 0;
+    int64_t n_out = -1;
+    GDALDatasetH ds = GDALOpenEx(tmp, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    OGRLayerH L = ds ? GDALDatasetGetLayerByName(ds, "blocks") : NULL;
+    if (L) {
+        n_out = 0;
+        OGRFeatureH f;
+        OGR_L_ResetReading(L);
+        while ((f = OGR_L_GetNextFeature(L))) {
+            OGRGeometryH g = OGR_F_GetGeometryRef(f);
+            if (g) area_out += OGR_G_Area(g);
+            n_out++;
+            OGR_F_Destroy(f);
+        }
+    }
+    if (ds) GDALClose(ds);
+    if (n_out != blocks->n_rows || !(fabs(area_out - area_in) <= 1e-9 * (area_in > 1 ? area_in : 1)))
+        return ibmap_fail(ctx, IBMAP_ERR_WRITE,
+                          "%s: nothing-lost check failed: %lld blocks in, %lld written; "
+                          "area %.3f m² in, %.3f m² written", path,
+                          (long long)blocks->n_rows, (long long)n_out, area_in, area_out);
+    sqlite3 *db = NULL;
+    int ok = sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK;
+    sqlite3_stmt *st = NULL;
+    ok = ok && sqlite3_prepare_v2(db, "UPDATE run SET value = ? WHERE key = ?", -1, &st,
+                                  NULL) == SQLITE_OK;
+    char text[64];
+    snprintf(text, sizeof text, "%lld", (long long)n_out);
+    if (ok) {
+        sqlite3_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, "check.blocks_out", -1, SQLITE_STATIC);
+        ok = sqlite3_step(st) == SQLITE_DONE;
+        sqlite3_reset(st);
+        snprintf(text, sizeof text, "%.6f", area_out);
+        sqlite3_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, "check.area_out_m2", -1, SQLITE_STATIC);
+        ok = ok && sqlite3_step(st) == SQLITE_DONE;
+    }
+    sqlite3_finalize(st);
+    if (sqlite3_close(db) != SQLITE_OK) ok = 0;
+    return ok ? IBMAP_OK
+              : ibmap_fail(ctx, IBMAP_ERR_WRITE, "%s: cannot record the nothing-lost check",
+                           path);
+}
+
 /* A database (GeoPackage or SpatiaLite) holding every table, and the QGIS
 ** styles. */
 static ibmap_status write_database(ibmap_ctx *ctx, const out_model *m, const char *path,
@@ -423,6 +477,8 @@ static ibmap_status write_database(ibmap_ctx *ctx, const out_model *m, const cha
         s = write_layer(&tg, &m->tables[i], m->tables[i].name, NULL);
     if (!s) s = write_styles(&tg, geom_column);
     if (tg.ds && !close_dataset(tg.ds) && !s) s = gdal_fail(&tg, "cannot finish");
+    if (!s && out_model_table(m, "blocks") && out_model_table(m, "run"))
+        s = check_nothing_lost(ctx, m, tmp, path);
     if (!s && rename(tmp, path) != 0)
         s = ibmap_fail(ctx, IBMAP_ERR_WRITE, "%s: cannot write: %s", path, strerror(errno));
     if (s) unlink(tmp);

@@ -573,6 +573,15 @@ static ibmap_status build_run(builder *b, const ibmap_rules *rules,
         }
         sqlite3_finalize(st);
     }
+    /* Nothing lost: the blocks read and their total area, against which
+    ** out_ogr.c checks each database it writes (and fills in the _out
+    ** figures it measured there). */
+    const out_table *blocks = out_model_table(b->m, "blocks");
+    double area_in = out_blocks_area(b->ctx, blocks);
+    kv_add(&k, "check.blocks_in", ibmap_sprintf("%lld", (long long)blocks->n_rows));
+    kv_add(&k, "check.blocks_out", ibmap_strdup(""));
+    kv_add(&k, "check.area_in_m2", ibmap_sprintf("%.6f", area_in));
+    kv_add(&k, "check.area_out_m2", ibmap_strdup(""));
     kv_add(&k, "scenario", ibmap_strdup(b->m->scenario));
     if (rules) {
         kv_add(&k, "rules.file", ibmap_strdup(rules->path ? rules->path : ""));
@@ -677,6 +686,21 @@ static ibmap_status build_sweep(builder *b, const ibmap_rules *rules,
                                  o->n_sweep, sw->blocks, sw->mu);
     if (!s) sw->n_values = o->n_sweep;
     return s;
+}
+
+double out_blocks_area(ibmap_ctx *ctx, const out_table *t)
+{
+    double sum = 0;
+    GEOSWKBReader *rd = GEOSWKBReader_create_r(ctx->geos);
+    for (int64_t r = 0; rd && t && r < t->n_rows; r++) {
+        if (!t->wkb[r]) continue;
+        GEOSGeometry *g = GEOSWKBReader_read_r(ctx->geos, rd, t->wkb[r], t->wkb_size[r]);
+        double a = 0;
+        if (g && GEOSArea_r(ctx->geos, g, &a) == 1) sum += a;
+        if (g) GEOSGeom_destroy_r(ctx->geos, g);
+    }
+    if (rd) GEOSWKBReader_destroy_r(ctx->geos, rd);
+    return sum;
 }
 
 /* The blocks' extent, from their WKB (envelope of every coordinate). */

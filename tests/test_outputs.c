@@ -210,6 +210,41 @@ TEST(geopackage_holds_every_layer_the_styles_and_the_run)
     CHECK_INT(n_styles, 8); /* blocks, parcels and the six zone layers of the sample */
 }
 
+/* Nothing lost, recorded: the run table says how many blocks went in and
+** came out, and their areas, as measured in the written file. */
+TEST(run_table_records_the_nothing_lost_check)
+{
+    if (!clean.ok) TEST_FAILF("the sample city did not run");
+    char path[600];
+    snprintf(path, sizeof path, "%s/industrial_map.gpkg", clean.out);
+    sqlite3 *db = NULL;
+    CHECK(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+    sqlite3_stmt *q = NULL;
+    char got[4][64] = {"", "", "", ""};
+    static const char *const keys[] = {"check.blocks_in", "check.blocks_out",
+                                       "check.area_in_m2", "check.area_out_m2"};
+    if (sqlite3_prepare_v2(db, "SELECT value FROM run WHERE key = ?", -1, &q, NULL) ==
+        SQLITE_OK) {
+        for (int i = 0; i < 4; i++) {
+            sqlite3_reset(q);
+            sqlite3_bind_text(q, 1, keys[i], -1, SQLITE_STATIC);
+            if (sqlite3_step(q) == SQLITE_ROW)
+                snprintf(got[i], sizeof got[i], "%s", (const char *)sqlite3_column_text(q, 0));
+        }
+    }
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    CHECK_STR(got[0], "300");
+    CHECK_STR(got[1], "300");
+    /* the sample's blocks: the sum of the overlay's area_m2 */
+    double sum = 0;
+    int area = ibmap_metric_index("area_m2");
+    for (int64_t b = 0; b < ibmap_metrics_count(clean.metrics); b++)
+        sum += ibmap_metrics_number(clean.metrics, b, area);
+    CHECK_REL(strtod(got[2], NULL), sum, 1e-9);
+    CHECK_REL(strtod(got[3], NULL), sum, 1e-9);
+}
+
 /* The SpatiaLite database: the same blocks, in a real SpatiaLite file
 ** (its metadata tables, and a geometry SpatiaLite itself reads). */
 TEST(spatialite_has_the_same_blocks)
@@ -506,6 +541,7 @@ int main(void)
     RUN(shapefile_names_are_short_readable_and_deterministic);
     RUN(geopackage_blocks_match_the_computed_blocks);
     RUN(geopackage_holds_every_layer_the_styles_and_the_run);
+    RUN(run_table_records_the_nothing_lost_check);
     RUN(spatialite_has_the_same_blocks);
     RUN(shapefile_utf8_reads_back_intact);
     RUN(shapefile_gbk_reads_back_intact);
