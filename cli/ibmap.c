@@ -45,9 +45,11 @@ static const char usage_text[] =
     "                               summary_*.csv, report.html); an existing\n"
     "                               output needs --overwrite\n"
     "  classify WORKSPACE --rules FILE [--set PARAM=VALUE ...] [--scenario NAME]\n"
-    "          [--csv FILE]         put every block in a class (docs/rules.md),\n"
+    "          [--csv FILE] [-o OUTDIR [--formats …] [--overwrite] [--shp-encoding E]]\n"
+    "                               put every block in a class (docs/rules.md),\n"
     "                               store the scenario (default \"default\") in\n"
-    "                               the workspace, print blocks and 亩 per class\n"
+    "                               the workspace, print blocks and 亩 per class;\n"
+    "                               with -o, write that scenario's industrial map\n"
     "  compare WORKSPACE A B [--csv FILE]\n"
     "                               transition matrix between two scenarios; the\n"
     "                               CSV lists the blocks that changed class\n"
@@ -555,6 +557,22 @@ static int parse_number(const char *text, double *out)
     return 1;
 }
 
+/* A progress bar on stderr, drawn only when stderr is a terminal: in a
+** pipe or a log file it would be noise. */
+static void progress_bar(void *arg, const char *stage, int64_t done, int64_t total)
+{
+    (void)arg;
+    if (total > 0) {
+        int width = 30, filled = (int)(width * done / total);
+        fprintf(stderr, "\r\033[K%-14s [%.*s%*s] %3d%%", stage, filled,
+                "##############################", width - filled, "",
+                (int)(100 * done / total));
+    } else {
+        fprintf(stderr, "\r\033[K%s …", stage);
+    }
+    fflush(stderr);
+}
+
 typedef struct rules_options {
     const char *workspace;
     const char *rules_path;
@@ -564,6 +582,8 @@ typedef struct rules_options {
     const char *from, *to, *step;   /* sweep */
     const char **sets;              /* "name=value", argv pointers */
     int n_sets;
+    const char *out_dir;            /* classify: -o OUTDIR, the outputs */
+    ibmap_output_options output;    /* classify: --formats, --overwrite, … */
 } rules_options;
 
 /* Parse WORKSPACE and the flags of classify and sweep.  `flags` lists the
@@ -572,7 +592,7 @@ static int parse_rules_args(int argc, char **argv, const char *const *flags,
                             rules_options *o)
 {
     for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
+        const char *a = strcmp(argv[i], "-o") == 0 ? "--out" : argv[i];
         if (strncmp(a, "--", 2) != 0) {
             if (o->workspace) return usage_error("unexpected argument %s", a);
             o->workspace = a;
@@ -581,8 +601,21 @@ static int parse_rules_args(int argc, char **argv, const char *const *flags,
         int known = 0;
         for (int f = 0; flags[f]; f++) known |= strcmp(a, flags[f]) == 0;
         if (!known) return usage_error("unknown option %s", a);
+        if (strcmp(a, "--overwrite") == 0) {
+            o->output.overwrite = 1;
+            continue;
+        }
         if (i + 1 >= argc) return usage_error("%s needs a value", a);
         const char *v = argv[++i];
+        if (strcmp(a, "--out") == 0) o->out_dir = v;
+        else if (strcmp(a, "--title") == 0) o->output.title = v;
+        else if (strcmp(a, "--shp-encoding") == 0) {
+            if (strcasecmp(v, "UTF-8") != 0 && strcasecmp(v, "GBK") != 0)
+                return usage_error("--shp-encoding takes UTF-8 or GBK, not '%s'", v);
+            o->output.shp_encoding = v;
+        } else if (strcmp(a, "--formats") == 0 && !parse_formats(v, &o->output.formats))
+            return usage_error("--formats takes a list of all, gpkg, qgs, sqlite, shp, "
+                               "geojson, summaries, map, report; not '%s'", v);
         if (strcmp(a, "--rules") == 0) o->rules_path = v;
         else if (strcmp(a, "--scenario") == 0) o->scenario = v;
         else if (strcmp(a, "--csv") == 0) o->csv_path = v;
@@ -623,19 +656,28 @@ static int load_rules(ibmap_ctx *ctx, const char *cmd, const rules_options *o,
 
 static int cmd_classify(ibmap_ctx *ctx, int argc, char **argv)
 {
-    static const char *const flags[] = {"--rules", "--set", "--scenario", "--csv", NULL};
+    static const char *const flags[] = {"--rules", "--set", "--scenario", "--csv", "--out",
+                                        "--formats", "--overwrite", "--shp-encoding",
+                                        "--title", NULL};
     const char *sets[64];
     rules_options o = {.scenario = "default", .sets = sets};
+    ibmap_output_options_init(&o.output);
+    o.output.started = (int64_t)time(NULL);
+    if (isatty(2)) o.output.progress = progress_bar;
     if (argc > 2 * 64) return usage_error("too many arguments%s", "");
     int rc = parse_rules_args(argc, argv, flags, &o);
     ibmap_rules *rules = NULL;
     ibmap_classification *c = NULL;
     if (!rc) rc = load_rules(ctx, "classify", &o, &rules);
     if (!rc && (ibmap_classify(ctx, o.workspace, rules, o.scenario, &c) ||
-                (o.csv_path && ibmap_classification_write_csv(ctx, c, o.csv_path)))) {
+                (o.csv_path && ibmap_classification_write_csv(ctx, c, o.csv_path)) ||
+                (o.out_dir && ibmap_write_outputs(ctx, o.workspace, c, rules, o.out_dir,
+                                                  &o.output)))) {
+        if (o.output.progress) fprintf(stderr, "\r\033[K");
         fprintf(stderr, "ibmap classify: %s\n", ibmap_errmsg(ctx));
         rc = 1;
     }
+    if (o.out_dir && o.output.progress) fprintf(stderr, "\r\033[K");
     if (!rc) {
         long long n[IBMAP_CLASS_COUNT] = {0}, unstable = 0;
         double mu[IBMAP_CLASS_COUNT] = {0}, total_mu = 0;
@@ -661,6 +703,8 @@ static int cmd_classify(ibmap_ctx *ctx, int argc, char **argv)
         printf("unstable (a param moved by ±10%% changes the class): %lld blocks\n",
                unstable);
         if (o.csv_path) printf("blocks written to %s\n", o.csv_path);
+        if (o.out_dir) printf("输出 the industrial map of scenario %s written to %s\n", o.scenario,
+                              o.out_dir);
     }
     ibmap_classification_free(c);
     ibmap_rules_free(rules);
@@ -684,22 +728,6 @@ static const char *default_rules_path(void)
 
 /* run: everything — load and overlay (or reuse the workspace), classify,
 ** and write the results into OUTDIR. */
-/* A progress bar on stderr, drawn only when stderr is a terminal: in a
-** pipe or a log file it would be noise. */
-static void progress_bar(void *arg, const char *stage, int64_t done, int64_t total)
-{
-    (void)arg;
-    if (total > 0) {
-        int width = 30, filled = (int)(width * done / total);
-        fprintf(stderr, "\r\033[K%-14s [%.*s%*s] %3d%%", stage, filled,
-                "##############################", width - filled, "",
-                (int)(100 * done / total));
-    } else {
-        fprintf(stderr, "\r\033[K%s …", stage);
-    }
-    fflush(stderr);
-}
-
 static void progress_done(const options *o)
 {
     if (o->output.progress) fprintf(stderr, "\r\033[K");
