@@ -93,7 +93,9 @@ static void shorten_name(const char *name, char out[11])
         if (i && total <= 10) strcat(joined, "_");
         strcat(joined, parts[i]);
     }
-    snprintf(out, 11, "%s", joined);
+    size_t n_out = strlen(joined) < 10 ? strlen(joined) : 10;
+    memcpy(out, joined, n_out);
+    out[n_out] = 0;
 }
 
 /* Field names for table t, ≤ 10 bytes, unique without regard to case

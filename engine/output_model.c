@@ -530,6 +530,25 @@ static void kv_add(kv *k, const char *key, char *value /* owned, may be NULL */)
     if (!k->key[k->n - 1]) k->failed = 1;
 }
 
+/* A CRS as people read it: "name (AUTH:CODE)" from WKT2's name and last
+** ID, e.g. "CGCS2000 / 3-degree Gauss-Kruger CM 120E (EPSG:4549)"; text
+** that is not WKT as it is.  The full WKT stays in the workspace. */
+static char *crs_label(const char *wkt)
+{
+    if (!wkt) return ibmap_strdup("");
+    const char *open = strstr(wkt, "[\"");
+    if (!open) return ibmap_strdup(wkt);
+    const char *name = open + 2, *end = strchr(name, '"');
+    if (!end) return ibmap_strdup(wkt);
+    const char *id = NULL;
+    for (const char *p = strstr(wkt, "ID[\""); p; p = strstr(p + 1, "ID[\"")) id = p;
+    char auth[32] = "";
+    long code = 0;
+    if (id && sscanf(id, "ID[\"%31[^\"]\",%ld", auth, &code) == 2)
+        return ibmap_sprintf("%.*s (%s:%ld)", (int)(end - name), name, auth, code);
+    return ibmap_sprintf("%.*s", (int)(end - name), name);
+}
+
 static char *iso_time(int64_t t)
 {
     time_t tt = (time_t)t;
@@ -559,16 +578,17 @@ static ibmap_status build_run(builder *b, const ibmap_rules *rules,
                            -1, &st, NULL) == SQLITE_OK) {
         while (sqlite3_step(st) == SQLITE_ROW) {
             char *key = ibmap_sprintf("input.%s", (const char *)sqlite3_column_text(st, 0));
+            char *crs = crs_label((const char *)sqlite3_column_text(st, 6));
             kv_add(&k, key ? key : "",
                    ibmap_sprintf("%s | layer %s | %s | %s | %s | %lld features | "
                                  "fingerprint %s",
                                  (const char *)sqlite3_column_text(st, 1),
                                  (const char *)sqlite3_column_text(st, 2),
                                  (const char *)sqlite3_column_text(st, 4),
-                                 (const char *)sqlite3_column_text(st, 5),
-                                 (const char *)sqlite3_column_text(st, 6),
+                                 (const char *)sqlite3_column_text(st, 5), crs ? crs : "",
                                  (long long)sqlite3_column_int64(st, 7),
                                  (const char *)sqlite3_column_text(st, 3)));
+            free(crs);
             free(key);
         }
         sqlite3_finalize(st);
