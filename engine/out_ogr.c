@@ -306,7 +306,10 @@ static ibmap_status write_layer(target *tg, const out_table *t, const char *laye
 static ibmap_status write_styles(target *tg, const char *geom_column)
 {
     CPLErrorReset();
-    OGRLayerH layer = GDALDatasetCreateLayer(tg->ds, "layer_styles", NULL, wkbNone, NULL);
+    /* FID=id: the key column QGIS itself gives the table. */
+    static const char *const options[] = {"FID=id", NULL};
+    OGRLayerH layer = GDALDatasetCreateLayer(tg->ds, "layer_styles", NULL, wkbNone,
+                                             (char **)options);
     if (!layer) return gdal_fail(tg, "cannot create layer_styles");
     static const struct { const char *name; OGRFieldType type; int width; } fields[] = {
         {"f_table_catalog", OFTString, 256}, {"f_table_schema", OFTString, 256},
@@ -450,6 +453,56 @@ static ibmap_status check_nothing_lost(ibmap_ctx *ctx, const out_model *m, const
                            path);
 }
 
+/* The Chinese label and unit of every column, in the GeoPackage's schema
+** extension (gpkg_data_columns: `name` and `title` are the human-readable
+** names, `description` the unit).  GDAL 3.6 does not write field
+** alternative names to a GeoPackage, so this is done here, by SQL, after
+** GDAL has closed the file.  QGIS takes its aliases from the layer style,
+** which carries them too. */
+static ibmap_status write_data_columns(ibmap_ctx *ctx, const out_model *m, const char *tmp,
+                                       const char *path)
+{
+    sqlite3 *db = NULL;
+    int ok = sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
+             sqlite3_exec(db,
+                          "BEGIN;"
+                          "CREATE TABLE IF NOT EXISTS gpkg_data_columns ("
+                          " table_name TEXT NOT NULL, column_name TEXT NOT NULL, name TEXT,"
+                          " title TEXT, description TEXT, mime_type TEXT,"
+                          " constraint_name TEXT, CONSTRAINT pk_gdc PRIMARY KEY"
+                          " (table_name, column_name),"
+                          " CONSTRAINT gdc_tn UNIQUE (table_name, name));"
+                          "INSERT OR IGNORE INTO gpkg_extensions VALUES ('gpkg_data_columns',"
+                          " NULL, 'gpkg_schema',"
+                          " 'http://www.geopackage.org/spec121/#extension_schema',"
+                          " 'read-write');",
+                          NULL, NULL, NULL) == SQLITE_OK;
+    sqlite3_stmt *st = NULL;
+    ok = ok && sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO gpkg_data_columns (table_name,"
+                                      " column_name, name, title, description) VALUES"
+                                      " (?, ?, ?, ?, ?)", -1, &st, NULL) == SQLITE_OK;
+    for (int i = 0; ok && i < m->n_tables; i++) {
+        const out_table *t = &m->tables[i];
+        for (int c = 0; ok && c < t->n_columns; c++) {
+            const out_column *col = &t->columns[c];
+            if (!col->label_zh[0]) continue;
+            sqlite3_reset(st);
+            sqlite3_bind_text(st, 1, t->name, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 2, col->name, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 3, col->label_zh, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 4, col->label_zh, -1, SQLITE_STATIC);
+            if (col->unit[0]) sqlite3_bind_text(st, 5, col->unit, -1, SQLITE_STATIC);
+            else sqlite3_bind_null(st, 5);
+            ok = sqlite3_step(st) == SQLITE_DONE;
+        }
+    }
+    sqlite3_finalize(st);
+    ok = ok && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+    if (sqlite3_close(db) != SQLITE_OK) ok = 0;
+    return ok ? IBMAP_OK
+              : ibmap_fail(ctx, IBMAP_ERR_WRITE, "%s: cannot write the field labels", path);
+}
+
 /* A database (GeoPackage or SpatiaLite) holding every table, and the QGIS
 ** styles. */
 static ibmap_status write_database(ibmap_ctx *ctx, const out_model *m, const char *path,
@@ -479,6 +532,7 @@ static ibmap_status write_database(ibmap_ctx *ctx, const out_model *m, const cha
         s = write_layer(&tg, &m->tables[i], m->tables[i].name, NULL);
     if (!s) s = write_styles(&tg, geom_column);
     if (tg.ds && !close_dataset(tg.ds) && !s) s = gdal_fail(&tg, "cannot finish");
+    if (!s && strcmp(driver_name, "GPKG") == 0) s = write_data_columns(ctx, m, tmp, path);
     if (!s && out_model_table(m, "blocks") && out_model_table(m, "run"))
         s = check_nothing_lost(ctx, m, tmp, path);
     if (!s && rename(tmp, path) != 0)
