@@ -20,6 +20,7 @@
 #include <cpl_conv.h>
 #include <cpl_error.h>
 #include <cpl_string.h>
+#include <cpl_vsi.h>
 #include <ctype.h>
 #include <gdal.h>
 #include <math.h>
@@ -50,6 +51,7 @@
 #define ACT_DROPPED_ZM "Z/M dropped"
 #define ACT_CRS_ASSUMED "coordinates read in the identified CRS"
 #define ACT_TRUNCATED_NAME "field used; check it is the one meant"
+#define ACT_RING_CLOSED "ring closed by repeating its first point"
 
 /* ---------------------------------------------------------------------- */
 /* The reader of one layer                                                */
@@ -287,9 +289,16 @@ static ibmap_status open_source(layer_reader *r)
     CPLErrorReset();
     r->ds = GDALOpenEx(src, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, raw_opts,
                        NULL);
-    if (!r->ds)
+    if (!r->ds) {
+        /* GDAL says nothing when no driver recognises the file (a GeoJSON
+        ** that is a bare array of features, say): say that much. */
+        const char *why = CPLGetLastErrorMsg();
         return ibmap_fail(r->ctx, IBMAP_ERR_OPEN, "%s: cannot open %s: %s",
-                          role_name(r->role), src, gdal_msg());
+                          role_name(r->role), src,
+                          why && *why ? why
+                                      : "no GDAL vector driver recognises "
+                                        "its format or contents");
+    }
     GDALDriverH drv = GDALGetDatasetDriver(r->ds);
     const char *drv_name = drv ? GDALGetDriverShortName(drv) : "?";
     r->shapefile = strcmp(drv_name, "ESRI Shapefile") == 0;
@@ -320,6 +329,205 @@ static ibmap_status open_source(layer_reader *r)
                               r->where, r->rs->where, gdal_msg());
     }
     return IBMAP_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Shapefiles: do the .shp, .shx and .dbf agree?                          */
+/* ---------------------------------------------------------------------- */
+
+/* GDAL trusts a shapefile's three files and, where they disagree, drops
+** features or mixes them up without a word (it reports only a debug
+** message):
+**   - a .dbf header counting fewer records than there are shapes: the
+**     shapes without a record are skipped as if deleted;
+**   - a .dbf with more records than shapes, or an .shx header counting
+**     fewer entries than it holds: the features past the count are never
+**     read;
+**   - an .shx entry pointing into another record: that feature silently
+**     gets the other's geometry;
+**   - a .dbf that cannot be read (zero bytes): the layer opens without
+**     attributes, and the load fails later for a "missing field".
+** So before reading, the files are checked against each other, and any
+** disagreement stops the load with a message saying which file is wrong
+** and where.  This reads the .shx and the .dbf header only; .shp record
+** headers are read only for index entries that are not contiguous. */
+
+static uint32_t get_be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint32_t get_le32(const unsigned char *p)
+{
+    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
+#define SHX_FIX "; rebuild the index: delete the .shx and open the .shp once " \
+                "with the GDAL option SHAPE_RESTORE_SHX=YES (e.g. ogrinfo " \
+                "--config SHAPE_RESTORE_SHX YES FILE.shp)"
+
+/* Check the .shx entries against the .shp; *n_shapes is the number of
+** shapes GDAL will read (the count in the .shx header), -1 if unknown. */
+static ibmap_status check_shx(layer_reader *r, const char *shp,
+                              const char *shx, int64_t *n_shapes)
+{
+    *n_shapes = -1;
+    VSIStatBufL ss, sx;
+    if (VSIStatL(shp, &ss) != 0 || VSIStatL(shx, &sx) != 0) return IBMAP_OK;
+    VSILFILE *fx = VSIFOpenL(shx, "rb");
+    VSILFILE *fp = fx ? VSIFOpenL(shp, "rb") : NULL;
+    unsigned char hdr[100];
+    ibmap_status st = IBMAP_OK;
+    if (!fx || !fp || VSIFReadL(hdr, 1, 100, fx) != 100) goto done; /* GDAL will say */
+    int64_t n_hdr = ((int64_t)get_be32(hdr + 24) * 2 - 100) / 8;
+    int64_t n_file = ((int64_t)sx.st_size - 100) / 8;
+    if (n_hdr < 0) n_hdr = 0;
+    if (n_file > n_hdr) {
+        st = ibmap_fail(r->ctx, IBMAP_ERR_READ,
+                        "%s: the .shx index %s holds %lld entries but its "
+                        "header counts %lld: GDAL would read only the first "
+                        "%lld features and lose the others" SHX_FIX,
+                        r->where, shx, (long long)n_file, (long long)n_hdr,
+                        (long long)n_hdr);
+        goto done;
+    }
+    if (n_file < n_hdr) goto done; /* GDAL refuses to open it: not reached */
+    *n_shapes = n_hdr;
+    unsigned char buf[8 * 4096];
+    uint64_t prev_end = 100, shp_size = (uint64_t)ss.st_size;
+    for (int64_t first = 0; first < n_hdr; first += 4096) {
+        int64_t k = n_hdr - first < 4096 ? n_hdr - first : 4096;
+        if (VSIFReadL(buf, 8, (size_t)k, fx) != (size_t)k) goto done;
+        for (int64_t j = 0; j < k; j++) {
+            int64_t fid = first + j;
+            uint64_t off = (uint64_t)get_be32(buf + 8 * j) * 2;
+            uint64_t len = (uint64_t)get_be32(buf + 8 * j + 4) * 2;
+            char found[160] = "";
+            if (off + 8 + len > shp_size) {
+                snprintf(found, sizeof found,
+                         "a record of %llu bytes at byte %llu, past the end of "
+                         "the .shp (%llu bytes)",
+                         (unsigned long long)len, (unsigned long long)off,
+                         (unsigned long long)shp_size);
+            } else if (off != prev_end) {
+                /* Not where the previous record ends: legal, but check
+                ** that the record there is this one. */
+                unsigned char rh[8];
+                if (VSIFSeekL(fp, off, SEEK_SET) != 0 || VSIFReadL(rh, 1, 8, fp) != 8)
+                    snprintf(found, sizeof found, "byte %llu, which cannot be read",
+                             (unsigned long long)off);
+                else if (get_be32(rh) != (uint64_t)fid + 1 ||
+                         (uint64_t)get_be32(rh + 4) * 2 != len)
+                    snprintf(found, sizeof found,
+                             "byte %llu, where the .shp holds record %u of "
+                             "%llu bytes (expected record %lld of %llu bytes)",
+                             (unsigned long long)off, get_be32(rh),
+                             (unsigned long long)get_be32(rh + 4) * 2,
+                             (long long)fid + 1, (unsigned long long)len);
+            }
+            if (found[0]) {
+                st = ibmap_fail(r->ctx, IBMAP_ERR_READ,
+                                "%s: the .shx index %s disagrees with the .shp "
+                                "at feature FID %lld: it points to %s; the "
+                                "index is damaged or belongs to another "
+                                "file" SHX_FIX,
+                                r->where, shx, (long long)fid, found);
+                goto done;
+            }
+            prev_end = off + 8 + len;
+        }
+    }
+done:
+    if (fx) VSIFCloseL(fx);
+    if (fp) VSIFCloseL(fp);
+    return st;
+}
+
+/* Check the .dbf's record count against the number of shapes. */
+static ibmap_status check_dbf(layer_reader *r, const char *dbf, int64_t n_shapes)
+{
+    VSIStatBufL sb;
+    unsigned char h[32];
+    VSILFILE *f = VSIStatL(dbf, &sb) == 0 ? VSIFOpenL(dbf, "rb") : NULL;
+    int ok = f && VSIFReadL(h, 1, 32, f) == 32;
+    if (f) VSIFCloseL(f);
+    if (!ok || n_shapes < 0) return IBMAP_OK; /* GDAL read it: not reached */
+    int64_t n_hdr = get_le32(h + 4);
+    int64_t header = h[8] | h[9] << 8, rec = h[10] | h[11] << 8;
+    int64_t present = rec > 0 && (int64_t)sb.st_size >= header
+                          ? ((int64_t)sb.st_size - header) / rec
+                          : 0;
+    if (present > n_hdr) present = n_hdr; /* bytes past the count: not records */
+    if (n_hdr < n_shapes)
+        return ibmap_fail(r->ctx, IBMAP_ERR_READ,
+                          "%s: the .dbf %s counts %lld records but the .shp "
+                          "has %lld shapes: GDAL would skip the %lld features "
+                          "without a record; the .dbf's header is wrong or "
+                          "the files do not belong together",
+                          r->where, dbf, (long long)n_hdr, (long long)n_shapes,
+                          (long long)(n_shapes - n_hdr));
+    if (present < n_shapes)
+        return ibmap_fail(r->ctx, IBMAP_ERR_READ,
+                          "%s: the .dbf %s is cut short: it holds %lld "
+                          "complete records of the %lld its header counts, "
+                          "for %lld shapes",
+                          r->where, dbf, (long long)present, (long long)n_hdr,
+                          (long long)n_shapes);
+    if (present > n_shapes)
+        return ibmap_fail(r->ctx, IBMAP_ERR_READ,
+                          "%s: the .dbf %s has %lld records but the .shp only "
+                          "%lld shapes: the %lld features of the last records "
+                          "would be lost; the .shp and .shx are cut short or "
+                          "the files do not belong together",
+                          r->where, dbf, (long long)present, (long long)n_shapes,
+                          (long long)(present - n_shapes));
+    return IBMAP_OK;
+}
+
+static ibmap_status check_shapefile(layer_reader *r)
+{
+    char **files = GDALGetFileList(r->ds);
+    const char *layer = OGR_L_GetName(r->lyr);
+    char *shp = NULL, *shx = NULL, *dbf = NULL;
+    for (int i = 0; files && files[i]; i++) {
+        if (strcmp(CPLGetBasename(files[i]), layer) != 0) continue;
+        const char *ext = CPLGetExtension(files[i]);
+        char **slot = strcasecmp(ext, "shp") == 0   ? &shp
+                      : strcasecmp(ext, "shx") == 0 ? &shx
+                      : strcasecmp(ext, "dbf") == 0 ? &dbf
+                                                    : NULL;
+        if (slot && !*slot) *slot = ibmap_strdup(files[i]);
+    }
+    CSLDestroy(files);
+    ibmap_status st = IBMAP_OK;
+    if (!shp) goto done;
+    if (!dbf) {
+        /* GDAL did not take the .dbf: if there is one, it is unreadable. */
+        static const char *const ext[] = {"dbf", "DBF"};
+        for (int e = 0; e < 2 && !st; e++) {
+            char *path = ibmap_strdup(CPLResetExtension(shp, ext[e]));
+            VSIStatBufL sb;
+            if (!path)
+                st = ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
+            else if (VSIStatL(path, &sb) == 0)
+                st = ibmap_fail(r->ctx, IBMAP_ERR_READ,
+                                "%s: its attribute table %s cannot be read "
+                                "(%lld bytes: not a dBase table), so no "
+                                "feature would have attributes; restore the "
+                                ".dbf",
+                                r->where, path, (long long)sb.st_size);
+            free(path);
+        }
+        goto done;
+    }
+    int64_t n_shapes = -1;
+    if (shx) st = check_shx(r, shp, shx, &n_shapes);
+    if (!st) st = check_dbf(r, dbf, n_shapes);
+done:
+    free(shp);
+    free(shx);
+    free(dbf);
+    return st;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -871,6 +1079,89 @@ static int is_areal_type(OGRwkbGeometryType t)
            t == wkbPolyhedralSurface || t == wkbTIN || t == wkbTriangle;
 }
 
+/* Number of rings of g (a polygon, or a collection of them) whose last
+** point is not their first.  A ring that ends on NaN or Inf is not
+** counted: closing cannot mend it, and its coordinates are the problem. */
+static int unclosed_rings(OGRGeometryH g)
+{
+    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+    int n = OGR_G_GetGeometryCount(g), count = 0;
+    if (t == wkbPolygon) {
+        for (int k = 0; k < n; k++) {
+            OGRGeometryH ring = OGR_G_GetGeometryRef(g, k);
+            int np = OGR_G_GetPointCount(ring);
+            if (np <= 0) continue;
+            double xa = OGR_G_GetX(ring, 0), ya = OGR_G_GetY(ring, 0);
+            double xb = OGR_G_GetX(ring, np - 1), yb = OGR_G_GetY(ring, np - 1);
+            if (isfinite(xa) && isfinite(ya) && isfinite(xb) && isfinite(yb) &&
+                (xa != xb || ya != yb))
+                count++;
+        }
+    } else if (t == wkbMultiPolygon || t == wkbGeometryCollection) {
+        for (int k = 0; k < n; k++)
+            count += unclosed_rings(OGR_G_GetGeometryRef(g, k));
+    }
+    return count;
+}
+
+/* Whether every point of g is finite (for the rare geometry GEOS
+** refused: was it for its coordinates or for its shape?). */
+static int ogr_coords_finite(OGRGeometryH g)
+{
+    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+    if (t == wkbLineString || t == wkbLinearRing || t == wkbPoint) {
+        int np = OGR_G_GetPointCount(g);
+        for (int k = 0; k < np; k++)
+            if (!isfinite(OGR_G_GetX(g, k)) || !isfinite(OGR_G_GetY(g, k)))
+                return 0;
+        return 1;
+    }
+    int n = OGR_G_GetGeometryCount(g);
+    for (int k = 0; k < n; k++)
+        if (!ogr_coords_finite(OGR_G_GetGeometryRef(g, k))) return 0;
+    return 1;
+}
+
+/* Check that every coordinate of g is finite and within ±1e9, and widen
+** [*x0,*x1] x [*y0,*y1] to them.  GEOSGeom_getExtent cannot do this: GEOS
+** envelopes skip NaN ordinates (every comparison with NaN is false), so a
+** ring with a NaN vertex has a finite extent and would pass. */
+static int coords_usable(GEOSContextHandle_t h, const GEOSGeometry *g,
+                         double *x0, double *y0, double *x1, double *y1)
+{
+    int type = GEOSGeomTypeId_r(h, g);
+    if (type == GEOS_POLYGON) {
+        if (!coords_usable(h, GEOSGetExteriorRing_r(h, g), x0, y0, x1, y1))
+            return 0;
+        int nh = GEOSGetNumInteriorRings_r(h, g);
+        for (int k = 0; k < nh; k++)
+            if (!coords_usable(h, GEOSGetInteriorRingN_r(h, g, k), x0, y0, x1, y1))
+                return 0;
+        return 1;
+    }
+    if (type == GEOS_LINEARRING || type == GEOS_LINESTRING || type == GEOS_POINT) {
+        const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(h, g);
+        unsigned n = 0;
+        if (!cs || !GEOSCoordSeq_getSize_r(h, cs, &n)) return 0;
+        for (unsigned k = 0; k < n; k++) {
+            double x, y;
+            if (!GEOSCoordSeq_getXY_r(h, cs, k, &x, &y) || !(fabs(x) <= 1e9) ||
+                !(fabs(y) <= 1e9))
+                return 0; /* also false for NaN */
+            if (x < *x0) *x0 = x;
+            if (x > *x1) *x1 = x;
+            if (y < *y0) *y0 = y;
+            if (y > *y1) *y1 = y;
+        }
+        return 1;
+    }
+    int n = GEOSGetNumGeometries_r(h, g);
+    for (int k = 0; k < n; k++)
+        if (!coords_usable(h, GEOSGetGeometryN_r(h, g, k), x0, y0, x1, y1))
+            return 0;
+    return 1;
+}
+
 /* Turn the OGR geometry of feature i into a GEOS geometry in source
 ** coordinates, or record why it cannot be one. */
 static ibmap_status read_geometry(layer_reader *r, OGRFeatureH f, int64_t i,
@@ -909,6 +1200,34 @@ static ibmap_status read_geometry(layer_reader *r, OGRFeatureH f, int64_t i,
         owned = OGR_G_GetLinearGeometry(g, 0, NULL);
         if (owned) g = owned;
     }
+    /* GEOS reads no triangles, TINs or polyhedral surfaces: as polygons
+    ** they are read (each face a polygon), not refused as unreadable. */
+    OGRwkbGeometryType flat = wkbFlatten(OGR_G_GetGeometryType(g));
+    if (flat == wkbTriangle || flat == wkbTIN || flat == wkbPolyhedralSurface) {
+        OGRGeometryH copy = OGR_G_Clone(g);
+        if (owned) OGR_G_DestroyGeometry(owned);
+        if (!copy) return ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
+        g = owned = OGR_G_ForceToMultiPolygon(copy);
+    }
+    /* GDAL accepts rings whose last point is not their first (GeoJSON and
+    ** KML written by hand or by careless tools); GEOS refuses them and the
+    ** whole geometry would be lost as unreadable.  Close them: what the
+    ** ring evidently means.  The repair is logged. */
+    int n_open = unclosed_rings(g);
+    if (n_open) {
+        OGR_G_CloseRings(g);
+        L->geom_state[i] |= IBMAP_GEOM_REPAIRED;
+        char detail[128];
+        snprintf(detail, sizeof detail,
+                 "%d ring%s not closed (the last point is not the first)",
+                 n_open, n_open > 1 ? "s were" : " was");
+        ibmap_status st = dq(r, fid, fid_text, "geometry", "invalid_geometry",
+                             IBMAP_SEV_WARNING, "", ACT_RING_CLOSED, detail);
+        if (st) {
+            if (owned) OGR_G_DestroyGeometry(owned);
+            return st;
+        }
+    }
     if (OGR_G_Is3D(g) || OGR_G_IsMeasured(g)) {
         L->geom_state[i] |= IBMAP_GEOM_ZM_DROPPED;
         r->n_zm++;
@@ -926,20 +1245,30 @@ static ibmap_status read_geometry(layer_reader *r, OGRFeatureH f, int64_t i,
         *wkb_cap = size;
     }
     OGR_G_ExportToIsoWkb(g, wkbNDR, *wkb);
-    if (owned) OGR_G_DestroyGeometry(owned);
     GEOSContextHandle_t h = r->ctx->geos;
     GEOSWKBReader *reader = GEOSWKBReader_create_r(h);
     GEOSGeometry *gg = reader ? GEOSWKBReader_read_r(h, reader, *wkb, size) : NULL;
     if (reader) GEOSWKBReader_destroy_r(h, reader);
-    if (!gg) {
+    int finite = gg || ogr_coords_finite(g);
+    if (owned) OGR_G_DestroyGeometry(owned);
+    if (!gg && !finite) {
+        /* e.g. a ring whose first and last points are NaN: never equal,
+        ** so GEOS finds it unclosed */
         L->geom_state[i] = IBMAP_GEOM_BAD_COORDS;
         return dq(r, fid, fid_text, "geometry", "bad_coordinates",
+                  IBMAP_SEV_ERROR, "", ACT_KEPT_NO_GEOM,
+                  "coordinates are NaN or infinite");
+    }
+    if (!gg) {
+        /* Rings are closed and every type is one GEOS reads: what GEOS
+        ** still refuses is a ring of fewer than 4 points, which has no
+        ** area. */
+        L->geom_state[i] |= IBMAP_GEOM_COLLAPSED;
+        return dq(r, fid, fid_text, "geometry", "geometry_collapsed",
                   IBMAP_SEV_ERROR, "", ACT_KEPT_NO_GEOM, r->ctx->geos_msg);
     }
-    double x0, y0, x1, y1;
-    if (!GEOSGeom_getExtent_r(h, gg, &x0, &y0, &x1, &y1) || !isfinite(x0) ||
-        !isfinite(y0) || !isfinite(x1) || !isfinite(y1) || fabs(x0) > 1e9 ||
-        fabs(x1) > 1e9 || fabs(y0) > 1e9 || fabs(y1) > 1e9) {
+    double x0 = HUGE_VAL, y0 = HUGE_VAL, x1 = -HUGE_VAL, y1 = -HUGE_VAL;
+    if (!coords_usable(h, gg, &x0, &y0, &x1, &y1) || x1 < x0 || y1 < y0) {
         GEOSGeom_destroy_r(h, gg);
         L->geom_state[i] = IBMAP_GEOM_BAD_COORDS;
         return dq(r, fid, fid_text, "geometry", "bad_coordinates",
@@ -976,6 +1305,18 @@ static ibmap_status read_features(layer_reader *r)
             break;
         }
         int64_t i = L->n;
+        /* A read error (a damaged record: GDAL logs it and goes on, with
+        ** the geometry or values of that feature missing) stops the load
+        ** here, naming the feature, rather than after the last one. */
+        if (CPLGetLastErrorType() >= CE_Failure) {
+            st = ibmap_fail(r->ctx, IBMAP_ERR_READ,
+                            "%s: reading failed at feature FID %lld (after "
+                            "%lld features): %s",
+                            r->where, (long long)OGR_F_GetFID(f),
+                            (long long)L->n, gdal_msg());
+            OGR_F_Destroy(f);
+            break;
+        }
         if (!layer_reserve(L, i + 1) || !id_set_grow_if_needed(&r->ids, i + 1)) {
             OGR_F_Destroy(f);
             st = ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
@@ -1000,24 +1341,26 @@ static ibmap_status read_features(layer_reader *r)
         const char *id_text = r->id_field >= 0
                                   ? L->columns[r->id_field].text[i]
                                   : NULL;
-        if (id_text) {
-            L->id[i] = ibmap_strdup(id_text);
-        } else {
-            L->id[i] = ibmap_strdup(fid_text);
-            if (L->id[i] && r->id_field >= 0 && r->src_index[r->id_field] >= 0)
-                st = dq(r, L->fid[i], fid_text, "id", "id_missing",
-                        IBMAP_SEV_WARNING, "", ACT_FID_ID, "the id is empty");
-        }
+        L->id[i] = ibmap_strdup(id_text ? id_text : fid_text);
         if (!L->id[i]) st = ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
         if (st) goto next;
-        if (id_text) {
+        /* Ids are unique within the layer: every id given out goes into
+        ** the set, the FIDs used for missing ids and the suffixed ids too.
+        ** Only the source's own ids used to: a third feature whose id was
+        ** "A#2" then shared it with the second "A" (made "A#2"), and an id
+        ** "3" with the id-less feature of FID 3. */
+        {
             int nomem = 0;
             if (!id_set_insert(&r->ids, L->id[i], &nomem)) {
-                if (nomem) {
-                    st = ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
-                    goto next;
+                char *suffixed = nomem ? NULL
+                                       : ibmap_sprintf("%s#%s", L->id[i], fid_text);
+                /* Rarely even that is taken: suffix again until free. */
+                while (suffixed && !id_set_insert(&r->ids, suffixed, &nomem)) {
+                    char *longer = nomem ? NULL
+                                         : ibmap_sprintf("%s#%s", suffixed, fid_text);
+                    free(suffixed);
+                    suffixed = longer;
                 }
-                char *suffixed = ibmap_sprintf("%s#%s", L->id[i], fid_text);
                 if (!suffixed) {
                     st = ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
                     goto next;
@@ -1030,6 +1373,11 @@ static ibmap_status read_features(layer_reader *r)
                 if (st) goto next;
             }
         }
+        /* logged once the id is final, so that the entry names it */
+        if (!id_text && r->id_field >= 0 && r->src_index[r->id_field] >= 0)
+            st = dq(r, L->fid[i], L->id[i], "id", "id_missing",
+                    IBMAP_SEV_WARNING, "", ACT_FID_ID, "the id is empty");
+        if (st) goto next;
         const char *feature_id = L->id[i];
 
         st = read_geometry(r, f, i, feature_id, &wkb, &wkb_cap);
@@ -1046,6 +1394,10 @@ static ibmap_status read_features(layer_reader *r)
             st = classify_landuse(r, i, feature_id);
     next:
         OGR_F_Destroy(f);
+        if (!st && CPLGetLastErrorType() >= CE_Failure)
+            st = ibmap_fail(r->ctx, IBMAP_ERR_READ,
+                            "%s: feature FID %lld: %s", r->where,
+                            (long long)L->fid[i], gdal_msg());
         if (st) break;
     }
     free(wkb);
@@ -1180,6 +1532,7 @@ static ibmap_status read_layer(ibmap_ctx *ctx, ibmap_data *data,
     r.L->log = &data->dq;
     r.L->coords = r.rs->coords;
     ibmap_status st = open_source(&r);
+    if (!st && r.shapefile) st = check_shapefile(&r);
     if (!st) st = decide_encoding(&r);
     if (!st) st = map_fields(&r);
     if (!st) st = read_features(&r);
