@@ -239,6 +239,10 @@ ibmap_status out_write_summaries(ibmap_ctx *ctx, const out_model *m,
 ** NULL). */
 ibmap_status out_write_map(ibmap_ctx *ctx, const out_model *m,
                            const char *png, const char *pdf);
+/* out_map.c: where world point (x, y) (working CRS) lands in the PNG that
+** out_write_map() writes for m; 1 when inside the map frame, else 0 (also
+** when m has no geometry).  px, py may be NULL.  For the tests. */
+int out_map_png_pixel(const out_model *m, double x, double y, int *px, int *py);
 
 /* out_report.c: report.html, with the map PNG at `map_png` embedded
 ** (NULL: no map). */
