@@ -298,11 +298,12 @@ static ibmap_status run_scan(ibmap_ctx *ctx, sqlite3 *db, const char *path,
         return st;
     }
     rules_guard g;
-    rules_guard_on(db, &g);
     ibmap_status st = IBMAP_OK;
     /* Pass 0: variant 0, with everything the result needs; pass 1: the
     ** other variants, their truths only. */
     for (int pass = 0; !st && pass < (n_variants > 1 ? 2 : 1); pass++) {
+        /* Once per statement: the guard counts its SELECTs (rules.c). */
+        rules_guard_on(db, &g);
         int metric_col[M_COUNT], first_rule_col;
         char *sql = rules_scan_sql(r, pass == 0, variant_param, n_variants, metric_col,
                                    &first_rule_col);

@@ -62,12 +62,17 @@ struct ibmap_rules {
 };
 
 /* Make `db` a connection that rule expressions can be compiled on safely:
-** extension loading off, defensive mode on, untrusted schema.  Then, while
-** `guard` is installed (rules_guard_on), only SELECT, reads of
+** extension loading off, defensive mode on, untrusted schema, strings and
+** blobs of at most 1 MB.  Then, while `guard` is installed
+** (rules_guard_on), only one SELECT (no subquery), reads of
 ** main.block_metrics and temp.params and the functions on the safe list are
 ** authorised.  `denied` receives a sentence describing the first refusal. */
 typedef struct rules_guard {
     char denied[256];
+    /* SELECTs authorised since rules_guard_on(): the statement's own is
+    ** the first; a second is a subquery of a rule, which is refused
+    ** (rules.c, authorize).  So: rules_guard_on() before each prepare. */
+    int selects;
     /* When not NULL: uses[i] is set when the statement reads param i of
     ** `rules`. */
     const ibmap_rules *rules;

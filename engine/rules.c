@@ -106,7 +106,17 @@ static int authorize(void *arg, int action, const char *a1, const char *a2,
     char buf[200];
     switch (action) {
     case SQLITE_SELECT:
-        return SQLITE_OK;
+        /* The first SELECT is the statement ibmap compiles; any other is a
+        ** subquery in a `when`.  Subqueries are refused: a rule is about
+        ** one block, and a subquery over block_metrics is how a rule would
+        ** read other blocks, use an aggregate (max(x) passes the function
+        ** list) or join block_metrics with itself, n-fold, which takes
+        ** blocks^n steps per block and hangs classify (reproducer:
+        ** tests/fuzz/regressions/fuzz_rules/hang-self-join-subquery.yaml). */
+        if (!g || g->selects++ == 0) return SQLITE_OK;
+        why = "contains a subquery (SELECT …); a rule reads the metrics of "
+              "its own block and the params only";
+        break;
     case SQLITE_READ:
         if (g && g->uses && a1 && a2 && strcmp(a1, RULES_PARAMS_TABLE) == 0)
             for (int i = 0; i < g->rules->n_params; i++)
@@ -150,16 +160,25 @@ static int authorize(void *arg, int action, const char *a1, const char *a2,
     return SQLITE_DENY;
 }
 
+/* The longest string or blob a rule may make.  SQLite's default (1e9)
+** let nested replace() calls in a `when` build a gigabyte string per block
+** (10 levels of replace(x, 'Z', 'ZZZZZZZZ'): 1.4 GB and 18 s a block
+** under ASan; tests/fuzz/regressions/fuzz_rules/hang-nested-replace.yaml).
+** Metrics, ids, reasons and params are short: 1 MB is far beyond any. */
+#define RULES_MAX_LENGTH (1 << 20)
+
 void rules_db_harden(sqlite3 *db)
 {
     sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
     sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
     sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+    sqlite3_limit(db, SQLITE_LIMIT_LENGTH, RULES_MAX_LENGTH);
 }
 
 void rules_guard_on(sqlite3 *db, rules_guard *guard)
 {
     guard->denied[0] = '\0';
+    guard->selects = 0;
     guard->rules = NULL;
     guard->uses = NULL;
     sqlite3_set_authorizer(db, authorize, guard);
@@ -177,7 +196,11 @@ void rules_guard_off(sqlite3 *db)
 int rules_fill_params(sqlite3 *db, const ibmap_rules *r, const double *values,
                       int n_variants)
 {
-    size_t cap = 128 + (size_t)r->n_params * 80;
+    /* Room for every param's column: names have no length limit, so a
+    ** fixed allowance per param overflowed the buffer for long names
+    ** (tests/fuzz/regressions/fuzz_rules/overflow-long-param-name.yaml). */
+    size_t cap = 128;
+    for (int i = 0; i < r->n_params; i++) cap += strlen(r->params[i].name) + 16;
     char *sql = malloc(cap);
     if (!sql) return SQLITE_NOMEM;
     size_t len = (size_t)snprintf(sql, cap,
@@ -479,6 +502,16 @@ static char *dup_or_fail(reader *y, const char *s, ibmap_status *st)
     return d;
 }
 
+/* Set *slot to a copy of s, freeing what it held: a key given twice in
+** one mapping (libyaml does not refuse it) takes its last value, as in
+** project.c, and the first copy must not leak (found by
+** tests/fuzz/fuzz_rules: tests/fuzz/regressions/fuzz_rules/leak-*). */
+static void set_or_fail(reader *y, char **slot, const char *s, ibmap_status *st)
+{
+    free(*slot);
+    *slot = dup_or_fail(y, s, st);
+}
+
 static ibmap_status read_param(reader *y, yaml_node_t *k, yaml_node_t *v)
 {
     ibmap_rules *r = y->r;
@@ -633,7 +666,7 @@ static ibmap_status read_rule(reader *y, yaml_node_t *item)
                                       "%s: duplicate rule id '%s' (first at "
                                       "line %lu)",
                                       at(y, v), val, r->rules[j].line);
-            rule->id = dup_or_fail(y, val, &st);
+            set_or_fail(y, &rule->id, val, &st);
         } else if (strcmp(key, "class") == 0) {
             int c = ibmap_class_from_name(val);
             if (c < 0 || c == IBMAP_CLASS_UNCLASSIFIABLE)
@@ -653,12 +686,12 @@ static ibmap_status read_rule(reader *y, yaml_node_t *item)
                                   at(y, v), val);
             rule->mode = (ibmap_mode)m;
         } else if (strcmp(key, "when") == 0) {
-            rule->when = dup_or_fail(y, val, &st);
+            set_or_fail(y, &rule->when, val, &st);
         } else if (strcmp(key, "reason") == 0) {
-            rule->reason = dup_or_fail(y, val, &st);
+            set_or_fail(y, &rule->reason, val, &st);
             reason_node = v;
         } else if (strcmp(key, "source") == 0) {
-            rule->source = dup_or_fail(y, val, &st);
+            set_or_fail(y, &rule->source, val, &st);
         } else {
             return ibmap_fail(y->ctx, IBMAP_ERR_RULES_SYNTAX,
                               "%s: rule: unknown key '%s' (known: id, class, "
@@ -713,9 +746,9 @@ static ibmap_status read_document(reader *y, yaml_node_t **rules_node)
         else if (key && strcmp(key, "rules") == 0 && v->type == YAML_SEQUENCE_NODE)
             rules = v;
         else if (key && strcmp(key, "name") == 0 && scalar(v))
-            y->r->name = dup_or_fail(y, scalar(v), &st);
+            set_or_fail(y, &y->r->name, scalar(v), &st);
         else if (key && strcmp(key, "source") == 0 && scalar(v))
-            y->r->source = dup_or_fail(y, scalar(v), &st);
+            set_or_fail(y, &y->r->source, scalar(v), &st);
         else if (key && (strcmp(key, "params") == 0 || strcmp(key, "rules") == 0 ||
                          strcmp(key, "name") == 0 || strcmp(key, "source") == 0))
             return ibmap_fail(y->ctx, IBMAP_ERR_RULES_SYNTAX,

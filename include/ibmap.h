@@ -543,8 +543,10 @@ typedef struct ibmap_rules ibmap_rules;
 
 /* Read and check a YAML rules file (format in docs/rules.md).  Every rule's
 ** `when` is compiled by SQLite against the block_metrics schema under the
-** rules authorizer, so a rules file that loads cannot fail later for a
-** reason of its own.  Errors name the file, the line and the offending
+** rules authorizer, so a rules file that loads cannot fail later for its
+** syntax, its names or what it may do; an expression can still meet a
+** value it cannot compute (an integer overflow), which ibmap_classify
+** reports as an error.  Errors name the file, the line and the offending
 ** text: IBMAP_ERR_RULES_SYNTAX, _NAME, _DENIED or _DEFAULT; IBMAP_ERR_OPEN
 ** when the file cannot be read.  Free with ibmap_rules_free(). */
 ibmap_status ibmap_rules_read(ibmap_ctx *ctx, const char *path,

@@ -297,6 +297,60 @@ TEST(allowed_functions_and_subquery_on_metrics)
     CHECK_INT(st, IBMAP_OK);
 }
 
+/* The fixes behind tests/fuzz/regressions/fuzz_rules/. */
+
+TEST(denied_subquery_on_metrics)
+{
+    /* Another block's metrics, through an aggregate max() that the function
+    ** list lets pass; joined n-fold it would hang classify. */
+    CHECK(when_fails("subquery", "tax_per_mu < (SELECT max(b.tax_per_mu) FROM block_metrics b)",
+                     IBMAP_ERR_RULES_DENIED, "contains a subquery"));
+    CHECK(when_fails("exists", "EXISTS (SELECT 1 FROM block_metrics)", IBMAP_ERR_RULES_DENIED,
+                     "contains a subquery"));
+}
+
+TEST(long_param_name)
+{
+    /* The params table's SQL was sized at 80 bytes a param. */
+    char name[301], text[1024];
+    memset(name, 'p', 300);
+    name[300] = '\0';
+    snprintf(text, sizeof text, "params:\n  %s: 1\nrules:\n" DEFAULT_RULE, name);
+    ibmap_rules *r = NULL;
+    ibmap_status st = ibmap_rules_read(ctx, write_rules("long_param", text), &r);
+    if (st) printf("# %s\n", ibmap_errmsg(ctx));
+    CHECK_INT(st, IBMAP_OK);
+    CHECK_STR(ibmap_rules_param_name(r, 0), name);
+    ibmap_rules_free(r);
+}
+
+TEST(duplicate_keys_take_the_last_value)
+{
+    ibmap_rules *r = NULL;
+    ibmap_status st = ibmap_rules_read(
+        ctx,
+        write_rules("duplicate_keys", "name: first\nname: second\nrules:\n"
+                                      "  - id: default\n    class: support\n"
+                                      "    when: \"0\"\n    when: \"1\"\n"
+                                      "    reason: a\n    reason: b\n"),
+        &r);
+    if (st) printf("# %s\n", ibmap_errmsg(ctx));
+    CHECK_INT(st, IBMAP_OK);
+    CHECK_STR(ibmap_rules_name(r), "second");
+    ibmap_rules_free(r);
+}
+
+TEST(huge_string_is_an_error_not_a_gigabyte)
+{
+    /* 8^10 copies of a literal: refused at 1 MB while the file loads. */
+    char expr[1024] = "length(";
+    for (int i = 0; i < 10; i++) strcat(expr, "replace(");
+    strcat(expr, "'Z'");
+    for (int i = 0; i < 10; i++) strcat(expr, ", 'Z', 'ZZZZZZZZ')");
+    strcat(expr, ") > 0");
+    CHECK(when_fails("huge_string", expr, IBMAP_ERR_RULES_SYNTAX, "too big"));
+}
+
 int main(void)
 {
     ctx = ibmap_ctx_new();
@@ -329,6 +383,10 @@ int main(void)
     RUN(denied_sqlite_master);
     RUN(denied_other_table);
     RUN(allowed_functions_and_subquery_on_metrics);
+    RUN(denied_subquery_on_metrics);
+    RUN(long_param_name);
+    RUN(duplicate_keys_take_the_last_value);
+    RUN(huge_string_is_an_error_not_a_gigabyte);
     ibmap_ctx_free(ctx);
     return test_finish();
 }
