@@ -1757,14 +1757,26 @@ static ibmap_status transform_and_repair(ibmap_ctx *ctx, ibmap_data *data,
     for (int64_t i = 0; i < L->n && !st; i++) {
         GEOSGeometry *g = L->geom[i];
         if (!g) continue;
-        if (validity[i] != 1) {
+        /* A GeometryCollection is valid when each of its polygons is, even
+        ** if they overlap; measured as it is, an overlap would count twice
+        ** (two overlapping squares of 10,000 m² would make 20,000).  So its
+        ** polygons are merged into one (Multi)Polygon, and that is logged
+        ** as a repair. */
+        int collection = GEOSGeomTypeId_r(h, g) == GEOS_GEOMETRYCOLLECTION;
+        if (validity[i] != 1 || collection) {
             char *reason = NULL;
             GEOSGeometry *loc = NULL;
-            GEOSisValidDetail_r(h, g, 0, &reason, &loc);
+            if (validity[i] != 1) GEOSisValidDetail_r(h, g, 0, &reason, &loc);
             if (loc) GEOSGeom_destroy_r(h, loc);
             GEOSGeometry *fixed = GEOSMakeValidWithParams_r(h, g, mv);
             GEOSGeom_destroy_r(h, g);
             g = fixed ? polygonal_part(h, fixed) : NULL;
+            if (g && collection) {
+                GEOSGeometry *merged = GEOSUnaryUnion_r(h, g);
+                GEOSGeom_destroy_r(h, g);
+                g = merged ? polygonal_part(h, merged) : NULL;
+            }
+
             double area = 0;
             if (g && (GEOSArea_r(h, g, &area) != 1 || !(area > 0))) {
                 GEOSGeom_destroy_r(h, g);
@@ -1776,7 +1788,10 @@ static ibmap_status transform_and_repair(ibmap_ctx *ctx, ibmap_data *data,
                              g ? "invalid_geometry" : "geometry_collapsed",
                              g ? IBMAP_SEV_WARNING : IBMAP_SEV_ERROR, "",
                              g ? ACT_REPAIRED : ACT_KEPT_NO_GEOM, "%s%s",
-                             reason ? reason : "invalid geometry",
+                             reason       ? reason
+                             : collection ? "a GeometryCollection: its polygons were "
+                                            "merged, overlaps counted once"
+                                          : "invalid geometry",
                              g ? "" : "; the repair left no area"))
                 st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
             if (reason) GEOSFree_r(h, reason);

@@ -65,10 +65,23 @@ static int subdivide(ibmap_zone_index *z, GEOSContextHandle_t h,
         double r[2][4] = {{x0, y0, x1, ym}, {x0, ym, x1, y1}};
         memcpy(rect, r, sizeof rect);
     }
+    /* ClipByRect is fast (no noding) but GEOS does not promise a valid
+    ** result: on some inputs it returns a self-intersecting piece, whose
+    ** overlaps would then be wrong (the fuzzer found one measuring 19,008
+    ** m² of red line in a block of 10,000 m²).  Such a half is cut again
+    ** with a full overlay intersection, which is valid by construction. */
     GEOSGeometry *half[2];
-    for (int k = 0; k < 2; k++)
+    for (int k = 0; k < 2; k++) {
         half[k] = GEOSClipByRect_r(h, g, rect[k][0], rect[k][1], rect[k][2],
                                    rect[k][3]);
+        if (half[k] && GEOSisValid_r(h, half[k]) != 1) {
+            GEOSGeom_destroy_r(h, half[k]);
+            GEOSGeometry *box = GEOSGeom_createRectangle_r(h, rect[k][0], rect[k][1],
+                                                           rect[k][2], rect[k][3]);
+            half[k] = box ? GEOSIntersection_r(h, g, box) : NULL;
+            if (box) GEOSGeom_destroy_r(h, box);
+        }
+    }
     if (!half[0] || !half[1]) {
         /* GEOS could not cut it: keep it whole rather than lose area. */
         for (int k = 0; k < 2; k++)

@@ -651,6 +651,40 @@ TEST(unclosed_ring_is_closed_and_recorded_and_kept)
     ibmap_data_free(d);
 }
 
+/* A GeometryCollection of two overlapping 100 m squares (offset by 50 m:
+** 10,000 + 10,000 − 5,000 = 15,000 m² together) is valid to GEOS, but
+** measured as it is the overlap would count twice (20,000 m²): its
+** polygons are merged, and the merge is recorded.  (Found by
+** fuzz_wkb_metrics.) */
+TEST(geometry_collection_polygons_are_merged)
+{
+    const char *gj =
+        "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":"
+        "{\"name\":\"urn:ogc:def:crs:EPSG::4549\"}},\"features\":[\n"
+        "{\"type\":\"Feature\",\"properties\":{\"QKBH\":\"GC\"},\"geometry\":{\"type\":"
+        "\"GeometryCollection\",\"geometries\":["
+        "{\"type\":\"Polygon\",\"coordinates\":[[[620000,3340000],[620100,3340000],"
+        "[620100,3340100],[620000,3340100],[620000,3340000]]]},"
+        "{\"type\":\"Polygon\",\"coordinates\":[[[620050,3340000],[620150,3340000],"
+        "[620150,3340100],[620050,3340100],[620050,3340000]]]}]}}\n]}\n";
+    CHECK(write_text(at("collection.geojson"), gj));
+    ibmap_data *d;
+    ibmap_metrics *m;
+    ibmap_status st = run_with("blocks", at("collection.geojson"), &d, &m);
+    if (st) note_error("geometry collection", st);
+    CHECK_INT(st, IBMAP_OK);
+    const ibmap_layer *B = ibmap_data_layer(d, IBMAP_ROLE_BLOCKS);
+    CHECK_INT(ibmap_layer_count(B), 1);
+    CHECK_NEAR(ibmap_layer_area(B, 0), 15000, 1e-6);
+    CHECK_NEAR(ibmap_metrics_number(m, 0, metric_area), 15000, 1e-6);
+    const ibmap_defect *e = find_defect(d, IBMAP_ROLE_BLOCKS, "invalid_geometry", "GC");
+    CHECK(e != NULL);
+    CHECK_CONTAINS(e->detail, "GeometryCollection");
+    CHECK(ibmap_layer_geom_state(B, 0) & IBMAP_GEOM_REPAIRED);
+    ibmap_metrics_free(m);
+    ibmap_data_free(d);
+}
+
 /* Surfaces GEOS cannot read (triangles, TINs, polyhedral surfaces) and
 ** curves: read as the polygons they are, not lost as unreadable. */
 TEST(surfaces_and_curves_are_read_as_polygons)
@@ -1071,6 +1105,7 @@ int main(void)
     RUN(non_finite_and_huge_coordinates_are_bad_coordinates_and_kept);
     RUN(huge_and_overflowing_coordinates_in_geojson);
     RUN(unclosed_ring_is_closed_and_recorded_and_kept);
+    RUN(geometry_collection_polygons_are_merged);
     RUN(surfaces_and_curves_are_read_as_polygons);
     RUN(redline_of_two_million_vertices);
     RUN(zero_byte_dbf_is_a_clear_error);
