@@ -147,6 +147,33 @@ double out_number(const out_table *t, int64_t r, const char *name);
 /* The total planar area of a spatial table's geometries (m²). */
 double out_blocks_area(ibmap_ctx *ctx, const out_table *t);
 
+/* Blocks and 亩 per class for each value of a key (output_model.c), as
+** the summaries and the report show them: one group is a key and, per
+** class, its blocks and their 亩. */
+typedef struct out_group {
+    const char *key;     /* NULL: the blocks without a key */
+    const char *label;   /* a second text written after the key, or NULL */
+    int64_t blocks[IBMAP_CLASS_COUNT];
+    double mu[IBMAP_CLASS_COUNT];
+} out_group;
+
+typedef struct out_grouping {
+    out_group *rows;
+    int64_t n;
+} out_grouping;
+
+/* Group the first n blocks of m by keys[row] (labels[row] rides along;
+** labels may be NULL): one row per key in byte order, the blocks without a
+** key (NULL) last.  Free g->rows.  0 when out of memory. */
+int out_group_blocks(const out_model *m, int64_t n, const char *const *keys,
+                     const char *const *labels, out_grouping *g);
+
+/* Per row of table t, the text of column `name`: NULL where the cell is
+** null or empty, and everywhere when t has no such text column.  The
+** strings belong to t; the array is the caller's to free.  NULL when out
+** of memory. */
+const char **out_column_keys(const out_table *t, const char *name);
+
 /* Build the model from the workspace at `path` and classification `c`
 ** (which must hold the workspace's blocks in order); `rules` gives the
 ** report its rules, may be NULL.  Free with out_model_free(). */

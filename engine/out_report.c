@@ -136,85 +136,6 @@ static void class_pair_header(FILE *f, const char *corner)
     fputs("</tr></thead>\n", f);
 }
 
-/* ---------------------------------------------------------------------- */
-/* Grouping blocks by a key.  The same grouping as out_summary.c's (one   */
-/* row per key in byte order, the blocks without a key last), kept here   */
-/* so that each writer stands alone.                                      */
-/* ---------------------------------------------------------------------- */
-
-typedef struct pivot_row {
-    const char *key;     /* NULL: the blocks without a key */
-    const char *label;   /* shown before the key, or NULL */
-    int64_t blocks[IBMAP_CLASS_COUNT];
-    double mu[IBMAP_CLASS_COUNT];
-} pivot_row;
-
-typedef struct pivot {
-    pivot_row *rows;
-    int64_t n;
-} pivot;
-
-typedef struct keyed {
-    const char *key, *label;
-    int64_t row;
-} keyed;
-
-static int keyed_cmp(const void *a, const void *b)
-{
-    const keyed *x = a, *y = b;
-    if (!x->key || !y->key) return (x->key == NULL) - (y->key == NULL);
-    int c = strcmp(x->key, y->key);
-    return c ? c : (x->row > y->row) - (x->row < y->row);
-}
-
-/* Returns 0 when out of memory. */
-static int pivot_build(const out_model *m, int64_t n, const char *const *keys,
-                       const char *const *labels, pivot *p)
-{
-    memset(p, 0, sizeof *p);
-    if (n == 0) return 1;
-    keyed *kb = malloc((size_t)n * sizeof *kb);
-    p->rows = calloc((size_t)n, sizeof *p->rows);
-    if (!kb || !p->rows) {
-        free(kb);
-        free(p->rows);
-        p->rows = NULL;
-        return 0;
-    }
-    for (int64_t r = 0; r < n; r++) kb[r] = (keyed){keys[r], labels ? labels[r] : NULL, r};
-    qsort(kb, (size_t)n, sizeof *kb, keyed_cmp);
-    pivot_row *cur = NULL;
-    for (int64_t i = 0; i < n; i++) {
-        if (!cur || (cur->key == NULL) != (kb[i].key == NULL) ||
-            (cur->key && strcmp(cur->key, kb[i].key) != 0)) {
-            cur = &p->rows[p->n++];
-            cur->key = kb[i].key;
-            cur->label = kb[i].label;
-        }
-        int k = m->klass[kb[i].row];
-        double mu = m->area_mu ? m->area_mu[kb[i].row] : NAN;
-        cur->blocks[k]++;
-        if (isfinite(mu)) cur->mu[k] += mu;
-    }
-    free(kb);
-    return 1;
-}
-
-/* Per block, the text of column `name`; NULL where null or empty, and
-** everywhere when there is no such text column.  NULL when out of memory. */
-static const char **column_keys(const out_table *t, const char *name)
-{
-    const char **keys = calloc((size_t)(t->n_rows > 0 ? t->n_rows : 1), sizeof *keys);
-    if (!keys) return NULL;
-    int c = out_column_index(t, name);
-    if (c < 0 || t->columns[c].type != OUT_TEXT) return keys;
-    for (int64_t r = 0; r < t->n_rows; r++) {
-        const out_cell *cell = out_table_cell(t, r, c);
-        if (!cell->null && cell->v.text[0]) keys[r] = cell->v.text;
-    }
-    return keys;
-}
-
 typedef struct dq_key {
     const char *layer, *problem, *severity;
 } dq_key;
@@ -232,7 +153,7 @@ static int dq_cmp(const void *a, const void *b)
 typedef struct report {
     const out_model *m;
     const out_table *blocks;
-    pivot groups[N_GROUPS];
+    out_grouping groups[N_GROUPS];
     dq_key *dq;                 /* the data-quality entries, sorted */
     int64_t n_dq;
     unsigned char *png;         /* the map's bytes, or NULL */
@@ -433,7 +354,7 @@ static void section_classes(FILE *f, const report *r)
 
 /* One pivot table: a row per group, the class pairs, the row total; and
 ** a total row. */
-static void pivot_table(FILE *f, const pivot *p, const char *corner, const char *none_label)
+static void pivot_table(FILE *f, const out_grouping *p, const char *corner, const char *none_label)
 {
     fputs("<table>\n", f);
     class_pair_header(f, corner);
@@ -441,7 +362,7 @@ static void pivot_table(FILE *f, const pivot *p, const char *corner, const char 
     int64_t col_blocks[IBMAP_CLASS_COUNT + 1] = {0};
     double col_mu[IBMAP_CLASS_COUNT + 1] = {0};
     for (int64_t i = 0; i < p->n; i++) {
-        const pivot_row *row = &p->rows[i];
+        const out_group *row = &p->rows[i];
         fputs("<tr><th scope=\"row\">", f);
         if (row->label && *row->label) {
             esc(f, row->label);
@@ -857,7 +778,7 @@ static int prepare_groups(report *r)
     for (size_t g = 0; g < N_GROUPS; g++) {
         const char **keys, **labels = NULL;
         if (groups[g].column) {
-            keys = column_keys(r->blocks, groups[g].column);
+            keys = out_column_keys(r->blocks, groups[g].column);
         } else {
             keys = calloc(alloc, sizeof *keys);
             labels = calloc(alloc, sizeof *labels);
@@ -867,7 +788,7 @@ static int prepare_groups(report *r)
             }
         }
         int ok = keys && (groups[g].column || labels) &&
-                 pivot_build(r->m, n, keys, labels, &r->groups[g]);
+                 out_group_blocks(r->m, n, keys, labels, &r->groups[g]);
         free(keys);
         free(labels);
         if (!ok) return 0;

@@ -46,85 +46,6 @@
 /* Grouping: blocks and 亩 per (key, class)                               */
 /* ---------------------------------------------------------------------- */
 
-/* One group: a key and, per class, its blocks and their 亩. */
-typedef struct group_row {
-    const char *key;     /* NULL: the blocks without a key */
-    const char *label;   /* a second text written after the key, or NULL */
-    int64_t blocks[IBMAP_CLASS_COUNT];
-    double mu[IBMAP_CLASS_COUNT];
-} group_row;
-
-typedef struct grouping {
-    group_row *rows;
-    int64_t n;
-} grouping;
-
-typedef struct keyed_block {
-    const char *key;
-    const char *label;
-    int64_t row;
-} keyed_block;
-
-/* Keys in byte order, the missing key last. */
-static int keyed_cmp(const void *a, const void *b)
-{
-    const keyed_block *x = a, *y = b;
-    if (!x->key || !y->key) return (x->key == NULL) - (y->key == NULL);
-    int c = strcmp(x->key, y->key);
-    return c ? c : (x->row > y->row) - (x->row < y->row);
-}
-
-/* Group the blocks of m by keys[row] (labels[row] rides along; labels may
-** be NULL).  Returns 0 when out of memory. */
-static int group_blocks(const out_model *m, int64_t n, const char *const *keys,
-                        const char *const *labels, grouping *g)
-{
-    memset(g, 0, sizeof *g);
-    if (n == 0) return 1;
-    keyed_block *kb = malloc((size_t)n * sizeof *kb);
-    g->rows = calloc((size_t)n, sizeof *g->rows);
-    if (!kb || !g->rows) {
-        free(kb);
-        free(g->rows);
-        g->rows = NULL;
-        return 0;
-    }
-    for (int64_t r = 0; r < n; r++)
-        kb[r] = (keyed_block){keys[r], labels ? labels[r] : NULL, r};
-    qsort(kb, (size_t)n, sizeof *kb, keyed_cmp);
-    group_row *cur = NULL;
-    for (int64_t i = 0; i < n; i++) {
-        if (!cur || (cur->key == NULL) != (kb[i].key == NULL) ||
-            (cur->key && strcmp(cur->key, kb[i].key) != 0)) {
-            cur = &g->rows[g->n++];
-            cur->key = kb[i].key;
-            cur->label = kb[i].label;
-        }
-        int k = m->klass[kb[i].row];
-        double mu = m->area_mu ? m->area_mu[kb[i].row] : NAN;
-        cur->blocks[k]++;
-        if (isfinite(mu)) cur->mu[k] += mu;
-    }
-    free(kb);
-    return 1;
-}
-
-/* Per row of the blocks table, the text of column `name`; NULL where the
-** cell is null or empty, and everywhere when the table has no such text
-** column.  The strings belong to the table.  NULL when out of memory. */
-static const char **column_keys(const out_table *t, const char *name)
-{
-    const char **keys = calloc((size_t)(t->n_rows > 0 ? t->n_rows : 1), sizeof *keys);
-    if (!keys) return NULL;
-    int c = out_column_index(t, name);
-    if (c < 0 || t->columns[c].type != OUT_TEXT) return keys;
-    for (int64_t r = 0; r < t->n_rows; r++) {
-        const out_cell *cell = out_table_cell(t, r, c);
-        if (!cell->null && cell->v.text[0]) keys[r] = cell->v.text;
-    }
-    return keys;
-}
-
 /* ---------------------------------------------------------------------- */
 /* Writing                                                                */
 /* ---------------------------------------------------------------------- */
@@ -147,8 +68,8 @@ static int csv_record(FILE *f, const char *const *fields, int n)
 typedef struct group_file {
     const char *header;      /* the header line, without BOM and CRLF */
     const char *none_label;  /* written for the group without a key */
-    int with_label;          /* write group_row.label after the key */
-    const grouping *g;
+    int with_label;          /* write out_group.label after the key */
+    const out_grouping *g;
 } group_file;
 
 static int write_group_file(FILE *f, const void *arg)
@@ -156,7 +77,7 @@ static int write_group_file(FILE *f, const void *arg)
     const group_file *gf = arg;
     int ok = fputs(CSV_BOM, f) >= 0 && fputs(gf->header, f) >= 0 && fputs("\r\n", f) >= 0;
     for (int64_t i = 0; ok && i < gf->g->n; i++) {
-        const group_row *row = &gf->g->rows[i];
+        const out_group *row = &gf->g->rows[i];
         for (int k = 0; ok && k < IBMAP_CLASS_COUNT; k++) {
             if (row->blocks[k] == 0) continue;
             char blocks[32], mu[64];
@@ -254,8 +175,8 @@ static ibmap_status write_grouped(ibmap_ctx *ctx, const out_model *m, int64_t n,
                                   const char *const *keys, const char *const *labels,
                                   const char *header, const char *none_label)
 {
-    grouping g;
-    if (!keys || !group_blocks(m, n, keys, labels, &g))
+    out_grouping g;
+    if (!keys || !out_group_blocks(m, n, keys, labels, &g))
         return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
     group_file gf = {header, none_label, labels != NULL, &g};
     ibmap_status s = write_in(ctx, dir, name, write_group_file, &gf);
@@ -288,7 +209,7 @@ ibmap_status out_write_summaries(ibmap_ctx *ctx, const out_model *m, const char 
                               "block row %lld has no valid class or mode", (long long)r);
     ibmap_status s = IBMAP_OK;
     for (size_t i = 0; !s && i < sizeof by_column / sizeof *by_column; i++) {
-        const char **keys = column_keys(blocks, by_column[i].column);
+        const char **keys = out_column_keys(blocks, by_column[i].column);
         s = write_grouped(ctx, m, n, dir, by_column[i].file, keys, NULL,
                           by_column[i].header, by_column[i].none_label);
         free(keys);

@@ -98,6 +98,72 @@ void out_model_free(out_model *m)
 }
 
 /* ---------------------------------------------------------------------- */
+/* Grouping blocks by a key: the summaries and the report show the same  */
+/* groups, so they are made in one place.                                 */
+/* ---------------------------------------------------------------------- */
+
+typedef struct keyed_block {
+    const char *key;
+    const char *label;
+    int64_t row;
+} keyed_block;
+
+/* Keys in byte order, the missing key last. */
+static int keyed_cmp(const void *a, const void *b)
+{
+    const keyed_block *x = a, *y = b;
+    if (!x->key || !y->key) return (x->key == NULL) - (y->key == NULL);
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->row > y->row) - (x->row < y->row);
+}
+
+int out_group_blocks(const out_model *m, int64_t n, const char *const *keys,
+                     const char *const *labels, out_grouping *g)
+{
+    memset(g, 0, sizeof *g);
+    if (n == 0) return 1;
+    keyed_block *kb = malloc((size_t)n * sizeof *kb);
+    g->rows = calloc((size_t)n, sizeof *g->rows);
+    if (!kb || !g->rows) {
+        free(kb);
+        free(g->rows);
+        g->rows = NULL;
+        return 0;
+    }
+    for (int64_t r = 0; r < n; r++)
+        kb[r] = (keyed_block){keys[r], labels ? labels[r] : NULL, r};
+    qsort(kb, (size_t)n, sizeof *kb, keyed_cmp);
+    out_group *cur = NULL;
+    for (int64_t i = 0; i < n; i++) {
+        if (!cur || (cur->key == NULL) != (kb[i].key == NULL) ||
+            (cur->key && strcmp(cur->key, kb[i].key) != 0)) {
+            cur = &g->rows[g->n++];
+            cur->key = kb[i].key;
+            cur->label = kb[i].label;
+        }
+        int k = m->klass[kb[i].row];
+        double mu = m->area_mu ? m->area_mu[kb[i].row] : NAN;
+        cur->blocks[k]++;
+        if (isfinite(mu)) cur->mu[k] += mu;
+    }
+    free(kb);
+    return 1;
+}
+
+const char **out_column_keys(const out_table *t, const char *name)
+{
+    const char **keys = calloc((size_t)(t->n_rows > 0 ? t->n_rows : 1), sizeof *keys);
+    if (!keys) return NULL;
+    int c = out_column_index(t, name);
+    if (c < 0 || t->columns[c].type != OUT_TEXT) return keys;
+    for (int64_t r = 0; r < t->n_rows; r++) {
+        const out_cell *cell = out_table_cell(t, r, c);
+        if (!cell->null && cell->v.text[0]) keys[r] = cell->v.text;
+    }
+    return keys;
+}
+
+/* ---------------------------------------------------------------------- */
 /* Building tables                                                        */
 /* ---------------------------------------------------------------------- */
 
