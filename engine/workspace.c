@@ -100,12 +100,13 @@ static int add_source_files(fnv *f, const char *source)
             char **grown = realloc(names, (n + 1) * sizeof *names);
             if (!grown) break;
             names = grown;
-            names[n++] = ibmap_sprintf("%s/%s", path, e->d_name);
+            if ((names[n] = ibmap_sprintf("%s/%s", path, e->d_name)) != NULL) n++;
         }
         closedir(d);
-        qsort(names, n, sizeof *names, cmp_str);
+        /* An empty directory has no names at all (qsort wants an array). */
+        if (n) qsort(names, n, sizeof *names, cmp_str);
         for (size_t i = 0; i < n; i++) {
-            if (names[i]) add_file(f, names[i]);
+            add_file(f, names[i]);
             free(names[i]);
         }
         free(names);
