@@ -1126,16 +1126,16 @@ static int ogr_coords_finite(OGRGeometryH g)
 ** [*x0,*x1] x [*y0,*y1] to them.  GEOSGeom_getExtent cannot do this: GEOS
 ** envelopes skip NaN ordinates (every comparison with NaN is false), so a
 ** ring with a NaN vertex has a finite extent and would pass. */
-static int coords_usable(GEOSContextHandle_t h, const GEOSGeometry *g,
-                         double *x0, double *y0, double *x1, double *y1)
+int ibmap_coords_usable(GEOSContextHandle_t h, const GEOSGeometry *g,
+                        double *x0, double *y0, double *x1, double *y1)
 {
     int type = GEOSGeomTypeId_r(h, g);
     if (type == GEOS_POLYGON) {
-        if (!coords_usable(h, GEOSGetExteriorRing_r(h, g), x0, y0, x1, y1))
+        if (!ibmap_coords_usable(h, GEOSGetExteriorRing_r(h, g), x0, y0, x1, y1))
             return 0;
         int nh = GEOSGetNumInteriorRings_r(h, g);
         for (int k = 0; k < nh; k++)
-            if (!coords_usable(h, GEOSGetInteriorRingN_r(h, g, k), x0, y0, x1, y1))
+            if (!ibmap_coords_usable(h, GEOSGetInteriorRingN_r(h, g, k), x0, y0, x1, y1))
                 return 0;
         return 1;
     }
@@ -1157,7 +1157,7 @@ static int coords_usable(GEOSContextHandle_t h, const GEOSGeometry *g,
     }
     int n = GEOSGetNumGeometries_r(h, g);
     for (int k = 0; k < n; k++)
-        if (!coords_usable(h, GEOSGetGeometryN_r(h, g, k), x0, y0, x1, y1))
+        if (!ibmap_coords_usable(h, GEOSGetGeometryN_r(h, g, k), x0, y0, x1, y1))
             return 0;
     return 1;
 }
@@ -1268,7 +1268,7 @@ static ibmap_status read_geometry(layer_reader *r, OGRFeatureH f, int64_t i,
                   IBMAP_SEV_ERROR, "", ACT_KEPT_NO_GEOM, r->ctx->geos_msg);
     }
     double x0 = HUGE_VAL, y0 = HUGE_VAL, x1 = -HUGE_VAL, y1 = -HUGE_VAL;
-    if (!coords_usable(h, gg, &x0, &y0, &x1, &y1) || x1 < x0 || y1 < y0) {
+    if (!ibmap_coords_usable(h, gg, &x0, &y0, &x1, &y1) || x1 < x0 || y1 < y0) {
         GEOSGeom_destroy_r(h, gg);
         L->geom_state[i] = IBMAP_GEOM_BAD_COORDS;
         return dq(r, fid, fid_text, "geometry", "bad_coordinates",
@@ -1625,7 +1625,7 @@ static ibmap_status resolve_deferred_crs(ibmap_ctx *ctx, ibmap_data *data,
 
 /* Keep only the polygonal part of g (make-valid can return a collection
 ** of polygons and the lines that collapsed); NULL if there is none. */
-static GEOSGeometry *polygonal_part(GEOSContextHandle_t h, GEOSGeometry *g)
+GEOSGeometry *ibmap_polygonal_part(GEOSContextHandle_t h, GEOSGeometry *g)
 {
     int type = GEOSGeomTypeId_r(h, g);
     if (type == GEOS_POLYGON || type == GEOS_MULTIPOLYGON) return g;
@@ -1770,11 +1770,11 @@ static ibmap_status transform_and_repair(ibmap_ctx *ctx, ibmap_data *data,
             if (loc) GEOSGeom_destroy_r(h, loc);
             GEOSGeometry *fixed = GEOSMakeValidWithParams_r(h, g, mv);
             GEOSGeom_destroy_r(h, g);
-            g = fixed ? polygonal_part(h, fixed) : NULL;
+            g = fixed ? ibmap_polygonal_part(h, fixed) : NULL;
             if (g && collection) {
                 GEOSGeometry *merged = GEOSUnaryUnion_r(h, g);
                 GEOSGeom_destroy_r(h, g);
-                g = merged ? polygonal_part(h, merged) : NULL;
+                g = merged ? ibmap_polygonal_part(h, merged) : NULL;
             }
 
             double area = 0;

@@ -57,67 +57,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-/* ingest.c's polygonal_part: the polygons of a collection as one
-** (multi)polygon, or NULL; takes g. */
-static GEOSGeometry *polygonal_part(GEOSContextHandle_t h, GEOSGeometry *g)
-{
-    int type = GEOSGeomTypeId_r(h, g);
-    if (type == GEOS_POLYGON || type == GEOS_MULTIPOLYGON) return g;
-    int n = GEOSGetNumGeometries_r(h, g), total = 0, k = 0;
-    for (int i = 0; i < n; i++) {
-        const GEOSGeometry *part = GEOSGetGeometryN_r(h, g, i);
-        int pt = GEOSGeomTypeId_r(h, part);
-        if (pt == GEOS_POLYGON) total++;
-        else if (pt == GEOS_MULTIPOLYGON) total += GEOSGetNumGeometries_r(h, part);
-    }
-    GEOSGeometry **parts = total ? malloc((size_t)total * sizeof *parts) : NULL;
-    for (int i = 0; parts && i < n; i++) {
-        const GEOSGeometry *part = GEOSGetGeometryN_r(h, g, i);
-        int pt = GEOSGeomTypeId_r(h, part);
-        if (pt == GEOS_POLYGON)
-            parts[k++] = GEOSGeom_clone_r(h, part);
-        else if (pt == GEOS_MULTIPOLYGON)
-            for (int j = 0; j < GEOSGetNumGeometries_r(h, part); j++)
-                parts[k++] = GEOSGeom_clone_r(h, GEOSGetGeometryN_r(h, part, j));
-    }
-    GEOSGeom_destroy_r(h, g);
-    GEOSGeometry *out = NULL;
-    if (k == 1)
-        out = parts[0];
-    else if (k > 1)
-        out = GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, parts, (unsigned)k);
-    free(parts);
-    return out;
-}
-
-/* ingest.c's coords_usable: every ordinate finite and within 1e9 (a GEOS
-** envelope skips NaN, so the extent alone would let a NaN vertex pass). */
-static int coords_usable(GEOSContextHandle_t h, const GEOSGeometry *g)
-{
-    int type = GEOSGeomTypeId_r(h, g);
-    if (type == GEOS_POLYGON) {
-        if (!coords_usable(h, GEOSGetExteriorRing_r(h, g))) return 0;
-        for (int k = 0; k < GEOSGetNumInteriorRings_r(h, g); k++)
-            if (!coords_usable(h, GEOSGetInteriorRingN_r(h, g, k))) return 0;
-        return 1;
-    }
-    if (type == GEOS_LINEARRING || type == GEOS_LINESTRING || type == GEOS_POINT) {
-        const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(h, g);
-        unsigned n = 0;
-        if (!cs || !GEOSCoordSeq_getSize_r(h, cs, &n)) return 0;
-        for (unsigned k = 0; k < n; k++) {
-            double x, y;
-            if (!GEOSCoordSeq_getXY_r(h, cs, k, &x, &y) || !(fabs(x) <= 1e9) ||
-                !(fabs(y) <= 1e9))
-                return 0;
-        }
-        return 1;
-    }
-    for (int k = 0; k < GEOSGetNumGeometries_r(h, g); k++)
-        if (!coords_usable(h, GEOSGetGeometryN_r(h, g, k))) return 0;
-    return 1;
-}
-
 /* What the loader keeps of a parsed geometry (takes g); NULL: none. */
 static GEOSGeometry *as_loaded(GEOSGeometry *g)
 {
@@ -137,7 +76,8 @@ static GEOSGeometry *as_loaded(GEOSGeometry *g)
     g = wkb ? GEOSWKBReader_read_r(h, reader, wkb, n) : NULL;
     if (wkb) GEOSFree_r(h, wkb);
     if (!g) return NULL;
-    if (!coords_usable(h, g)) {
+    double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+    if (!ibmap_coords_usable(h, g, &x0, &y0, &x1, &y1)) {
         GEOSGeom_destroy_r(h, g);
         return NULL;
     }
@@ -154,11 +94,11 @@ static GEOSGeometry *as_loaded(GEOSGeometry *g)
         GEOSGeometry *fixed = GEOSMakeValidWithParams_r(h, g, make_valid);
         __lsan_enable();
         GEOSGeom_destroy_r(h, g);
-        g = fixed ? polygonal_part(h, fixed) : NULL;
+        g = fixed ? ibmap_polygonal_part(h, fixed) : NULL;
         if (g && collection) {
             GEOSGeometry *merged = GEOSUnaryUnion_r(h, g);
             GEOSGeom_destroy_r(h, g);
-            g = merged ? polygonal_part(h, merged) : NULL;
+            g = merged ? ibmap_polygonal_part(h, merged) : NULL;
         }
         double area = 0;
         if (g && (GEOSArea_r(h, g, &area) != 1 || !(area > 0))) {
