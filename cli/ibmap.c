@@ -132,6 +132,27 @@ static int parse_formats(const char *list, unsigned *out)
     return bits != 0;
 }
 
+/* The output flags run and classify share (--shp-encoding, --formats,
+** --title): -1 when `flag` is none of them, 0 when its value was taken,
+** else the exit status of a bad value. */
+static int output_flag(const char *flag, const char *v, ibmap_output_options *o)
+{
+    if (strcmp(flag, "--title") == 0) {
+        o->title = v;
+    } else if (strcmp(flag, "--shp-encoding") == 0) {
+        if (strcasecmp(v, "UTF-8") != 0 && strcasecmp(v, "GBK") != 0)
+            return usage_error("--shp-encoding takes UTF-8 or GBK, not '%s'", v);
+        o->shp_encoding = v;
+    } else if (strcmp(flag, "--formats") == 0) {
+        if (!parse_formats(v, &o->formats))
+            return usage_error("--formats takes a list of all, gpkg, qgs, sqlite, shp, "
+                               "geojson, summaries, map, report; not '%s'", v);
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
 /* Parse the common arguments into *project.  Returns 0, or the exit
 ** status to stop with. */
 static int build_project(ibmap_ctx *ctx, int argc, char **argv, options *o,
@@ -170,6 +191,7 @@ static int build_project(ibmap_ctx *ctx, int argc, char **argv, options *o,
         if (i + 1 >= argc) return usage_error("%s needs a value", a);
         const char *v = argv[++i];
         char key[256];
+        int taken;
         if (strcmp(a, "--log") == 0) {
             o->log_path = v;
             continue;
@@ -182,15 +204,8 @@ static int build_project(ibmap_ctx *ctx, int argc, char **argv, options *o,
         } else if (o->run && strcmp(a, "--scenario") == 0) {
             o->scenario = v;
             continue;
-        } else if (o->run && strcmp(a, "--shp-encoding") == 0) {
-            if (strcasecmp(v, "UTF-8") != 0 && strcasecmp(v, "GBK") != 0)
-                return usage_error("--shp-encoding takes UTF-8 or GBK, not '%s'", v);
-            o->output.shp_encoding = v;
-            continue;
-        } else if (o->run && strcmp(a, "--formats") == 0) {
-            if (!parse_formats(v, &o->output.formats))
-                return usage_error("--formats takes a list of all, gpkg, qgs, sqlite, shp, "
-                                   "geojson, summaries, map, report; not '%s'", v);
+        } else if (o->run && (taken = output_flag(a, v, &o->output)) >= 0) {
+            if (taken) return taken;
             continue;
         } else if (o->run && strcmp(a, "--sweep") == 0) {
             /* NAME=FROM:TO:STEP; values from + i·step, the end included
@@ -211,9 +226,6 @@ static int build_project(ibmap_ctx *ctx, int argc, char **argv, options *o,
             o->output.sweep_param = name;
             o->output.sweep_values = o->sweep_values;
             o->output.n_sweep = n;
-            continue;
-        } else if (o->run && strcmp(a, "--title") == 0) {
-            o->output.title = v;
             continue;
         } else if (o->run && strcmp(a, "--set") == 0 && !strchr(v, '.')) {
             /* run: a name without a dot is a rules param, not ROLE.KEY */
@@ -607,16 +619,10 @@ static int parse_rules_args(int argc, char **argv, const char *const *flags,
         }
         if (i + 1 >= argc) return usage_error("%s needs a value", a);
         const char *v = argv[++i];
+        int taken = output_flag(a, v, &o->output);
+        if (taken > 0) return taken;
         if (strcmp(a, "--out") == 0) o->out_dir = v;
-        else if (strcmp(a, "--title") == 0) o->output.title = v;
-        else if (strcmp(a, "--shp-encoding") == 0) {
-            if (strcasecmp(v, "UTF-8") != 0 && strcasecmp(v, "GBK") != 0)
-                return usage_error("--shp-encoding takes UTF-8 or GBK, not '%s'", v);
-            o->output.shp_encoding = v;
-        } else if (strcmp(a, "--formats") == 0 && !parse_formats(v, &o->output.formats))
-            return usage_error("--formats takes a list of all, gpkg, qgs, sqlite, shp, "
-                               "geojson, summaries, map, report; not '%s'", v);
-        if (strcmp(a, "--rules") == 0) o->rules_path = v;
+        else if (strcmp(a, "--rules") == 0) o->rules_path = v;
         else if (strcmp(a, "--scenario") == 0) o->scenario = v;
         else if (strcmp(a, "--csv") == 0) o->csv_path = v;
         else if (strcmp(a, "--param") == 0) o->param = v;
