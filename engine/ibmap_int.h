@@ -397,7 +397,7 @@ extern const char *const ibmap_grade_indicator_names[IBMAP_GRADE_INDICATORS];
 
 enum ibmap_metric_id {
 #define METRIC(id, name, kind, unit, zh, desc) id,
-#include "metrics_list.h"
+#include "overlay/metrics_list.h"
 #undef METRIC
     M_COUNT
 };

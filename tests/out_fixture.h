@@ -24,7 +24,7 @@
 #include <string.h>
 
 #include "ibmap_int.h"
-#include "ibmap_output.h"
+#include "output/output.h"
 
 /* WKB (little-endian) of the rectangle (x0,y0)-(x1,y1), counter-clockwise.
 ** buf must hold 93 bytes. */

@@ -34,7 +34,7 @@ from qgis.PyQt.QtGui import QColor, QImage  # noqa: E402
 
 CLASSES = {"support": "扶持发展", "consolidate": "整合改造",
            "exit": "清理退出", "unclassifiable": "未能分类"}
-# out_class_rgb in engine/ibmap_output.h.
+# out_class_rgb in engine/output/output.h.
 CLASS_RGB = {"support": (0x2e, 0x9e, 0x4f), "consolidate": (0xf2, 0xa9, 0x00),
              "exit": (0xd7, 0x30, 0x27), "unclassifiable": (0x9e, 0x9e, 0x9e)}
 

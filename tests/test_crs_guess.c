@@ -1,6 +1,6 @@
 /*
 ** test_crs_guess.c — identifying a CRS from a bounding box
-** (engine/crs_guess.c).
+** (engine/geo/crs_guess.c).
 **
 ** Hand-checked numbers.  The EPSG codes and central meridians were read
 ** from PROJ 9.1.1's database with projinfo:

@@ -1,6 +1,6 @@
 /*
 ** test_encoding.c — encoding names, shapefile declarations and conversion
-** to UTF-8 (engine/encoding.c).
+** to UTF-8 (engine/load/encoding.c).
 **
 ** Fixtures: tests/data/cjk_dbf/ (copied from mbloch/mapshaper, MPL-2.0;
 ** see tests/data/README.md).  What they hold, checked by hand with xxd and

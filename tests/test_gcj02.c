@@ -1,5 +1,5 @@
 /*
-** test_gcj02.c — GCJ-02 and BD-09 (engine/gcj02.c).
+** test_gcj02.c — GCJ-02 and BD-09 (engine/geo/gcj02.c).
 **
 ** Reference pairs come from the test suites of two widely used open-source
 ** converters, cited next to each vector:
@@ -228,7 +228,7 @@ TEST(infinity_is_returned_unchanged)
 
 TEST(outputs_may_alias_inputs)
 {
-    /* engine/crs.c converts in place: f(*x, *y, x, y). */
+    /* engine/geo/crs.c converts in place: f(*x, *y, x, y). */
     double x = 121.3, y = 30.22, lon, lat;
     ibmap_wgs84_to_gcj02(x, y, &lon, &lat);
     ibmap_wgs84_to_gcj02(x, y, &x, &y);

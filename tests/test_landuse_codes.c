@@ -1,7 +1,7 @@
 /*
 ** test_landuse_codes.c — the land-use code systems: lookup, code
 ** clean-up, the checks on the name, and agreement between the tables in
-** engine/landuse_codes.c and docs/landuse-codes.md.
+** engine/load/landuse_codes.c and docs/landuse-codes.md.
 */
 #include "harness.h"
 #include "ibmap_int.h"

@@ -1,7 +1,7 @@
 /*
 ** test_metrics_table.c — the metric names are a public interface: the ones
 ** rules and users rely on must exist with their units, and docs/metrics.md
-** must be exactly what the table in engine/metrics_list.h says.
+** must be exactly what the table in engine/overlay/metrics_list.h says.
 **
 ** To regenerate the doc after changing the table:
 **   IBMAP_WRITE_DOCS=1 build/tests/test_metrics_table
@@ -58,7 +58,7 @@ static char *render_doc(void)
     char *s = malloc(cap);
     len += (size_t)snprintf(s + len, cap - len,
         "# Per-block metrics\n\n"
-        "Generated from `engine/metrics_list.h` by `tests/test_metrics_table.c`\n"
+        "Generated from `engine/overlay/metrics_list.h` by `tests/test_metrics_table.c`\n"
         "(`IBMAP_WRITE_DOCS=1 build/tests/test_metrics_table` rewrites it); do not\n"
         "edit by hand.  The names are a public interface: rules, outputs and users\n"
         "rely on them.  Shares are 0–1; 1 亩 = 10000/15 m².  Areas are in the\n"

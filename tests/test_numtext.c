@@ -1,5 +1,5 @@
 /*
-** test_numtext.c — numbers and flags typed as text (engine/numtext.c).
+** test_numtext.c — numbers and flags typed as text (engine/load/numtext.c).
 **
 ** Every expected value below was worked out by hand from the input text.
 */

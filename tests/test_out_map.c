@@ -28,7 +28,7 @@
 
 #include "harness.h"
 #include "ibmap_int.h"
-#include "ibmap_output.h"
+#include "output/output.h"
 #include "out_fixture.h"
 
 #define PNG_W 2480   /* A3 landscape at 150 dpi */

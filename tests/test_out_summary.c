@@ -19,7 +19,7 @@
 
 #include "harness.h"
 #include "ibmap_int.h"
-#include "ibmap_output.h"
+#include "output/output.h"
 #include "out_fixture.h"
 
 static ibmap_ctx *ctx;

@@ -2,7 +2,7 @@
 ** landuse — land-use survey polygons: the 三调 地类图斑 layer (DLTB), or a
 ** planning layer coded in 用地用海 or GB 50137 classes.
 **
-** The code decides the class (engine/landuse_codes.c); the name is read to
+** The code decides the class (engine/load/landuse_codes.c); the name is read to
 ** catch a code system that is not the one declared.  三调 DLTB names its
 ** fields after 《第三次全国国土调查数据库标准》: BSM 标识码, YSDM 要素代码,
 ** TBBH 图斑编号, DLBM 地类编码, DLMC 地类名称, QSXZ, QSDWDM/QSDWMC 权属单位,

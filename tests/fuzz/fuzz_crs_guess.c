@@ -1,6 +1,6 @@
 /*
 ** fuzz_crs_guess.c — identifying a CRS from coordinate ranges
-** (engine/crs_guess.c).
+** (engine/geo/crs_guess.c).
 **
 ** The input is four doubles, minx miny maxx maxy: either as text when it
 ** starts with 'T' ("T 620000 3340000 620100 3340100", read with strtod,

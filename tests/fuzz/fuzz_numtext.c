@@ -1,5 +1,5 @@
 /*
-** fuzz_numtext.c — numbers and flags typed as text (engine/numtext.c).
+** fuzz_numtext.c — numbers and flags typed as text (engine/load/numtext.c).
 **
 ** ibmap_numtext_parse() and ibmap_flagtext_parse() on a NUL-terminated
 ** copy of the input, with their documented contracts checked: a number

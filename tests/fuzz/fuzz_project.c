@@ -1,5 +1,5 @@
 /*
-** fuzz_project.c — the project-file parser (engine/project.c).
+** fuzz_project.c — the project-file parser (engine/load/project.c).
 **
 ** The input is written to a file and read with ibmap_project_read(); a
 ** project that loads must give every role it names a source.  Then every

@@ -1,6 +1,6 @@
 /*
-** fuzz_rules.c — the rules file (engine/rules.c) and its evaluation over a
-** workspace (engine/classify.c).
+** fuzz_rules.c — the rules file (engine/classify/rules.c) and its evaluation over a
+** workspace (engine/classify/classify.c).
 **
 ** The input is written to a file and read with ibmap_rules_read().  When
 ** it loads, it classifies a small workspace made once per process (a
@@ -19,7 +19,7 @@
 #include <sqlite3.h>
 
 #include "fuzz_util.h"
-#include "ibmap_rules.h"
+#include "classify/rules.h"
 
 static ibmap_ctx *ctx;
 static char rules_path[8192], ws_path[8192], csv_path[8192];

@@ -1,5 +1,5 @@
 /*
-** fuzz_wkb_metrics.c — the overlay (engine/overlay.c, zone_index.c,
+** fuzz_wkb_metrics.c — the overlay (engine/overlay/overlay.c, zone_index.c,
 ** metrics.c) on one block against one zone polygon, both from WKB.
 **
 ** Input: a 4-byte little-endian word, then the block's WKB, then the
@@ -14,7 +14,7 @@
 **
 ** Each WKB is parsed by GEOS; if either fails to parse the input is
 ** dropped.  Then each is made what ibmap_load() would make of it (in
-** engine/ingest.c, read_geometry and transform_and_repair; keep the two
+** engine/load/ingest.c, read_geometry and transform_and_repair; keep the two
 ** in step): empty, non-areal and out-of-range (a NaN, infinite or beyond
 ** 1e9 ordinate) geometries become "no geometry", Z/M are dropped, invalid
 ** polygons are repaired with make-valid (structure) and reduced to their
@@ -27,7 +27,7 @@
 #include <sanitizer/lsan_interface.h>
 
 #include "fuzz_util.h"
-#include "ibmap_overlay.h"
+#include "overlay/overlay.h"
 
 /* Keep one run fast: the overlay is quadratic in vertices at worst. */
 #define MAX_VERTICES 2000

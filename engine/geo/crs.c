@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ibmap_crs.h"
+#include "geo/crs.h"
 
 void ibmap_crs_transform_free(ibmap_crs_transform *t)
 {

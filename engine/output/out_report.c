@@ -34,7 +34,7 @@
 #include <string.h>
 
 #include "ibmap_int.h"
-#include "ibmap_output.h"
+#include "output/output.h"
 
 /* The class × group tables, in order. */
 static const struct {

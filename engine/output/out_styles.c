@@ -40,9 +40,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ibmap_crs.h"
+#include "geo/crs.h"
 #include "ibmap_int.h"
-#include "ibmap_output.h"
+#include "output/output.h"
 
 /* The QGIS release whose format is written (Debian 12's). */
 #define QGIS_VERSION "3.22.16-Białowieża"

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ibmap_overlay.h"
+#include "overlay/overlay.h"
 
 static int add_piece(ibmap_zone_index *z, GEOSContextHandle_t h,
                      GEOSGeometry *g, int64_t feature, int owned)

@@ -17,7 +17,7 @@
 #include <time.h>
 
 #include "ibmap_int.h"
-#include "ibmap_output.h"
+#include "output/output.h"
 
 void ibmap_output_options_init(ibmap_output_options *o)
 {

@@ -47,7 +47,7 @@
 #include <sqlite3.h>
 
 #include "ibmap_int.h"
-#include "ibmap_output.h"
+#include "output/output.h"
 
 /* The largest text a DBF character field holds, in bytes. */
 #define DBF_TEXT_MAX 254

@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ibmap_rules.h"
+#include "classify/rules.h"
 
 /* How long a classify run waits for another one writing the same
 ** workspace before giving up. */

@@ -33,7 +33,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "ibmap_crs.h"
+#include "geo/crs.h"
 #include "ibmap_int.h"
 
 /* Actions written in the log: a fixed vocabulary, like the problem codes. */

@@ -10,7 +10,7 @@
 #define T IBMAP_METRIC_TEXT
 static const ibmap_metric_info metrics[M_COUNT] = {
 #define METRIC(id, name, kind, unit, zh, desc) {name, kind, unit, zh, desc},
-#include "metrics_list.h"
+#include "overlay/metrics_list.h"
 #undef METRIC
 };
 #undef N

@@ -43,7 +43,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ibmap_overlay.h"
+#include "overlay/overlay.h"
 
 /* Control-unit classes, in the order of the cu_*_m2 metrics. */
 enum { CU_PRIORITY, CU_KEY_INDUSTRY, CU_KEY_URBAN, CU_KEY_OTHER, CU_GENERAL,

@@ -52,7 +52,7 @@
 #include <unistd.h>
 
 #include "ibmap_int.h"
-#include "ibmap_output.h"
+#include "output/output.h"
 
 /* ---------------------------------------------------------------------- */
 /* The page                                                               */

@@ -27,7 +27,7 @@
 #include <strings.h>
 #include <yaml.h>
 
-#include "ibmap_rules.h"
+#include "classify/rules.h"
 
 /* ---------------------------------------------------------------------- */
 /* Classes and modes                                                      */

@@ -10,8 +10,8 @@
 #include <time.h>
 
 #include "ibmap_int.h"
-#include "ibmap_output.h"
-#include "ibmap_rules.h"
+#include "output/output.h"
+#include "classify/rules.h"
 
 const out_table *out_model_table(const out_model *m, const char *name)
 {

@@ -38,7 +38,7 @@
 #include <string.h>
 
 #include "ibmap_int.h"
-#include "ibmap_output.h"
+#include "output/output.h"
 
 #define CSV_BOM "\xEF\xBB\xBF"
 
