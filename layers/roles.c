@@ -52,7 +52,7 @@
 ** Whatever the rules, a truncated match is a guess: callers prefer 2 over 1
 ** and should say which source field they took.
 */
-#include "ibmap_int.h"
+#include "roles.h"
 
 #include <string.h>
 

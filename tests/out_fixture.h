@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ibmap_int.h"
+#include "classify/rules.h"
 #include "output/output.h"
 
 /* WKB (little-endian) of the rectangle (x0,y0)-(x1,y1), counter-clockwise.

@@ -29,7 +29,7 @@
 #include <proj.h>
 
 #include "harness.h"
-#include "ibmap_int.h"
+#include "classify/rules.h"
 
 static ibmap_crs_guess guess(double minx, double miny, double maxx,
                              double maxy)

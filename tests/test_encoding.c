@@ -22,7 +22,7 @@
 #include <ogr_api.h>
 
 #include "harness.h"
-#include "ibmap_int.h"
+#include "classify/rules.h"
 
 /* ---- helpers -------------------------------------------------------- */
 

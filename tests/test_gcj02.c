@@ -16,7 +16,7 @@
 ** tolerance on those vectors (1e-6° is about 0.1 m).
 */
 #include "harness.h"
-#include "ibmap_int.h"
+#include "classify/rules.h"
 
 /* Metres between two nearby lon/lat points (local flat approximation,
 ** 111,320 m per degree of latitude: plenty for centimetre checks). */

@@ -4,7 +4,7 @@
 ** engine/load/landuse_codes.c and docs/landuse-codes.md.
 */
 #include "harness.h"
-#include "ibmap_int.h"
+#include "classify/rules.h"
 
 enum { SANDIAO = IBMAP_CODES_SANDIAO, YDYH = IBMAP_CODES_YDYH,
        GB50137 = IBMAP_CODES_GB50137 };

@@ -4,7 +4,7 @@
 ** Every expected value below was worked out by hand from the input text.
 */
 #include "harness.h"
-#include "ibmap_int.h"
+#include "classify/rules.h"
 
 /* Parse text; check the result code and, for OK/NORMALISED, the value
 ** exactly (every number here is exactly representable or is the same

@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "ibmap_int.h"
+#include "classify/rules.h"
 #include "output/output.h"
 #include "out_fixture.h"
 

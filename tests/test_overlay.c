@@ -11,7 +11,7 @@
 
 #include "harness.h"
 #include "fixtures.h"
-#include "ibmap_int.h"
+#include "classify/rules.h"
 
 static ibmap_ctx *ctx;
 static const char *dir;

@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "ibmap_int.h"
+#include "classify/rules.h"
 
 static ibmap_ctx *ctx;
 static const char *dir;

@@ -17,7 +17,7 @@
 #include "harness.h"
 
 #include "ibmap.h"
-#include "ibmap_int.h"
+#include "classify/rules.h"
 
 #include <stdio.h>
 #include <stdlib.h>

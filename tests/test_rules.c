@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "ibmap_int.h"
+#include "classify/rules.h"
 
 static ibmap_ctx *ctx;
 static const char *dir;

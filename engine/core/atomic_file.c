@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ibmap_int.h"
+#include "core/core.h"
 
 ibmap_status ibmap_write_file(ibmap_ctx *ctx, const char *path,
                               int (*body)(FILE *f, const void *arg),

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <yaml.h>
 
-#include "ibmap_int.h"
+#include "core/core.h"
 
 /* The one process-wide request to stop (ibmap_interrupt).  A lock-free
 ** atomic, so that a signal handler may set it; long loops read it and

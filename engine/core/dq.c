@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ibmap_int.h"
+#include "core/core.h"
 
 ibmap_status ibmap_dq_add(ibmap_dq *dq, ibmap_role role, int64_t fid,
                           const char *feature_id, const char *field,

@@ -1,7 +1,7 @@
 /*
 ** status.c — the text of status codes and severities.
 */
-#include "ibmap_int.h"
+#include "core/core.h"
 
 const char *ibmap_status_str(ibmap_status status)
 {

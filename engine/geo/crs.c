@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "geo/crs.h"
+#include "geo/geo.h"
 
 void ibmap_crs_transform_free(ibmap_crs_transform *t)
 {

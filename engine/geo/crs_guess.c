@@ -35,7 +35,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "ibmap_int.h"
+#include "geo/geo.h"
 
 #define NORTHING_MIN 1000000.0
 #define NORTHING_MAX 6000000.0

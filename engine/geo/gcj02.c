@@ -30,7 +30,7 @@
 */
 #include <math.h>
 
-#include "ibmap_int.h"
+#include "geo/geo.h"
 
 #define KRASOVSKY_A 6378245.0                 /* semi-major axis, metres */
 #define KRASOVSKY_EE 0.00669342162296594323   /* first eccentricity squared */

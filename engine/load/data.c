@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ibmap_int.h"
+#include "load/load.h"
 
 void ibmap_data_free(ibmap_data *data)
 {

@@ -30,7 +30,7 @@
 
 #include <cpl_vsi.h>
 
-#include "ibmap_int.h"
+#include "load/load.h"
 
 /* ---------------------------------------------------------------------- */
 /* UTF-8 validity                                                         */

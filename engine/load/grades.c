@@ -32,7 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ibmap_int.h"
+#include "load/load.h"
 
 const char *const ibmap_grade_indicator_names[IBMAP_GRADE_INDICATORS] = {
     "tax_per_mu", "va_per_mu", "va_per_energy", "va_per_emissions",

@@ -33,8 +33,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "geo/crs.h"
-#include "ibmap_int.h"
+#include "load/load.h"
 
 /* Actions written in the log: a fixed vocabulary, like the problem codes. */
 #define ACT_KEPT_NO_GEOM "kept without geometry"

@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "ibmap_int.h"
+#include "load/load.h"
 
 typedef struct lu_entry {
     const char *code;     /* canonical: upper case, leading zeros kept */

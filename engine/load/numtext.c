@@ -27,7 +27,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "ibmap_int.h"
+#include "load/load.h"
 
 /* Longer cleaned text is not a figure anyone typed; refusing it lets the
 ** clean-up use a fixed buffer. */

@@ -19,7 +19,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
-#include "ibmap_int.h"
+#include "load/load.h"
 
 /* ---------------------------------------------------------------------- */
 /* Sources: path resolution and the SRC[:LAYER] short form                */

@@ -51,7 +51,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ibmap_int.h"
 #include "output/output.h"
 
 /* ---------------------------------------------------------------------- */

@@ -46,7 +46,6 @@
 #include <ogr_srs_api.h>
 #include <sqlite3.h>
 
-#include "ibmap_int.h"
 #include "output/output.h"
 
 /* The largest text a DBF character field holds, in bytes. */

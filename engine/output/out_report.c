@@ -33,7 +33,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ibmap_int.h"
 #include "output/output.h"
 
 /* The class × group tables, in order. */

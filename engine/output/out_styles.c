@@ -40,8 +40,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "geo/crs.h"
-#include "ibmap_int.h"
 #include "output/output.h"
 
 /* The QGIS release whose format is written (Debian 12's). */

@@ -37,7 +37,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ibmap_int.h"
 #include "output/output.h"
 
 #define CSV_BOM "\xEF\xBB\xBF"

@@ -39,7 +39,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "ibmap.h"
+#include "classify/rules.h"
 
 typedef enum out_type {
     OUT_TEXT = 0,

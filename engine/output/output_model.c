@@ -9,7 +9,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "ibmap_int.h"
 #include "output/output.h"
 #include "classify/rules.h"
 

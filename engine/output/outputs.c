@@ -16,7 +16,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "ibmap_int.h"
 #include "output/output.h"
 
 void ibmap_output_options_init(ibmap_output_options *o)

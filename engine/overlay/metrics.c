@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ibmap_int.h"
+#include "overlay/overlay.h"
 
 void ibmap_metrics_free(ibmap_metrics *m)
 {

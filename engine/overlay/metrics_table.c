@@ -4,7 +4,7 @@
 */
 #include <string.h>
 
-#include "ibmap_int.h"
+#include "overlay/overlay.h"
 
 #define N IBMAP_METRIC_NUMBER
 #define T IBMAP_METRIC_TEXT

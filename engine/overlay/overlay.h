@@ -1,11 +1,49 @@
 /*
-** ibmap_overlay.h — the overlay inside the library: the zone index
+** overlay/overlay.h — the overlay stage: the per-block metrics, the zone index
 ** (zone_index.c) and the per-block computation (overlay.c).
 */
 #ifndef IBMAP_OVERLAY_H
 #define IBMAP_OVERLAY_H
 
-#include "ibmap_int.h"
+#include "load/load.h"
+
+/* ---------------------------------------------------------------------- */
+/* metrics_table.c, overlay.c, metrics.c: per-block metrics               */
+/* ---------------------------------------------------------------------- */
+
+enum ibmap_metric_id {
+#define METRIC(id, name, kind, unit, zh, desc) id,
+#include "overlay/metrics_list.h"
+#undef METRIC
+    M_COUNT
+};
+
+typedef struct ibmap_lu_row {
+    int64_t block;
+    char *code;
+    double area;
+    double share;
+} ibmap_lu_row;
+
+struct ibmap_metrics {
+    int64_t n_blocks;
+    char **ids;                    /* block ids, copied from the layer */
+    double *num;                   /* n_blocks × M_COUNT; NaN for text */
+    char **text;                   /* n_blocks × M_COUNT; NULL for numbers */
+    int64_t n_parcels;
+    int64_t *parcel_block;         /* majority assignment, -1 = none */
+    ibmap_lu_row *lu;
+    int64_t n_lu;
+};
+
+/* metrics.c: metrics for nb blocks and np parcels, numbers NaN, texts
+** NULL; NULL when memory is exhausted.  Freed by ibmap_metrics_free(). */
+ibmap_metrics *ibmap_metrics_alloc(int64_t nb, int64_t np);
+
+/* Index of block b's metric m in the num/text arrays. */
+#define METRIC_AT(b, m) ((size_t)(b) * (size_t)M_COUNT + (size_t)(m))
+
+
 
 /* A piece of an overlay feature: the feature itself, or a part of it cut
 ** small (see zone_index.c). */

@@ -42,7 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ibmap_int.h"
+#include "overlay/overlay.h"
 
 #define WORKSPACE_FORMAT "2"
 

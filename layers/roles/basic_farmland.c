@@ -13,7 +13,7 @@
 ** TBBH is not an id here: it numbers the 三调 patch, and only within a
 ** village.  XZQMC and DLMC are not names of the patch.
 */
-#include "ibmap_int.h"
+#include "roles.h"
 
 static const char *const id_aliases[] = {
     "id", "yjjbnttbbh", "jbnttbbh", "永久基本农田图斑编号", "基本农田图斑编号",

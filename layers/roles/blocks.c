@@ -9,7 +9,7 @@
 ** geodatabase export leaves behind, no better than the FID, taken only when
 ** nothing else names the block.
 */
-#include "ibmap_int.h"
+#include "roles.h"
 
 static const char *const id_aliases[] = {
     "id", "block_id", "qkbh", "qkdm", "qkbm", "区块编号", "区块代码", "区块编码",

@@ -5,7 +5,7 @@
 ** Drawn by the planners themselves, so the fields are plain: BH/MC
 ** (编号/名称) or English; OSM-derived CBD outlines bring only "name".
 */
-#include "ibmap_int.h"
+#include "roles.h"
 
 static const char *const id_aliases[] = {
     "id", "bh", "编号", "zxqbh", "中心区编号", NULL};

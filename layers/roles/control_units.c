@@ -21,7 +21,7 @@
 ** 综合管控单元分类 so that a cut 综合管 is recognised as ambiguous rather
 ** than taken for the type.
 */
-#include "ibmap_int.h"
+#include "roles.h"
 
 static const char *const code_aliases[] = {
     "code", "hjgkdybm", "hjzhgkdybm", "gkdybm", "zhdybm", "zhgkdybm", "dybm",

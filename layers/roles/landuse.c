@@ -20,7 +20,7 @@
 ** are left out: a UTF-8 DBF cuts both to the same three characters.  Their
 ** pinyin forms fit in 10 bytes and are accepted.
 */
-#include "ibmap_int.h"
+#include "roles.h"
 
 static const char *const code_aliases[] = {
     "code", "dlbm", "dldm", "地类编码", "地类代码", "ydyhfldm", "ghdlbm", "yddm",

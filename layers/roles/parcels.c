@@ -36,7 +36,7 @@
 ** uscc and credit_code in enterprise-registry code; 亩均税收 always given
 ** as 万元/亩 in 亩均 dashboards.
 */
-#include "ibmap_int.h"
+#include "roles.h"
 
 static const char *const id_aliases[] = {
     "id", "parcel_id", "zddm", "zdbh", "zdh", "宗地代码", "宗地编号", "宗地号",

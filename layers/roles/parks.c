@@ -9,7 +9,7 @@
 ** 开发区代码 and 开发区名称 both cut to 开发区 in a UTF-8 DBF, so truncated
 ** they match neither (roles.c).
 */
-#include "ibmap_int.h"
+#include "roles.h"
 
 static const char *const id_aliases[] = {
     "id", "park_id", "yqbh", "yqdm", "园区编号", "园区代码", "kfqdm", "kfqbh",

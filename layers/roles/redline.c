@@ -9,7 +9,7 @@
 ** 生态保护红线编号 and 生态保护红线名称 cut to the same characters in a DBF
 ** (生态保 / 生态保护红), so truncated they match neither (roles.c).
 */
-#include "ibmap_int.h"
+#include "roles.h"
 
 static const char *const id_aliases[] = {
     "id", "redline_id", "hxbh", "stbhhxbh", "红线编号", "生态保护红线编号", "bh",

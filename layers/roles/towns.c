@@ -10,7 +10,7 @@
 ** 行政区代码 and 行政区名称 cut to the same three characters in a UTF-8
 ** DBF, so truncated they match neither (roles.c).
 */
-#include "ibmap_int.h"
+#include "roles.h"
 
 static const char *const code_aliases[] = {
     "code", "town_code", "xzqdm", "xzqhdm", "xzdm", "zjdm", "adcode", "行政区代码",

@@ -4,7 +4,7 @@
 **
 ** Drawn by the planners, so the fields are plain: BH/MC (编号/名称).
 */
-#include "ibmap_int.h"
+#include "roles.h"
 
 static const char *const id_aliases[] = {
     "id", "bh", "编号", "gdqbh", "过渡区编号", NULL};

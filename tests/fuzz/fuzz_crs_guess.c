@@ -14,7 +14,7 @@
 #include <math.h>
 
 #include "fuzz_util.h"
-#include "ibmap_int.h"
+#include "classify/rules.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,7 +9,7 @@
 ** directory, so the only file-system effect is stat() calls.
 */
 #include "fuzz_util.h"
-#include "ibmap_int.h"
+#include "classify/rules.h"
 
 static ibmap_ctx *ctx;
 static char project_path[8192];

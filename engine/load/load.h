@@ -1,71 +1,12 @@
 /*
-** ibmap_int.h — declarations shared by the files of the library.  Not
-** installed, not public: programs use include/ibmap.h only.
-**
-** Each section below belongs to one file of engine/ (or layers/); the file
-** named in the section heading is where the comments on behaviour live.
+** load/load.h — the load stage: the project file, reading every role's
+** layer (fields, text, numbers, codes, geometry), repair, the loaded data.
 */
-#ifndef IBMAP_INT_H
-#define IBMAP_INT_H
+#ifndef IBMAP_LOAD_H
+#define IBMAP_LOAD_H
 
-#ifndef GEOS_USE_ONLY_R_API
-#define GEOS_USE_ONLY_R_API
-#endif
-#include <geos_c.h>
-#include <proj.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdint.h>
-#include <stddef.h>
-
-#include "ibmap.h"
-
-#if defined(__GNUC__)
-#define IBMAP_PRINTF(f, a) __attribute__((format(printf, f, a)))
-#else
-#define IBMAP_PRINTF(f, a)
-#endif
-
-/* ---------------------------------------------------------------------- */
-/* context.c                                                              */
-/* ---------------------------------------------------------------------- */
-
-struct ibmap_ctx {
-    GEOSContextHandle_t geos;
-    PJ_CONTEXT *proj;
-    char errmsg[4096];
-    char geos_msg[1024];   /* last message from GEOS's error handler */
-};
-
-/* Record an error message in ctx (printf-style) and return `status`, so
-** that callers can write `return ibmap_fail(ctx, IBMAP_ERR_OPEN, ...)`. */
-ibmap_status ibmap_fail(ibmap_ctx *ctx, ibmap_status status,
-                        const char *fmt, ...) IBMAP_PRINTF(3, 4);
-
-/* Whether ibmap_interrupt() was called (and not cleared); and the failure
-** to return when it was. */
-int ibmap_interrupt_pending(void);
-ibmap_status ibmap_fail_interrupted(ibmap_ctx *ctx);
-
-/* Allocation helpers: NULL on exhaustion, as malloc. */
-char *ibmap_strdup(const char *s);
-char *ibmap_strndup(const char *s, size_t n);
-char *ibmap_sprintf(const char *fmt, ...) IBMAP_PRINTF(1, 2);
-
-/* ---------------------------------------------------------------------- */
-/* output_file.c                                                          */
-/* ---------------------------------------------------------------------- */
-
-/* Write `path` all at once: body() writes the content (returning 0 on
-** failure) to a temporary file beside it, which is flushed, synced and
-** renamed over `path`.  On failure nothing is left under either name. */
-ibmap_status ibmap_write_file(ibmap_ctx *ctx, const char *path,
-                              int (*body)(FILE *f, const void *arg),
-                              const void *arg);
-
-/* Write one CSV field (RFC 4180 quoting); NULL writes nothing.  Returns 0
-** on a write error. */
-int ibmap_csv_text(FILE *f, const char *s);
+#include "geo/geo.h"
+#include "roles.h"
 
 /* ---------------------------------------------------------------------- */
 /* ingest.c: geometry clean-up, shared with the fuzz harness so that it    */
@@ -81,28 +22,6 @@ int ibmap_coords_usable(GEOSContextHandle_t h, const GEOSGeometry *g,
 /* The polygons of g (taken) as one Polygon or MultiPolygon; NULL when it
 ** has none. */
 GEOSGeometry *ibmap_polygonal_part(GEOSContextHandle_t h, GEOSGeometry *g);
-
-/* ---------------------------------------------------------------------- */
-/* layers/roles.c and layers/roles/ *.c: the role definitions            */
-/* ---------------------------------------------------------------------- */
-
-typedef struct ibmap_role_def {
-    ibmap_role role;
-    const char *name;          /* "blocks" */
-    const char *label_zh;      /* "工业区块" */
-    const char *description;   /* one line, English */
-    int required;              /* the project must give this role */
-    const ibmap_field_info *fields;
-    int n_fields;
-} ibmap_role_def;
-
-const ibmap_role_def *ibmap_role_def_get(ibmap_role role);
-
-/* Match one source field name against a canonical field's accepted names.
-** Returns 2 for an exact (case-insensitive) match, 1 for a match with a
-** name that the DBF format cut to 10 bytes (in UTF-8 or GBK), 0 for none. */
-int ibmap_field_name_matches(const ibmap_field_info *field,
-                             const char *source_name);
 
 /* ---------------------------------------------------------------------- */
 /* numtext.c: numbers typed as text                                       */
@@ -125,50 +44,6 @@ ibmap_numtext_result ibmap_numtext_parse(const char *text, double *value);
 ** full-width digits too).  Returns 1 or 0 in *value with OK, MISSING for
 ** an empty value, INVALID otherwise. */
 ibmap_numtext_result ibmap_flagtext_parse(const char *text, double *value);
-
-/* ---------------------------------------------------------------------- */
-/* crs_guess.c: identifying a CRS from coordinate ranges                  */
-/* ---------------------------------------------------------------------- */
-
-typedef enum ibmap_crs_guess_kind {
-    IBMAP_GUESS_NONE = 0,        /* nothing fits: refuse */
-    IBMAP_GUESS_LONLAT,          /* geographic degrees */
-    IBMAP_GUESS_GK3_PREFIXED,    /* 3-degree Gauss-Krüger with zone prefix */
-    IBMAP_GUESS_GK6_PREFIXED,    /* 6-degree Gauss-Krüger with zone prefix */
-    IBMAP_GUESS_GK_NO_PREFIX     /* Gauss-Krüger easting without zone: the
-                                    central meridian must come from elsewhere */
-} ibmap_crs_guess_kind;
-
-typedef struct ibmap_crs_guess {
-    ibmap_crs_guess_kind kind;
-    int zone;          /* GK zone number for the prefixed kinds */
-    int central_meridian; /* degrees east, for the prefixed kinds */
-    int epsg;          /* CGCS2000 EPSG code: 4490 lon/lat; 4513..4533 GK3
-                          prefixed; 4491..4501 GK6 prefixed; 0 otherwise */
-    char reason[256];  /* a sentence saying why, for the report */
-} ibmap_crs_guess;
-
-/* Identify the CRS of coordinates whose bounding box is
-** [minx,maxx] x [miny,maxy].  Only CGCS2000 (China's national CRS) is
-** considered among projected systems. */
-void ibmap_crs_guess_from_extent(double minx, double miny, double maxx,
-                                 double maxy, ibmap_crs_guess *out);
-
-/* EPSG code of the CGCS2000 3-degree Gauss-Krüger zone without prefix whose
-** central meridian is nearest `lon` (EPSG:4534 = 75°E … 4554 = 135°E), or 0
-** outside that range.  For Cixi (121.3°E) it is 4549 (120°E). */
-int ibmap_gk3_epsg_for_lon(double lon);
-
-/* ---------------------------------------------------------------------- */
-/* gcj02.c: Chinese web-map coordinate obfuscation (GCJ-02, BD-09)        */
-/* ---------------------------------------------------------------------- */
-
-/* All take and give degrees, longitude first.  Outside China GCJ-02 equals
-** WGS84 (the published rule), so the functions return the input there. */
-void ibmap_wgs84_to_gcj02(double lon, double lat, double *olon, double *olat);
-void ibmap_gcj02_to_wgs84(double lon, double lat, double *olon, double *olat);
-void ibmap_gcj02_to_bd09(double lon, double lat, double *olon, double *olat);
-void ibmap_bd09_to_gcj02(double lon, double lat, double *olon, double *olat);
 
 /* ---------------------------------------------------------------------- */
 /* landuse_codes.c: land-use code systems                                 */
@@ -250,46 +125,8 @@ int ibmap_encoding_normalise(const char *name, char *out, size_t out_size);
 char *ibmap_to_utf8(const char *text, const char *from);
 
 /* ---------------------------------------------------------------------- */
-/* dq.c: the data-quality log                                             */
-/* ---------------------------------------------------------------------- */
-
-typedef struct ibmap_dq_entry {
-    ibmap_role role;
-    ibmap_severity severity;
-    int64_t fid;
-    const char *problem;     /* static string */
-    char *feature_id;
-    char *field;
-    char *value;
-    char *detail;
-    const char *action;      /* static string */
-} ibmap_dq_entry;
-
-typedef struct ibmap_dq {
-    ibmap_dq_entry *entries;
-    int64_t n, cap;
-    int64_t per_role[IBMAP_ROLE_COUNT];  /* entries of each role */
-} ibmap_dq;
-
-/* Append an entry; strings are copied.  Returns IBMAP_ERR_NOMEM or OK. */
-ibmap_status ibmap_dq_add(ibmap_dq *dq, ibmap_role role, int64_t fid,
-                          const char *feature_id, const char *field,
-                          const char *problem, ibmap_severity sev,
-                          const char *value, const char *action,
-                          const char *detail_fmt, ...) IBMAP_PRINTF(10, 11);
-void ibmap_dq_clear(ibmap_dq *dq);
-
-/* ---------------------------------------------------------------------- */
 /* project.c                                                              */
 /* ---------------------------------------------------------------------- */
-
-typedef enum ibmap_coords {
-    IBMAP_COORDS_AUTO = 0,   /* as the source declares (CGCS2000 ≈ WGS84) */
-    IBMAP_COORDS_CGCS2000,
-    IBMAP_COORDS_WGS84,
-    IBMAP_COORDS_GCJ02,
-    IBMAP_COORDS_BD09
-} ibmap_coords;
 
 typedef enum ibmap_area_mode {
     IBMAP_AREA_PLANAR = 0,
@@ -371,7 +208,6 @@ struct ibmap_data {
 void ibmap_layer_free(ibmap_layer *layer, GEOSContextHandle_t geos);
 
 /* 1 亩 in m². */
-#define IBMAP_MU_M2 (10000.0 / 15.0)
 
 /* data.c: the values of a canonical field, indexed by feature: NULL when
 ** the layer has no such field or it is not of that kind.  For loops over
@@ -391,41 +227,4 @@ void ibmap_grade_options_init(ibmap_grade_options *o);
 /* The names of the indicators, as used in the project file's grades:. */
 extern const char *const ibmap_grade_indicator_names[IBMAP_GRADE_INDICATORS];
 
-/* ---------------------------------------------------------------------- */
-/* metrics_table.c, overlay.c, metrics.c: per-block metrics               */
-/* ---------------------------------------------------------------------- */
-
-enum ibmap_metric_id {
-#define METRIC(id, name, kind, unit, zh, desc) id,
-#include "overlay/metrics_list.h"
-#undef METRIC
-    M_COUNT
-};
-
-typedef struct ibmap_lu_row {
-    int64_t block;
-    char *code;
-    double area;
-    double share;
-} ibmap_lu_row;
-
-struct ibmap_metrics {
-    int64_t n_blocks;
-    char **ids;                    /* block ids, copied from the layer */
-    double *num;                   /* n_blocks × M_COUNT; NaN for text */
-    char **text;                   /* n_blocks × M_COUNT; NULL for numbers */
-    int64_t n_parcels;
-    int64_t *parcel_block;         /* majority assignment, -1 = none */
-    ibmap_lu_row *lu;
-    int64_t n_lu;
-};
-
-/* metrics.c: metrics for nb blocks and np parcels, numbers NaN, texts
-** NULL; NULL when memory is exhausted.  Freed by ibmap_metrics_free(). */
-ibmap_metrics *ibmap_metrics_alloc(int64_t nb, int64_t np);
-
-/* Index of block b's metric m in the num/text arrays. */
-#define METRIC_AT(b, m) ((size_t)(b) * (size_t)M_COUNT + (size_t)(m))
-
-
-#endif /* IBMAP_INT_H */
+#endif /* IBMAP_LOAD_H */

@@ -1,0 +1,106 @@
+/*
+** core/core.h — what every stage of the library shares: the context and
+** its errors, strings, writing a file all at once, the data-quality log.
+** Not installed, not public: programs use include/ibmap.h only.
+**
+** The stages of engine/ and their headers, each including the one before
+** (docs/architecture.md): core → geo → load → overlay → store →
+** classify → output.  A file includes its own stage's header; nothing
+** includes a later stage's.
+*/
+#ifndef IBMAP_CORE_H
+#define IBMAP_CORE_H
+
+#ifndef GEOS_USE_ONLY_R_API
+#define GEOS_USE_ONLY_R_API
+#endif
+#include <geos_c.h>
+#include <proj.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <stddef.h>
+
+#include "ibmap.h"
+
+#if defined(__GNUC__)
+#define IBMAP_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define IBMAP_PRINTF(f, a)
+#endif
+
+/* ---------------------------------------------------------------------- */
+/* context.c                                                              */
+/* ---------------------------------------------------------------------- */
+
+struct ibmap_ctx {
+    GEOSContextHandle_t geos;
+    PJ_CONTEXT *proj;
+    char errmsg[4096];
+    char geos_msg[1024];   /* last message from GEOS's error handler */
+};
+
+/* Record an error message in ctx (printf-style) and return `status`, so
+** that callers can write `return ibmap_fail(ctx, IBMAP_ERR_OPEN, ...)`. */
+ibmap_status ibmap_fail(ibmap_ctx *ctx, ibmap_status status,
+                        const char *fmt, ...) IBMAP_PRINTF(3, 4);
+
+/* Whether ibmap_interrupt() was called (and not cleared); and the failure
+** to return when it was. */
+int ibmap_interrupt_pending(void);
+ibmap_status ibmap_fail_interrupted(ibmap_ctx *ctx);
+
+/* Allocation helpers: NULL on exhaustion, as malloc. */
+char *ibmap_strdup(const char *s);
+char *ibmap_strndup(const char *s, size_t n);
+char *ibmap_sprintf(const char *fmt, ...) IBMAP_PRINTF(1, 2);
+
+/* ---------------------------------------------------------------------- */
+/* atomic_file.c                                                          */
+/* ---------------------------------------------------------------------- */
+
+/* Write `path` all at once: body() writes the content (returning 0 on
+** failure) to a temporary file beside it, which is flushed, synced and
+** renamed over `path`.  On failure nothing is left under either name. */
+ibmap_status ibmap_write_file(ibmap_ctx *ctx, const char *path,
+                              int (*body)(FILE *f, const void *arg),
+                              const void *arg);
+
+/* Write one CSV field (RFC 4180 quoting); NULL writes nothing.  Returns 0
+** on a write error. */
+int ibmap_csv_text(FILE *f, const char *s);
+
+/* ---------------------------------------------------------------------- */
+/* dq.c: the data-quality log                                             */
+/* ---------------------------------------------------------------------- */
+
+typedef struct ibmap_dq_entry {
+    ibmap_role role;
+    ibmap_severity severity;
+    int64_t fid;
+    const char *problem;     /* static string */
+    char *feature_id;
+    char *field;
+    char *value;
+    char *detail;
+    const char *action;      /* static string */
+} ibmap_dq_entry;
+
+typedef struct ibmap_dq {
+    ibmap_dq_entry *entries;
+    int64_t n, cap;
+    int64_t per_role[IBMAP_ROLE_COUNT];  /* entries of each role */
+} ibmap_dq;
+
+/* Append an entry; strings are copied.  Returns IBMAP_ERR_NOMEM or OK. */
+ibmap_status ibmap_dq_add(ibmap_dq *dq, ibmap_role role, int64_t fid,
+                          const char *feature_id, const char *field,
+                          const char *problem, ibmap_severity sev,
+                          const char *value, const char *action,
+                          const char *detail_fmt, ...) IBMAP_PRINTF(10, 11);
+void ibmap_dq_clear(ibmap_dq *dq);
+
+/* 1 亩 in m². */
+#define IBMAP_MU_M2 (10000.0 / 15.0)
+
+#endif /* IBMAP_CORE_H */
