@@ -37,18 +37,27 @@
 extern "C" {
 #endif
 
+/* IBMAP_API marks the functions of this header, the only symbols
+** libibmap exports: the library is built with hidden visibility, so
+** everything else in it stays internal (tests/test_symbols.sh checks). */
+#if defined(IBMAP_BUILDING) && defined(__GNUC__)
+#define IBMAP_API __attribute__((visibility("default")))
+#else
+#define IBMAP_API
+#endif
+
 #define IBMAP_VERSION_MAJOR 0
 #define IBMAP_VERSION_MINOR 1
 #define IBMAP_VERSION_PATCH 0
 #define IBMAP_VERSION_STRING "0.1.0"
 
 /* Version of the library actually linked, e.g. "0.1.0". */
-const char *ibmap_version(void);
+IBMAP_API const char *ibmap_version(void);
 
 /* Versions of the libraries ibmap was linked against, e.g.
 ** "GDAL 3.6.2, GEOS 3.11.1, PROJ 9.1.1, SQLite 3.40.1, libyaml 0.2.5".
 ** The string is static. */
-const char *ibmap_dependency_versions(void);
+IBMAP_API const char *ibmap_dependency_versions(void);
 
 /* ---------------------------------------------------------------------- */
 /* Status codes                                                           */
@@ -99,7 +108,7 @@ typedef enum ibmap_status {
 
 /* A short English description of a status, e.g. "source could not be
 ** opened".  Never NULL; the string is static. */
-const char *ibmap_status_str(ibmap_status status);
+IBMAP_API const char *ibmap_status_str(ibmap_status status);
 
 /* ---------------------------------------------------------------------- */
 /* Context                                                                */
@@ -109,8 +118,8 @@ typedef struct ibmap_ctx ibmap_ctx;
 
 /* Create a context.  Returns NULL only when memory is exhausted.
 ** The caller frees it with ibmap_ctx_free(). */
-ibmap_ctx *ibmap_ctx_new(void);
-void ibmap_ctx_free(ibmap_ctx *ctx);
+IBMAP_API ibmap_ctx *ibmap_ctx_new(void);
+IBMAP_API void ibmap_ctx_free(ibmap_ctx *ctx);
 
 /* Ask every ibmap call in progress, in any thread, to stop at its next
 ** check (between features, blocks and rows): it returns
@@ -118,14 +127,14 @@ void ibmap_ctx_free(ibmap_ctx *ctx);
 ** outputs are complete or absent and a workspace stays valid.  Safe to
 ** call from a signal handler: it sets one lock-free atomic flag.  The
 ** request holds, for every later call too, until ibmap_interrupt_clear(). */
-void ibmap_interrupt(void);
-void ibmap_interrupt_clear(void);
+IBMAP_API void ibmap_interrupt(void);
+IBMAP_API void ibmap_interrupt_clear(void);
 
 /* The message of the last error reported through this context: it names
 ** the file, layer, feature and field concerned wherever they are known.
 ** Empty ("") when no error has occurred.  Owned by the context; valid until
 ** the next call that takes this context. */
-const char *ibmap_errmsg(const ibmap_ctx *ctx);
+IBMAP_API const char *ibmap_errmsg(const ibmap_ctx *ctx);
 
 /* ---------------------------------------------------------------------- */
 /* Input roles and their canonical fields                                 */
@@ -148,14 +157,14 @@ typedef enum ibmap_role {
 
 /* "blocks", "parcels", "landuse", "redline", "control_units", "parks",
 ** "central", "transition", "basic_farmland", "towns"; NULL if out of range. */
-const char *ibmap_role_name(ibmap_role role);
+IBMAP_API const char *ibmap_role_name(ibmap_role role);
 
 /* The role named `name` (as above, case-insensitive; "-" may stand for
 ** "_"), or -1. */
-int ibmap_role_from_name(const char *name);
+IBMAP_API int ibmap_role_from_name(const char *name);
 
 /* Non-zero if a project must give this role. */
-int ibmap_role_required(ibmap_role role);
+IBMAP_API int ibmap_role_required(ibmap_role role);
 
 typedef enum ibmap_field_type {
     IBMAP_FIELD_TEXT = 0,   /* UTF-8 text */
@@ -175,13 +184,13 @@ typedef struct ibmap_field_info {
 } ibmap_field_info;
 
 /* Number of canonical fields of `role` (0 if out of range). */
-int ibmap_role_field_count(ibmap_role role);
+IBMAP_API int ibmap_role_field_count(ibmap_role role);
 
 /* Field `index` (0-based) of `role`, or NULL if out of range.  Static. */
-const ibmap_field_info *ibmap_role_field(ibmap_role role, int index);
+IBMAP_API const ibmap_field_info *ibmap_role_field(ibmap_role role, int index);
 
 /* Index of the canonical field `name` of `role`, or -1. */
-int ibmap_role_field_index(ibmap_role role, const char *name);
+IBMAP_API int ibmap_role_field_index(ibmap_role role, const char *name);
 
 /* ---------------------------------------------------------------------- */
 /* Project: where the inputs are, and the options of a run                */
@@ -191,16 +200,16 @@ typedef struct ibmap_project ibmap_project;
 
 /* An empty project (no roles given, default options).  Free with
 ** ibmap_project_free(). */
-ibmap_status ibmap_project_new(ibmap_ctx *ctx, ibmap_project **out);
+IBMAP_API ibmap_status ibmap_project_new(ibmap_ctx *ctx, ibmap_project **out);
 
 /* Read a YAML project file.  Relative paths in it are taken relative to
 ** the directory of `path`.  Unknown keys and bad values are errors that
 ** give the file, line and key.  See docs/project-file.md and the template
 ** written by ibmap_project_write_template(). */
-ibmap_status ibmap_project_read(ibmap_ctx *ctx, const char *path,
+IBMAP_API ibmap_status ibmap_project_read(ibmap_ctx *ctx, const char *path,
                                 ibmap_project **out);
 
-void ibmap_project_free(ibmap_project *project);
+IBMAP_API void ibmap_project_free(ibmap_project *project);
 
 /* Set one setting, overriding what the file said.  This is how the command
 ** line's ogr2ogr-style flags reach the project.  Keys:
@@ -227,12 +236,12 @@ void ibmap_project_free(ibmap_project *project);
 **
 ** Relative source paths given here are taken as they are (relative to the
 ** current directory), as a shell user expects. */
-ibmap_status ibmap_project_set(ibmap_ctx *ctx, ibmap_project *project,
+IBMAP_API ibmap_status ibmap_project_set(ibmap_ctx *ctx, ibmap_project *project,
                                const char *key, const char *value);
 
 /* Write a commented template project file to `path` (written to a
 ** temporary name, then renamed; an existing file is an error). */
-ibmap_status ibmap_project_write_template(ibmap_ctx *ctx, const char *path);
+IBMAP_API ibmap_status ibmap_project_write_template(ibmap_ctx *ctx, const char *path);
 
 /* ---------------------------------------------------------------------- */
 /* Loading: every layer read, decoded, reprojected and repaired           */
@@ -249,16 +258,16 @@ typedef struct ibmap_layer ibmap_layer;
 ** the CRS is missing, land-use codes contradict the declared system) fail
 ** it with a message naming the file, layer and field.
 ** The caller frees the result with ibmap_data_free(). */
-ibmap_status ibmap_load(ibmap_ctx *ctx, const ibmap_project *project,
+IBMAP_API ibmap_status ibmap_load(ibmap_ctx *ctx, const ibmap_project *project,
                         ibmap_data **out);
 
-void ibmap_data_free(ibmap_data *data);
+IBMAP_API void ibmap_data_free(ibmap_data *data);
 
 /* The working CRS of the loaded data, e.g. "EPSG:4549".  Owned by data. */
-const char *ibmap_data_crs(const ibmap_data *data);
+IBMAP_API const char *ibmap_data_crs(const ibmap_data *data);
 
 /* The layer loaded for `role`, or NULL if the project did not give it. */
-const ibmap_layer *ibmap_data_layer(const ibmap_data *data, ibmap_role role);
+IBMAP_API const ibmap_layer *ibmap_data_layer(const ibmap_data *data, ibmap_role role);
 
 /* What was found out while loading a layer.  Strings owned by the layer. */
 typedef struct ibmap_layer_info {
@@ -278,37 +287,37 @@ typedef struct ibmap_layer_info {
     int64_t n_defects;          /* entries in the data-quality log */
 } ibmap_layer_info;
 
-void ibmap_layer_get_info(const ibmap_layer *layer, ibmap_layer_info *out);
+IBMAP_API void ibmap_layer_get_info(const ibmap_layer *layer, ibmap_layer_info *out);
 
 /* Number of features (every feature read is kept). */
-int64_t ibmap_layer_count(const ibmap_layer *layer);
+IBMAP_API int64_t ibmap_layer_count(const ibmap_layer *layer);
 
 /* The source feature id (OGR FID) of feature i. */
-int64_t ibmap_layer_fid(const ibmap_layer *layer, int64_t i);
+IBMAP_API int64_t ibmap_layer_fid(const ibmap_layer *layer, int64_t i);
 
 /* The identifier of feature i: the canonical "id" field when the role has
 ** one and the value is present, else the FID as text.  Owned by layer. */
-const char *ibmap_layer_id(const ibmap_layer *layer, int64_t i);
+IBMAP_API const char *ibmap_layer_id(const ibmap_layer *layer, int64_t i);
 
 /* The source field that the canonical field was read from, or NULL when
 ** the layer has no such field. */
-const char *ibmap_layer_source_field(const ibmap_layer *layer,
+IBMAP_API const char *ibmap_layer_source_field(const ibmap_layer *layer,
                                      const char *canonical);
 
 /* Value of a number or flag field of feature i; NaN when missing or the
 ** field is absent or not numeric. */
-double ibmap_layer_number(const ibmap_layer *layer, int64_t i,
+IBMAP_API double ibmap_layer_number(const ibmap_layer *layer, int64_t i,
                           const char *canonical);
 
 /* Value of a text field of feature i (UTF-8), or NULL when missing, absent
 ** or not text.  Owned by layer. */
-const char *ibmap_layer_text(const ibmap_layer *layer, int64_t i,
+IBMAP_API const char *ibmap_layer_text(const ibmap_layer *layer, int64_t i,
                              const char *canonical);
 
 /* Parcels: 1 when feature i's 亩均 grade was computed by ibmap because the
 ** data had none (the fallback of the project's grades: settings), 0 when
 ** it is the official grade or there is none. */
-int ibmap_layer_grade_computed(const ibmap_layer *layer, int64_t i);
+IBMAP_API int ibmap_layer_grade_computed(const ibmap_layer *layer, int64_t i);
 
 /* State of feature i's geometry (bits; 0 = read as a valid polygon). */
 enum {
@@ -320,20 +329,20 @@ enum {
     IBMAP_GEOM_ZM_DROPPED = 1 << 5, /* Z or M coordinates were dropped */
     IBMAP_GEOM_BAD_COORDS = 1 << 6  /* NaN/Inf or out-of-range coordinates */
 };
-unsigned ibmap_layer_geom_state(const ibmap_layer *layer, int64_t i);
+IBMAP_API unsigned ibmap_layer_geom_state(const ibmap_layer *layer, int64_t i);
 
 /* Planar area of feature i in the working CRS (m²); 0 when it has no
 ** usable geometry. */
-double ibmap_layer_area(const ibmap_layer *layer, int64_t i);
+IBMAP_API double ibmap_layer_area(const ibmap_layer *layer, int64_t i);
 
 /* Feature i's geometry in the working CRS as ISO WKB (little-endian).
 ** *wkb is NULL and *size 0 when it has no usable geometry.  The caller
 ** frees *wkb with ibmap_free(). */
-ibmap_status ibmap_layer_wkb(ibmap_ctx *ctx, const ibmap_layer *layer,
+IBMAP_API ibmap_status ibmap_layer_wkb(ibmap_ctx *ctx, const ibmap_layer *layer,
                              int64_t i, unsigned char **wkb, size_t *size);
 
 /* Free memory that ibmap allocated for the caller. */
-void ibmap_free(void *p);
+IBMAP_API void ibmap_free(void *p);
 
 /* ---------------------------------------------------------------------- */
 /* The data-quality log                                                   */
@@ -346,7 +355,7 @@ typedef enum ibmap_severity {
 } ibmap_severity;
 
 /* "info", "warning", "error". */
-const char *ibmap_severity_str(ibmap_severity severity);
+IBMAP_API const char *ibmap_severity_str(ibmap_severity severity);
 
 /* One entry of the log.  `problem` is a stable short code (the list is in
 ** docs/data-quality.md, e.g. "null_geometry", "number_missing"); `detail` a
@@ -367,16 +376,16 @@ typedef struct ibmap_defect {
 
 /* Number of entries in the log, in the order they were found (roles in
 ** enum order, features in source order). */
-int64_t ibmap_data_defect_count(const ibmap_data *data);
+IBMAP_API int64_t ibmap_data_defect_count(const ibmap_data *data);
 
 /* Entry i of the log, or IBMAP_ERR_ARG if out of range. */
-ibmap_status ibmap_data_defect(const ibmap_data *data, int64_t i,
+IBMAP_API ibmap_status ibmap_data_defect(const ibmap_data *data, int64_t i,
                                ibmap_defect *out);
 
 /* Write the whole log as CSV (UTF-8 with BOM, header row; columns layer,
 ** fid, feature_id, field, problem, severity, value, detail, action) to a
 ** temporary name, then rename it to `path`. */
-ibmap_status ibmap_data_write_defects_csv(ibmap_ctx *ctx,
+IBMAP_API ibmap_status ibmap_data_write_defects_csv(ibmap_ctx *ctx,
                                           const ibmap_data *data,
                                           const char *path);
 
@@ -401,9 +410,9 @@ typedef struct ibmap_metric_info {
 } ibmap_metric_info;
 
 /* Number of metrics; metric i (0-based) or NULL; index of a name or -1. */
-int ibmap_metric_count(void);
-const ibmap_metric_info *ibmap_metric(int index);
-int ibmap_metric_index(const char *name);
+IBMAP_API int ibmap_metric_count(void);
+IBMAP_API const ibmap_metric_info *ibmap_metric(int index);
+IBMAP_API int ibmap_metric_index(const char *name);
 
 /* How a parcel's figures reach blocks. */
 typedef enum ibmap_parcel_mode {
@@ -424,7 +433,7 @@ typedef struct ibmap_overlay_options {
 } ibmap_overlay_options;
 
 /* Fill *o with the defaults. */
-void ibmap_overlay_options_init(ibmap_overlay_options *o);
+IBMAP_API void ibmap_overlay_options_init(ibmap_overlay_options *o);
 
 typedef struct ibmap_metrics ibmap_metrics;
 
@@ -436,45 +445,45 @@ typedef struct ibmap_metrics ibmap_metrics;
 ** "failed: …"; one block never stops a run.  Parcels in no
 ** block and blocks with no parcel are added to data's data-quality log
 ** (hence data is not const).  Free the result with ibmap_metrics_free(). */
-ibmap_status ibmap_overlay(ibmap_ctx *ctx, ibmap_data *data,
+IBMAP_API ibmap_status ibmap_overlay(ibmap_ctx *ctx, ibmap_data *data,
                            const ibmap_overlay_options *options,
                            ibmap_metrics **out);
 
-void ibmap_metrics_free(ibmap_metrics *m);
+IBMAP_API void ibmap_metrics_free(ibmap_metrics *m);
 
 /* Number of blocks (every input block, with or without geometry). */
-int64_t ibmap_metrics_count(const ibmap_metrics *m);
+IBMAP_API int64_t ibmap_metrics_count(const ibmap_metrics *m);
 
 /* Id of block b (as ibmap_layer_id of the blocks layer). */
-const char *ibmap_metrics_block_id(const ibmap_metrics *m, int64_t b);
+IBMAP_API const char *ibmap_metrics_block_id(const ibmap_metrics *m, int64_t b);
 
 /* Value of a number metric of block b; NaN when undefined (a share of a
 ** block without area, a rate without a denominator) or not a number. */
-double ibmap_metrics_number(const ibmap_metrics *m, int64_t b, int metric);
+IBMAP_API double ibmap_metrics_number(const ibmap_metrics *m, int64_t b, int metric);
 
 /* Value of a text metric of block b, or NULL when empty or not text. */
-const char *ibmap_metrics_text(const ibmap_metrics *m, int64_t b, int metric);
+IBMAP_API const char *ibmap_metrics_text(const ibmap_metrics *m, int64_t b, int metric);
 
 /* The block that parcel p (index in the parcels layer) was assigned to in
 ** majority mode, or -1 when it overlaps no block. */
-int64_t ibmap_metrics_parcel_block(const ibmap_metrics *m, int64_t p);
+IBMAP_API int64_t ibmap_metrics_parcel_block(const ibmap_metrics *m, int64_t p);
 
 /* The long land-use table: one row per block and land-use code present in
 ** it, ordered by block then code (what ArcGIS's Tabulate Intersection
 ** gives). */
-int64_t ibmap_metrics_landuse_count(const ibmap_metrics *m);
-ibmap_status ibmap_metrics_landuse_row(const ibmap_metrics *m, int64_t row,
+IBMAP_API int64_t ibmap_metrics_landuse_count(const ibmap_metrics *m);
+IBMAP_API ibmap_status ibmap_metrics_landuse_row(const ibmap_metrics *m, int64_t row,
                                        int64_t *block, const char **code,
                                        double *area_m2, double *share);
 
 /* Write all metrics as CSV: a header `block_id,<metric names>`, one row per
 ** block in source order; numbers with 17 significant digits, missing
 ** values empty.  Written to a temporary name, then renamed. */
-ibmap_status ibmap_metrics_write_csv(ibmap_ctx *ctx, const ibmap_metrics *m,
+IBMAP_API ibmap_status ibmap_metrics_write_csv(ibmap_ctx *ctx, const ibmap_metrics *m,
                                      const char *path);
 
 /* Write the long land-use table as CSV (block_id,code,area_m2,share). */
-ibmap_status ibmap_metrics_write_landuse_csv(ibmap_ctx *ctx,
+IBMAP_API ibmap_status ibmap_metrics_write_landuse_csv(ibmap_ctx *ctx,
                                              const ibmap_metrics *m,
                                              const char *path);
 
@@ -487,13 +496,13 @@ ibmap_status ibmap_metrics_write_landuse_csv(ibmap_ctx *ctx,
 ** area mode, same overlay options (threads aside), and every input file
 ** with the same size and modification time.  Reads no input data: only
 ** stat() of the files.  Sources that are not files (PG:) are never current. */
-int ibmap_workspace_is_current(const char *path, const ibmap_project *project,
+IBMAP_API int ibmap_workspace_is_current(const char *path, const ibmap_project *project,
                                const ibmap_overlay_options *options);
 
 /* Store metrics, the parcel assignment, the long land-use table and the
 ** data-quality log in a SQLite workspace (tables in workspace.c), written
 ** to a temporary name and renamed. */
-ibmap_status ibmap_workspace_write(ibmap_ctx *ctx, const char *path,
+IBMAP_API ibmap_status ibmap_workspace_write(ibmap_ctx *ctx, const char *path,
                                    const ibmap_project *project,
                                    const ibmap_overlay_options *options,
                                    const ibmap_data *data,
@@ -501,7 +510,7 @@ ibmap_status ibmap_workspace_write(ibmap_ctx *ctx, const char *path,
 
 /* Read the metrics back; they are exactly those written (doubles stored as
 ** SQLite REAL round-trip bit for bit).  Free with ibmap_metrics_free(). */
-ibmap_status ibmap_workspace_read(ibmap_ctx *ctx, const char *path,
+IBMAP_API ibmap_status ibmap_workspace_read(ibmap_ctx *ctx, const char *path,
                                   ibmap_metrics **out);
 
 /* ---------------------------------------------------------------------- */
@@ -532,12 +541,12 @@ typedef enum ibmap_mode {
 
 /* Key and Chinese label of a class or mode (static; "" for
 ** IBMAP_MODE_NONE; NULL when out of range), and back from a key (-1). */
-const char *ibmap_class_name(ibmap_class c);
-const char *ibmap_class_label_zh(ibmap_class c);
-int ibmap_class_from_name(const char *name);
-const char *ibmap_mode_name(ibmap_mode m);
-const char *ibmap_mode_label_zh(ibmap_mode m);
-int ibmap_mode_from_name(const char *name);
+IBMAP_API const char *ibmap_class_name(ibmap_class c);
+IBMAP_API const char *ibmap_class_label_zh(ibmap_class c);
+IBMAP_API int ibmap_class_from_name(const char *name);
+IBMAP_API const char *ibmap_mode_name(ibmap_mode m);
+IBMAP_API const char *ibmap_mode_label_zh(ibmap_mode m);
+IBMAP_API int ibmap_mode_from_name(const char *name);
 
 typedef struct ibmap_rules ibmap_rules;
 
@@ -549,24 +558,24 @@ typedef struct ibmap_rules ibmap_rules;
 ** reports as an error.  Errors name the file, the line and the offending
 ** text: IBMAP_ERR_RULES_SYNTAX, _NAME, _DENIED or _DEFAULT; IBMAP_ERR_OPEN
 ** when the file cannot be read.  Free with ibmap_rules_free(). */
-ibmap_status ibmap_rules_read(ibmap_ctx *ctx, const char *path,
+IBMAP_API ibmap_status ibmap_rules_read(ibmap_ctx *ctx, const char *path,
                               ibmap_rules **out);
 
-void ibmap_rules_free(ibmap_rules *rules);
+IBMAP_API void ibmap_rules_free(ibmap_rules *rules);
 
 /* Set param `name` to `value` (finite), overriding the file.  Unknown
 ** names are IBMAP_ERR_RULES_NAME. */
-ibmap_status ibmap_rules_set_param(ibmap_ctx *ctx, ibmap_rules *rules,
+IBMAP_API ibmap_status ibmap_rules_set_param(ibmap_ctx *ctx, ibmap_rules *rules,
                                    const char *name, double value);
 
 /* The rules' `name:` ("" if none), params and rules, in file order.
 ** Strings owned by rules.  Out-of-range indices give NULL / NaN. */
-const char *ibmap_rules_name(const ibmap_rules *rules);
-int ibmap_rules_param_count(const ibmap_rules *rules);
-const char *ibmap_rules_param_name(const ibmap_rules *rules, int i);
-double ibmap_rules_param_value(const ibmap_rules *rules, int i);
-int ibmap_rules_rule_count(const ibmap_rules *rules);
-const char *ibmap_rules_rule_id(const ibmap_rules *rules, int i);
+IBMAP_API const char *ibmap_rules_name(const ibmap_rules *rules);
+IBMAP_API int ibmap_rules_param_count(const ibmap_rules *rules);
+IBMAP_API const char *ibmap_rules_param_name(const ibmap_rules *rules, int i);
+IBMAP_API double ibmap_rules_param_value(const ibmap_rules *rules, int i);
+IBMAP_API int ibmap_rules_rule_count(const ibmap_rules *rules);
+IBMAP_API const char *ibmap_rules_rule_id(const ibmap_rules *rules, int i);
 
 typedef struct ibmap_classification ibmap_classification;
 
@@ -582,17 +591,17 @@ typedef struct ibmap_classification ibmap_classification;
 ** waited for up to 10 s.  The stored rows depend only on the workspace,
 ** the rules and the params: classifying again gives identical rows.
 ** Free the result with ibmap_classification_free(). */
-ibmap_status ibmap_classify(ibmap_ctx *ctx, const char *workspace,
+IBMAP_API ibmap_status ibmap_classify(ibmap_ctx *ctx, const char *workspace,
                             const ibmap_rules *rules, const char *scenario,
                             ibmap_classification **out);
 
 /* Read a stored scenario back.  IBMAP_ERR_READ if there is none of that
 ** name (the message lists those there are). */
-ibmap_status ibmap_classification_load(ibmap_ctx *ctx, const char *workspace,
+IBMAP_API ibmap_status ibmap_classification_load(ibmap_ctx *ctx, const char *workspace,
                                        const char *scenario,
                                        ibmap_classification **out);
 
-void ibmap_classification_free(ibmap_classification *c);
+IBMAP_API void ibmap_classification_free(ibmap_classification *c);
 
 /* Number of blocks (all of the workspace's, in block order) and, per block
 ** b: its id, area in 亩 (NaN if unknown), class, mode, the id of the
@@ -601,31 +610,31 @@ void ibmap_classification_free(ibmap_classification *c);
 ** "redline;low_tax"), stability (1: no single param moved by ±10% changes
 ** the class) and the first param that does change it ("" when stable).
 ** Strings owned by c. */
-int64_t ibmap_classification_count(const ibmap_classification *c);
-const char *ibmap_classification_block_id(const ibmap_classification *c,
+IBMAP_API int64_t ibmap_classification_count(const ibmap_classification *c);
+IBMAP_API const char *ibmap_classification_block_id(const ibmap_classification *c,
                                           int64_t b);
-double ibmap_classification_area_mu(const ibmap_classification *c, int64_t b);
-ibmap_class ibmap_classification_class(const ibmap_classification *c,
+IBMAP_API double ibmap_classification_area_mu(const ibmap_classification *c, int64_t b);
+IBMAP_API ibmap_class ibmap_classification_class(const ibmap_classification *c,
                                        int64_t b);
-ibmap_mode ibmap_classification_mode(const ibmap_classification *c, int64_t b);
-const char *ibmap_classification_rule(const ibmap_classification *c,
+IBMAP_API ibmap_mode ibmap_classification_mode(const ibmap_classification *c, int64_t b);
+IBMAP_API const char *ibmap_classification_rule(const ibmap_classification *c,
                                       int64_t b);
-const char *ibmap_classification_reason(const ibmap_classification *c,
+IBMAP_API const char *ibmap_classification_reason(const ibmap_classification *c,
                                         int64_t b);
-const char *ibmap_classification_matched(const ibmap_classification *c,
+IBMAP_API const char *ibmap_classification_matched(const ibmap_classification *c,
                                          int64_t b);
-int ibmap_classification_stable(const ibmap_classification *c, int64_t b);
-const char *ibmap_classification_flipped_by(const ibmap_classification *c,
+IBMAP_API int ibmap_classification_stable(const ibmap_classification *c, int64_t b);
+IBMAP_API const char *ibmap_classification_flipped_by(const ibmap_classification *c,
                                             int64_t b);
 
 /* The scenario name c was stored under or loaded from; "" when it was not
 ** stored (ibmap_classify with scenario NULL).  Owned by c. */
-const char *ibmap_classification_scenario(const ibmap_classification *c);
+IBMAP_API const char *ibmap_classification_scenario(const ibmap_classification *c);
 
 /* Write the result as CSV (UTF-8 with BOM; columns block_id, class,
 ** class_zh, mode, mode_zh, rule_id, reason, matched, stable, flipped_by),
 ** written to a temporary name and renamed. */
-ibmap_status ibmap_classification_write_csv(ibmap_ctx *ctx,
+IBMAP_API ibmap_status ibmap_classification_write_csv(ibmap_ctx *ctx,
                                             const ibmap_classification *c,
                                             const char *path);
 
@@ -633,14 +642,14 @@ ibmap_status ibmap_classification_write_csv(ibmap_ctx *ctx,
 ** blocks[i][j] and mu[i][j] count the blocks (and sum their 亩) of class i
 ** in `a` and class j in `b`.  IBMAP_ERR_ARG when the two do not hold the
 ** same blocks. */
-ibmap_status ibmap_compare(ibmap_ctx *ctx, const ibmap_classification *a,
+IBMAP_API ibmap_status ibmap_compare(ibmap_ctx *ctx, const ibmap_classification *a,
                            const ibmap_classification *b,
                            int64_t blocks[IBMAP_CLASS_COUNT][IBMAP_CLASS_COUNT],
                            double mu[IBMAP_CLASS_COUNT][IBMAP_CLASS_COUNT]);
 
 /* Write the blocks whose class differs between `a` and `b` as CSV (UTF-8
 ** with BOM; block_id, class_a, class_b, rule_a, rule_b), in block order. */
-ibmap_status ibmap_compare_write_csv(ibmap_ctx *ctx,
+IBMAP_API ibmap_status ibmap_compare_write_csv(ibmap_ctx *ctx,
                                      const ibmap_classification *a,
                                      const ibmap_classification *b,
                                      const char *path);
@@ -650,7 +659,7 @@ ibmap_status ibmap_compare_write_csv(ibmap_ctx *ctx,
 ** the blocks and sum the 亩 of each class: blocks[v * IBMAP_CLASS_COUNT +
 ** class] and mu[…] likewise, arrays of n_values × IBMAP_CLASS_COUNT that
 ** the caller provides. */
-ibmap_status ibmap_sweep(ibmap_ctx *ctx, const char *workspace,
+IBMAP_API ibmap_status ibmap_sweep(ibmap_ctx *ctx, const char *workspace,
                          const ibmap_rules *rules, const char *param,
                          const double *values, int n_values, int64_t *blocks,
                          double *mu);
@@ -695,14 +704,14 @@ typedef struct ibmap_output_options {
 } ibmap_output_options;
 
 /* Fill *o with the defaults. */
-void ibmap_output_options_init(ibmap_output_options *o);
+IBMAP_API void ibmap_output_options_init(ibmap_output_options *o);
 
 /* The files and directories ibmap_write_outputs() may write, by index
 ** 0..ibmap_output_file_count()-1: the name within the output directory
 ** (e.g. "industrial_map.gpkg", "shp") and, in *format, the IBMAP_OUT_*
 ** bit that writes it.  NULL when out of range.  Static. */
-int ibmap_output_file_count(void);
-const char *ibmap_output_file_name(int i, unsigned *format);
+IBMAP_API int ibmap_output_file_count(void);
+IBMAP_API const char *ibmap_output_file_name(int i, unsigned *format);
 
 /* Write the outputs of `options->formats` into directory `out_dir` (made if
 ** missing) from the workspace and classification `c` of its blocks.  Only
@@ -711,7 +720,7 @@ const char *ibmap_output_file_name(int i, unsigned *format);
 ** name and renamed when complete; on failure none of the files this call
 ** would have written is left half-written, and an existing file without
 ** options->overwrite fails the call before anything is written. */
-ibmap_status ibmap_write_outputs(ibmap_ctx *ctx, const char *workspace,
+IBMAP_API ibmap_status ibmap_write_outputs(ibmap_ctx *ctx, const char *workspace,
                                  const ibmap_classification *c,
                                  const ibmap_rules *rules,
                                  const char *out_dir,
