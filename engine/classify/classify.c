@@ -96,47 +96,6 @@ const char *ibmap_classification_scenario(const ibmap_classification *c)
 }
 
 /* ---------------------------------------------------------------------- */
-/* A growing string                                                       */
-/* ---------------------------------------------------------------------- */
-
-typedef struct strbuf {
-    char *s;
-    size_t len, cap;
-    int failed;
-} strbuf;
-
-static void sb_add(strbuf *b, const char *text)
-{
-    size_t n = strlen(text);
-    if (b->failed) return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (b->len + n + 1 > cap) cap *= 2;
-        char *grown = realloc(b->s, cap);
-        if (!grown) {
-            b->failed = 1;
-            return;
-        }
-        b->s = grown;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, text, n + 1);
-    b->len += n;
-}
-
-/* The string built (never NULL unless memory ran out); the buffer is
-** handed over. */
-static char *sb_take(strbuf *b)
-{
-    if (!b->s && !b->failed) sb_add(b, "");
-    if (b->failed) {
-        free(b->s);
-        return NULL;
-    }
-    return b->s;
-}
-
-/* ---------------------------------------------------------------------- */
 /* The scan                                                               */
 /* ---------------------------------------------------------------------- */
 
@@ -191,31 +150,31 @@ static char *fill_reason(const ibmap_rules *r, int k, sqlite3_stmt *q,
                          const int metric_col[M_COUNT])
 {
     const rules_rule *rule = &r->rules[k];
-    strbuf b = {0};
+    ibmap_strbuf b = {0};
     char num[128];
     for (int p = 0; p < rule->n_parts; p++) {
         const reason_part *part = &rule->parts[p];
         if (part->text) {
-            sb_add(&b, part->text);
+            ibmap_strbuf_put(&b, part->text);
         } else if (part->param >= 0) {
             const rules_param *rp = &r->params[part->param];
             rules_format_value(num, sizeof num, rp->value, rp->unit);
-            sb_add(&b, num);
+            ibmap_strbuf_put(&b, num);
         } else {
             int col = metric_col[part->metric];
             const ibmap_metric_info *mi = ibmap_metric(part->metric);
             if (sqlite3_column_type(q, col) == SQLITE_NULL) {
-                sb_add(&b, "—");
+                ibmap_strbuf_put(&b, "—");
             } else if (mi->kind == IBMAP_METRIC_TEXT) {
-                sb_add(&b, (const char *)sqlite3_column_text(q, col));
+                ibmap_strbuf_put(&b, (const char *)sqlite3_column_text(q, col));
             } else {
                 rules_format_value(num, sizeof num, sqlite3_column_double(q, col),
                                    rules_metric_is_share(part->metric) ? "share" : mi->unit);
-                sb_add(&b, num);
+                ibmap_strbuf_put(&b, num);
             }
         }
     }
-    return sb_take(&b);
+    return ibmap_strbuf_take(&b);
 }
 
 static char *unclassifiable_reason(const char *status)
@@ -360,13 +319,13 @@ static ibmap_status run_scan(ibmap_ctx *ctx, sqlite3 *db, const char *path,
                 c->matched[b] = ibmap_strdup("");
             } else {
                 c->reason[b] = fill_reason(r, *first, q, metric_col);
-                strbuf m = {0};
+                ibmap_strbuf m = {0};
                 for (int k = 0; k < r->n_rules; k++) {
                     if (!bits[k]) continue;
-                    if (m.len) sb_add(&m, ";");
-                    sb_add(&m, r->rules[k].id);
+                    if (m.n) ibmap_strbuf_put(&m, ";");
+                    ibmap_strbuf_put(&m, r->rules[k].id);
                 }
-                c->matched[b] = sb_take(&m);
+                c->matched[b] = ibmap_strbuf_take(&m);
             }
             if (!c->reason[b] || !c->matched[b])
                 st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
@@ -396,18 +355,18 @@ static ibmap_status run_scan(ibmap_ctx *ctx, sqlite3 *db, const char *path,
 ** text that reads back as the same double. */
 static char *params_text(const ibmap_rules *r)
 {
-    strbuf b = {0};
+    ibmap_strbuf b = {0};
     char buf[64];
     for (int i = 0; i < r->n_params; i++) {
         double v = r->params[i].value;
         snprintf(buf, sizeof buf, "%.15g", v);
         if (strtod(buf, NULL) != v) snprintf(buf, sizeof buf, "%.17g", v);
-        if (i) sb_add(&b, ";");
-        sb_add(&b, r->params[i].name);
-        sb_add(&b, "=");
-        sb_add(&b, buf);
+        if (i) ibmap_strbuf_put(&b, ";");
+        ibmap_strbuf_put(&b, r->params[i].name);
+        ibmap_strbuf_put(&b, "=");
+        ibmap_strbuf_put(&b, buf);
     }
-    return sb_take(&b);
+    return ibmap_strbuf_take(&b);
 }
 
 static void bind_text_or_null(sqlite3_stmt *st, int col, const char *s)
@@ -571,16 +530,16 @@ ibmap_status ibmap_classify(ibmap_ctx *ctx, const char *workspace,
 static ibmap_status no_such_scenario(ibmap_ctx *ctx, sqlite3 *db, const char *path,
                                      const char *scenario)
 {
-    strbuf b = {0};
+    ibmap_strbuf b = {0};
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(db, "SELECT name FROM scenarios ORDER BY name", -1, &q, NULL) ==
         SQLITE_OK)
         while (sqlite3_step(q) == SQLITE_ROW) {
-            if (b.len) sb_add(&b, ", ");
-            sb_add(&b, (const char *)sqlite3_column_text(q, 0));
+            if (b.n) ibmap_strbuf_put(&b, ", ");
+            ibmap_strbuf_put(&b, (const char *)sqlite3_column_text(q, 0));
         }
     sqlite3_finalize(q);
-    char *names = sb_take(&b);
+    char *names = ibmap_strbuf_take(&b);
     ibmap_status st = ibmap_fail(ctx, IBMAP_ERR_READ,
                                  "%s: no scenario '%s' (scenarios stored: %s)", path,
                                  scenario, names && *names ? names : "none");

@@ -1027,8 +1027,7 @@ ibmap_status ibmap_rules_read(ibmap_ctx *ctx, const char *path, ibmap_rules **ou
         return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
     }
     /* The hash identifies the file in stored scenarios. */
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < size; i++) h = (h ^ (unsigned char)text[i]) * 1099511628211ULL;
+    uint64_t h = ibmap_hash_bytes(IBMAP_HASH_INIT, text, size);
     snprintf(r->hash, sizeof r->hash, "%016llx", (unsigned long long)h);
 
     yaml_parser_t parser;

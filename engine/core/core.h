@@ -56,6 +56,36 @@ char *ibmap_strndup(const char *s, size_t n);
 char *ibmap_sprintf(const char *fmt, ...) IBMAP_PRINTF(1, 2);
 
 /* ---------------------------------------------------------------------- */
+/* strbuf.c: a growing string                                             */
+/* ---------------------------------------------------------------------- */
+
+/* Start as {0}.  After a failed allocation the calls do nothing and take
+** returns NULL; take hands the string over ("" when nothing was put). */
+typedef struct ibmap_strbuf {
+    char *s;
+    size_t n, cap;
+    int failed;
+} ibmap_strbuf;
+
+void ibmap_strbuf_putn(ibmap_strbuf *b, const char *s, size_t n);
+void ibmap_strbuf_put(ibmap_strbuf *b, const char *s);
+void ibmap_strbuf_printf(ibmap_strbuf *b, const char *fmt, ...) IBMAP_PRINTF(2, 3);
+char *ibmap_strbuf_take(ibmap_strbuf *b);
+
+/* ---------------------------------------------------------------------- */
+/* hash.c: FNV-1a 64                                                      */
+/* ---------------------------------------------------------------------- */
+
+#define IBMAP_HASH_INIT 1469598103934665603ULL
+
+/* h extended by n bytes; by a NUL-terminated string; by a string as one
+** field of a record (NULL as "", then a separator, so that ("ab","c") and
+** ("a","bc") differ).  Start from IBMAP_HASH_INIT. */
+uint64_t ibmap_hash_bytes(uint64_t h, const void *data, size_t n);
+uint64_t ibmap_hash_str(uint64_t h, const char *s);
+uint64_t ibmap_hash_field(uint64_t h, const char *s);
+
+/* ---------------------------------------------------------------------- */
 /* atomic_file.c                                                          */
 /* ---------------------------------------------------------------------- */
 

@@ -23,7 +23,7 @@
 ** its colour and labelled "扶持发展 support"; red lines are hatched, parks
 ** outlined, towns filled lightly under everything and labelled by name.
 **
-** Documents are built in memory (an sbuf) and handed over whole, so that
+** Documents are built in memory (an ibmap_strbuf) and handed over whole, so that
 ** a failed allocation yields NULL rather than a truncated style, and the
 ** project goes to disk through ibmap_write_file (complete or absent).
 ** Every text that comes from the model (titles, labels, field names) is
@@ -47,63 +47,8 @@
 #define QGIS_DOCTYPE "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
 
 /* ---------------------------------------------------------------------- */
-/* Text buffer                                                            */
+/* XML text into a strbuf (core/strbuf.c)                                */
 /* ---------------------------------------------------------------------- */
-
-/* A growing string.  After a failed allocation every call is a no-op and
-** sb_finish() returns NULL, so that builders check once at the end. */
-typedef struct sbuf {
-    char *s;
-    size_t n, cap;
-    int failed;
-} sbuf;
-
-static int sb_reserve(sbuf *b, size_t more)
-{
-    if (b->failed) return 0;
-    if (b->n + more + 1 <= b->cap) return 1;
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->n + more + 1) cap *= 2;
-    char *s = realloc(b->s, cap);
-    if (!s) {
-        b->failed = 1;
-        return 0;
-    }
-    b->s = s;
-    b->cap = cap;
-    return 1;
-}
-
-static void sb_putn(sbuf *b, const char *s, size_t n)
-{
-    if (!sb_reserve(b, n)) return;
-    memcpy(b->s + b->n, s, n);
-    b->n += n;
-    b->s[b->n] = '\0';
-}
-
-static void sb_put(sbuf *b, const char *s)
-{
-    sb_putn(b, s, strlen(s));
-}
-
-static void sb_printf(sbuf *b, const char *fmt, ...) IBMAP_PRINTF(2, 3);
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        b->failed = 1;
-        return;
-    }
-    if (!sb_reserve(b, (size_t)n)) return;
-    va_start(ap, fmt);
-    vsnprintf(b->s + b->n, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->n += (size_t)n;
-}
 
 /* `s` escaped for XML text and attribute values alike.  Line breaks and
 ** tabs become character references, which attribute normalisation would
@@ -111,45 +56,35 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
 ** XML 1.0 and are dropped.  Text that is not valid UTF-8 (a title typed in
 ** another encoding) keeps its ASCII and has '?' for the rest, since one
 ** bad byte would make QGIS refuse the whole document. */
-static void sb_esc(sbuf *b, const char *s)
+static void sb_esc(ibmap_strbuf *b, const char *s)
 {
     if (!s) return;
     int utf8 = ibmap_utf8_valid(s, strlen(s));
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         switch (*p) {
-        case '&': sb_put(b, "&amp;"); break;
-        case '<': sb_put(b, "&lt;"); break;
-        case '>': sb_put(b, "&gt;"); break;
-        case '"': sb_put(b, "&quot;"); break;
-        case '\'': sb_put(b, "&apos;"); break;
-        case '\n': sb_put(b, "&#10;"); break;
-        case '\r': sb_put(b, "&#13;"); break;
-        case '\t': sb_put(b, "&#9;"); break;
+        case '&': ibmap_strbuf_put(b, "&amp;"); break;
+        case '<': ibmap_strbuf_put(b, "&lt;"); break;
+        case '>': ibmap_strbuf_put(b, "&gt;"); break;
+        case '"': ibmap_strbuf_put(b, "&quot;"); break;
+        case '\'': ibmap_strbuf_put(b, "&apos;"); break;
+        case '\n': ibmap_strbuf_put(b, "&#10;"); break;
+        case '\r': ibmap_strbuf_put(b, "&#13;"); break;
+        case '\t': ibmap_strbuf_put(b, "&#9;"); break;
         default:
             if (*p < 0x20) break;
             if (*p >= 0x80 && !utf8) {
-                sb_put(b, "?");
+                ibmap_strbuf_put(b, "?");
                 break;
             }
-            sb_putn(b, (const char *)p, 1);
+            ibmap_strbuf_putn(b, (const char *)p, 1);
         }
     }
 }
 
 /* Two spaces per level, as QGIS indents. */
-static void sb_indent(sbuf *b, int level)
+static void sb_indent(ibmap_strbuf *b, int level)
 {
-    for (int i = 0; i < level; i++) sb_put(b, "  ");
-}
-
-/* The text built, which the caller frees; NULL (all freed) on failure. */
-static char *sb_finish(sbuf *b)
-{
-    if (b->failed || !b->s) {
-        free(b->s);
-        return NULL;
-    }
-    return b->s;
+    for (int i = 0; i < level; i++) ibmap_strbuf_put(b, "  ");
 }
 
 /* ---------------------------------------------------------------------- */
@@ -288,47 +223,47 @@ static void prop_colour(props *p, const char *key, const unsigned char *rgb, int
     prop(p, key, "%d,%d,%d,%d", rgb[0], rgb[1], rgb[2], alpha);
 }
 
-static void props_write(sbuf *b, int level, const props *p)
+static void props_write(ibmap_strbuf *b, int level, const props *p)
 {
     sb_indent(b, level);
-    sb_put(b, "<Option type=\"Map\">\n");
+    ibmap_strbuf_put(b, "<Option type=\"Map\">\n");
     for (int i = 0; i < p->n; i++) {
         sb_indent(b, level + 1);
-        sb_put(b, "<Option type=\"QString\" name=\"");
+        ibmap_strbuf_put(b, "<Option type=\"QString\" name=\"");
         sb_esc(b, p->key[i]);
-        sb_put(b, "\" value=\"");
+        ibmap_strbuf_put(b, "\" value=\"");
         sb_esc(b, p->value[i]);
-        sb_put(b, "\"/>\n");
+        ibmap_strbuf_put(b, "\"/>\n");
     }
     sb_indent(b, level);
-    sb_put(b, "</Option>\n");
+    ibmap_strbuf_put(b, "</Option>\n");
     for (int i = 0; i < p->n; i++) {
         sb_indent(b, level);
-        sb_put(b, "<prop k=\"");
+        ibmap_strbuf_put(b, "<prop k=\"");
         sb_esc(b, p->key[i]);
-        sb_put(b, "\" v=\"");
+        ibmap_strbuf_put(b, "\" v=\"");
         sb_esc(b, p->value[i]);
-        sb_put(b, "\"/>\n");
+        ibmap_strbuf_put(b, "\"/>\n");
     }
 }
 
-static void symbol_open(sbuf *b, int level, const char *type, const char *name)
+static void symbol_open(ibmap_strbuf *b, int level, const char *type, const char *name)
 {
     sb_indent(b, level);
-    sb_printf(b, "<symbol type=\"%s\" name=\"", type);
+    ibmap_strbuf_printf(b, "<symbol type=\"%s\" name=\"", type);
     sb_esc(b, name);
-    sb_put(b, "\" alpha=\"1\" clip_to_extent=\"1\" force_rhr=\"0\">\n");
+    ibmap_strbuf_put(b, "\" alpha=\"1\" clip_to_extent=\"1\" force_rhr=\"0\">\n");
 }
 
-static void layer_open(sbuf *b, int level, const char *class_name)
+static void layer_open(ibmap_strbuf *b, int level, const char *class_name)
 {
     sb_indent(b, level);
-    sb_printf(b, "<layer class=\"%s\" enabled=\"1\" locked=\"0\" pass=\"0\">\n", class_name);
+    ibmap_strbuf_printf(b, "<layer class=\"%s\" enabled=\"1\" locked=\"0\" pass=\"0\">\n", class_name);
 }
 
 /* The hatching of a red line: 45° lines 2.5 mm apart, drawn by a line
 ** sub-symbol (QGIS ≥ 3.x draws LinePatternFill with it). */
-static void hatch_layer(sbuf *b, int level, const symbol_look *s, const char *symbol_name)
+static void hatch_layer(ibmap_strbuf *b, int level, const symbol_look *s, const char *symbol_name)
 {
     layer_open(b, level, "LinePatternFill");
     props p = {0};
@@ -355,16 +290,16 @@ static void hatch_layer(sbuf *b, int level, const symbol_look *s, const char *sy
     prop(&q, "joinstyle", "bevel");
     props_write(b, level + 3, &q);
     sb_indent(b, level + 2);
-    sb_put(b, "</layer>\n");
+    ibmap_strbuf_put(b, "</layer>\n");
     sb_indent(b, level + 1);
-    sb_put(b, "</symbol>\n");
+    ibmap_strbuf_put(b, "</symbol>\n");
     sb_indent(b, level);
-    sb_put(b, "</layer>\n");
+    ibmap_strbuf_put(b, "</layer>\n");
 }
 
 /* A SimpleFill: the solid fill, or no brush for an outline, or the outline
 ** over a hatch. */
-static void simple_fill_layer(sbuf *b, int level, const symbol_look *s)
+static void simple_fill_layer(ibmap_strbuf *b, int level, const symbol_look *s)
 {
     static const unsigned char black[3] = {0, 0, 0};
     int solid = s->fill == FILL_SOLID && s->fill_rgb;
@@ -381,65 +316,65 @@ static void simple_fill_layer(sbuf *b, int level, const symbol_look *s)
     prop(&p, "offset_unit", "MM");
     props_write(b, level + 1, &p);
     sb_indent(b, level);
-    sb_put(b, "</layer>\n");
+    ibmap_strbuf_put(b, "</layer>\n");
 }
 
 /* A fill symbol named `name` (the renderer refers to it by name). */
-static void fill_symbol(sbuf *b, int level, const char *name, const symbol_look *s)
+static void fill_symbol(ibmap_strbuf *b, int level, const char *name, const symbol_look *s)
 {
     symbol_open(b, level, "fill", name);
     if (s->fill == FILL_HATCH) hatch_layer(b, level + 1, s, name);
     simple_fill_layer(b, level + 1, s);
     sb_indent(b, level);
-    sb_put(b, "</symbol>\n");
+    ibmap_strbuf_put(b, "</symbol>\n");
 }
 
 /* ---------------------------------------------------------------------- */
 /* QML: renderer, labels, aliases                                         */
 /* ---------------------------------------------------------------------- */
 
-static void renderer_open(sbuf *b, int level, const char *type)
+static void renderer_open(ibmap_strbuf *b, int level, const char *type)
 {
     sb_indent(b, level);
-    sb_printf(b, "<renderer-v2 type=\"%s\" forceraster=\"0\" symbollevels=\"0\" "
+    ibmap_strbuf_printf(b, "<renderer-v2 type=\"%s\" forceraster=\"0\" symbollevels=\"0\" "
                  "enableorderby=\"0\" referencescale=\"-1\"", type);
 }
 
-static void renderer_close(sbuf *b, int level)
+static void renderer_close(ibmap_strbuf *b, int level)
 {
     sb_indent(b, level + 1);
-    sb_put(b, "<rotation/>\n");
+    ibmap_strbuf_put(b, "<rotation/>\n");
     sb_indent(b, level + 1);
-    sb_put(b, "<sizescale/>\n");
+    ibmap_strbuf_put(b, "<sizescale/>\n");
     sb_indent(b, level);
-    sb_put(b, "</renderer-v2>\n");
+    ibmap_strbuf_put(b, "</renderer-v2>\n");
 }
 
 /* The blocks: one category per class, on the (renamed) class field. */
-static void categorised_renderer(sbuf *b, int level, const out_table *t,
+static void categorised_renderer(ibmap_strbuf *b, int level, const out_table *t,
                                  const char *const *field_names)
 {
     renderer_open(b, level, "categorizedSymbol");
-    sb_put(b, " attr=\"");
+    ibmap_strbuf_put(b, " attr=\"");
     sb_esc(b, field_name(t, field_names, out_column_index(t, "class")));
-    sb_put(b, "\">\n");
+    ibmap_strbuf_put(b, "\">\n");
     sb_indent(b, level + 1);
-    sb_put(b, "<categories>\n");
+    ibmap_strbuf_put(b, "<categories>\n");
     for (int k = 0; k < IBMAP_CLASS_COUNT; k++) {
         char *label = class_label((ibmap_class)k);
         if (!label) b->failed = 1;
         sb_indent(b, level + 2);
-        sb_printf(b, "<category symbol=\"%d\" value=\"", k);
+        ibmap_strbuf_printf(b, "<category symbol=\"%d\" value=\"", k);
         sb_esc(b, ibmap_class_name((ibmap_class)k));
-        sb_put(b, "\" label=\"");
+        ibmap_strbuf_put(b, "\" label=\"");
         sb_esc(b, label);
-        sb_put(b, "\" render=\"true\"/>\n");
+        ibmap_strbuf_put(b, "\" render=\"true\"/>\n");
         free(label);
     }
     sb_indent(b, level + 1);
-    sb_put(b, "</categories>\n");
+    ibmap_strbuf_put(b, "</categories>\n");
     sb_indent(b, level + 1);
-    sb_put(b, "<symbols>\n");
+    ibmap_strbuf_put(b, "<symbols>\n");
     for (int k = 0; k < IBMAP_CLASS_COUNT; k++) {
         char name[16];
         snprintf(name, sizeof name, "%d", k);
@@ -447,70 +382,70 @@ static void categorised_renderer(sbuf *b, int level, const out_table *t,
         fill_symbol(b, level + 2, name, &s);
     }
     sb_indent(b, level + 1);
-    sb_put(b, "</symbols>\n");
+    ibmap_strbuf_put(b, "</symbols>\n");
     renderer_close(b, level);
 }
 
-static void single_renderer(sbuf *b, int level, const symbol_look *s)
+static void single_renderer(ibmap_strbuf *b, int level, const symbol_look *s)
 {
     renderer_open(b, level, "singleSymbol");
-    sb_put(b, ">\n");
+    ibmap_strbuf_put(b, ">\n");
     sb_indent(b, level + 1);
-    sb_put(b, "<symbols>\n");
+    ibmap_strbuf_put(b, "<symbols>\n");
     fill_symbol(b, level + 2, "0", s);
     sb_indent(b, level + 1);
-    sb_put(b, "</symbols>\n");
+    ibmap_strbuf_put(b, "</symbols>\n");
     renderer_close(b, level);
 }
 
 /* Labels from one column: text in the outline colour with a white halo,
 ** horizontal, over the polygon's centroid.  Attributes not written take QGIS's
 ** defaults. */
-static void labeling(sbuf *b, int level, const char *field, const unsigned char *rgb)
+static void labeling(ibmap_strbuf *b, int level, const char *field, const unsigned char *rgb)
 {
     sb_indent(b, level);
-    sb_put(b, "<labeling type=\"simple\">\n");
+    ibmap_strbuf_put(b, "<labeling type=\"simple\">\n");
     sb_indent(b, level + 1);
-    sb_put(b, "<settings calloutType=\"simple\">\n");
+    ibmap_strbuf_put(b, "<settings calloutType=\"simple\">\n");
     sb_indent(b, level + 2);
-    sb_put(b, "<text-style fieldName=\"");
+    ibmap_strbuf_put(b, "<text-style fieldName=\"");
     sb_esc(b, field);
-    sb_printf(b, "\" isExpression=\"0\" fontFamily=\"Noto Sans CJK SC\" fontSize=\"10\" "
+    ibmap_strbuf_printf(b, "\" isExpression=\"0\" fontFamily=\"Noto Sans CJK SC\" fontSize=\"10\" "
                  "fontSizeUnit=\"Point\" fontWeight=\"50\" fontItalic=\"0\" "
                  "textColor=\"%d,%d,%d,255\" textOpacity=\"1\" namedStyle=\"\" "
                  "blendMode=\"0\" multilineHeight=\"1\" allowHtml=\"0\">\n",
               rgb[0], rgb[1], rgb[2]);
     sb_indent(b, level + 3);
-    sb_put(b, "<text-buffer bufferDraw=\"1\" bufferSize=\"0.8\" bufferSizeUnits=\"MM\" "
+    ibmap_strbuf_put(b, "<text-buffer bufferDraw=\"1\" bufferSize=\"0.8\" bufferSizeUnits=\"MM\" "
               "bufferColor=\"255,255,255,255\" bufferOpacity=\"0.8\" bufferNoFill=\"1\" "
               "bufferJoinStyle=\"128\" bufferBlendMode=\"0\"/>\n");
     sb_indent(b, level + 2);
-    sb_put(b, "</text-style>\n");
+    ibmap_strbuf_put(b, "</text-style>\n");
     sb_indent(b, level + 2);
-    sb_put(b, "<text-format multilineAlign=\"3\" wrapChar=\"\" autoWrapLength=\"0\"/>\n");
+    ibmap_strbuf_put(b, "<text-format multilineAlign=\"3\" wrapChar=\"\" autoWrapLength=\"0\"/>\n");
     sb_indent(b, level + 2);
     /* placement 1 = OverPoint: horizontal, at the centroid, kept inside. */
-    sb_put(b, "<placement placement=\"1\" centroidInside=\"1\" centroidWhole=\"0\" "
+    ibmap_strbuf_put(b, "<placement placement=\"1\" centroidInside=\"1\" centroidWhole=\"0\" "
               "fitInPolygonOnly=\"0\" priority=\"5\" dist=\"0\" offsetType=\"0\" "
               "quadOffset=\"4\" xOffset=\"0\" yOffset=\"0\" rotationAngle=\"0\" "
               "polygonPlacementFlags=\"2\"/>\n");
     sb_indent(b, level + 2);
-    sb_put(b, "<rendering drawLabels=\"1\" obstacle=\"1\" obstacleFactor=\"1\" "
+    ibmap_strbuf_put(b, "<rendering drawLabels=\"1\" obstacle=\"1\" obstacleFactor=\"1\" "
               "obstacleType=\"1\" displayAll=\"0\" labelPerPart=\"0\" mergeLines=\"0\" "
               "scaleVisibility=\"0\" upsidedownLabels=\"0\" zIndex=\"0\" "
               "limitNumLabels=\"0\" maxNumLabels=\"2000\" minFeatureSize=\"0\" "
               "fontLimitPixelSize=\"0\" fontMinPixelSize=\"3\" fontMaxPixelSize=\"10000\"/>\n");
     sb_indent(b, level + 1);
-    sb_put(b, "</settings>\n");
+    ibmap_strbuf_put(b, "</settings>\n");
     sb_indent(b, level);
-    sb_put(b, "</labeling>\n");
+    ibmap_strbuf_put(b, "</labeling>\n");
 }
 
 /* The attributes of <qgis> (QML) or <maplayer> (project) that belong to a
 ** style. */
-static void style_attributes(sbuf *b, int labels)
+static void style_attributes(ibmap_strbuf *b, int labels)
 {
-    sb_printf(b, " styleCategories=\"AllStyleCategories\" labelsEnabled=\"%d\" "
+    ibmap_strbuf_printf(b, " styleCategories=\"AllStyleCategories\" labelsEnabled=\"%d\" "
                  "hasScaleBasedVisibilityFlag=\"0\" minScale=\"100000000\" maxScale=\"0\" "
                  "simplifyDrawingHints=\"1\" simplifyAlgorithm=\"0\" simplifyDrawingTol=\"1\" "
                  "simplifyLocal=\"1\" simplifyMaxScale=\"1\" symbologyReferenceScale=\"-1\" "
@@ -519,7 +454,7 @@ static void style_attributes(sbuf *b, int labels)
 
 /* The elements of a table's style, the same in a QML and inside a
 ** project's <maplayer>: renderer, labels, aliases, display expression. */
-static void style_elements(sbuf *b, int level, const out_table *t,
+static void style_elements(ibmap_strbuf *b, int level, const out_table *t,
                            const char *const *field_names)
 {
     const table_look *lk = &looks[look_index(t->name)];
@@ -532,44 +467,44 @@ static void style_elements(sbuf *b, int level, const out_table *t,
                      lk->symbol.line_rgb ? lk->symbol.line_rgb : rgb_other);
     }
     sb_indent(b, level);
-    sb_put(b, "<blendMode>0</blendMode>\n");
+    ibmap_strbuf_put(b, "<blendMode>0</blendMode>\n");
     sb_indent(b, level);
-    sb_put(b, "<featureBlendMode>0</featureBlendMode>\n");
+    ibmap_strbuf_put(b, "<featureBlendMode>0</featureBlendMode>\n");
     sb_indent(b, level);
-    sb_put(b, "<layerOpacity>1</layerOpacity>\n");
+    ibmap_strbuf_put(b, "<layerOpacity>1</layerOpacity>\n");
     /* Aliases by field name, without the index QGIS also writes: the index
     ** differs between a GeoPackage (whose fid comes first) and a
     ** Shapefile, and QGIS matches on the name when there is one. */
     sb_indent(b, level);
-    sb_put(b, "<aliases>\n");
+    ibmap_strbuf_put(b, "<aliases>\n");
     for (int c = 0; c < t->n_columns; c++) {
         sb_indent(b, level + 1);
-        sb_put(b, "<alias field=\"");
+        ibmap_strbuf_put(b, "<alias field=\"");
         sb_esc(b, field_name(t, field_names, c));
-        sb_put(b, "\" name=\"");
+        ibmap_strbuf_put(b, "\" name=\"");
         sb_esc(b, t->columns[c].label_zh);
-        sb_put(b, "\"/>\n");
+        ibmap_strbuf_put(b, "\"/>\n");
     }
     sb_indent(b, level);
-    sb_put(b, "</aliases>\n");
+    ibmap_strbuf_put(b, "</aliases>\n");
     /* The identify panel and the attribute form name a feature by its id,
     ** the first column of every table. */
     if (t->n_columns > 0) {
-        sbuf expr = {0};   /* "id", with any '"' in the name doubled */
-        sb_put(&expr, "\"");
+        ibmap_strbuf expr = {0};   /* "id", with any '"' in the name doubled */
+        ibmap_strbuf_put(&expr, "\"");
         for (const char *p = field_name(t, field_names, 0); *p; p++)
-            sb_putn(&expr, *p == '"' ? "\"\"" : p, *p == '"' ? 2 : 1);
-        sb_put(&expr, "\"");
+            ibmap_strbuf_putn(&expr, *p == '"' ? "\"\"" : p, *p == '"' ? 2 : 1);
+        ibmap_strbuf_put(&expr, "\"");
         if (expr.failed) b->failed = 1;
         sb_indent(b, level);
-        sb_put(b, "<previewExpression>");
+        ibmap_strbuf_put(b, "<previewExpression>");
         sb_esc(b, expr.s);
-        sb_put(b, "</previewExpression>\n");
+        ibmap_strbuf_put(b, "</previewExpression>\n");
         free(expr.s);
     }
     sb_indent(b, level);
     /* 2 = polygon, 4 = no geometry (QgsWkbTypes::GeometryType). */
-    sb_printf(b, "<layerGeometryType>%d</layerGeometryType>\n", t->spatial ? 2 : 4);
+    ibmap_strbuf_printf(b, "<layerGeometryType>%d</layerGeometryType>\n", t->spatial ? 2 : 4);
 }
 
 char *out_style_qml(const out_model *m, const out_table *t, const char *const *field_names)
@@ -577,14 +512,14 @@ char *out_style_qml(const out_model *m, const out_table *t, const char *const *f
     (void)m;   /* the style depends on the table alone */
     if (!t) return NULL;
     const table_look *lk = &looks[look_index(t->name)];
-    sbuf b = {0};
-    sb_put(&b, QGIS_DOCTYPE);
-    sb_put(&b, "<qgis version=\"" QGIS_VERSION "\"");
+    ibmap_strbuf b = {0};
+    ibmap_strbuf_put(&b, QGIS_DOCTYPE);
+    ibmap_strbuf_put(&b, "<qgis version=\"" QGIS_VERSION "\"");
     style_attributes(&b, label_column(t, lk) >= 0);
-    sb_put(&b, ">\n");
+    ibmap_strbuf_put(&b, ">\n");
     style_elements(&b, 1, t, field_names);
-    sb_put(&b, "</qgis>\n");
-    return sb_finish(&b);
+    ibmap_strbuf_put(&b, "</qgis>\n");
+    return ibmap_strbuf_take(&b);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -597,9 +532,9 @@ static double mm_to_px(double mm)
     return mm / 0.28;
 }
 
-static void sld_param(sbuf *b, int level, const char *name, const char *fmt, ...)
+static void sld_param(ibmap_strbuf *b, int level, const char *name, const char *fmt, ...)
     IBMAP_PRINTF(4, 5);
-static void sld_param(sbuf *b, int level, const char *name, const char *fmt, ...)
+static void sld_param(ibmap_strbuf *b, int level, const char *name, const char *fmt, ...)
 {
     char value[64];
     va_list ap;
@@ -607,16 +542,16 @@ static void sld_param(sbuf *b, int level, const char *name, const char *fmt, ...
     vsnprintf(value, sizeof value, fmt, ap);
     va_end(ap);
     sb_indent(b, level);
-    sb_printf(b, "<se:SvgParameter name=\"%s\">", name);
+    ibmap_strbuf_printf(b, "<se:SvgParameter name=\"%s\">", name);
     sb_esc(b, value);
-    sb_put(b, "</se:SvgParameter>\n");
+    ibmap_strbuf_put(b, "</se:SvgParameter>\n");
 }
 
-static void sld_stroke(sbuf *b, int level, const unsigned char *rgb, double mm,
+static void sld_stroke(ibmap_strbuf *b, int level, const unsigned char *rgb, double mm,
                        const char *style)
 {
     sb_indent(b, level);
-    sb_put(b, "<se:Stroke>\n");
+    ibmap_strbuf_put(b, "<se:Stroke>\n");
     sld_param(b, level + 1, "stroke", "#%02x%02x%02x", rgb[0], rgb[1], rgb[2]);
     sld_param(b, level + 1, "stroke-width", "%.2f", mm_to_px(mm));
     sld_param(b, level + 1, "stroke-linejoin", "bevel");
@@ -627,103 +562,103 @@ static void sld_stroke(sbuf *b, int level, const unsigned char *rgb, double mm,
         sld_param(b, level + 1, "stroke-dasharray", "%.0f %.0f", mm_to_px(mm),
                   mm_to_px(2 * mm));
     sb_indent(b, level);
-    sb_put(b, "</se:Stroke>\n");
+    ibmap_strbuf_put(b, "</se:Stroke>\n");
 }
 
-static void sld_polygon(sbuf *b, int level, const symbol_look *s)
+static void sld_polygon(ibmap_strbuf *b, int level, const symbol_look *s)
 {
     sb_indent(b, level);
-    sb_put(b, "<se:PolygonSymbolizer>\n");
+    ibmap_strbuf_put(b, "<se:PolygonSymbolizer>\n");
     if (s->fill == FILL_SOLID && s->fill_rgb) {
         sb_indent(b, level + 1);
-        sb_put(b, "<se:Fill>\n");
+        ibmap_strbuf_put(b, "<se:Fill>\n");
         sld_param(b, level + 2, "fill", "#%02x%02x%02x", s->fill_rgb[0], s->fill_rgb[1],
                   s->fill_rgb[2]);
         if (s->fill_alpha < 255)
             sld_param(b, level + 2, "fill-opacity", "%.2f", s->fill_alpha / 255.0);
         sb_indent(b, level + 1);
-        sb_put(b, "</se:Fill>\n");
+        ibmap_strbuf_put(b, "</se:Fill>\n");
     } else if (s->fill == FILL_HATCH && s->fill_rgb) {
         /* As QGIS exports a LinePatternFill: a rotated line mark tiled. */
         int L = level + 1;
         sb_indent(b, L);
-        sb_put(b, "<se:Fill>\n");
+        ibmap_strbuf_put(b, "<se:Fill>\n");
         sb_indent(b, L + 1);
-        sb_put(b, "<se:GraphicFill>\n");
+        ibmap_strbuf_put(b, "<se:GraphicFill>\n");
         sb_indent(b, L + 2);
-        sb_put(b, "<se:Graphic>\n");
+        ibmap_strbuf_put(b, "<se:Graphic>\n");
         sb_indent(b, L + 3);
-        sb_put(b, "<se:Mark>\n");
+        ibmap_strbuf_put(b, "<se:Mark>\n");
         sb_indent(b, L + 4);
-        sb_put(b, "<se:WellKnownName>horline</se:WellKnownName>\n");
+        ibmap_strbuf_put(b, "<se:WellKnownName>horline</se:WellKnownName>\n");
         sld_stroke(b, L + 4, s->fill_rgb, 0.3, "solid");
         sb_indent(b, L + 3);
-        sb_put(b, "</se:Mark>\n");
+        ibmap_strbuf_put(b, "</se:Mark>\n");
         sb_indent(b, L + 3);
-        sb_printf(b, "<se:Size>%.0f</se:Size>\n", mm_to_px(2.5));
+        ibmap_strbuf_printf(b, "<se:Size>%.0f</se:Size>\n", mm_to_px(2.5));
         sb_indent(b, L + 3);
-        sb_put(b, "<se:Rotation><ogc:Literal>45</ogc:Literal></se:Rotation>\n");
+        ibmap_strbuf_put(b, "<se:Rotation><ogc:Literal>45</ogc:Literal></se:Rotation>\n");
         sb_indent(b, L + 2);
-        sb_put(b, "</se:Graphic>\n");
+        ibmap_strbuf_put(b, "</se:Graphic>\n");
         sb_indent(b, L + 1);
-        sb_put(b, "</se:GraphicFill>\n");
+        ibmap_strbuf_put(b, "</se:GraphicFill>\n");
         sb_indent(b, L);
-        sb_put(b, "</se:Fill>\n");
+        ibmap_strbuf_put(b, "</se:Fill>\n");
     }
     if (s->line_mm > 0 && s->line_rgb) sld_stroke(b, level + 1, s->line_rgb, s->line_mm,
                                                   s->line_style);
     sb_indent(b, level);
-    sb_put(b, "</se:PolygonSymbolizer>\n");
+    ibmap_strbuf_put(b, "</se:PolygonSymbolizer>\n");
 }
 
-static void sld_rule_open(sbuf *b, int level, const char *name)
+static void sld_rule_open(ibmap_strbuf *b, int level, const char *name)
 {
     sb_indent(b, level);
-    sb_put(b, "<se:Rule>\n");
+    ibmap_strbuf_put(b, "<se:Rule>\n");
     sb_indent(b, level + 1);
-    sb_put(b, "<se:Name>");
+    ibmap_strbuf_put(b, "<se:Name>");
     sb_esc(b, name);
-    sb_put(b, "</se:Name>\n");
+    ibmap_strbuf_put(b, "</se:Name>\n");
     sb_indent(b, level + 1);
-    sb_put(b, "<se:Description>\n");
+    ibmap_strbuf_put(b, "<se:Description>\n");
     sb_indent(b, level + 2);
-    sb_put(b, "<se:Title>");
+    ibmap_strbuf_put(b, "<se:Title>");
     sb_esc(b, name);
-    sb_put(b, "</se:Title>\n");
+    ibmap_strbuf_put(b, "</se:Title>\n");
     sb_indent(b, level + 1);
-    sb_put(b, "</se:Description>\n");
+    ibmap_strbuf_put(b, "</se:Description>\n");
 }
 
-static void sld_rule_close(sbuf *b, int level)
+static void sld_rule_close(ibmap_strbuf *b, int level)
 {
     sb_indent(b, level);
-    sb_put(b, "</se:Rule>\n");
+    ibmap_strbuf_put(b, "</se:Rule>\n");
 }
 
-static void sld_text(sbuf *b, int level, const char *field, const unsigned char *rgb)
+static void sld_text(ibmap_strbuf *b, int level, const char *field, const unsigned char *rgb)
 {
     sb_indent(b, level);
-    sb_put(b, "<se:TextSymbolizer>\n");
+    ibmap_strbuf_put(b, "<se:TextSymbolizer>\n");
     sb_indent(b, level + 1);
-    sb_put(b, "<se:Label><ogc:PropertyName>");
+    ibmap_strbuf_put(b, "<se:Label><ogc:PropertyName>");
     sb_esc(b, field);
-    sb_put(b, "</ogc:PropertyName></se:Label>\n");
+    ibmap_strbuf_put(b, "</ogc:PropertyName></se:Label>\n");
     sb_indent(b, level + 1);
-    sb_put(b, "<se:Font>\n");
+    ibmap_strbuf_put(b, "<se:Font>\n");
     sld_param(b, level + 2, "font-family", "Noto Sans CJK SC");
     sld_param(b, level + 2, "font-size", "13");
     sb_indent(b, level + 1);
-    sb_put(b, "</se:Font>\n");
+    ibmap_strbuf_put(b, "</se:Font>\n");
     sb_indent(b, level + 1);
-    sb_put(b, "<se:Halo><se:Radius>2</se:Radius><se:Fill>"
+    ibmap_strbuf_put(b, "<se:Halo><se:Radius>2</se:Radius><se:Fill>"
               "<se:SvgParameter name=\"fill\">#ffffff</se:SvgParameter></se:Fill></se:Halo>\n");
     sb_indent(b, level + 1);
-    sb_put(b, "<se:Fill>\n");
+    ibmap_strbuf_put(b, "<se:Fill>\n");
     sld_param(b, level + 2, "fill", "#%02x%02x%02x", rgb[0], rgb[1], rgb[2]);
     sb_indent(b, level + 1);
-    sb_put(b, "</se:Fill>\n");
+    ibmap_strbuf_put(b, "</se:Fill>\n");
     sb_indent(b, level);
-    sb_put(b, "</se:TextSymbolizer>\n");
+    ibmap_strbuf_put(b, "</se:TextSymbolizer>\n");
 }
 
 char *out_style_sld(const out_model *m, const out_table *t, const char *const *field_names)
@@ -731,28 +666,28 @@ char *out_style_sld(const out_model *m, const out_table *t, const char *const *f
     (void)m;
     if (!t) return NULL;
     const table_look *lk = &looks[look_index(t->name)];
-    sbuf b = {0};
-    sb_put(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    ibmap_strbuf b = {0};
+    ibmap_strbuf_put(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                "<StyledLayerDescriptor xmlns=\"http://www.opengis.net/sld\" "
                "xmlns:ogc=\"http://www.opengis.net/ogc\" xmlns:se=\"http://www.opengis.net/se\" "
                "xmlns:xlink=\"http://www.w3.org/1999/xlink\" "
                "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" version=\"1.1.0\" "
                "xsi:schemaLocation=\"http://www.opengis.net/sld "
                "http://schemas.opengis.net/sld/1.1.0/StyledLayerDescriptor.xsd\">\n");
-    sb_put(&b, "  <NamedLayer>\n    <se:Name>");
+    ibmap_strbuf_put(&b, "  <NamedLayer>\n    <se:Name>");
     sb_esc(&b, t->name);
-    sb_put(&b, "</se:Name>\n    <UserStyle>\n      <se:Name>");
+    ibmap_strbuf_put(&b, "</se:Name>\n    <UserStyle>\n      <se:Name>");
     sb_esc(&b, t->name);
-    sb_put(&b, "</se:Name>\n");
+    ibmap_strbuf_put(&b, "</se:Name>\n");
     if (t->label_zh && t->label_zh[0]) {
-        sb_put(&b, "      <se:Description>\n        <se:Title>");
+        ibmap_strbuf_put(&b, "      <se:Description>\n        <se:Title>");
         sb_esc(&b, t->label_zh);
-        sb_put(&b, "</se:Title>\n      </se:Description>\n");
+        ibmap_strbuf_put(&b, "</se:Title>\n      </se:Description>\n");
     }
     /* A table without geometry has nothing to draw: its style names it and
     ** holds no rule. */
     if (t->spatial) {
-        sb_put(&b, "      <se:FeatureTypeStyle>\n");
+        ibmap_strbuf_put(&b, "      <se:FeatureTypeStyle>\n");
         if (categorised(t)) {
             const char *attr = field_name(t, field_names, out_column_index(t, "class"));
             for (int k = 0; k < IBMAP_CLASS_COUNT; k++) {
@@ -760,12 +695,12 @@ char *out_style_sld(const out_model *m, const out_table *t, const char *const *f
                 if (!label) b.failed = 1;
                 sld_rule_open(&b, 4, label ? label : "");
                 free(label);
-                sb_put(&b, "          <ogc:Filter>\n            <ogc:PropertyIsEqualTo>\n"
+                ibmap_strbuf_put(&b, "          <ogc:Filter>\n            <ogc:PropertyIsEqualTo>\n"
                            "              <ogc:PropertyName>");
                 sb_esc(&b, attr);
-                sb_put(&b, "</ogc:PropertyName>\n              <ogc:Literal>");
+                ibmap_strbuf_put(&b, "</ogc:PropertyName>\n              <ogc:Literal>");
                 sb_esc(&b, ibmap_class_name((ibmap_class)k));
-                sb_put(&b, "</ogc:Literal>\n            </ogc:PropertyIsEqualTo>\n"
+                ibmap_strbuf_put(&b, "</ogc:Literal>\n            </ogc:PropertyIsEqualTo>\n"
                            "          </ogc:Filter>\n");
                 symbol_look s = class_symbol((ibmap_class)k);
                 sld_polygon(&b, 5, &s);
@@ -780,10 +715,10 @@ char *out_style_sld(const out_model *m, const out_table *t, const char *const *f
                          lk->symbol.line_rgb ? lk->symbol.line_rgb : rgb_other);
             sld_rule_close(&b, 4);
         }
-        sb_put(&b, "      </se:FeatureTypeStyle>\n");
+        ibmap_strbuf_put(&b, "      </se:FeatureTypeStyle>\n");
     }
-    sb_put(&b, "    </UserStyle>\n  </NamedLayer>\n</StyledLayerDescriptor>\n");
-    return sb_finish(&b);
+    ibmap_strbuf_put(&b, "    </UserStyle>\n  </NamedLayer>\n</StyledLayerDescriptor>\n");
+    return ibmap_strbuf_take(&b);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -854,25 +789,25 @@ static ibmap_status crs_info_get(ibmap_ctx *ctx, const char *crs, crs_info *ci)
 ** when there is no srsid (an id in QGIS's own srs.db, which we cannot
 ** know), so the WKT is what matters; authid and proj4 are for older
 ** releases and for people reading the file. */
-static void spatialrefsys(sbuf *b, int level, const crs_info *ci)
+static void spatialrefsys(ibmap_strbuf *b, int level, const crs_info *ci)
 {
     static const char *const tags[] = {"wkt", "proj4", "authid", "description",
                                        "projectionacronym"};
     const char *values[] = {ci->wkt, ci->proj4, ci->authid, ci->name, ci->acronym};
     sb_indent(b, level);
-    sb_put(b, "<spatialrefsys>\n");
+    ibmap_strbuf_put(b, "<spatialrefsys>\n");
     for (int i = 0; i < 5; i++) {
         sb_indent(b, level + 1);
-        sb_printf(b, "<%s>", tags[i]);
+        ibmap_strbuf_printf(b, "<%s>", tags[i]);
         sb_esc(b, values[i]);
-        sb_printf(b, "</%s>\n", tags[i]);
+        ibmap_strbuf_printf(b, "</%s>\n", tags[i]);
     }
     sb_indent(b, level + 1);
-    sb_printf(b, "<srid>%d</srid>\n", ci->srid);
+    ibmap_strbuf_printf(b, "<srid>%d</srid>\n", ci->srid);
     sb_indent(b, level + 1);
-    sb_printf(b, "<geographicflag>%s</geographicflag>\n", ci->geographic ? "true" : "false");
+    ibmap_strbuf_printf(b, "<geographicflag>%s</geographicflag>\n", ci->geographic ? "true" : "false");
     sb_indent(b, level);
-    sb_put(b, "</spatialrefsys>\n");
+    ibmap_strbuf_put(b, "</spatialrefsys>\n");
 }
 
 /* The envelope of a spatial table's geometries; 0 when it has none. */
@@ -899,17 +834,17 @@ static int table_extent(ibmap_ctx *ctx, const out_table *t, double e[4])
     return e[0] <= e[2] && e[1] <= e[3];
 }
 
-static void extent_xml(sbuf *b, int level, const char *tag, const double e[4])
+static void extent_xml(ibmap_strbuf *b, int level, const char *tag, const double e[4])
 {
     sb_indent(b, level);
-    sb_printf(b, "<%s>\n", tag);
+    ibmap_strbuf_printf(b, "<%s>\n", tag);
     static const char *const names[4] = {"xmin", "ymin", "xmax", "ymax"};
     for (int i = 0; i < 4; i++) {
         sb_indent(b, level + 1);
-        sb_printf(b, "<%s>%.17g</%s>\n", names[i], e[i], names[i]);
+        ibmap_strbuf_printf(b, "<%s>%.17g</%s>\n", names[i], e[i], names[i]);
     }
     sb_indent(b, level);
-    sb_printf(b, "</%s>\n", tag);
+    ibmap_strbuf_printf(b, "</%s>\n", tag);
 }
 
 /* Where the map opens: the model's extent (the blocks'), or, when the
@@ -945,80 +880,80 @@ static int drawing_order(const out_model *m, int *order)
 
 /* "工业区块 blocks": the Chinese name first, and the table's own name,
 ** which is the GeoPackage layer's. */
-static void layer_title(sbuf *b, const out_table *t)
+static void layer_title(ibmap_strbuf *b, const out_table *t)
 {
     if (t->label_zh && t->label_zh[0]) {
         sb_esc(b, t->label_zh);
-        sb_put(b, " ");
+        ibmap_strbuf_put(b, " ");
     }
     sb_esc(b, t->name);
 }
 
 /* "./industrial_map.gpkg|layername=blocks": relative to the project file
 ** (see <Paths> below), as QGIS writes a relative source. */
-static void layer_source(sbuf *b, const char *gpkg, const out_table *t)
+static void layer_source(ibmap_strbuf *b, const char *gpkg, const out_table *t)
 {
     int relative = gpkg[0] != '/' && strncmp(gpkg, "./", 2) != 0 &&
                    strncmp(gpkg, "../", 3) != 0;
-    if (relative) sb_put(b, "./");
+    if (relative) ibmap_strbuf_put(b, "./");
     sb_esc(b, gpkg);
-    sb_put(b, "|layername=");
+    ibmap_strbuf_put(b, "|layername=");
     sb_esc(b, t->name);
 }
 
-static void layer_tree(sbuf *b, const out_model *m, const int *order, int n,
+static void layer_tree(ibmap_strbuf *b, const out_model *m, const int *order, int n,
                        const char *gpkg)
 {
-    sb_put(b, "  <layer-tree-group>\n    <customproperties/>\n");
+    ibmap_strbuf_put(b, "  <layer-tree-group>\n    <customproperties/>\n");
     for (int k = 0; k < n; k++) {
         const out_table *t = &m->tables[order[k]];
         const table_look *lk = &looks[look_index(t->name)];
-        sb_put(b, "    <layer-tree-layer id=\"ibmap_");
+        ibmap_strbuf_put(b, "    <layer-tree-layer id=\"ibmap_");
         sb_esc(b, t->name);
-        sb_put(b, "\" name=\"");
+        ibmap_strbuf_put(b, "\" name=\"");
         layer_title(b, t);
-        sb_put(b, "\" source=\"");
+        ibmap_strbuf_put(b, "\" source=\"");
         layer_source(b, gpkg, t);
-        sb_printf(b, "\" providerKey=\"ogr\" checked=\"%s\" expanded=\"%d\">\n",
+        ibmap_strbuf_printf(b, "\" providerKey=\"ogr\" checked=\"%s\" expanded=\"%d\">\n",
                   lk->visible ? "Qt::Checked" : "Qt::Unchecked", categorised(t) ? 1 : 0);
-        sb_put(b, "      <customproperties/>\n    </layer-tree-layer>\n");
+        ibmap_strbuf_put(b, "      <customproperties/>\n    </layer-tree-layer>\n");
     }
-    sb_put(b, "    <custom-order enabled=\"0\">\n");
+    ibmap_strbuf_put(b, "    <custom-order enabled=\"0\">\n");
     for (int k = 0; k < n; k++) {
-        sb_put(b, "      <item>ibmap_");
+        ibmap_strbuf_put(b, "      <item>ibmap_");
         sb_esc(b, m->tables[order[k]].name);
-        sb_put(b, "</item>\n");
+        ibmap_strbuf_put(b, "</item>\n");
     }
-    sb_put(b, "    </custom-order>\n  </layer-tree-group>\n");
+    ibmap_strbuf_put(b, "    </custom-order>\n  </layer-tree-group>\n");
 }
 
-static void map_layer(ibmap_ctx *ctx, sbuf *b, const out_table *t, const char *gpkg,
+static void map_layer(ibmap_ctx *ctx, ibmap_strbuf *b, const out_table *t, const char *gpkg,
                       const crs_info *crs)
 {
     const table_look *lk = &looks[look_index(t->name)];
-    sb_put(b, "    <maplayer type=\"vector\" geometry=\"Polygon\" wkbType=\"MultiPolygon\"");
+    ibmap_strbuf_put(b, "    <maplayer type=\"vector\" geometry=\"Polygon\" wkbType=\"MultiPolygon\"");
     style_attributes(b, label_column(t, lk) >= 0);
-    sb_put(b, ">\n");
+    ibmap_strbuf_put(b, ">\n");
     double e[4];
     if (table_extent(ctx, t, e)) extent_xml(b, 3, "extent", e);
-    sb_put(b, "      <id>ibmap_");
+    ibmap_strbuf_put(b, "      <id>ibmap_");
     sb_esc(b, t->name);
-    sb_put(b, "</id>\n      <datasource>");
+    ibmap_strbuf_put(b, "</id>\n      <datasource>");
     layer_source(b, gpkg, t);
-    sb_put(b, "</datasource>\n      <layername>");
+    ibmap_strbuf_put(b, "</datasource>\n      <layername>");
     layer_title(b, t);
-    sb_put(b, "</layername>\n      <srs>\n");
+    ibmap_strbuf_put(b, "</layername>\n      <srs>\n");
     spatialrefsys(b, 4, crs);
-    sb_put(b, "      </srs>\n");
-    sb_put(b, "      <provider encoding=\"UTF-8\">ogr</provider>\n");
-    sb_put(b, "      <map-layer-style-manager current=\"default\">\n"
+    ibmap_strbuf_put(b, "      </srs>\n");
+    ibmap_strbuf_put(b, "      <provider encoding=\"UTF-8\">ogr</provider>\n");
+    ibmap_strbuf_put(b, "      <map-layer-style-manager current=\"default\">\n"
               "        <map-layer-style name=\"default\"/>\n"
               "      </map-layer-style-manager>\n");
-    sb_put(b, "      <flags>\n        <Identifiable>1</Identifiable>\n"
+    ibmap_strbuf_put(b, "      <flags>\n        <Identifiable>1</Identifiable>\n"
               "        <Removable>1</Removable>\n        <Searchable>1</Searchable>\n"
               "        <Private>0</Private>\n      </flags>\n");
     style_elements(b, 3, t, NULL);
-    sb_put(b, "    </maplayer>\n");
+    ibmap_strbuf_put(b, "    </maplayer>\n");
 }
 
 /* The project's text: the layer tree (what the legend shows, top first),
@@ -1029,39 +964,39 @@ static char *project_xml(ibmap_ctx *ctx, const out_model *m, const char *gpkg,
     double view[4];
     int has_view = view_extent(ctx, m, view);
     const char *title = m->title ? m->title : "";
-    sbuf b = {0};
-    sb_put(&b, QGIS_DOCTYPE);
-    sb_put(&b, "<qgis version=\"" QGIS_VERSION "\" projectname=\"");
+    ibmap_strbuf b = {0};
+    ibmap_strbuf_put(&b, QGIS_DOCTYPE);
+    ibmap_strbuf_put(&b, "<qgis version=\"" QGIS_VERSION "\" projectname=\"");
     sb_esc(&b, title);
-    sb_put(&b, "\">\n  <homePath path=\"\"/>\n  <title>");
+    ibmap_strbuf_put(&b, "\">\n  <homePath path=\"\"/>\n  <title>");
     sb_esc(&b, title);
-    sb_put(&b, "</title>\n  <autotransaction active=\"0\"/>\n"
+    ibmap_strbuf_put(&b, "</title>\n  <autotransaction active=\"0\"/>\n"
                "  <evaluateDefaultValues active=\"0\"/>\n  <trust active=\"0\"/>\n");
-    sb_put(&b, "  <projectCrs>\n");
+    ibmap_strbuf_put(&b, "  <projectCrs>\n");
     spatialrefsys(&b, 2, crs);
-    sb_put(&b, "  </projectCrs>\n");
+    ibmap_strbuf_put(&b, "  </projectCrs>\n");
     layer_tree(&b, m, order, n, gpkg);
     /* Where the desktop's map opens: on the blocks.  QGIS 3.22 reads
     ** <mapcanvas>; <DefaultViewExtent> below says the same to QGIS's API. */
     if (has_view) {
-        sb_put(&b, "  <mapcanvas name=\"theMapCanvas\" annotationsVisible=\"1\">\n"
+        ibmap_strbuf_put(&b, "  <mapcanvas name=\"theMapCanvas\" annotationsVisible=\"1\">\n"
                    "    <units>meters</units>\n");
         extent_xml(&b, 2, "extent", view);
-        sb_put(&b, "    <rotation>0</rotation>\n    <destinationsrs>\n");
+        ibmap_strbuf_put(&b, "    <rotation>0</rotation>\n    <destinationsrs>\n");
         spatialrefsys(&b, 3, crs);
-        sb_put(&b, "    </destinationsrs>\n    <rendermaptile>0</rendermaptile>\n"
+        ibmap_strbuf_put(&b, "    </destinationsrs>\n    <rendermaptile>0</rendermaptile>\n"
                    "    <expressionContextScope/>\n  </mapcanvas>\n");
     }
-    sb_put(&b, "  <projectlayers>\n");
+    ibmap_strbuf_put(&b, "  <projectlayers>\n");
     for (int k = 0; k < n; k++) map_layer(ctx, &b, &m->tables[order[k]], gpkg, crs);
-    sb_put(&b, "  </projectlayers>\n  <layerorder>\n");
+    ibmap_strbuf_put(&b, "  </projectlayers>\n  <layerorder>\n");
     for (int k = 0; k < n; k++) {
-        sb_put(&b, "    <layer id=\"ibmap_");
+        ibmap_strbuf_put(&b, "    <layer id=\"ibmap_");
         sb_esc(&b, m->tables[order[k]].name);
-        sb_put(&b, "\"/>\n");
+        ibmap_strbuf_put(&b, "\"/>\n");
     }
-    sb_put(&b, "  </layerorder>\n");
-    sb_put(&b, "  <properties>\n"
+    ibmap_strbuf_put(&b, "  </layerorder>\n");
+    ibmap_strbuf_put(&b, "  <properties>\n"
                "    <Paths>\n      <Absolute type=\"bool\">false</Absolute>\n    </Paths>\n"
                "    <SpatialRefSys>\n"
                "      <ProjectionsEnabled type=\"int\">1</ProjectionsEnabled>\n"
@@ -1071,28 +1006,28 @@ static char *project_xml(ibmap_ctx *ctx, const out_model *m, const char *gpkg,
                "      <AreaUnits type=\"QString\">m2</AreaUnits>\n"
                "    </Measurement>\n"
                "  </properties>\n");
-    sb_put(&b, "  <ProjectViewSettings UseProjectScales=\"0\" rotation=\"0\">\n"
+    ibmap_strbuf_put(&b, "  <ProjectViewSettings UseProjectScales=\"0\" rotation=\"0\">\n"
                "    <Scales/>\n");
     if (has_view) {
-        sb_printf(&b, "    <DefaultViewExtent xmin=\"%.17g\" ymin=\"%.17g\" xmax=\"%.17g\" "
+        ibmap_strbuf_printf(&b, "    <DefaultViewExtent xmin=\"%.17g\" ymin=\"%.17g\" xmax=\"%.17g\" "
                       "ymax=\"%.17g\">\n",
                   view[0], view[1], view[2], view[3]);
         spatialrefsys(&b, 3, crs);
-        sb_put(&b, "    </DefaultViewExtent>\n");
+        ibmap_strbuf_put(&b, "    </DefaultViewExtent>\n");
     }
-    sb_put(&b, "  </ProjectViewSettings>\n");
-    sb_put(&b, "  <projectMetadata>\n    <title>");
+    ibmap_strbuf_put(&b, "  </ProjectViewSettings>\n");
+    ibmap_strbuf_put(&b, "  <projectMetadata>\n    <title>");
     sb_esc(&b, title);
-    sb_put(&b, "</title>\n    <abstract>scenario: ");
+    ibmap_strbuf_put(&b, "</title>\n    <abstract>scenario: ");
     sb_esc(&b, m->scenario ? m->scenario : "");
-    sb_put(&b, "; rules: ");
+    ibmap_strbuf_put(&b, "; rules: ");
     sb_esc(&b, m->rules_name ? m->rules_name : "");
-    sb_put(&b, "; data: ");
+    ibmap_strbuf_put(&b, "; data: ");
     sb_esc(&b, m->data_date ? m->data_date : "");
-    sb_put(&b, "</abstract>\n    <author>ibmap " IBMAP_VERSION_STRING "</author>\n"
+    ibmap_strbuf_put(&b, "</abstract>\n    <author>ibmap " IBMAP_VERSION_STRING "</author>\n"
                "  </projectMetadata>\n");
-    sb_put(&b, "</qgis>\n");
-    return sb_finish(&b);
+    ibmap_strbuf_put(&b, "</qgis>\n");
+    return ibmap_strbuf_take(&b);
 }
 
 static int write_text(FILE *f, const void *arg)

@@ -56,9 +56,7 @@ typedef struct fnv {
 
 static void fnv_add(fnv *f, const char *s)
 {
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++)
-        f->h = (f->h ^ *p) * 1099511628211ULL;
-    f->h = (f->h ^ 0xFF) * 1099511628211ULL; /* separator */
+    f->h = ibmap_hash_field(f->h, s);
 }
 
 static int add_file(fnv *f, const char *path)
@@ -134,7 +132,7 @@ static int add_source_files(fnv *f, const char *source)
 static void role_fingerprint(const ibmap_project *p, ibmap_role r, char out[17])
 {
     const ibmap_role_source *rs = &p->roles[r];
-    fnv f = {1469598103934665603ULL};
+    fnv f = {IBMAP_HASH_INIT};
     fnv_add(&f, ibmap_role_name(r));
     fnv_add(&f, rs->source);
     fnv_add(&f, rs->layer);
@@ -158,7 +156,7 @@ static void role_fingerprint(const ibmap_project *p, ibmap_role r, char out[17])
 static int project_fingerprint(const ibmap_project *p,
                                const ibmap_overlay_options *o, char out[17])
 {
-    fnv f = {1469598103934665603ULL};
+    fnv f = {IBMAP_HASH_INIT};
     fnv_add(&f, "ibmap workspace " WORKSPACE_FORMAT " " IBMAP_VERSION_STRING);
     fnv_add(&f, p->crs);
     char buf[128];
