@@ -20,17 +20,22 @@ if [ ! -x "$pgbin/initdb" ] || [ ! -f /usr/share/postgresql/15/extension/postgis
   tap_finish; exit
 fi
 
+# The outputs in the build's scratch directory; the server's own files in
+# a private directory (tests/pg_server.sh: one the postgres user can
+# enter, wherever the clone is), removed on exit as the server is stopped.
 dir="${IBMAP_BUILD_ROOT:-/tmp}/tests/scratch/test_postgis"
 rm -rf "$dir"; mkdir -p "$dir"
-# PostgreSQL refuses to run as root: run the server as the postgres user.
-as_pg=()
-if [ "$(id -u)" -eq 0 ]; then chown -R postgres "$dir"; as_pg=(runuser -u postgres --); fi
-port=$((55000 + $$ % 2000))
-pg() { "${as_pg[@]}" "$@"; }
-pg "$pgbin/initdb" -D "$dir/data" -A trust -U ibmap -E UTF8 --no-locale > "$dir/initdb.log" 2>&1
-pg "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-   -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off" start > /dev/null 2>&1
-trap 'pg "$pgbin/pg_ctl" -D "$dir/data" -m fast -w stop > /dev/null 2>&1' EXIT
+. "$here/pg_server.sh"
+trap pg_server_stop EXIT
+trap 'exit 143' TERM INT   # meson's timeout: stop the server all the same
+# The first port to try at random, so that runs side by side seldom need
+# the retry: pg_server_start moves on from a taken port anyway.
+pg_server_start ibmap $((55000 + RANDOM % 4000)) -c fsync=off || {
+  for t in "${tests[@]}"; do tap_ok "$t" false; done
+  tap_finish; exit
+}
+echo "# PostgreSQL in $pg_dir, port $pg_port"
+port=$pg_port
 conn="host=127.0.0.1 port=$port user=ibmap dbname=city"
 "$pgbin/createdb" -h 127.0.0.1 -p "$port" -U ibmap city
 "$pgbin/psql" -q -h 127.0.0.1 -p "$port" -U ibmap -d city -c "CREATE EXTENSION postgis" > /dev/null
