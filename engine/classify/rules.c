@@ -15,7 +15,7 @@
 ** is touched.
 **
 ** Load-time checks are made against an in-memory database with the
-** block_metrics schema (one column per metric, as workspace.c creates it),
+** block_metrics schema (one column per metric, store/schema.c, as the workspace has it),
 ** so they need no workspace and are the same for every workspace.
 */
 #include <ctype.h>
@@ -789,22 +789,13 @@ static int open_check_db(const ibmap_rules *r, sqlite3 **out)
 {
     sqlite3 *db = NULL;
     int rc = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE, NULL);
-    size_t cap = 256 + (size_t)M_COUNT * 48, len = 0;
-    char *sql = rc == SQLITE_OK ? malloc(cap) : NULL;
-    if (!sql) rc = rc == SQLITE_OK ? SQLITE_NOMEM : rc;
-    if (rc == SQLITE_OK) {
-        len = (size_t)snprintf(sql, cap,
-                               "CREATE TABLE block_metrics(block_index INTEGER "
-                               "PRIMARY KEY, block_id TEXT");
-        for (int k = 0; k < M_COUNT; k++)
-            len += (size_t)snprintf(sql + len, cap - len, ", \"%s\" %s",
-                                    ibmap_metric(k)->name,
-                                    ibmap_metric(k)->kind == IBMAP_METRIC_TEXT ? "TEXT" : "REAL");
-        snprintf(sql + len, cap - len,
-                 "); INSERT INTO block_metrics(block_index) VALUES (0), (1);");
-        rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-    }
-    free(sql);
+    char *ddl = rc == SQLITE_OK ? ibmap_block_metrics_ddl() : NULL;
+    if (!ddl) rc = rc == SQLITE_OK ? SQLITE_NOMEM : rc;
+    if (rc == SQLITE_OK) rc = sqlite3_exec(db, ddl, NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, "INSERT INTO block_metrics(block_index) VALUES (0), (1);",
+                          NULL, NULL, NULL);
+    free(ddl);
     double *values = malloc((size_t)(r->n_params ? r->n_params : 1) * sizeof *values);
     if (!values && rc == SQLITE_OK) rc = SQLITE_NOMEM;
     for (int i = 0; values && i < r->n_params; i++) values[i] = r->params[i].value;

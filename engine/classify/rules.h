@@ -9,7 +9,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
-#include "overlay/overlay.h"
+#include "store/store.h"
 
 /* The one-row-per-variant TEMP table the rules read their params from:
 ** temp.params(ibmap_variant INTEGER PRIMARY KEY, <one REAL per param>).

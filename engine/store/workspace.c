@@ -42,7 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "overlay/overlay.h"
+#include "store/store.h"
 
 #define WORKSPACE_FORMAT "2"
 
@@ -462,17 +462,13 @@ static int write_tables(sqlite3 *db, GEOSContextHandle_t geos,
         if (r != IBMAP_ROLE_LANDUSE && data->layers[r] &&
             !write_layer(db, geos, data->layers[r]))
             return 0;
-    /* block_metrics: one typed column per metric */
-    size_t cap = 128 + (size_t)M_COUNT * 48, len = 0;
+    /* block_metrics: one typed column per metric (schema.c) */
+    char *ddl = ibmap_block_metrics_ddl();
+    int ok = ddl && exec(db, ddl);
+    free(ddl);
+    size_t cap = 64 + (size_t)M_COUNT * 3, len = 0;
     char *sql = malloc(cap);
     if (!sql) return 0;
-    len += (size_t)snprintf(sql + len, cap - len,
-                            "CREATE TABLE block_metrics(block_index INTEGER PRIMARY KEY, block_id TEXT");
-    for (int k = 0; k < M_COUNT; k++)
-        len += (size_t)snprintf(sql + len, cap - len, ", \"%s\" %s", ibmap_metric(k)->name,
-                                ibmap_metric(k)->kind == IBMAP_METRIC_TEXT ? "TEXT" : "REAL");
-    snprintf(sql + len, cap - len, ")");
-    int ok = exec(db, sql);
     len = (size_t)snprintf(sql, cap, "INSERT INTO block_metrics VALUES (?, ?");
     for (int k = 0; k < M_COUNT; k++) len += (size_t)snprintf(sql + len, cap - len, ", ?");
     snprintf(sql + len, cap - len, ")");

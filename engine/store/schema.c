@@ -1,0 +1,21 @@
+/*
+** schema.c — the workspace's block_metrics table, defined once.
+**
+** The workspace creates it (workspace.c) and the rules compile their SQL
+** against an empty copy of it (classify/rules.c), so that a rule naming a
+** column the workspace lacks fails when the rules are read, not halfway
+** through a classification.  Both take the definition from here.
+*/
+#include "store/store.h"
+
+char *ibmap_block_metrics_ddl(void)
+{
+    ibmap_strbuf b = {0};
+    ibmap_strbuf_put(&b, "CREATE TABLE block_metrics(block_index INTEGER PRIMARY KEY, "
+                         "block_id TEXT");
+    for (int k = 0; k < M_COUNT; k++)
+        ibmap_strbuf_printf(&b, ", \"%s\" %s", ibmap_metric(k)->name,
+                            ibmap_metric(k)->kind == IBMAP_METRIC_TEXT ? "TEXT" : "REAL");
+    ibmap_strbuf_put(&b, ")");
+    return ibmap_strbuf_take(&b);
+}
