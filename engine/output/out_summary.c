@@ -187,10 +187,10 @@ static ibmap_status write_grouped(ibmap_ctx *ctx, const out_model *m, int64_t n,
 static const struct {
     const char *file, *column, *header, *none_label;
 } by_column[] = {
-    {"summary_class_town.csv", "town", "town,class,class_zh,blocks,area_mu", "（无镇街）"},
-    {"summary_class_park.csv", "park_name", "park_name,class,class_zh,blocks,area_mu",
+    {OUT_NAME_SUMMARY_TOWN, "town", "town,class,class_zh,blocks,area_mu", "（无镇街）"},
+    {OUT_NAME_SUMMARY_PARK, "park_name", "park_name,class,class_zh,blocks,area_mu",
      "（园区外）"},
-    {"summary_class_cu.csv", "cu_type", "cu_type,class,class_zh,blocks,area_mu", "（无）"},
+    {OUT_NAME_SUMMARY_CU, "cu_type", "cu_type,class,class_zh,blocks,area_mu", "（无）"},
 };
 
 ibmap_status out_write_summaries(ibmap_ctx *ctx, const out_model *m, const char *dir)
@@ -220,7 +220,7 @@ ibmap_status out_write_summaries(ibmap_ctx *ctx, const out_model *m, const char 
             keys[r] = ibmap_mode_name((ibmap_mode)m->mode[r]);
             labels[r] = ibmap_mode_label_zh((ibmap_mode)m->mode[r]);
         }
-        s = labels ? write_grouped(ctx, m, n, dir, "summary_class_mode.csv", keys, labels,
+        s = labels ? write_grouped(ctx, m, n, dir, OUT_NAME_SUMMARY_MODE, keys, labels,
                                    "mode,mode_zh,class,class_zh,blocks,area_mu", "")
                    : ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
         free(keys);
@@ -229,7 +229,7 @@ ibmap_status out_write_summaries(ibmap_ctx *ctx, const out_model *m, const char 
     if (!s) {
         totals t;
         sum_totals(m, blocks, &t);
-        s = write_in(ctx, dir, "summary_class_totals.csv", write_totals_file, &t);
+        s = write_in(ctx, dir, OUT_NAME_SUMMARY_TOTALS, write_totals_file, &t);
     }
     return s;
 }

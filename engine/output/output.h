@@ -222,6 +222,25 @@ static const unsigned char out_redline_rgb[3] = {0xc0, 0x00, 0x00};
 static const unsigned char out_town_rgb[3] = {0x60, 0x60, 0x60};
 
 /* ---------------------------------------------------------------------- */
+/* The names of the output files: outputs.c's table (the existence check,  */
+/* ibmap_output_file_name) and the writers that name their own files.      */
+/* ---------------------------------------------------------------------- */
+
+#define OUT_NAME_GPKG "industrial_map.gpkg"
+#define OUT_NAME_QGS "industrial_map.qgs"
+#define OUT_NAME_SPATIALITE "industrial_map.sqlite"
+#define OUT_NAME_SHP_DIR "shp"
+#define OUT_NAME_GEOJSON_DIR "geojson"
+#define OUT_NAME_SUMMARY_TOWN "summary_class_town.csv"
+#define OUT_NAME_SUMMARY_PARK "summary_class_park.csv"
+#define OUT_NAME_SUMMARY_CU "summary_class_cu.csv"
+#define OUT_NAME_SUMMARY_MODE "summary_class_mode.csv"
+#define OUT_NAME_SUMMARY_TOTALS "summary_class_totals.csv"
+#define OUT_NAME_MAP_PNG "industrial_map.png"
+#define OUT_NAME_MAP_PDF "industrial_map.pdf"
+#define OUT_NAME_REPORT "report.html"
+
+/* ---------------------------------------------------------------------- */
 /* The writers.  Each writes its file(s) under a temporary name and       */
 /* renames when complete; none leaves a partial file behind.              */
 /* ---------------------------------------------------------------------- */

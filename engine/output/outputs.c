@@ -30,19 +30,19 @@ static const struct {
     unsigned format;
     const char *name;
 } output_names[] = {
-    {IBMAP_OUT_GPKG, "industrial_map.gpkg"},
-    {IBMAP_OUT_QGS, "industrial_map.qgs"},
-    {IBMAP_OUT_SPATIALITE, "industrial_map.sqlite"},
-    {IBMAP_OUT_SHAPEFILE, "shp"},
-    {IBMAP_OUT_GEOJSON, "geojson"},
-    {IBMAP_OUT_SUMMARIES, "summary_class_town.csv"},
-    {IBMAP_OUT_SUMMARIES, "summary_class_park.csv"},
-    {IBMAP_OUT_SUMMARIES, "summary_class_cu.csv"},
-    {IBMAP_OUT_SUMMARIES, "summary_class_mode.csv"},
-    {IBMAP_OUT_SUMMARIES, "summary_class_totals.csv"},
-    {IBMAP_OUT_MAP, "industrial_map.png"},
-    {IBMAP_OUT_MAP, "industrial_map.pdf"},
-    {IBMAP_OUT_REPORT, "report.html"},
+    {IBMAP_OUT_GPKG, OUT_NAME_GPKG},
+    {IBMAP_OUT_QGS, OUT_NAME_QGS},
+    {IBMAP_OUT_SPATIALITE, OUT_NAME_SPATIALITE},
+    {IBMAP_OUT_SHAPEFILE, OUT_NAME_SHP_DIR},
+    {IBMAP_OUT_GEOJSON, OUT_NAME_GEOJSON_DIR},
+    {IBMAP_OUT_SUMMARIES, OUT_NAME_SUMMARY_TOWN},
+    {IBMAP_OUT_SUMMARIES, OUT_NAME_SUMMARY_PARK},
+    {IBMAP_OUT_SUMMARIES, OUT_NAME_SUMMARY_CU},
+    {IBMAP_OUT_SUMMARIES, OUT_NAME_SUMMARY_MODE},
+    {IBMAP_OUT_SUMMARIES, OUT_NAME_SUMMARY_TOTALS},
+    {IBMAP_OUT_MAP, OUT_NAME_MAP_PNG},
+    {IBMAP_OUT_MAP, OUT_NAME_MAP_PDF},
+    {IBMAP_OUT_REPORT, OUT_NAME_REPORT},
 };
 
 int ibmap_output_file_count(void)
@@ -114,33 +114,33 @@ ibmap_status ibmap_write_outputs(ibmap_ctx *ctx, const char *workspace,
     char *path = NULL, *png = NULL;
 #define OUT_PATH(name) (free(path), path = ibmap_sprintf("%s/%s", out_dir, (name)))
     if (!s && (formats & IBMAP_OUT_GPKG) && !(s = stage(ctx, o, "geopackage"))) {
-        s = OUT_PATH("industrial_map.gpkg") ? out_write_gpkg(ctx, m, path, o) : nomem(ctx);
+        s = OUT_PATH(OUT_NAME_GPKG) ? out_write_gpkg(ctx, m, path, o) : nomem(ctx);
     }
     if (!s && (formats & IBMAP_OUT_QGS) && !(s = stage(ctx, o, "qgis project"))) {
-        s = OUT_PATH("industrial_map.qgs") ? out_write_qgs(ctx, m, path, "industrial_map.gpkg")
+        s = OUT_PATH(OUT_NAME_QGS) ? out_write_qgs(ctx, m, path, OUT_NAME_GPKG)
                                            : nomem(ctx);
     }
     if (!s && (formats & IBMAP_OUT_SPATIALITE) && !(s = stage(ctx, o, "spatialite"))) {
-        s = OUT_PATH("industrial_map.sqlite") ? out_write_spatialite(ctx, m, path, o)
+        s = OUT_PATH(OUT_NAME_SPATIALITE) ? out_write_spatialite(ctx, m, path, o)
                                               : nomem(ctx);
     }
     if (!s && (formats & IBMAP_OUT_SHAPEFILE) && !(s = stage(ctx, o, "shapefile"))) {
-        s = OUT_PATH("shp") ? out_write_shapefiles(ctx, m, path, o->shp_encoding, o)
+        s = OUT_PATH(OUT_NAME_SHP_DIR) ? out_write_shapefiles(ctx, m, path, o->shp_encoding, o)
                             : nomem(ctx);
     }
     if (!s && (formats & IBMAP_OUT_GEOJSON) && !(s = stage(ctx, o, "geojson"))) {
-        s = OUT_PATH("geojson") ? out_write_geojson(ctx, m, path, o) : nomem(ctx);
+        s = OUT_PATH(OUT_NAME_GEOJSON_DIR) ? out_write_geojson(ctx, m, path, o) : nomem(ctx);
     }
     if (!s && (formats & IBMAP_OUT_SUMMARIES) && !(s = stage(ctx, o, "summaries"))) {
         s = out_write_summaries(ctx, m, out_dir);
     }
     if (!s && (formats & IBMAP_OUT_MAP) && !(s = stage(ctx, o, "map"))) {
-        png = ibmap_sprintf("%s/industrial_map.png", out_dir);
-        s = png && OUT_PATH("industrial_map.pdf") ? out_write_map(ctx, m, png, path)
+        png = ibmap_sprintf("%s/" OUT_NAME_MAP_PNG, out_dir);
+        s = png && OUT_PATH(OUT_NAME_MAP_PDF) ? out_write_map(ctx, m, png, path)
                                                   : nomem(ctx);
     }
     if (!s && (formats & IBMAP_OUT_REPORT) && !(s = stage(ctx, o, "report"))) {
-        s = OUT_PATH("report.html") ? out_write_report(ctx, m, path, png) : nomem(ctx);
+        s = OUT_PATH(OUT_NAME_REPORT) ? out_write_report(ctx, m, path, png) : nomem(ctx);
     }
 #undef OUT_PATH
     free(path);
