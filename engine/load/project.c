@@ -419,6 +419,17 @@ static const char *scalar(yaml_node_t *node)
                : NULL;
 }
 
+/* The key and value nodes of one pair of a mapping; returns the key's
+** text, NULL when the key is not a plain scalar.  Every walk over a
+** mapping of the project file goes through here. */
+static const char *pair_nodes(const yaml_reader *y, const yaml_node_pair_t *pair,
+                              yaml_node_t **k, yaml_node_t **v)
+{
+    *k = yaml_document_get_node(y->doc, pair->key);
+    *v = yaml_document_get_node(y->doc, pair->value);
+    return scalar(*k);
+}
+
 static ibmap_status read_role(yaml_reader *y, ibmap_role role,
                               yaml_node_t *value)
 {
@@ -433,9 +444,8 @@ static ibmap_status read_role(yaml_reader *y, ibmap_role role,
                           at(y, value), ibmap_role_name(role));
     for (yaml_node_pair_t *pair = value->data.mapping.pairs.start;
          pair < value->data.mapping.pairs.top; pair++) {
-        yaml_node_t *k = yaml_document_get_node(y->doc, pair->key);
-        yaml_node_t *v = yaml_document_get_node(y->doc, pair->value);
-        const char *key = scalar(k);
+        yaml_node_t *k, *v;
+        const char *key = pair_nodes(y, pair, &k, &v);
         if (!key)
             return ibmap_fail(y->ctx, IBMAP_ERR_PROJECT_SYNTAX,
                               "%s: keys must be plain names", at(y, k));
@@ -447,8 +457,8 @@ static ibmap_status read_role(yaml_reader *y, ibmap_role role,
                                   at(y, v), ibmap_role_name(role));
             for (yaml_node_pair_t *fp = v->data.mapping.pairs.start;
                  fp < v->data.mapping.pairs.top; fp++) {
-                yaml_node_t *fk = yaml_document_get_node(y->doc, fp->key);
-                yaml_node_t *fv = yaml_document_get_node(y->doc, fp->value);
+                yaml_node_t *fk, *fv;
+                pair_nodes(y, fp, &fk, &fv);
                 if (!scalar(fk) || !scalar(fv))
                     return ibmap_fail(y->ctx, IBMAP_ERR_PROJECT_VALUE,
                                       "%s: %s.fields: expected "
@@ -483,9 +493,8 @@ static ibmap_status read_grades(yaml_reader *y, yaml_node_t *node)
 {
     for (yaml_node_pair_t *pair = node->data.mapping.pairs.start;
          pair < node->data.mapping.pairs.top; pair++) {
-        yaml_node_t *k = yaml_document_get_node(y->doc, pair->key);
-        yaml_node_t *v = yaml_document_get_node(y->doc, pair->value);
-        const char *key = scalar(k);
+        yaml_node_t *k, *v;
+        const char *key = pair_nodes(y, pair, &k, &v);
         char full[256];
         ibmap_status st = IBMAP_OK;
         if (key && v->type == YAML_SEQUENCE_NODE) {
@@ -503,8 +512,8 @@ static ibmap_status read_grades(yaml_reader *y, yaml_node_t *node)
         } else if (key && v->type == YAML_MAPPING_NODE) {
             for (yaml_node_pair_t *ip = v->data.mapping.pairs.start;
                  !st && ip < v->data.mapping.pairs.top; ip++) {
-                yaml_node_t *ik = yaml_document_get_node(y->doc, ip->key);
-                yaml_node_t *iv = yaml_document_get_node(y->doc, ip->value);
+                yaml_node_t *ik, *iv;
+                pair_nodes(y, ip, &ik, &iv);
                 snprintf(full, sizeof full, "grades.%s.%s", key,
                          scalar(ik) ? scalar(ik) : "?");
                 st = project_set_global(y->ctx, y->p, full,
@@ -536,9 +545,8 @@ static ibmap_status read_document(yaml_reader *y)
                           at(y, root));
     for (yaml_node_pair_t *pair = root->data.mapping.pairs.start;
          pair < root->data.mapping.pairs.top; pair++) {
-        yaml_node_t *k = yaml_document_get_node(y->doc, pair->key);
-        yaml_node_t *v = yaml_document_get_node(y->doc, pair->value);
-        const char *key = scalar(k);
+        yaml_node_t *k, *v;
+        const char *key = pair_nodes(y, pair, &k, &v);
         if (!key)
             return ibmap_fail(y->ctx, IBMAP_ERR_PROJECT_SYNTAX,
                               "%s: keys must be plain names", at(y, k));
@@ -550,8 +558,8 @@ static ibmap_status read_document(yaml_reader *y)
                                   at(y, v));
             for (yaml_node_pair_t *lp = v->data.mapping.pairs.start;
                  lp < v->data.mapping.pairs.top; lp++) {
-                yaml_node_t *lk = yaml_document_get_node(y->doc, lp->key);
-                yaml_node_t *lv = yaml_document_get_node(y->doc, lp->value);
+                yaml_node_t *lk, *lv;
+                pair_nodes(y, lp, &lk, &lv);
                 int role = scalar(lk) ? ibmap_role_from_name(scalar(lk)) : -1;
                 if (role < 0)
                     return ibmap_fail(
