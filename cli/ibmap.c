@@ -732,8 +732,7 @@ static const char *default_rules_path(void)
     return IBMAP_SOURCE_RULES;
 }
 
-/* run: everything — load and overlay (or reuse the workspace), classify,
-** and write the results into OUTDIR. */
+/* Clear the progress bar's line, if one was drawn. */
 static void progress_done(const options *o)
 {
     if (o->output.progress) fprintf(stderr, "\r\033[K");
@@ -759,6 +758,8 @@ static int find_existing_output(const options *o, char *path, size_t n)
     return 0;
 }
 
+/* run: everything — load and overlay (or reuse the workspace), classify,
+** and write the results into OUTDIR. */
 static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
 {
     options o;

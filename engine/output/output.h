@@ -1,6 +1,6 @@
 /*
-** ibmap_output.h — the output model shared by the writers of the outputs
-** (issue 5).  Not installed: programs use ibmap_write_outputs() in ibmap.h.
+** output/output.h — the output stage: the model shared by the writers of
+** the outputs.  Not installed: programs use ibmap_write_outputs() in ibmap.h.
 **
 ** Every output (GeoPackage, SpatiaLite, Shapefile, GeoJSON, summaries, the
 ** map, the report) is written from one in-memory model, assembled once by
