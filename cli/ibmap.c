@@ -34,8 +34,9 @@ static const char usage_text[] =
     "          [--log FILE]         compute every block's metrics (docs/metrics.md)\n"
     "  run [PROJECT.yaml] [LAYER OPTIONS] -o OUTDIR [--rules FILE]\n"
     "          [--set PARAM=VALUE ...] [--scenario NAME] [--threads N]\n"
-    "          [--overwrite] [--formats all|gpkg,qgs,sqlite,shp,geojson,summaries,\n"
-    "          map,report] [--shp-encoding UTF-8|GBK] [--title TEXT] [--json]\n"
+    "          [--overwrite] [--formats all|gpkg,qgs,sqlite,shp,geojson,fgb,\n"
+    "          summaries,map,report,postgis] [--pg \"PG:…\" [--pg-schema S]]\n"
+    "          [--shp-encoding UTF-8|GBK] [--title TEXT] [--json]\n"
     "          [--sweep PARAM=FROM:TO:STEP]  (charted in report.html)\n"
     "          [--progress bar|lines|none]  (lines: \"progress N STAGE\" on stderr,\n"
     "                               N 0..100, for programs driving ibmap)\n"
@@ -117,7 +118,9 @@ static int parse_formats(const char *list, unsigned *out)
         {"qgs", IBMAP_OUT_QGS},         {"sqlite", IBMAP_OUT_SPATIALITE},
         {"spatialite", IBMAP_OUT_SPATIALITE}, {"shp", IBMAP_OUT_SHAPEFILE},
         {"geojson", IBMAP_OUT_GEOJSON}, {"summaries", IBMAP_OUT_SUMMARIES},
-        {"map", IBMAP_OUT_MAP},         {"report", IBMAP_OUT_REPORT | IBMAP_OUT_MAP}};
+        {"map", IBMAP_OUT_MAP},         {"report", IBMAP_OUT_REPORT | IBMAP_OUT_MAP},
+        {"fgb", IBMAP_OUT_FGB},         {"flatgeobuf", IBMAP_OUT_FGB},
+        {"postgis", IBMAP_OUT_POSTGIS}};
     unsigned bits = 0;
     const char *p = list;
     while (*p) {
@@ -161,10 +164,24 @@ static int output_flag(const char *flag, const char *v, ibmap_output_options *o)
     } else if (strcmp(flag, "--formats") == 0) {
         if (!parse_formats(v, &o->formats))
             return usage_error("--formats takes a list of all, gpkg, qgs, sqlite, shp, "
-                               "geojson, summaries, map, report; not '%s'", v);
+                               "geojson, fgb, postgis, summaries, map, report; not '%s'", v);
+    } else if (strcmp(flag, "--pg") == 0) {
+        o->pg = v;
+    } else if (strcmp(flag, "--pg-schema") == 0) {
+        o->pg_schema = v;
     } else {
         return -1;
     }
+    return 0;
+}
+
+/* --formats …,postgis and --pg go together; 0 when they do. */
+static int check_pg_flags(const ibmap_output_options *o)
+{
+    if ((o->formats & IBMAP_OUT_POSTGIS) && !o->pg)
+        return usage_error("--formats postgis needs --pg \"PG:dbname=… host=…\"%s", "");
+    if (o->pg && !(o->formats & IBMAP_OUT_POSTGIS))
+        return usage_error("--pg is for --formats …,postgis%s", "");
     return 0;
 }
 
@@ -760,13 +777,16 @@ static int cmd_classify(ibmap_ctx *ctx, int argc, char **argv)
 {
     static const char *const flags[] = {"--rules", "--set", "--scenario", "--csv", "--out",
                                         "--formats", "--overwrite", "--shp-encoding",
-                                        "--title", "--progress", NULL};
+                                        "--title", "--progress", "--pg", "--pg-schema",
+                                        NULL};
     const char *sets[64];
     rules_options o = {.scenario = "default", .sets = sets};
     ibmap_output_options_init(&o.output);
     o.output.started = (int64_t)time(NULL);
     if (argc > 2 * 64) return usage_error("too many arguments%s", "");
     int rc = parse_rules_args(argc, argv, flags, &o);
+    if (!rc) rc = check_pg_flags(&o.output);
+    if (rc) return rc;
     line_progress lines;
     choose_progress(o.progress, 0, &o.output, &lines);
     if (!rc) announce(&o.output, "classify");
@@ -875,6 +895,10 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
         ibmap_project_free(project);
         return usage_error("run needs -o OUTDIR%s", "");
     }
+    if ((rc = check_pg_flags(&o.output))) {
+        ibmap_project_free(project);
+        return rc;
+    }
     if (o.json) human = stderr;
     line_progress lines;
     choose_progress(o.progress, o.json, &o.output, &lines);
@@ -896,6 +920,10 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
     if (!rc && !o.output.overwrite && find_existing_output(&o, existing, sizeof existing)) {
         fprintf(stderr, "ibmap run: %s 已存在 exists: use --overwrite to replace the "
                         "outputs in %s\n", existing, o.out_dir);
+        rc = 1;
+    }
+    if (!rc && !o.output.overwrite && ibmap_outputs_existing(ctx, o.out_dir, &o.output)) {
+        fprintf(stderr, "ibmap run: %s\n", ibmap_errmsg(ctx));
         rc = 1;
     }
     if (!rc && mkdir(o.out_dir, 0777) != 0 && errno != EEXIST) {
