@@ -205,6 +205,8 @@ def run(args, feedback, progress=(0.0, 100.0), stop_grace=60.0):
         m = re.match(r"progress (\d+(?:\.\d+)?)(?: (.*))?$", line)
         if m:
             if feedback:
+                if m.group(2):
+                    feedback.setProgressText(f"ibmap: {m.group(2)}")
                 feedback.setProgress(lo + (hi - lo) * min(float(m.group(1)), 100.0) / 100.0)
             continue
         err.append(line)
