@@ -34,9 +34,12 @@ static const char usage_text[] =
     "          [--log FILE]         compute every block's metrics (docs/metrics.md)\n"
     "  run [PROJECT.yaml] [LAYER OPTIONS] -o OUTDIR [--rules FILE]\n"
     "          [--set PARAM=VALUE ...] [--scenario NAME] [--threads N]\n"
-    "          [--overwrite] [--formats all|gpkg,qgs,sqlite,shp,geojson,summaries,\n"
-    "          map,report] [--shp-encoding UTF-8|GBK] [--title TEXT] [--json]\n"
+    "          [--overwrite] [--formats all|gpkg,qgs,sqlite,shp,geojson,fgb,\n"
+    "          summaries,map,report,postgis] [--pg \"PG:…\" [--pg-schema S]]\n"
+    "          [--shp-encoding UTF-8|GBK] [--title TEXT] [--json]\n"
     "          [--sweep PARAM=FROM:TO:STEP]  (charted in report.html)\n"
+    "          [--progress bar|lines|none]  (lines: \"progress N STAGE\" on stderr,\n"
+    "                               N 0..100, for programs driving ibmap)\n"
     "                               everything: load, overlay (or reuse the\n"
     "                               workspace in OUTDIR), classify (default rules:\n"
     "                               layers/rules/cixi-2021.yaml), write the\n"
@@ -46,6 +49,7 @@ static const char usage_text[] =
     "                               output needs --overwrite\n"
     "  classify WORKSPACE --rules FILE [--set PARAM=VALUE ...] [--scenario NAME]\n"
     "          [--csv FILE] [-o OUTDIR [--formats …] [--overwrite] [--shp-encoding E]]\n"
+    "          [--progress bar|lines|none]\n"
     "                               put every block in a class (docs/rules.md),\n"
     "                               store the scenario (default \"default\") in\n"
     "                               the workspace, print blocks and 亩 per class;\n"
@@ -98,6 +102,7 @@ typedef struct options {
     int n_param_sets;
     ibmap_overlay_options overlay;
     ibmap_output_options output;  /* run: --overwrite, --shp-encoding, … */
+    int progress;                 /* run: --progress bar (0), lines (1), none (2) */
     double sweep_values[1001];    /* run: --sweep NAME=FROM:TO:STEP */
 } options;
 
@@ -113,7 +118,9 @@ static int parse_formats(const char *list, unsigned *out)
         {"qgs", IBMAP_OUT_QGS},         {"sqlite", IBMAP_OUT_SPATIALITE},
         {"spatialite", IBMAP_OUT_SPATIALITE}, {"shp", IBMAP_OUT_SHAPEFILE},
         {"geojson", IBMAP_OUT_GEOJSON}, {"summaries", IBMAP_OUT_SUMMARIES},
-        {"map", IBMAP_OUT_MAP},         {"report", IBMAP_OUT_REPORT | IBMAP_OUT_MAP}};
+        {"map", IBMAP_OUT_MAP},         {"report", IBMAP_OUT_REPORT | IBMAP_OUT_MAP},
+        {"fgb", IBMAP_OUT_FGB},         {"flatgeobuf", IBMAP_OUT_FGB},
+        {"postgis", IBMAP_OUT_POSTGIS}};
     unsigned bits = 0;
     const char *p = list;
     while (*p) {
@@ -132,6 +139,17 @@ static int parse_formats(const char *list, unsigned *out)
     return bits != 0;
 }
 
+/* The value of --progress: "bar" (the default, and only on a terminal),
+** "lines" or "none".  0 when it is none of them. */
+static int progress_mode(const char *v, int *mode)
+{
+    if (strcmp(v, "bar") == 0) *mode = 0;
+    else if (strcmp(v, "lines") == 0) *mode = 1;
+    else if (strcmp(v, "none") == 0) *mode = 2;
+    else return 0;
+    return 1;
+}
+
 /* The output flags run and classify share (--shp-encoding, --formats,
 ** --title): -1 when `flag` is none of them, 0 when its value was taken,
 ** else the exit status of a bad value. */
@@ -146,10 +164,24 @@ static int output_flag(const char *flag, const char *v, ibmap_output_options *o)
     } else if (strcmp(flag, "--formats") == 0) {
         if (!parse_formats(v, &o->formats))
             return usage_error("--formats takes a list of all, gpkg, qgs, sqlite, shp, "
-                               "geojson, summaries, map, report; not '%s'", v);
+                               "geojson, fgb, postgis, summaries, map, report; not '%s'", v);
+    } else if (strcmp(flag, "--pg") == 0) {
+        o->pg = v;
+    } else if (strcmp(flag, "--pg-schema") == 0) {
+        o->pg_schema = v;
     } else {
         return -1;
     }
+    return 0;
+}
+
+/* --formats …,postgis and --pg go together; 0 when they do. */
+static int check_pg_flags(const ibmap_output_options *o)
+{
+    if ((o->formats & IBMAP_OUT_POSTGIS) && !o->pg)
+        return usage_error("--formats postgis needs --pg \"PG:dbname=… host=…\"%s", "");
+    if (o->pg && !(o->formats & IBMAP_OUT_POSTGIS))
+        return usage_error("--pg is for --formats …,postgis%s", "");
     return 0;
 }
 
@@ -203,6 +235,10 @@ static int build_project(ibmap_ctx *ctx, int argc, char **argv, options *o,
             continue;
         } else if (o->run && strcmp(a, "--scenario") == 0) {
             o->scenario = v;
+            continue;
+        } else if (o->run && strcmp(a, "--progress") == 0) {
+            if (!progress_mode(v, &o->progress))
+                return usage_error("--progress takes bar, lines or none, not '%s'", v);
             continue;
         } else if (o->run && (taken = output_flag(a, v, &o->output)) >= 0) {
             if (taken) return taken;
@@ -585,6 +621,80 @@ static void progress_bar(void *arg, const char *stage, int64_t done, int64_t tot
     fflush(stderr);
 }
 
+/* --progress lines: one line "progress N STAGE" on stderr per step, N a
+** whole percentage that never goes down, for a program driving ibmap (the
+** QGIS plugin's progress bar).  The overlay has no steps of its own: it is
+** 0 to 40; classifying is 40; the outputs share 45 to 100, one equal part
+** per output stage, rows of a layer moving within their stage's part. */
+typedef struct line_progress {
+    int n_stages;      /* output stages to come: the model and each format */
+    int stage;         /* output stages begun so far */
+    int last;          /* the last percentage printed */
+} line_progress;
+
+static const char *const output_stage_names[] = {
+    "model", "geopackage", "postgis", "qgis project", "spatialite", "shapefile",
+    "geojson", "flatgeobuf", "summaries", "map", "report", NULL};
+
+static void line_progress_init(line_progress *p, unsigned formats)
+{
+    if (formats & IBMAP_OUT_QGS) formats |= IBMAP_OUT_GPKG;
+    if (formats & IBMAP_OUT_REPORT) formats |= IBMAP_OUT_MAP;
+    p->n_stages = 1;
+    for (unsigned bit = 1; bit; bit <<= 1) p->n_stages += (formats & bit) != 0;
+    p->stage = 0;
+    p->last = -1;
+}
+
+static void progress_lines(void *arg, const char *stage, int64_t done, int64_t total)
+{
+    line_progress *p = arg;
+    int pct = p->last < 0 ? 0 : p->last, is_stage = 0;
+    for (int i = 0; output_stage_names[i]; i++) is_stage |= strcmp(stage, output_stage_names[i]) == 0;
+    if (strcmp(stage, "overlay") == 0) {
+        pct = 0;
+    } else if (strcmp(stage, "classify") == 0) {
+        pct = 40;
+    } else if (strcmp(stage, "done") == 0) {
+        pct = 100;
+        is_stage = 1;
+    } else if (is_stage) {
+        pct = 45 + 55 * p->stage / p->n_stages;
+        if (p->stage < p->n_stages) p->stage++;
+    } else if (total > 0 && p->stage > 0) {
+        pct = 45 + (int)(55.0 * (p->stage - 1 + (double)done / (double)total) / p->n_stages);
+    }
+    if (pct > 100) pct = 100;
+    if (pct < p->last) pct = p->last;
+    if (pct == p->last && !is_stage) return;
+    p->last = pct;
+    fprintf(stderr, "progress %d %s\n", pct, stage);
+    fflush(stderr);
+}
+
+/* Tell the progress reporter (if any) that `stage` begins; always 0, to
+** sit in a chain of calls that stops at the first failure. */
+static int announce(const ibmap_output_options *out, const char *stage)
+{
+    if (out->progress) out->progress(out->progress_arg, stage, 0, 0);
+    return 0;
+}
+
+/* Choose the progress reporter of --progress (the bar only on a
+** terminal). */
+static void choose_progress(int mode, int quiet_bar, ibmap_output_options *out,
+                            line_progress *lines)
+{
+    out->progress = NULL;
+    if (mode == 0 && !quiet_bar && isatty(2)) {
+        out->progress = progress_bar;
+    } else if (mode == 1) {
+        line_progress_init(lines, out->formats);
+        out->progress = progress_lines;
+        out->progress_arg = lines;
+    }
+}
+
 typedef struct rules_options {
     const char *workspace;
     const char *rules_path;
@@ -596,6 +706,7 @@ typedef struct rules_options {
     int n_sets;
     const char *out_dir;            /* classify: -o OUTDIR, the outputs */
     ibmap_output_options output;    /* classify: --formats, --overwrite, … */
+    int progress;                   /* classify: --progress bar|lines|none */
 } rules_options;
 
 /* Parse WORKSPACE and the flags of classify and sweep.  `flags` lists the
@@ -621,6 +732,8 @@ static int parse_rules_args(int argc, char **argv, const char *const *flags,
         const char *v = argv[++i];
         int taken = output_flag(a, v, &o->output);
         if (taken > 0) return taken;
+        if (strcmp(a, "--progress") == 0 && !progress_mode(v, &o->progress))
+            return usage_error("--progress takes bar, lines or none, not '%s'", v);
         if (strcmp(a, "--out") == 0) o->out_dir = v;
         else if (strcmp(a, "--rules") == 0) o->rules_path = v;
         else if (strcmp(a, "--scenario") == 0) o->scenario = v;
@@ -664,14 +777,19 @@ static int cmd_classify(ibmap_ctx *ctx, int argc, char **argv)
 {
     static const char *const flags[] = {"--rules", "--set", "--scenario", "--csv", "--out",
                                         "--formats", "--overwrite", "--shp-encoding",
-                                        "--title", NULL};
+                                        "--title", "--progress", "--pg", "--pg-schema",
+                                        NULL};
     const char *sets[64];
     rules_options o = {.scenario = "default", .sets = sets};
     ibmap_output_options_init(&o.output);
     o.output.started = (int64_t)time(NULL);
-    if (isatty(2)) o.output.progress = progress_bar;
     if (argc > 2 * 64) return usage_error("too many arguments%s", "");
     int rc = parse_rules_args(argc, argv, flags, &o);
+    if (!rc) rc = check_pg_flags(&o.output);
+    if (rc) return rc;
+    line_progress lines;
+    choose_progress(o.progress, 0, &o.output, &lines);
+    if (!rc) announce(&o.output, "classify");
     ibmap_rules *rules = NULL;
     ibmap_classification *c = NULL;
     if (!rc) rc = load_rules(ctx, "classify", &o, &rules);
@@ -679,11 +797,12 @@ static int cmd_classify(ibmap_ctx *ctx, int argc, char **argv)
                 (o.csv_path && ibmap_classification_write_csv(ctx, c, o.csv_path)) ||
                 (o.out_dir && ibmap_write_outputs(ctx, o.workspace, c, rules, o.out_dir,
                                                   &o.output)))) {
-        if (o.output.progress) fprintf(stderr, "\r\033[K");
+        if (o.output.progress == progress_bar) fprintf(stderr, "\r\033[K");
         fprintf(stderr, "ibmap classify: %s\n", ibmap_errmsg(ctx));
         rc = 1;
     }
-    if (o.out_dir && o.output.progress) fprintf(stderr, "\r\033[K");
+    if (o.out_dir && o.output.progress == progress_bar) fprintf(stderr, "\r\033[K");
+    if (!rc) announce(&o.output, "done");
     if (!rc) {
         long long n[IBMAP_CLASS_COUNT] = {0}, unstable = 0;
         double mu[IBMAP_CLASS_COUNT] = {0}, total_mu = 0;
@@ -735,7 +854,7 @@ static const char *default_rules_path(void)
 /* Clear the progress bar's line, if one was drawn. */
 static void progress_done(const options *o)
 {
-    if (o->output.progress) fprintf(stderr, "\r\033[K");
+    if (o->output.progress == progress_bar) fprintf(stderr, "\r\033[K");
 }
 
 /* Whether any file that `run` would write into OUTDIR is there already. */
@@ -777,8 +896,13 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
         ibmap_project_free(project);
         return usage_error("run needs -o OUTDIR%s", "");
     }
+    if ((rc = check_pg_flags(&o.output))) {
+        ibmap_project_free(project);
+        return rc;
+    }
     if (o.json) human = stderr;
-    if (!o.json && isatty(2)) o.output.progress = progress_bar;
+    line_progress lines;
+    choose_progress(o.progress, o.json, &o.output, &lines);
     if (!o.rules_path) o.rules_path = default_rules_path();
     char ws[4096], log[4096], metrics_csv[4096], lu_csv[4096], class_csv[4096], existing[4200];
     snprintf(ws, sizeof ws, "%s/workspace.sqlite", o.out_dir);
@@ -799,6 +923,10 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
                         "outputs in %s\n", existing, o.out_dir);
         rc = 1;
     }
+    if (!rc && !o.output.overwrite && ibmap_outputs_existing(ctx, o.out_dir, &o.output)) {
+        fprintf(stderr, "ibmap run: %s\n", ibmap_errmsg(ctx));
+        rc = 1;
+    }
     if (!rc && mkdir(o.out_dir, 0777) != 0 && errno != EEXIST) {
         fprintf(stderr, "ibmap run: %s: cannot create: %s\n", o.out_dir, strerror(errno));
         rc = 1;
@@ -807,10 +935,11 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
     ibmap_metrics *m = NULL;
     ibmap_classification *c = NULL;
     int reused = 0;
-    if (!rc && o.output.progress) progress_bar(NULL, "overlay", 0, 0);
+    if (!rc) announce(&o.output, "overlay");
     if (!rc) rc = overlay_or_reuse(ctx, "run", &o, project, &data, &m, &reused);
     if (!rc && (ibmap_metrics_write_csv(ctx, m, metrics_csv) ||
                 ibmap_metrics_write_landuse_csv(ctx, m, lu_csv) ||
+                announce(&o.output, "classify") ||
                 ibmap_classify(ctx, o.workspace_path, rules, o.scenario, &c) ||
                 ibmap_classification_write_csv(ctx, c, class_csv) ||
                 ibmap_write_outputs(ctx, o.workspace_path, c, rules, o.out_dir, &o.output))) {
@@ -819,6 +948,7 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
         rc = 1;
     }
     progress_done(&o);
+    if (!rc) announce(&o.output, "done");
     if (!rc) {
         long long n[IBMAP_CLASS_COUNT] = {0};
         double mu[IBMAP_CLASS_COUNT] = {0};
@@ -1077,16 +1207,39 @@ int main(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     human = stdout;
+    /* --progress=lines is also accepted written as one word. */
+    char **args = calloc((size_t)argc * 2 + 1, sizeof *args);
+    if (!args) {
+        fprintf(stderr, "ibmap: out of memory\n");
+        return 1;
+    }
+    int n_args = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strncmp(argv[i], "--progress=", 11) == 0) {
+            args[n_args++] = "--progress";
+            args[n_args++] = argv[i] + 11;
+        } else {
+            args[n_args++] = argv[i];
+        }
+    }
+    argc = n_args;
+    argv = args;
     const char *cmd = argv[1];
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("ibmap %s (%s)\n", ibmap_version(), ibmap_dependency_versions());
+        free(args);
         return 0;
     }
-    if (strcmp(cmd, "fields") == 0) return cmd_fields(argc - 2, argv + 2);
+    if (strcmp(cmd, "fields") == 0) {
+        int rc = cmd_fields(argc - 2, argv + 2);
+        free(args);
+        return rc;
+    }
     catch_signals();
     ibmap_ctx *ctx = ibmap_ctx_new();
     if (!ctx) {
         fprintf(stderr, "ibmap: out of memory\n");
+        free(args);
         return 1;
     }
     int rc;
@@ -1107,6 +1260,7 @@ int main(int argc, char **argv)
     else
         rc = usage_error("unknown command %s", cmd);
     ibmap_ctx_free(ctx);
+    free(args);
     /* The shell's convention: killed by signal N is status 128 + N. */
     return signal_received ? 128 + signal_received : rc;
 }

@@ -678,7 +678,12 @@ enum {
     IBMAP_OUT_SUMMARIES   = 1 << 5, /* summary_*.csv */
     IBMAP_OUT_MAP         = 1 << 6, /* industrial_map.png and .pdf */
     IBMAP_OUT_REPORT      = 1 << 7, /* report.html (needs the map's PNG) */
-    IBMAP_OUT_ALL         = (1 << 8) - 1
+    IBMAP_OUT_ALL         = (1 << 8) - 1,
+    /* Not in IBMAP_OUT_ALL: asked for by name. */
+    IBMAP_OUT_FGB         = 1 << 8, /* fgb/LAYER.fgb (FlatGeobuf, + .qml) */
+    IBMAP_OUT_POSTGIS     = 1 << 9  /* the GeoPackage's tables in a PostGIS
+                                       schema (options->pg, ->pg_schema),
+                                       in one transaction */
 };
 
 /* Called as stages progress: `stage` a short English name ("geopackage",
@@ -701,6 +706,10 @@ typedef struct ibmap_output_options {
                                    run table; 0: now */
     ibmap_progress_fn progress; /* optional */
     void *progress_arg;
+    const char *pg;             /* IBMAP_OUT_POSTGIS: a GDAL connection
+                                   string, "PG:dbname=… host=…" */
+    const char *pg_schema;      /* IBMAP_OUT_POSTGIS: the schema written
+                                   (made if missing); default "ibmap" */
 } ibmap_output_options;
 
 /* Fill *o with the defaults. */
@@ -712,6 +721,13 @@ IBMAP_API void ibmap_output_options_init(ibmap_output_options *o);
 ** bit that writes it.  NULL when out of range.  Static. */
 IBMAP_API int ibmap_output_file_count(void);
 IBMAP_API const char *ibmap_output_file_name(int i, unsigned *format);
+
+/* IBMAP_ERR_EXISTS, naming it, when an output of `options->formats`
+** exists already: a file in `out_dir`, or a table in the PostGIS schema
+** (which this connects to); IBMAP_OK when none does.  For a program that
+** wants to refuse before a long overlay rather than after it. */
+ibmap_status ibmap_outputs_existing(ibmap_ctx *ctx, const char *out_dir,
+                                    const ibmap_output_options *options);
 
 /* Write the outputs of `options->formats` into directory `out_dir` (made if
 ** missing) from the workspace and classification `c` of its blocks.  Only

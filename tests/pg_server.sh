@@ -1,5 +1,5 @@
 # pg_server.sh — a private, throw-away PostgreSQL 15 server on 127.0.0.1,
-# for tests/test_postgis.sh and scripts/bench (sourced by both).
+# for the tests that need one and scripts/bench (sourced by each).
 #
 #   pg_server_dir PARENT...    make the server's directory ($pg_dir) in the
 #                              first PARENT the server's user can enter
@@ -81,4 +81,24 @@ pg_server_stop() {
   fi
   if [ -n "$pg_dir" ]; then rm -rf "$pg_dir"; pg_dir=""; fi
   return 0
+}
+
+# The short form the PostGIS tests use (test_pg_out.sh,
+# test_qgis_processing.sh):
+#   pg_available || skip…   initdb and the postgis extension installed?
+#   pg_start                superuser ibmap, a random first port; sets
+#                           pg_conn and stops the server at exit
+#   pg_psql DB SQL          psql -X -q -At against it
+pg_available() {
+  [ -x "$pg_bin/initdb" ] && [ -f /usr/share/postgresql/15/extension/postgis.control ]
+}
+
+pg_start() {
+  trap pg_server_stop EXIT
+  pg_server_start ibmap $((20000 + RANDOM % 40000)) -c fsync=off || return 1
+  pg_conn="host=127.0.0.1 port=$pg_port user=ibmap"
+}
+
+pg_psql() {
+  "$pg_bin/psql" -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U ibmap -d "$1" -c "$2"
 }

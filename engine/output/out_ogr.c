@@ -174,6 +174,8 @@ typedef struct target {
     int gbk;
     int multipolygon;          /* promote polygons to MultiPolygon */
     int64_t cut;               /* texts cut to fit a DBF field */
+    int in_dataset_tx;         /* a transaction over the whole dataset is
+                                  open (PostGIS): none per layer */
     const ibmap_output_options *o;
 } target;
 
@@ -238,7 +240,8 @@ static ibmap_status write_layer(target *tg, const out_table *t, const char *laye
     if (OGR_FD_GetFieldCount(defn) != t->n_columns)
         return ibmap_fail(tg->ctx, IBMAP_ERR_WRITE, "%s: layer %s: GDAL made %d fields of %d",
                           tg->path, layer_name, OGR_FD_GetFieldCount(defn), t->n_columns);
-    int in_tx = GDALDatasetStartTransaction(tg->ds, FALSE) == OGRERR_NONE;
+    int in_tx = !tg->in_dataset_tx &&
+                GDALDatasetStartTransaction(tg->ds, FALSE) == OGRERR_NONE;
     ibmap_status s = IBMAP_OK;
     char *buf = NULL;
     for (int64_t r = 0; !s && r < t->n_rows; r++) {
@@ -289,6 +292,9 @@ static ibmap_status write_layer(target *tg, const out_table *t, const char *laye
             tg->o->progress(tg->o->progress_arg, layer_name, r + 1, t->n_rows);
     }
     free(buf);
+    /* PostgreSQL: end the COPY now, so that a failure is this layer's. */
+    if (!s && tg->in_dataset_tx && OGR_L_SyncToDisk(layer) != OGRERR_NONE)
+        s = gdal_fail(tg, "cannot write a layer");
     if (in_tx && !s && GDALDatasetCommitTransaction(tg->ds) != OGRERR_NONE)
         s = gdal_fail(tg, "cannot commit");
     if (in_tx && s) GDALDatasetRollbackTransaction(tg->ds);
@@ -700,11 +706,18 @@ static ibmap_status write_shapefiles_quiet(ibmap_ctx *ctx, const out_model *m,
     return s;
 }
 
-static ibmap_status write_geojson_quiet(ibmap_ctx *ctx, const out_model *m, const char *dir,
-                                        const ibmap_output_options *o)
+/* One file per spatial table in directory `dir`, written by GDAL driver
+** `driver` as `dir`/TABLE.`ext`; with `qml`, the table's QGIS style beside
+** each file (TABLE.qml, which QGIS applies on opening TABLE.`ext`).  The
+** set is written into a temporary directory that replaces `dir` when
+** every file in it is complete. */
+static ibmap_status write_layer_dir(ibmap_ctx *ctx, const out_model *m, const char *dir,
+                                    const char *driver, const char *ext,
+                                    const char *const *layer_options, int qml,
+                                    const ibmap_output_options *o)
 {
-    GDALDriverH drv = GDALGetDriverByName("GeoJSON");
-    if (!drv) return ibmap_fail(ctx, IBMAP_ERR_WRITE, "GDAL has no GeoJSON driver");
+    GDALDriverH drv = GDALGetDriverByName(driver);
+    if (!drv) return ibmap_fail(ctx, IBMAP_ERR_WRITE, "GDAL has no %s driver", driver);
     char *tmp = ibmap_sprintf("%s.tmp-%ld", dir, (long)getpid());
     OGRSpatialReferenceH srs = working_srs(ctx, m);
     ibmap_status s = IBMAP_OK;
@@ -715,17 +728,14 @@ static ibmap_status write_geojson_quiet(ibmap_ctx *ctx, const out_model *m, cons
         if (mkdir(tmp, 0777) != 0)
             s = ibmap_fail(ctx, IBMAP_ERR_WRITE, "%s: cannot create: %s", tmp, strerror(errno));
     }
-    /* RFC7946=YES: reprojection to WGS 84, counter-clockwise exteriors,
-    ** no "crs" member, 7 decimals (about 1 cm). */
-    static const char *const layer_options[] = {"RFC7946=YES", "COORDINATE_PRECISION=7",
-                                                "WRITE_NAME=YES", NULL};
     for (int i = 0; !s && i < m->n_tables; i++) {
         const out_table *t = &m->tables[i];
         if (!t->spatial) continue;
-        char *path = ibmap_sprintf("%s/%s.geojson", tmp, t->name);
+        char *path = ibmap_sprintf("%s/%s.%s", tmp, t->name, ext);
+        char *qml_path = qml ? ibmap_sprintf("%s/%s.qml", tmp, t->name) : NULL;
         target tg = {.ctx = ctx, .m = m, .path = path, .srs = srs, .multipolygon = 1,
                      .layer_options = layer_options, .o = o};
-        if (!path) s = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        if (!path || (qml && !qml_path)) s = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
         if (!s) {
             CPLErrorReset();
             tg.ds = GDALCreate(drv, path, 0, 0, 0, GDT_Unknown, NULL);
@@ -733,12 +743,351 @@ static ibmap_status write_geojson_quiet(ibmap_ctx *ctx, const out_model *m, cons
         }
         if (!s) s = write_layer(&tg, t, t->name, NULL);
         if (tg.ds && !close_dataset(tg.ds) && !s) s = gdal_fail(&tg, "cannot finish");
+        if (!s && qml) {
+            char *text = out_style_qml(m, t, NULL);
+            s = text ? ibmap_write_file(ctx, qml_path, write_text_file, text)
+                     : ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+            free(text);
+        }
         free(path);
+        free(qml_path);
     }
     if (!s) s = swap_dir(ctx, tmp, dir);
     if (s && tmp) remove_tree(tmp);
     free(tmp);
     if (srs) OSRDestroySpatialReference(srs);
+    return s;
+}
+
+static ibmap_status write_geojson_quiet(ibmap_ctx *ctx, const out_model *m, const char *dir,
+                                        const ibmap_output_options *o)
+{
+    /* RFC7946=YES: reprojection to WGS 84, counter-clockwise exteriors,
+    ** no "crs" member, 7 decimals (about 1 cm). */
+    static const char *const layer_options[] = {"RFC7946=YES", "COORDINATE_PRECISION=7",
+                                                "WRITE_NAME=YES", NULL};
+    return write_layer_dir(ctx, m, dir, "GeoJSON", "geojson", layer_options, 0, o);
+}
+
+/* FlatGeobuf: one file per spatial table in the working CRS, MultiPolygon,
+** with the packed Hilbert R-tree index that lets a web map fetch only what
+** it shows (GDAL builds it when the file is closed), and the QGIS style
+** beside it. */
+static ibmap_status write_fgb_quiet(ibmap_ctx *ctx, const out_model *m, const char *dir,
+                                    const ibmap_output_options *o)
+{
+    static const char *const layer_options[] = {"SPATIAL_INDEX=YES", NULL};
+    return write_layer_dir(ctx, m, dir, "FlatGeobuf", "fgb", layer_options, 1, o);
+}
+
+/* ---------------------------------------------------------------------- */
+/* PostGIS                                                                */
+/* ---------------------------------------------------------------------- */
+
+/* The tables ibmap may write into a schema: those of the model (a project
+** without some zone role writes fewer).  What --overwrite replaces and
+** what, without it, makes the write refuse. */
+static const char *const pg_tables[] = {
+    "blocks", "parcels", "redline", "basic_farmland", "parks", "central", "transition",
+    "control_units", "towns", "landuse_by_block", "data_quality", "run", NULL};
+
+/* A schema name used unquoted by us, GDAL and QGIS alike: lower-case
+** letters, digits and '_', not starting with a digit, ≤ 63 bytes. */
+static int pg_name_ok(const char *s)
+{
+    if (!s || !*s || strlen(s) > 63 || (*s >= '0' && *s <= '9')) return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_')) return 0;
+    return 1;
+}
+
+/* "PG:…" as GDAL wants it, whether or not the caller wrote the prefix. */
+static char *pg_connection(const char *pg)
+{
+    return strncasecmp(pg, "PG:", 3) == 0 ? ibmap_strdup(pg) : ibmap_sprintf("PG:%s", pg);
+}
+
+static GDALDatasetH pg_open(ibmap_ctx *ctx, const char *pg, const char *schema,
+                            ibmap_status *s)
+{
+    *s = IBMAP_OK;
+    if (!pg || !*pg) {
+        *s = ibmap_fail(ctx, IBMAP_ERR_ARG, "PostGIS output: no connection (--pg \"PG:…\")");
+        return NULL;
+    }
+    if (!pg_name_ok(schema)) {
+        *s = ibmap_fail(ctx, IBMAP_ERR_ARG,
+                        "PostGIS output: schema '%s': use lower-case letters, digits "
+                        "and _ (not first), at most 63", schema ? schema : "");
+        return NULL;
+    }
+    char *conn = pg_connection(pg);
+    if (!conn) {
+        *s = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    static const char *const drivers[] = {"PostgreSQL", NULL};
+    CPLErrorReset();
+    GDALDatasetH ds = GDALOpenEx(conn, GDAL_OF_VECTOR | GDAL_OF_UPDATE, drivers, NULL, NULL);
+    free(conn);
+    if (!ds) {
+        const char *msg = CPLGetLastErrorMsg();
+        *s = ibmap_fail(ctx, IBMAP_ERR_WRITE, "PostGIS output: cannot connect%s%s",
+                        msg && *msg ? ": " : "", msg ? msg : "");
+    }
+    return ds;
+}
+
+/* Run one SQL statement; 1 when PostgreSQL accepted it.  A SELECT's
+** result layer is handed back in *result when asked for, else released. */
+static int pg_exec(GDALDatasetH ds, const char *sql, OGRLayerH *result)
+{
+    CPLErrorReset();
+    OGRLayerH L = GDALDatasetExecuteSQL(ds, sql, NULL, NULL);
+    int ok = CPLGetLastErrorType() < CE_Failure;
+    if (result) *result = L;
+    else if (L) GDALDatasetReleaseResultSet(ds, L);
+    return ok;
+}
+
+/* The first of our tables that exists in `schema`, as "schema.table" in
+** *found (NULL when none); 0 when the question could not be asked. */
+static int pg_find_existing(GDALDatasetH ds, const char *schema, char **found)
+{
+    *found = NULL;
+    char list[512] = "";
+    for (int i = 0; pg_tables[i]; i++) {
+        size_t n = strlen(list);
+        snprintf(list + n, sizeof list - n, "%s'%s'", i ? "," : "", pg_tables[i]);
+    }
+    char *sql = ibmap_sprintf("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON "
+                              "n.oid = c.relnamespace WHERE n.nspname = '%s' AND "
+                              "c.relname IN (%s) ORDER BY c.relname", schema, list);
+    OGRLayerH L = NULL;
+    int ok = sql && pg_exec(ds, sql, &L) && L;
+    free(sql);
+    if (ok) {
+        OGRFeatureH f = OGR_L_GetNextFeature(L);
+        if (f) {
+            *found = ibmap_sprintf("%s.%s", schema, OGR_F_GetFieldAsString(f, 0));
+            OGR_F_Destroy(f);
+        }
+    }
+    if (L) GDALDatasetReleaseResultSet(ds, L);
+    return ok;
+}
+
+static ibmap_status postgis_existing_quiet(ibmap_ctx *ctx, const char *pg, const char *schema)
+{
+    ibmap_status s;
+    GDALDatasetH ds = pg_open(ctx, pg, schema, &s);
+    if (!ds) return s;
+    char *found = NULL;
+    if (!pg_find_existing(ds, schema, &found))
+        s = ibmap_fail(ctx, IBMAP_ERR_WRITE, "PostGIS output: cannot list schema %s: %s",
+                       schema, CPLGetLastErrorMsg());
+    else if (found)
+        s = ibmap_fail(ctx, IBMAP_ERR_EXISTS,
+                       "PostGIS table %s 已存在 exists: use --overwrite to replace it", found);
+    free(found);
+    GDALClose(ds);
+    return s;
+}
+
+/* A text as an SQL literal: dollar-quoted with a tag the text does not
+** hold, so that nothing in it needs escaping. */
+static char *pg_literal(const char *text)
+{
+    char tag[32];
+    for (int k = 0; k < 1000; k++) {
+        snprintf(tag, sizeof tag, "$ibmap%d$", k);
+        if (!strstr(text, tag)) return ibmap_sprintf("%s%s%s", tag, text, tag);
+    }
+    return NULL;
+}
+
+/* The QGIS styles of the spatial tables in the database's layer_styles
+** table, the one QGIS's PostgreSQL provider reads (and creates, with this
+** definition, when a user saves a style to the database): found through
+** the connection's search_path as QGIS finds it, made if missing.  Our row
+** for a table replaces the one an earlier run wrote and becomes the only
+** default, so QGIS applies it when the layer is added. */
+static ibmap_status pg_write_styles(target *tg, const char *schema)
+{
+    /* The table QGIS would find (search_path), else a new one in public,
+    ** where QGIS finds it whoever connects: not in a schema named after
+    ** the user ("$user", first in the default search_path), which only
+    ** that user's QGIS would look in. */
+    OGRLayerH L = NULL;
+    int visible = 0;
+    if (pg_exec(tg->ds, "SELECT to_regclass('layer_styles') IS NOT NULL AS v", &L) && L) {
+        OGRFeatureH f = OGR_L_GetNextFeature(L);
+        if (f) {
+            visible = OGR_F_GetFieldAsInteger(f, 0);
+            OGR_F_Destroy(f);
+        }
+    }
+    if (L) GDALDatasetReleaseResultSet(tg->ds, L);
+    if (!visible && !pg_exec(tg->ds,
+                 "CREATE TABLE IF NOT EXISTS public.layer_styles (id SERIAL PRIMARY KEY,"
+                 " f_table_catalog varchar, f_table_schema varchar,"
+                 " f_table_name varchar, f_geometry_column varchar, stylename text,"
+                 " styleqml xml, stylesld xml, useasdefault boolean, description text,"
+                 " owner varchar(63) DEFAULT CURRENT_USER, ui xml,"
+                 " update_time timestamp DEFAULT CURRENT_TIMESTAMP, type varchar)",
+                 NULL))
+        return gdal_fail(tg, "cannot create layer_styles");
+    ibmap_status s = IBMAP_OK;
+    for (int i = 0; !s && i < tg->m->n_tables; i++) {
+        const out_table *t = &tg->m->tables[i];
+        if (!t->spatial) continue;
+        char *qml = out_style_qml(tg->m, t, NULL);
+        char *sld = out_style_sld(tg->m, t, NULL);
+        char *qml_lit = qml ? pg_literal(qml) : NULL;
+        char *sld_lit = sld ? pg_literal(sld) : NULL;
+        char *desc = ibmap_sprintf("ibmap %s: %s", IBMAP_VERSION_STRING,
+                                   t->label_zh[0] ? t->label_zh : t->name);
+        char *desc_lit = desc ? pg_literal(desc) : NULL;
+        char *where = ibmap_sprintf("f_table_catalog = current_database() AND "
+                                    "f_table_schema = '%s' AND f_table_name = '%s' AND "
+                                    "f_geometry_column = 'geom'", schema, t->name);
+        char *del = where ? ibmap_sprintf("DELETE FROM layer_styles WHERE %s AND "
+                                          "stylename = '%s'", where, t->name) : NULL;
+        char *undefault = where ? ibmap_sprintf("UPDATE layer_styles SET useasdefault = "
+                                                "false WHERE %s", where) : NULL;
+        char *ins = qml_lit && sld_lit && desc_lit
+                        ? ibmap_sprintf("INSERT INTO layer_styles (f_table_catalog,"
+                                        " f_table_schema, f_table_name, f_geometry_column,"
+                                        " stylename, styleqml, stylesld, useasdefault,"
+                                        " description, owner, update_time) VALUES"
+                                        " (current_database(), '%s', '%s', 'geom', '%s',"
+                                        " XMLPARSE(DOCUMENT %s), XMLPARSE(DOCUMENT %s), true,"
+                                        " %s, current_user, now())",
+                                        schema, t->name, t->name, qml_lit, sld_lit, desc_lit)
+                        : NULL;
+        if (!del || !undefault || !ins)
+            s = ibmap_fail(tg->ctx, IBMAP_ERR_NOMEM, "out of memory");
+        else if (!pg_exec(tg->ds, del, NULL) || !pg_exec(tg->ds, undefault, NULL) ||
+                 !pg_exec(tg->ds, ins, NULL))
+            s = gdal_fail(tg, "cannot write layer_styles");
+        free(qml);
+        free(sld);
+        free(qml_lit);
+        free(sld_lit);
+        free(desc);
+        free(desc_lit);
+        free(where);
+        free(del);
+        free(undefault);
+        free(ins);
+    }
+    return s;
+}
+
+/* Nothing lost, as for the files: the blocks read back inside the
+** transaction (their number and PostGIS's ST_Area sum) against the
+** model's, and the figures put in the run table. */
+static ibmap_status pg_check_nothing_lost(target *tg, const char *schema)
+{
+    const out_table *blocks = out_model_table(tg->m, "blocks");
+    double area_in = out_blocks_area(tg->ctx, blocks), area_out = -1;
+    int64_t n_out = -1;
+    char *sql = ibmap_sprintf("SELECT count(*) AS n, COALESCE(sum(ST_Area(geom)), 0) AS a "
+                              "FROM %s.blocks", schema);
+    OGRLayerH L = NULL;
+    if (sql && pg_exec(tg->ds, sql, &L) && L) {
+        OGRFeatureH f = OGR_L_GetNextFeature(L);
+        if (f) {
+            n_out = OGR_F_GetFieldAsInteger64(f, 0);
+            area_out = OGR_F_GetFieldAsDouble(f, 1);
+            OGR_F_Destroy(f);
+        }
+    }
+    if (L) GDALDatasetReleaseResultSet(tg->ds, L);
+    free(sql);
+    if (n_out != blocks->n_rows ||
+        !(fabs(area_out - area_in) <= 1e-9 * (area_in > 1 ? area_in : 1)))
+        return ibmap_fail(tg->ctx, IBMAP_ERR_WRITE,
+                          "%s: nothing-lost check failed: %lld blocks in, %lld written; "
+                          "area %.3f m² in, %.3f m² written", tg->path,
+                          (long long)blocks->n_rows, (long long)n_out, area_in, area_out);
+    char *u1 = ibmap_sprintf("UPDATE %s.run SET value = '%lld' WHERE key = "
+                             "'check.blocks_out'", schema, (long long)n_out);
+    char *u2 = ibmap_sprintf("UPDATE %s.run SET value = '%.6f' WHERE key = "
+                             "'check.area_out_m2'", schema, area_out);
+    int ok = u1 && u2 && pg_exec(tg->ds, u1, NULL) && pg_exec(tg->ds, u2, NULL);
+    free(u1);
+    free(u2);
+    return ok ? IBMAP_OK : gdal_fail(tg, "cannot record the nothing-lost check");
+}
+
+/* Every table of the model in `schema`, with the styles, in ONE
+** transaction: CREATE SCHEMA, the DROP of the tables replaced, every
+** CREATE TABLE and COPY, the layer_styles rows and the run table's check
+** commit together or not at all (PostgreSQL's DDL is transactional).  A
+** failure part way — an error, ibmap interrupted, the connection lost —
+** rolls back (the server does it itself when the connection is gone), and
+** the schema is as it was; other sessions see the old tables until the
+** commit.  Tables are dropped without CASCADE: a view of the user's on an
+** old table makes the write fail, not vanish. */
+static ibmap_status write_postgis_quiet(ibmap_ctx *ctx, const out_model *m, const char *pg,
+                                        const char *schema, int overwrite,
+                                        const ibmap_output_options *o)
+{
+    if (!schema) schema = "ibmap";
+    ibmap_status s;
+    CPLSetThreadLocalConfigOption("OGR_PG_ENABLE_METADATA", "NO");
+    GDALDatasetH ds = pg_open(ctx, pg, schema, &s);
+    CPLSetThreadLocalConfigOption("OGR_PG_ENABLE_METADATA", NULL);
+    if (!ds) return s;
+    OGRSpatialReferenceH srs = working_srs(ctx, m);
+    char *where = ibmap_sprintf("PostGIS schema %s", schema);
+    char schema_option[96];
+    snprintf(schema_option, sizeof schema_option, "SCHEMA=%s", schema);
+    const char *layer_options[] = {schema_option, "GEOMETRY_NAME=geom", "FID=fid",
+                                   "SPATIAL_INDEX=GIST", "LAUNDER=NO", "PRECISION=NO", NULL};
+    target tg = {.ctx = ctx, .m = m, .path = where ? where : schema, .ds = ds, .srs = srs,
+                 .layer_options = layer_options, .multipolygon = 1, .in_dataset_tx = 1,
+                 .o = o};
+    if (!srs) s = IBMAP_ERR_CRS_INVALID;
+    else if (!where) s = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    CPLErrorReset();
+    if (!s && GDALDatasetStartTransaction(ds, FALSE) != OGRERR_NONE)
+        s = gdal_fail(&tg, "cannot begin a transaction");
+    int in_tx = !s;
+    char *found = NULL, *sql = NULL;
+    if (!s && !pg_find_existing(ds, schema, &found))
+        s = gdal_fail(&tg, "cannot list the schema");
+    if (!s && found && !overwrite)
+        s = ibmap_fail(ctx, IBMAP_ERR_EXISTS,
+                       "PostGIS table %s 已存在 exists: use --overwrite to replace it", found);
+    if (!s && (sql = ibmap_sprintf("CREATE SCHEMA IF NOT EXISTS %s", schema)) &&
+        !pg_exec(ds, sql, NULL))
+        s = gdal_fail(&tg, "cannot create the schema");
+    for (int i = 0; !s && found && pg_tables[i]; i++) {
+        free(sql);
+        sql = ibmap_sprintf("DROP TABLE IF EXISTS %s.%s", schema, pg_tables[i]);
+        if (!sql) s = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        else if (!pg_exec(ds, sql, NULL)) s = gdal_fail(&tg, "cannot replace a table");
+    }
+    for (int i = 0; !s && i < m->n_tables; i++) {
+        if (ibmap_interrupt_pending()) s = ibmap_fail_interrupted(ctx);
+        else s = write_layer(&tg, &m->tables[i], m->tables[i].name, NULL);
+    }
+    if (!s) s = pg_write_styles(&tg, schema);
+    if (!s && out_model_table(m, "blocks") && out_model_table(m, "run"))
+        s = pg_check_nothing_lost(&tg, schema);
+    if (!s && ibmap_interrupt_pending()) s = ibmap_fail_interrupted(ctx);
+    CPLErrorReset();
+    if (!s && GDALDatasetCommitTransaction(ds) != OGRERR_NONE)
+        s = gdal_fail(&tg, "cannot commit");
+    else if (s && in_tx)
+        GDALDatasetRollbackTransaction(ds);
+    free(sql);
+    free(found);
+    GDALClose(ds);
+    if (srs) OSRDestroySpatialReference(srs);
+    free(where);
     return s;
 }
 
@@ -776,6 +1125,33 @@ ibmap_status out_write_geojson(ibmap_ctx *ctx, const out_model *m, const char *d
 {
     CPLPushErrorHandler(CPLQuietErrorHandler);
     ibmap_status s = write_geojson_quiet(ctx, m, dir, o);
+    CPLPopErrorHandler();
+    return s;
+}
+
+ibmap_status out_write_fgb(ibmap_ctx *ctx, const out_model *m, const char *dir,
+                           const ibmap_output_options *o)
+{
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    ibmap_status s = write_fgb_quiet(ctx, m, dir, o);
+    CPLPopErrorHandler();
+    return s;
+}
+
+ibmap_status out_write_postgis(ibmap_ctx *ctx, const out_model *m, const char *pg,
+                               const char *schema, int overwrite,
+                               const ibmap_output_options *o)
+{
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    ibmap_status s = write_postgis_quiet(ctx, m, pg, schema, overwrite, o);
+    CPLPopErrorHandler();
+    return s;
+}
+
+ibmap_status out_postgis_existing(ibmap_ctx *ctx, const char *pg, const char *schema)
+{
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    ibmap_status s = postgis_existing_quiet(ctx, pg, schema);
     CPLPopErrorHandler();
     return s;
 }

@@ -231,6 +231,7 @@ static const unsigned char out_town_rgb[3] = {0x60, 0x60, 0x60};
 #define OUT_NAME_SPATIALITE "industrial_map.sqlite"
 #define OUT_NAME_SHP_DIR "shp"
 #define OUT_NAME_GEOJSON_DIR "geojson"
+#define OUT_NAME_FGB_DIR "fgb"
 #define OUT_NAME_SUMMARY_TOWN "summary_class_town.csv"
 #define OUT_NAME_SUMMARY_PARK "summary_class_park.csv"
 #define OUT_NAME_SUMMARY_CU "summary_class_cu.csv"
@@ -260,6 +261,22 @@ ibmap_status out_write_shapefiles(ibmap_ctx *ctx, const out_model *m,
 ibmap_status out_write_geojson(ibmap_ctx *ctx, const out_model *m,
                                const char *dir,
                                const ibmap_output_options *o);
+/* One FlatGeobuf file (.fgb, working CRS, spatial index) and its QGIS
+** style (.qml) per spatial table, in `dir`. */
+ibmap_status out_write_fgb(ibmap_ctx *ctx, const out_model *m, const char *dir,
+                           const ibmap_output_options *o);
+/* Every table of the model, as in the GeoPackage, into schema `schema`
+** (NULL: "ibmap") of the PostGIS database `pg` ("PG:…"), with the QGIS
+** styles in the database's layer_styles table, all in one transaction:
+** complete or not at all.  Existing tables of ours in the schema are
+** replaced only with `overwrite` (else IBMAP_ERR_EXISTS, nothing
+** written). */
+ibmap_status out_write_postgis(ibmap_ctx *ctx, const out_model *m, const char *pg,
+                               const char *schema, int overwrite,
+                               const ibmap_output_options *o);
+/* IBMAP_ERR_EXISTS (naming it) when a table out_write_postgis() would
+** write is in `schema` already; IBMAP_OK when none is. */
+ibmap_status out_postgis_existing(ibmap_ctx *ctx, const char *pg, const char *schema);
 /* The ≤ 10-byte Shapefile field name made of a column name (without the
 ** clash counter). */
 void out_shapefile_name(const char *name, char out[11]);

@@ -35,6 +35,7 @@ static const struct {
     {IBMAP_OUT_SPATIALITE, OUT_NAME_SPATIALITE},
     {IBMAP_OUT_SHAPEFILE, OUT_NAME_SHP_DIR},
     {IBMAP_OUT_GEOJSON, OUT_NAME_GEOJSON_DIR},
+    {IBMAP_OUT_FGB, OUT_NAME_FGB_DIR},
     {IBMAP_OUT_SUMMARIES, OUT_NAME_SUMMARY_TOWN},
     {IBMAP_OUT_SUMMARIES, OUT_NAME_SUMMARY_PARK},
     {IBMAP_OUT_SUMMARIES, OUT_NAME_SUMMARY_CU},
@@ -75,6 +76,18 @@ static ibmap_status check_existing(ibmap_ctx *ctx, const char *dir, unsigned for
     return IBMAP_OK;
 }
 
+ibmap_status ibmap_outputs_existing(ibmap_ctx *ctx, const char *out_dir,
+                                    const ibmap_output_options *o)
+{
+    if (!out_dir || !o) return ibmap_fail(ctx, IBMAP_ERR_ARG, "ibmap_outputs_existing: NULL argument");
+    unsigned formats = o->formats;
+    if (formats & IBMAP_OUT_QGS) formats |= IBMAP_OUT_GPKG;
+    ibmap_status s = check_existing(ctx, out_dir, formats);
+    if (!s && (formats & IBMAP_OUT_POSTGIS))
+        s = out_postgis_existing(ctx, o->pg, o->pg_schema ? o->pg_schema : "ibmap");
+    return s;
+}
+
 static ibmap_status nomem(ibmap_ctx *ctx)
 {
     return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
@@ -100,13 +113,17 @@ ibmap_status ibmap_write_outputs(ibmap_ctx *ctx, const char *workspace,
     const ibmap_output_options *o = options ? options : &defaults;
     if (!workspace || !c || !out_dir)
         return ibmap_fail(ctx, IBMAP_ERR_ARG, "ibmap_write_outputs: NULL argument");
-    unsigned formats = o->formats & IBMAP_OUT_ALL;
+    unsigned formats = o->formats & (IBMAP_OUT_ALL | IBMAP_OUT_FGB | IBMAP_OUT_POSTGIS);
     /* The project file is of no use without the GeoPackage it opens. */
     if (formats & IBMAP_OUT_QGS) formats |= IBMAP_OUT_GPKG;
     if (mkdir(out_dir, 0777) != 0 && errno != EEXIST)
         return ibmap_fail(ctx, IBMAP_ERR_WRITE, "%s: cannot create: %s", out_dir,
                           strerror(errno));
     ibmap_status s = o->overwrite ? IBMAP_OK : check_existing(ctx, out_dir, formats);
+    /* The database too, before anything is written anywhere (the write
+    ** itself checks again, inside its transaction). */
+    if (!s && !o->overwrite && (formats & IBMAP_OUT_POSTGIS))
+        s = out_postgis_existing(ctx, o->pg, o->pg_schema ? o->pg_schema : "ibmap");
     if (s) return s;
     out_model *m = NULL;
     s = stage(ctx, o, "model");
@@ -115,6 +132,9 @@ ibmap_status ibmap_write_outputs(ibmap_ctx *ctx, const char *workspace,
 #define OUT_PATH(name) (free(path), path = ibmap_sprintf("%s/%s", out_dir, (name)))
     if (!s && (formats & IBMAP_OUT_GPKG) && !(s = stage(ctx, o, "geopackage"))) {
         s = OUT_PATH(OUT_NAME_GPKG) ? out_write_gpkg(ctx, m, path, o) : nomem(ctx);
+    }
+    if (!s && (formats & IBMAP_OUT_POSTGIS) && !(s = stage(ctx, o, "postgis"))) {
+        s = out_write_postgis(ctx, m, o->pg, o->pg_schema, o->overwrite, o);
     }
     if (!s && (formats & IBMAP_OUT_QGS) && !(s = stage(ctx, o, "qgis project"))) {
         s = OUT_PATH(OUT_NAME_QGS) ? out_write_qgs(ctx, m, path, OUT_NAME_GPKG)
@@ -130,6 +150,9 @@ ibmap_status ibmap_write_outputs(ibmap_ctx *ctx, const char *workspace,
     }
     if (!s && (formats & IBMAP_OUT_GEOJSON) && !(s = stage(ctx, o, "geojson"))) {
         s = OUT_PATH(OUT_NAME_GEOJSON_DIR) ? out_write_geojson(ctx, m, path, o) : nomem(ctx);
+    }
+    if (!s && (formats & IBMAP_OUT_FGB) && !(s = stage(ctx, o, "flatgeobuf"))) {
+        s = OUT_PATH(OUT_NAME_FGB_DIR) ? out_write_fgb(ctx, m, path, o) : nomem(ctx);
     }
     if (!s && (formats & IBMAP_OUT_SUMMARIES) && !(s = stage(ctx, o, "summaries"))) {
         s = out_write_summaries(ctx, m, out_dir);
