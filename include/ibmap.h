@@ -726,7 +726,7 @@ IBMAP_API const char *ibmap_output_file_name(int i, unsigned *format);
 ** exists already: a file in `out_dir`, or a table in the PostGIS schema
 ** (which this connects to); IBMAP_OK when none does.  For a program that
 ** wants to refuse before a long overlay rather than after it. */
-ibmap_status ibmap_outputs_existing(ibmap_ctx *ctx, const char *out_dir,
+IBMAP_API ibmap_status ibmap_outputs_existing(ibmap_ctx *ctx, const char *out_dir,
                                     const ibmap_output_options *options);
 
 /* Write the outputs of `options->formats` into directory `out_dir` (made if
