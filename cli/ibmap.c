@@ -773,6 +773,41 @@ static int load_rules(ibmap_ctx *ctx, const char *cmd, const rules_options *o,
     return 0;
 }
 
+/* The enterprises under the 低效 line and the 项目清单 categories. */
+static void print_enterprises(FILE *out, const ibmap_classification *c,
+                              const ibmap_rules *rules)
+{
+    int64_t n = ibmap_classification_enterprise_count(c);
+    if (n == 0) return;
+    long long low = 0, unknown = 0, cat[IBMAP_CATEGORY_COUNT] = {0};
+    double low_mu = 0, cat_mu[IBMAP_CATEGORY_COUNT] = {0};
+    double floor = 5;
+    for (int i = 0; i < ibmap_rules_param_count(rules); i++)
+        if (strcmp(ibmap_rules_param_name(rules, i), "tax_floor") == 0)
+            floor = ibmap_rules_param_value(rules, i);
+    for (int64_t i = 0; i < n; i++) {
+        double mu = ibmap_classification_enterprise_land_mu(c, i);
+        int le = ibmap_classification_enterprise_low_eff(c, i);
+        ibmap_category k = ibmap_classification_enterprise_category(c, i);
+        if (le == 1) {
+            low++;
+            if (isfinite(mu)) low_mu += mu;
+        }
+        unknown += le < 0;
+        cat[k]++;
+        if (isfinite(mu)) cat_mu[k] += mu;
+    }
+    fprintf(out, "enterprises 企业: %lld; 低效 (亩均税收 under %g 万元/亩): %lld on %.1f 亩; "
+                 "亩均税收 unknown: %lld\n",
+            (long long)n, floor, low, low_mu, unknown);
+    fprintf(out, "  %-16s %-10s %8s %12s\n", "category", "项目清单", "firms", "亩");
+    for (int k = 1; k <= IBMAP_CATEGORY_COUNT; k++) {
+        int j = k % IBMAP_CATEGORY_COUNT; /* none last */
+        fprintf(out, "  %-16s %-10s %8lld %12.1f\n", ibmap_category_name((ibmap_category)j),
+                ibmap_category_label_zh((ibmap_category)j), cat[j], cat_mu[j]);
+    }
+}
+
 static int cmd_classify(ibmap_ctx *ctx, int argc, char **argv)
 {
     static const char *const flags[] = {"--rules", "--set", "--scenario", "--csv", "--out",
@@ -827,6 +862,7 @@ static int cmd_classify(ibmap_ctx *ctx, int argc, char **argv)
                (long long)ibmap_classification_count(c), total_mu);
         printf("unstable (a param moved by ±10%% changes the class): %lld blocks\n",
                unstable);
+        print_enterprises(stdout, c, rules);
         if (o.csv_path) printf("blocks written to %s\n", o.csv_path);
         if (o.out_dir) printf("输出 the industrial map of scenario %s written to %s\n", o.scenario,
                               o.out_dir);
@@ -904,12 +940,14 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
     line_progress lines;
     choose_progress(o.progress, o.json, &o.output, &lines);
     if (!o.rules_path) o.rules_path = default_rules_path();
-    char ws[4096], log[4096], metrics_csv[4096], lu_csv[4096], class_csv[4096], existing[4200];
+    char ws[4096], log[4096], metrics_csv[4096], lu_csv[4096], class_csv[4096], existing[4200],
+        ent_csv[4096];
     snprintf(ws, sizeof ws, "%s/workspace.sqlite", o.out_dir);
     snprintf(log, sizeof log, "%s/data_quality.csv", o.out_dir);
     snprintf(metrics_csv, sizeof metrics_csv, "%s/block_metrics.csv", o.out_dir);
     snprintf(lu_csv, sizeof lu_csv, "%s/landuse_by_block.csv", o.out_dir);
     snprintf(class_csv, sizeof class_csv, "%s/block_class.csv", o.out_dir);
+    snprintf(ent_csv, sizeof ent_csv, "%s/enterprise_class.csv", o.out_dir);
     if (!o.workspace_path) o.workspace_path = ws;
     if (strcmp(o.log_path, "data_quality.csv") == 0) o.log_path = log;
     /* Read the rules first: a mistake in them should not cost an overlay. */
@@ -942,6 +980,7 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
                 announce(&o.output, "classify") ||
                 ibmap_classify(ctx, o.workspace_path, rules, o.scenario, &c) ||
                 ibmap_classification_write_csv(ctx, c, class_csv) ||
+                ibmap_classification_write_enterprises_csv(ctx, c, ent_csv) ||
                 ibmap_write_outputs(ctx, o.workspace_path, c, rules, o.out_dir, &o.output))) {
         progress_done(&o);
         fprintf(stderr, "ibmap run: %s\n", ibmap_errmsg(ctx));
@@ -962,8 +1001,10 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
         for (int k = 0; k < IBMAP_CLASS_COUNT; k++)
             fprintf(human, " %s %s %lld", ibmap_class_label_zh((ibmap_class)k),
                     ibmap_class_name((ibmap_class)k), n[k]);
-        fprintf(human, "\n输出 written to %s: block_metrics.csv, landuse_by_block.csv, "
-                       "block_class.csv%s",
+        fprintf(human, "\n");
+        print_enterprises(human, c, rules);
+        fprintf(human, "输出 written to %s: block_metrics.csv, landuse_by_block.csv, "
+                       "block_class.csv, enterprise_class.csv%s",
                 o.out_dir, reused ? "" : ", data_quality.csv");
         unsigned format;
         for (int i = 0; i < ibmap_output_file_count(); i++) {
