@@ -35,65 +35,7 @@
 
 #include "load/load.h"
 
-/* Actions written in the log: a fixed vocabulary, like the problem codes. */
-#define ACT_KEPT_NO_GEOM "kept without geometry"
-#define ACT_REPAIRED "repaired with GEOS make-valid (structure method)"
-#define ACT_MISSING "treated as missing (not 0)"
-#define ACT_USED "normalised value used"
-#define ACT_FID_ID "FID used as id"
-#define ACT_SUFFIXED "kept; id suffixed with #FID"
-#define ACT_GB18030 "decoded as GB18030"
-#define ACT_GROUP_UNKNOWN "land-use group unknown"
-#define ACT_CODE_DECIDES "the code decides"
-#define ACT_INFERRED "inferred type used"
-#define ACT_TYPE_UNKNOWN "type unknown"
-#define ACT_DROPPED_ZM "Z/M dropped"
-#define ACT_CRS_ASSUMED "coordinates read in the identified CRS"
-#define ACT_TRUNCATED_NAME "field used; check it is the one meant"
-#define ACT_RING_CLOSED "ring closed by repeating its first point"
-
-/* ---------------------------------------------------------------------- */
-/* The reader of one layer                                                */
-/* ---------------------------------------------------------------------- */
-
-typedef struct id_set {
-    char **slots;
-    size_t cap;
-} id_set;
-
-typedef struct layer_reader {
-    ibmap_ctx *ctx;
-    ibmap_data *data;
-    ibmap_role role;
-    const ibmap_role_source *rs;
-    const ibmap_role_def *def;
-    ibmap_layer *L;
-    GDALDatasetH ds;
-    OGRLayerH lyr;
-    int *src_index;          /* per canonical field, -1 if absent */
-    OGRFieldType *src_type;
-    int shapefile;           /* text arrives as raw DBF bytes */
-    char encoding[32];       /* what text is in; "UTF-8" needs no recoding */
-    int id_field;            /* canonical index of "id", or -1 */
-    id_set ids;
-    int64_t n_zm;
-    double minx, miny, maxx, maxy; /* extent of finite geometries */
-    int64_t n_named, n_conflict;   /* landuse: code/name pairs checked */
-    char where[4200];        /* "SOURCE, layer NAME" for messages */
-} layer_reader;
-
-static const char *role_name(ibmap_role role) { return ibmap_role_name(role); }
-
-static ibmap_status dq(layer_reader *r, int64_t fid, const char *feature_id,
-                       const char *field, const char *problem,
-                       ibmap_severity sev, const char *value,
-                       const char *action, const char *detail)
-{
-    ibmap_status st = ibmap_dq_add(&r->data->dq, r->role, fid, feature_id,
-                                   field, problem, sev, value, action, "%s",
-                                   detail);
-    return st ? ibmap_fail(r->ctx, st, "out of memory") : IBMAP_OK;
-}
+#include "load/reader.h"
 
 /* ---------------------------------------------------------------------- */
 /* Ids                                                                    */
@@ -149,7 +91,7 @@ static int id_set_insert(id_set *set, char *s, int *nomem)
 /* Layer storage                                                          */
 /* ---------------------------------------------------------------------- */
 
-static ibmap_layer *layer_new(ibmap_role role)
+ibmap_layer *ibmap_layer_new(ibmap_role role)
 {
     ibmap_layer *L = calloc(1, sizeof *L);
     if (!L) return NULL;
@@ -206,7 +148,7 @@ void ibmap_layer_free(ibmap_layer *L, GEOSContextHandle_t geos)
         (ptr) = p_;                                                         \
     } while (0)
 
-static int layer_reserve(ibmap_layer *L, int64_t n)
+int ibmap_layer_reserve(ibmap_layer *L, int64_t n)
 {
     if (n <= L->cap) return 1;
     int64_t cap = L->cap ? L->cap : 256;
@@ -231,12 +173,6 @@ static int layer_reserve(ibmap_layer *L, int64_t n)
 /* ---------------------------------------------------------------------- */
 /* Opening                                                                */
 /* ---------------------------------------------------------------------- */
-
-static const char *gdal_msg(void)
-{
-    const char *m = CPLGetLastErrorMsg();
-    return m && *m ? m : "no further detail from GDAL";
-}
 
 /* Pick the layer: the one named, else the only one, else the one named
 ** like the role ("parcels" in a GeoPackage of several layers). */
@@ -483,7 +419,7 @@ static ibmap_status check_dbf(layer_reader *r, const char *dbf, int64_t n_shapes
     return IBMAP_OK;
 }
 
-static ibmap_status check_shapefile(layer_reader *r)
+ibmap_status ibmap_reader_check_shapefile(layer_reader *r)
 {
     char **files = GDALGetFileList(r->ds);
     const char *layer = OGR_L_GetName(r->lyr);
@@ -557,7 +493,7 @@ static int shapefile_declared_encoding(layer_reader *r, const char **from)
     return found;
 }
 
-static ibmap_status decide_encoding(layer_reader *r)
+ibmap_status ibmap_reader_decide_encoding(layer_reader *r)
 {
     const char *from;
     if (r->rs->encoding) {
@@ -616,8 +552,8 @@ static ibmap_status decide_encoding(layer_reader *r)
 /* Text of a source string in UTF-8 (malloc'd), with surrounding spaces
 ** trimmed; NULL (and *nomem 0) for an empty value.  *bad is set when the
 ** bytes were not in the encoding they should be, and GB18030 was used. */
-static char *decode_text(layer_reader *r, const char *raw, int *bad,
-                         int *nomem)
+char *ibmap_reader_decode_text(layer_reader *r, const char *raw, int *bad,
+                               int *nomem)
 {
     char *s = NULL;
     *bad = 0;
@@ -670,7 +606,7 @@ static int alias_rank(const ibmap_field_info *fi, const char *name)
     return 1 << 20;
 }
 
-static ibmap_status map_fields(layer_reader *r)
+ibmap_status ibmap_reader_map_fields(layer_reader *r)
 {
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(r->lyr);
     int nsrc = OGR_FD_GetFieldCount(defn);
@@ -687,7 +623,7 @@ static ibmap_status map_fields(layer_reader *r)
     for (int i = 0; i < nsrc; i++) {
         int bad, nomem;
         const char *raw = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i));
-        names[i] = decode_text(r, raw, &bad, &nomem);
+        names[i] = ibmap_reader_decode_text(r, raw, &bad, &nomem);
         if (nomem) {
             st = ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
             goto done;
@@ -800,8 +736,8 @@ static const char *normalise_grade(const char *s)
     return NULL;
 }
 
-static ibmap_status read_number(layer_reader *r, OGRFeatureH f, int field,
-                                int64_t i, const char *fid_text)
+ibmap_status ibmap_reader_read_number(layer_reader *r, OGRFeatureH f, int field,
+                                      int64_t i, const char *fid_text)
 {
     const ibmap_field_info *fi = &r->def->fields[field];
     ibmap_column *c = &r->L->columns[field];
@@ -830,7 +766,7 @@ static ibmap_status read_number(layer_reader *r, OGRFeatureH f, int field,
         return IBMAP_OK;
     }
     int bad, nomem;
-    char *text = decode_text(r, OGR_F_GetFieldAsString(f, idx), &bad, &nomem);
+    char *text = ibmap_reader_decode_text(r, OGR_F_GetFieldAsString(f, idx), &bad, &nomem);
     if (nomem) return ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
     double v;
     ibmap_numtext_result res = fi->type == IBMAP_FIELD_FLAG
@@ -866,8 +802,8 @@ static ibmap_status read_number(layer_reader *r, OGRFeatureH f, int field,
     return st;
 }
 
-static ibmap_status read_text(layer_reader *r, OGRFeatureH f, int field,
-                              int64_t i, const char *fid_text)
+ibmap_status ibmap_reader_read_text(layer_reader *r, OGRFeatureH f, int field,
+                                    int64_t i, const char *fid_text)
 {
     const ibmap_field_info *fi = &r->def->fields[field];
     ibmap_column *c = &r->L->columns[field];
@@ -876,7 +812,7 @@ static ibmap_status read_text(layer_reader *r, OGRFeatureH f, int field,
     if (idx < 0 || !OGR_F_IsFieldSetAndNotNull(f, idx)) return IBMAP_OK;
     int bad, nomem;
     const char *raw = OGR_F_GetFieldAsString(f, idx);
-    char *text = decode_text(r, raw, &bad, &nomem);
+    char *text = ibmap_reader_decode_text(r, raw, &bad, &nomem);
     if (nomem) return ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
     ibmap_status st = IBMAP_OK;
     if (bad)
@@ -951,8 +887,8 @@ static const char *cu_type_from_name(const char *name)
     return NULL;
 }
 
-static ibmap_status resolve_cu_type(layer_reader *r, int64_t i,
-                                    const char *fid_text)
+ibmap_status ibmap_reader_resolve_cu_type(layer_reader *r, int64_t i,
+                                          const char *fid_text)
 {
     int ft = ibmap_role_field_index(r->role, "type");
     int fc = ibmap_role_field_index(r->role, "code");
@@ -1001,8 +937,8 @@ static ibmap_status resolve_cu_type(layer_reader *r, int64_t i,
 /* Land-use codes                                                         */
 /* ---------------------------------------------------------------------- */
 
-static ibmap_status classify_landuse(layer_reader *r, int64_t i,
-                                     const char *fid_text)
+ibmap_status ibmap_reader_classify_landuse(layer_reader *r, int64_t i,
+                                           const char *fid_text)
 {
     int fc = ibmap_role_field_index(r->role, "code");
     int fn = ibmap_role_field_index(r->role, "name");
@@ -1163,9 +1099,9 @@ int ibmap_coords_usable(GEOSContextHandle_t h, const GEOSGeometry *g,
 
 /* Turn the OGR geometry of feature i into a GEOS geometry in source
 ** coordinates, or record why it cannot be one. */
-static ibmap_status read_geometry(layer_reader *r, OGRFeatureH f, int64_t i,
-                                  const char *fid_text, unsigned char **wkb,
-                                  size_t *wkb_cap)
+ibmap_status ibmap_reader_read_geometry(layer_reader *r, OGRFeatureH f, int64_t i,
+                                        const char *fid_text, unsigned char **wkb,
+                                        size_t *wkb_cap)
 {
     ibmap_layer *L = r->L;
     int64_t fid = L->fid[i];
@@ -1316,7 +1252,7 @@ static ibmap_status read_features(layer_reader *r)
             OGR_F_Destroy(f);
             break;
         }
-        if (!layer_reserve(L, i + 1) || !id_set_grow_if_needed(&r->ids, i + 1)) {
+        if (!ibmap_layer_reserve(L, i + 1) || !id_set_grow_if_needed(&r->ids, i + 1)) {
             OGR_F_Destroy(f);
             st = ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
             break;
@@ -1334,7 +1270,7 @@ static ibmap_status read_features(layer_reader *r)
 
         /* The id first, so every later log entry can name the feature. */
         if (r->id_field >= 0) {
-            st = read_text(r, f, r->id_field, i, fid_text);
+            st = ibmap_reader_read_text(r, f, r->id_field, i, fid_text);
             if (st) goto next;
         }
         const char *id_text = r->id_field >= 0
@@ -1379,18 +1315,18 @@ static ibmap_status read_features(layer_reader *r)
         if (st) goto next;
         const char *feature_id = L->id[i];
 
-        st = read_geometry(r, f, i, feature_id, &wkb, &wkb_cap);
+        st = ibmap_reader_read_geometry(r, f, i, feature_id, &wkb, &wkb_cap);
         for (int c = 0; !st && c < L->n_columns; c++) {
             if (c == r->id_field) continue;
             if (L->columns[c].type == IBMAP_FIELD_TEXT)
-                st = read_text(r, f, c, i, feature_id);
+                st = ibmap_reader_read_text(r, f, c, i, feature_id);
             else
-                st = read_number(r, f, c, i, feature_id);
+                st = ibmap_reader_read_number(r, f, c, i, feature_id);
         }
         if (!st && r->role == IBMAP_ROLE_CONTROL_UNITS)
-            st = resolve_cu_type(r, i, feature_id);
+            st = ibmap_reader_resolve_cu_type(r, i, feature_id);
         if (!st && r->role == IBMAP_ROLE_LANDUSE)
-            st = classify_landuse(r, i, feature_id);
+            st = ibmap_reader_classify_landuse(r, i, feature_id);
     next:
         OGR_F_Destroy(f);
         if (!st && CPLGetLastErrorType() >= CE_Failure)
@@ -1444,7 +1380,7 @@ static char *srs_display_name(OGRSpatialReferenceH srs)
 ** ranges.  Sets r->L->crs_used to a definition PROJ accepts, or leaves it
 ** NULL when it must wait for the working CRS (Gauss-Krüger eastings without
 ** a zone prefix). */
-static ibmap_status decide_source_crs(layer_reader *r, int *deferred)
+ibmap_status ibmap_reader_decide_source_crs(layer_reader *r, int *deferred)
 {
     ibmap_layer *L = r->L;
     *deferred = 0;
@@ -1525,17 +1461,17 @@ static ibmap_status read_layer(ibmap_ctx *ctx, ibmap_data *data,
     r.role = role;
     r.rs = &p->roles[role];
     r.def = ibmap_role_def_get(role);
-    r.L = layer_new(role);
+    r.L = ibmap_layer_new(role);
     if (!r.L) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
     data->layers[role] = r.L;
     r.L->log = &data->dq;
     r.L->coords = r.rs->coords;
     ibmap_status st = open_source(&r);
-    if (!st && r.shapefile) st = check_shapefile(&r);
-    if (!st) st = decide_encoding(&r);
-    if (!st) st = map_fields(&r);
+    if (!st && r.shapefile) st = ibmap_reader_check_shapefile(&r);
+    if (!st) st = ibmap_reader_decide_encoding(&r);
+    if (!st) st = ibmap_reader_map_fields(&r);
     if (!st) st = read_features(&r);
-    if (!st) st = decide_source_crs(&r, deferred);
+    if (!st) st = ibmap_reader_decide_source_crs(&r, deferred);
     free(r.src_index);
     free(r.src_type);
     free(r.ids.slots);
@@ -1595,8 +1531,8 @@ static ibmap_status auto_working_crs(ibmap_ctx *ctx, ibmap_data *data)
 /* A layer of Gauss-Krüger eastings without zone prefix is taken to be in
 ** the working CRS when that is itself a CGCS2000 Gauss-Krüger CRS without
 ** prefix: the only central meridian the project tells us. */
-static ibmap_status resolve_deferred_crs(ibmap_ctx *ctx, ibmap_data *data,
-                                         ibmap_layer *L)
+ibmap_status ibmap_resolve_deferred_crs(ibmap_ctx *ctx, ibmap_data *data,
+                                        ibmap_layer *L)
 {
     int e = data->epsg;
     int gk_no_prefix = (e >= 4534 && e <= 4554) || (e >= 4502 && e <= 4512);
@@ -1620,6 +1556,31 @@ static ibmap_status resolve_deferred_crs(ibmap_ctx *ctx, ibmap_data *data,
                                    "crs_identified", IBMAP_SEV_WARNING, "",
                                    ACT_CRS_ASSUMED, "%s", note);
     return st ? ibmap_fail(ctx, st, "out of memory") : IBMAP_OK;
+}
+
+/* The working CRS: the project's crs: (a projected CRS), else crs: auto. */
+ibmap_status ibmap_choose_working_crs(ibmap_ctx *ctx, ibmap_data *data,
+                                      const ibmap_project *p)
+{
+    ibmap_status st = IBMAP_OK;
+    if (p->crs) {
+        PJ *w = proj_create(ctx->proj, p->crs);
+        if (!w || ibmap_crs_is_geographic(w))
+            st = ibmap_fail(ctx, IBMAP_ERR_CRS_INVALID,
+                            "the working CRS '%s' is %s; give a projected "
+                            "CRS such as EPSG:4549",
+                            p->crs, w ? "geographic (degrees, not metres)"
+                                      : "not understood by PROJ");
+        else {
+            data->epsg = ibmap_crs_epsg(ctx->proj, w);
+            data->crs = ibmap_strdup(p->crs);
+            if (!data->crs) st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        }
+        if (w) proj_destroy(w);
+    } else {
+        st = auto_working_crs(ctx, data);
+    }
+    return st;
 }
 
 /* Keep only the polygonal part of g (make-valid can return a collection
@@ -1710,8 +1671,8 @@ static char *check_validity(const ibmap_layer *L)
     return j.valid;
 }
 
-static ibmap_status transform_and_repair(ibmap_ctx *ctx, ibmap_data *data,
-                                         ibmap_layer *L)
+ibmap_status ibmap_transform_and_repair(ibmap_ctx *ctx, ibmap_data *data,
+                                        ibmap_layer *L)
 {
     GEOSContextHandle_t h = ctx->geos;
     ibmap_crs_transform *t;
@@ -1831,30 +1792,12 @@ ibmap_status ibmap_load(ibmap_ctx *ctx, const ibmap_project *p,
     for (int r = 0; r < IBMAP_ROLE_COUNT && !st; r++)
         if (p->roles[r].given)
             st = read_layer(ctx, data, p, (ibmap_role)r, &deferred[r]);
-    if (!st) {
-        if (p->crs) {
-            PJ *w = proj_create(ctx->proj, p->crs);
-            if (!w || ibmap_crs_is_geographic(w))
-                st = ibmap_fail(ctx, IBMAP_ERR_CRS_INVALID,
-                                "the working CRS '%s' is %s; give a projected "
-                                "CRS such as EPSG:4549",
-                                p->crs, w ? "geographic (degrees, not metres)"
-                                          : "not understood by PROJ");
-            else {
-                data->epsg = ibmap_crs_epsg(ctx->proj, w);
-                data->crs = ibmap_strdup(p->crs);
-                if (!data->crs) st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
-            }
-            if (w) proj_destroy(w);
-        } else {
-            st = auto_working_crs(ctx, data);
-        }
-    }
+    if (!st) st = ibmap_choose_working_crs(ctx, data, p);
     for (int r = 0; r < IBMAP_ROLE_COUNT && !st; r++)
-        if (deferred[r]) st = resolve_deferred_crs(ctx, data, data->layers[r]);
+        if (deferred[r]) st = ibmap_resolve_deferred_crs(ctx, data, data->layers[r]);
     for (int r = 0; r < IBMAP_ROLE_COUNT && !st; r++)
         if (data->layers[r])
-            st = transform_and_repair(ctx, data, data->layers[r]);
+            st = ibmap_transform_and_repair(ctx, data, data->layers[r]);
     if (!st) st = ibmap_grades_fill(ctx, data->layers[IBMAP_ROLE_PARCELS], &p->grades);
     CPLPopErrorHandler();
     if (st) {

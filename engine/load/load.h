@@ -205,6 +205,10 @@ struct ibmap_data {
     GEOSContextHandle_t geos; /* the context the geometries were made in */
 };
 
+/* ingest.c: a layer's life.  A new layer of `role` with no feature; room
+** for n features in every array (0 when out of memory); freeing it. */
+ibmap_layer *ibmap_layer_new(ibmap_role role);
+int ibmap_layer_reserve(ibmap_layer *L, int64_t n);
 void ibmap_layer_free(ibmap_layer *layer, GEOSContextHandle_t geos);
 
 /* 1 亩 in m². */
