@@ -9,16 +9,6 @@
 
 #include "load/load.h"
 
-void ibmap_data_free(ibmap_data *data)
-{
-    if (!data) return;
-    for (int r = 0; r < IBMAP_ROLE_COUNT; r++)
-        ibmap_layer_free(data->layers[r], data->geos);
-    ibmap_dq_clear(&data->dq);
-    free(data->crs);
-    free(data);
-}
-
 const char *ibmap_data_crs(const ibmap_data *data)
 {
     return data && data->crs ? data->crs : "";

@@ -165,7 +165,7 @@ struct ibmap_project {
 };
 
 /* ---------------------------------------------------------------------- */
-/* ingest.c and data.c: loaded layers                                     */
+/* loaded layers: layer.c makes and frees them, data.c reads them       */
 /* ---------------------------------------------------------------------- */
 
 typedef struct ibmap_column {
@@ -205,7 +205,7 @@ struct ibmap_data {
     GEOSContextHandle_t geos; /* the context the geometries were made in */
 };
 
-/* ingest.c: a layer's life.  A new layer of `role` with no feature; room
+/* layer.c: a layer's life.  A new layer of `role` with no feature; room
 ** for n features in every array (0 when out of memory); freeing it. */
 ibmap_layer *ibmap_layer_new(ibmap_role role);
 int ibmap_layer_reserve(ibmap_layer *L, int64_t n);

@@ -14,7 +14,7 @@
 **   geometry.c         a feature's geometry as read (OGR to GEOS)
 **   working_crs.c      the source CRS of each layer, the working CRS
 **   repair.c           into the working CRS, made valid
-** layer.c (the life of a layer) includes it for the action strings only.
+** layer.c (the life of a layer) does not include it: it needs no reader.
 ** The calls go one way: ingest.c calls the step files, which call
 ** only layer.c and the utilities of load.h, never ingest.c or each other
 ** (fields.c and feature_codes.c call text_decode.c's decoding only).
