@@ -1,7 +1,8 @@
 /*
-** ingest.c — loading the input layers: open, pick the layer, map fields,
-** decode text, read every feature, then put every geometry in the working
-** CRS and repair it.
+** ingest.c — loading the input layers: ibmap_load(), and the reader of one
+** layer: open the source, pick the layer, then read every feature (its id,
+** values, codes and geometry) through the steps in the other files of
+** load/ (load/reader.h lists them).
 **
 ** Loading runs in two phases.  Phase one reads each layer as it is, in its
 ** own coordinates: the working CRS may depend on the blocks' position
@@ -17,23 +18,10 @@
 ** codes are of another system — stops the load, with a message naming the
 ** source, the layer and the field.
 */
-#include <cpl_conv.h>
-#include <cpl_error.h>
-#include <cpl_string.h>
-#include <cpl_vsi.h>
-#include <ctype.h>
-#include <gdal.h>
-#include <math.h>
-#include <pthread.h>
-#include <unistd.h>
-#include <ogr_api.h>
-#include <ogr_srs_api.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#include "load/load.h"
 
 #include "load/reader.h"
 

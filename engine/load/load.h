@@ -9,17 +9,17 @@
 #include "roles.h"
 
 /* ---------------------------------------------------------------------- */
-/* ingest.c: geometry clean-up, shared with the fuzz harness so that it    */
-/* measures exactly what the loader keeps                                  */
+/* geometry.c and repair.c: geometry clean-up, shared with the fuzz        */
+/* harness so that it measures exactly what the loader keeps              */
 /* ---------------------------------------------------------------------- */
 
-/* 1 when every coordinate of g is finite and within ±1e9 (a GEOS envelope
+/* geometry.c: 1 when every coordinate of g is finite and within ±1e9 (a GEOS envelope
 ** skips NaN, so the extent alone would let a NaN vertex pass), widening
 ** [*x0,*x1] × [*y0,*y1] to them. */
 int ibmap_coords_usable(GEOSContextHandle_t h, const GEOSGeometry *g,
                         double *x0, double *y0, double *x1, double *y1);
 
-/* The polygons of g (taken) as one Polygon or MultiPolygon; NULL when it
+/* repair.c: the polygons of g (taken) as one Polygon or MultiPolygon; NULL when it
 ** has none. */
 GEOSGeometry *ibmap_polygonal_part(GEOSContextHandle_t h, GEOSGeometry *g);
 

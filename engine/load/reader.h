@@ -15,9 +15,9 @@
 **   working_crs.c      the source CRS of each layer, the working CRS
 **   repair.c           into the working CRS, made valid
 ** layer.c (the life of a layer) does not include it: it needs no reader.
-** The calls go one way: ingest.c calls the step files, which call
-** only layer.c and the utilities of load.h, never ingest.c or each other
-** (fields.c and feature_codes.c call text_decode.c's decoding only).
+** The calls go one way: ingest.c calls the step files, which call the
+** utilities of load.h, never ingest.c or each other, except that fields.c
+** decodes text with text_decode.c.
 **
 ** Log entries written while loading use dq() and the ACT_* strings below,
 ** so that the actions form one fixed vocabulary whichever file logs them.
