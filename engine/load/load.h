@@ -23,6 +23,25 @@ int ibmap_coords_usable(GEOSContextHandle_t h, const GEOSGeometry *g,
 ** has none. */
 GEOSGeometry *ibmap_polygonal_part(GEOSContextHandle_t h, GEOSGeometry *g);
 
+/* repair.c: what ibmap_repair_polygonal did, as bits of *done. */
+enum {
+    IBMAP_REPAIR_MADE_VALID = 1 << 0, /* invalid: GEOS make-valid (structure
+                                         method), polygonal part kept */
+    IBMAP_REPAIR_MERGED = 1 << 1,     /* a GeometryCollection: its polygons
+                                         merged, overlaps counted once */
+    IBMAP_REPAIR_NO_AREA = 1 << 2     /* nothing of area left: NULL */
+};
+
+/* The loader's repair of one geometry g (taken), as every loaded geometry
+** gets it: the geometry to keep, or NULL when nothing of area is left.
+** When g is valid and not a GeometryCollection it is returned as it is,
+** with *done 0.  `valid` is GEOSisValid's answer for g (1, 0 or 2) when
+** the caller already has it, or -1 to check it here.  `reason` (may be
+** NULL) receives GEOS's reason g is invalid, or "". */
+GEOSGeometry *ibmap_repair_polygonal(GEOSContextHandle_t h, GEOSGeometry *g,
+                                     int valid, int *done, char *reason,
+                                     size_t reason_size);
+
 /* ---------------------------------------------------------------------- */
 /* numtext.c: numbers typed as text                                       */
 /* ---------------------------------------------------------------------- */

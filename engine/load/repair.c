@@ -49,6 +49,57 @@ GEOSGeometry *ibmap_polygonal_part(GEOSContextHandle_t h, GEOSGeometry *g)
     return out;
 }
 
+/* One geometry made what the loader keeps: valid, polygons only, each
+** area counted once.  A GeometryCollection is valid when each of its
+** polygons is, even if they overlap; measured as it is, an overlap would
+** count twice (two overlapping squares of 10,000 m² would make 20,000).
+** So its polygons are merged into one (Multi)Polygon, and that counts as
+** a repair. */
+GEOSGeometry *ibmap_repair_polygonal(GEOSContextHandle_t h, GEOSGeometry *g,
+                                     int valid, int *done, char *reason,
+                                     size_t reason_size)
+{
+    *done = 0;
+    if (reason && reason_size) reason[0] = '\0';
+    if (valid < 0) valid = GEOSisValid_r(h, g);
+    int collection = GEOSGeomTypeId_r(h, g) == GEOS_GEOMETRYCOLLECTION;
+    if (valid == 1 && !collection) return g;
+    if (valid != 1) {
+        *done |= IBMAP_REPAIR_MADE_VALID;
+        char *why = NULL;
+        GEOSGeometry *loc = NULL;
+        if (reason && reason_size) GEOSisValidDetail_r(h, g, 0, &why, &loc);
+        if (loc) GEOSGeom_destroy_r(h, loc);
+        if (why) {
+            snprintf(reason, reason_size, "%s", why);
+            GEOSFree_r(h, why);
+        }
+    }
+    if (collection) *done |= IBMAP_REPAIR_MERGED;
+    GEOSMakeValidParams *mv = GEOSMakeValidParams_create_r(h);
+    GEOSGeometry *fixed = NULL;
+    if (mv) {
+        GEOSMakeValidParams_setMethod_r(h, mv, GEOS_MAKE_VALID_STRUCTURE);
+        GEOSMakeValidParams_setKeepCollapsed_r(h, mv, 0);
+        fixed = GEOSMakeValidWithParams_r(h, g, mv);
+        GEOSMakeValidParams_destroy_r(h, mv);
+    }
+    GEOSGeom_destroy_r(h, g);
+    g = fixed ? ibmap_polygonal_part(h, fixed) : NULL;
+    if (g && collection) {
+        GEOSGeometry *merged = GEOSUnaryUnion_r(h, g);
+        GEOSGeom_destroy_r(h, g);
+        g = merged ? ibmap_polygonal_part(h, merged) : NULL;
+    }
+    double area = 0;
+    if (g && (GEOSArea_r(h, g, &area) != 1 || !(area > 0))) {
+        GEOSGeom_destroy_r(h, g);
+        g = NULL;
+    }
+    if (!g) *done |= IBMAP_REPAIR_NO_AREA;
+    return g;
+}
+
 /* Validity of every geometry of L, checked on every core: IsValid is the
 ** largest single cost of loading (a topology analysis of each polygon),
 ** and each feature's check is independent of the others.  valid[i] is
@@ -142,55 +193,31 @@ ibmap_status ibmap_transform_and_repair(ibmap_ctx *ctx, ibmap_data *data,
     }
     char *validity = st ? NULL : check_validity(L);
     if (!st && !validity) st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
-    GEOSMakeValidParams *mv = GEOSMakeValidParams_create_r(h);
-    GEOSMakeValidParams_setMethod_r(h, mv, GEOS_MAKE_VALID_STRUCTURE);
-    GEOSMakeValidParams_setKeepCollapsed_r(h, mv, 0);
     for (int64_t i = 0; i < L->n && !st; i++) {
         GEOSGeometry *g = L->geom[i];
         if (!g) continue;
-        /* A GeometryCollection is valid when each of its polygons is, even
-        ** if they overlap; measured as it is, an overlap would count twice
-        ** (two overlapping squares of 10,000 m² would make 20,000).  So its
-        ** polygons are merged into one (Multi)Polygon, and that is logged
-        ** as a repair. */
-        int collection = GEOSGeomTypeId_r(h, g) == GEOS_GEOMETRYCOLLECTION;
-        if (validity[i] != 1 || collection) {
-            char *reason = NULL;
-            GEOSGeometry *loc = NULL;
-            if (validity[i] != 1) GEOSisValidDetail_r(h, g, 0, &reason, &loc);
-            if (loc) GEOSGeom_destroy_r(h, loc);
-            GEOSGeometry *fixed = GEOSMakeValidWithParams_r(h, g, mv);
-            GEOSGeom_destroy_r(h, g);
-            g = fixed ? ibmap_polygonal_part(h, fixed) : NULL;
-            if (g && collection) {
-                GEOSGeometry *merged = GEOSUnaryUnion_r(h, g);
-                GEOSGeom_destroy_r(h, g);
-                g = merged ? ibmap_polygonal_part(h, merged) : NULL;
-            }
-
-            double area = 0;
-            if (g && (GEOSArea_r(h, g, &area) != 1 || !(area > 0))) {
-                GEOSGeom_destroy_r(h, g);
-                g = NULL;
-            }
+        int done = 0;
+        char reason[512];
+        g = ibmap_repair_polygonal(h, g, validity[i], &done, reason,
+                                   sizeof reason);
+        if (done) {
             L->geom_state[i] |= g ? IBMAP_GEOM_REPAIRED : IBMAP_GEOM_COLLAPSED;
                     if (ibmap_dq_add(&data->dq, L->role, L->fid[i], L->id[i],
                              "geometry",
                              g ? "invalid_geometry" : "geometry_collapsed",
                              g ? IBMAP_SEV_WARNING : IBMAP_SEV_ERROR, "",
                              g ? ACT_REPAIRED : ACT_KEPT_NO_GEOM, "%s%s",
-                             reason       ? reason
-                             : collection ? "a GeometryCollection: its polygons were "
-                                            "merged, overlaps counted once"
-                                          : "invalid geometry",
+                             reason[0] ? reason
+                             : done & IBMAP_REPAIR_MERGED
+                                 ? "a GeometryCollection: its polygons were "
+                                   "merged, overlaps counted once"
+                                 : "invalid geometry",
                              g ? "" : "; the repair left no area"))
                 st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
-            if (reason) GEOSFree_r(h, reason);
         }
         L->geom[i] = g;
         if (g) GEOSArea_r(h, g, &L->area[i]);
     }
-    GEOSMakeValidParams_destroy_r(h, mv);
     free(validity);
     ibmap_crs_transform_free(t);
     return st;
