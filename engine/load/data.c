@@ -43,6 +43,20 @@ void ibmap_layer_get_info(const ibmap_layer *L, ibmap_layer_info *out)
     out->n_defects = L->log ? L->log->per_role[L->role] : 0;
 }
 
+void ibmap_layer_get_verdict(const ibmap_layer *L, ibmap_layer_verdict *out)
+{
+    memset(out, 0, sizeof *out);
+    out->message = "";
+    if (!L) return;
+    *out = L->verdict;
+    out->message = nz(L->verdict_msg);
+}
+
+const char *ibmap_data_accepted_defects(const ibmap_data *data)
+{
+    return data && data->accepted ? data->accepted : "";
+}
+
 int64_t ibmap_layer_count(const ibmap_layer *L) { return L ? L->n : 0; }
 
 static int in_range(const ibmap_layer *L, int64_t i)

@@ -3,7 +3,9 @@
 ** aliases, DBF-truncated names, the project's fields:), and reading a
 ** feature's value of one: numbers (also numbers typed as text, with the
 ** recognised no-values) and text (decoded; the 亩均 grade normalised).  A
-** value that cannot be read is missing, never 0, and logged.
+** value that cannot be read is missing, never 0, and logged.  The field
+** names also tell a web-map export (DataV, Amap), whose coordinates are
+** GCJ-02: noted for the gates to warn about.
 */
 #include <math.h>
 #include <stdio.h>
@@ -255,4 +257,36 @@ ibmap_status ibmap_reader_read_text(layer_reader *r, OGRFeatureH f, int field,
     }
     c->text[i] = text;
     return st;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Web-map exports                                                        */
+/* ---------------------------------------------------------------------- */
+
+/* Boundaries downloaded from DataV.GeoAtlas or the Amap (高德) API carry
+** these fields, and their coordinates are GCJ-02, offset from CGCS2000 by
+** up to ~500 m: read as they are, blocks land in the wrong town.  Two of
+** them are taken as the signature (one, e.g. "center", is too common). */
+ibmap_status ibmap_reader_webmap_fields(layer_reader *r)
+{
+    static const char *const signature[] = {"adcode", "parent", "acroutes",
+                                            "childrenNum", "center",
+                                            "centroid", "subFeatureIndex",
+                                            "citycode", NULL};
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(r->lyr);
+    int nsrc = OGR_FD_GetFieldCount(defn), found = 0;
+    char names[256] = "";
+    for (int k = 0; signature[k]; k++)
+        for (int i = 0; i < nsrc; i++)
+            if (strcasecmp(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)),
+                           signature[k]) == 0) {
+                size_t len = strlen(names);
+                snprintf(names + len, sizeof names - len, "%s%s",
+                         found++ ? ", " : "", signature[k]);
+                break;
+            }
+    if (found < 2) return IBMAP_OK;
+    r->L->webmap_fields = ibmap_strdup(names);
+    return r->L->webmap_fields ? IBMAP_OK
+                               : ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
 }

@@ -134,6 +134,9 @@ ibmap_status ibmap_reader_read_geometry(layer_reader *r, OGRFeatureH f, int64_t 
     OGRwkbGeometryType type = OGR_G_GetGeometryType(g);
     if (!is_areal_type(type)) {
         L->geom_state[i] = IBMAP_GEOM_NOT_AREAL;
+        if (!L->not_areal_type &&
+            !(L->not_areal_type = ibmap_strdup(OGRGeometryTypeToName(type))))
+            return ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
         char detail[128];
         snprintf(detail, sizeof detail, "a %s where polygons belong",
                  OGRGeometryTypeToName(type));

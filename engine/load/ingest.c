@@ -147,7 +147,8 @@ static ibmap_status open_source(layer_reader *r)
     r->L->source = ibmap_strdup(src);
     r->L->layer_name = ibmap_strdup(OGR_L_GetName(r->lyr));
     r->L->driver = ibmap_strdup(drv_name);
-    if (!r->L->source || !r->L->layer_name || !r->L->driver)
+    r->L->geom_type = ibmap_strdup(OGRGeometryTypeToName(OGR_L_GetGeomType(r->lyr)));
+    if (!r->L->source || !r->L->layer_name || !r->L->driver || !r->L->geom_type)
         return ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
     snprintf(r->where, sizeof r->where, "%s: %s, layer %s",
              role_name(r->role), src, r->L->layer_name);
@@ -339,6 +340,7 @@ static ibmap_status read_layer(ibmap_ctx *ctx, ibmap_data *data,
     if (!st && r.shapefile) st = ibmap_reader_check_shapefile(&r);
     if (!st) st = ibmap_reader_decide_encoding(&r);
     if (!st) st = ibmap_reader_map_fields(&r);
+    if (!st) st = ibmap_reader_webmap_fields(&r);
     if (!st) st = read_features(&r);
     if (!st) st = ibmap_reader_decide_source_crs(&r, deferred);
     free(r.src_index);
@@ -381,6 +383,7 @@ ibmap_status ibmap_load(ibmap_ctx *ctx, const ibmap_project *p,
     for (int r = 0; r < IBMAP_ROLE_COUNT && !st; r++)
         if (data->layers[r])
             st = ibmap_transform_and_repair(ctx, data, data->layers[r]);
+    if (!st) st = ibmap_gates_run(ctx, data, p);
     if (!st) st = ibmap_grades_fill(ctx, data->layers[IBMAP_ROLE_PARCELS], &p->grades);
     CPLPopErrorHandler();
     if (st) {

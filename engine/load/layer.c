@@ -61,6 +61,10 @@ void ibmap_layer_free(ibmap_layer *L, GEOSContextHandle_t geos)
     free(L->crs_found);
     free(L->crs_used);
     free(L->crs_note);
+    free(L->geom_type);
+    free(L->not_areal_type);
+    free(L->webmap_fields);
+    free(L->verdict_msg);
     free(L);
 }
 
@@ -101,5 +105,6 @@ void ibmap_data_free(ibmap_data *data)
         ibmap_layer_free(data->layers[r], data->geos);
     ibmap_dq_clear(&data->dq);
     free(data->crs);
+    free(data->accepted);
     free(data);
 }

@@ -162,6 +162,8 @@ typedef struct ibmap_role_source {
     ibmap_coords coords;
     int codes;        /* ibmap_code_system, landuse only; -1 = default */
     char **field_map; /* per canonical field: source name or NULL */
+    int from_file;    /* set by the project file: a source given on the
+                         command line then starts from the role's defaults */
 } ibmap_role_source;
 
 /* 亩均 grades where the official one is missing (grades.c). */
@@ -181,6 +183,13 @@ struct ibmap_project {
     char *crs;            /* working CRS, NULL = auto */
     ibmap_area_mode area;
     ibmap_grade_options grades;
+    /* The layer gates (gates.c, docs/data-quality.md). */
+    unsigned accept_defects;  /* bit 1 << role: accept_defects: /
+                                 --accept-defects ROLE */
+    double defect_warn;       /* share of features or of area lost above
+                                 which a layer warns (0.01) */
+    double unknown_codes_max; /* share of land-use features with unknown
+                                 codes above which the load stops (0.5) */
 };
 
 /* ---------------------------------------------------------------------- */
@@ -213,6 +222,13 @@ struct ibmap_layer {
     /* parcels only: 1 where the grade was computed (grades.c), not given */
     unsigned char *grade_computed;
     const ibmap_dq *log;      /* the data-quality log the layer reports to */
+    /* for the gates (gates.c) */
+    char *geom_type;          /* the source layer's declared geometry type */
+    char *not_areal_type;     /* type of the first point or line feature */
+    char *webmap_fields;      /* DataV/Amap signature fields found, or NULL */
+    double area_lost;         /* m² the repair took away */
+    ibmap_layer_verdict verdict; /* its message is verdict_msg */
+    char *verdict_msg;        /* NULL when OK */
 };
 
 struct ibmap_data {
@@ -222,7 +238,13 @@ struct ibmap_data {
     ibmap_layer *layers[IBMAP_ROLE_COUNT];
     ibmap_dq dq;
     GEOSContextHandle_t geos; /* the context the geometries were made in */
+    char *accepted;           /* ibmap_data_accepted_defects, or NULL */
 };
+
+/* gates.c: the verdict of every loaded layer; fails with
+** IBMAP_ERR_LAYER_REJECTED naming every layer that stops the load. */
+ibmap_status ibmap_gates_run(ibmap_ctx *ctx, ibmap_data *data,
+                             const ibmap_project *p);
 
 /* layer.c: a layer's life.  A new layer of `role` with no feature; room
 ** for n features in every array (0 when out of memory); freeing it. */

@@ -123,6 +123,9 @@ ibmap_status ibmap_reader_read_text(layer_reader *r, OGRFeatureH f,
                                     int field, int64_t i,
                                     const char *fid_text);
 
+/* fields.c: note the fields of a DataV/Amap web-map export (GCJ-02). */
+ibmap_status ibmap_reader_webmap_fields(layer_reader *r);
+
 /* feature_codes.c: the control-unit type of feature i; the land-use group
 ** of feature i. */
 ibmap_status ibmap_reader_resolve_cu_type(layer_reader *r, int64_t i,

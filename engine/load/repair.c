@@ -6,6 +6,7 @@
 ** log is the same for any number of cores.  The repair of one geometry,
 ** ibmap_repair_polygonal, is also what the fuzz harness measures.
 */
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,8 +199,15 @@ ibmap_status ibmap_transform_and_repair(ibmap_ctx *ctx, ibmap_data *data,
         if (!g) continue;
         int done = 0;
         char reason[512];
+        /* the area before, to tell what the repair took away (the gates) */
+        double before = 0, after = 0;
+        if (validity[i] != 1) GEOSArea_r(h, g, &before);
         g = ibmap_repair_polygonal(h, g, validity[i], &done, reason,
                                    sizeof reason);
+        if (done & IBMAP_REPAIR_MADE_VALID) {
+            if (g) GEOSArea_r(h, g, &after);
+            if (isfinite(before) && before > after) L->area_lost += before - after;
+        }
         if (done) {
             L->geom_state[i] |= g ? IBMAP_GEOM_REPAIRED : IBMAP_GEOM_COLLAPSED;
                     if (ibmap_dq_add(&data->dq, L->role, L->fid[i], L->id[i],
