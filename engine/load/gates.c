@@ -70,8 +70,8 @@ static int is_hard_constraint(ibmap_role r)
 
 static int is_point_or_line(const char *type)
 {
-    return type && (strstr(type, "Point") || strstr(type, "Line") ||
-                    strstr(type, "Curve"));
+    if (!type || strstr(type, "Polygon") || strstr(type, "Surface")) return 0;
+    return strstr(type, "Point") || strstr(type, "Line") || strstr(type, "Curve");
 }
 
 /* "; first causes: FID 3 bad_coordinates (…), …" from the log: the first
@@ -174,7 +174,7 @@ static int landuse_gate(text *stop, text *msg, const ibmap_layer *L,
             add(t, "%s '%s' ×%lld", i ? "," : "", c[i].code, (long long)c[i].n);
         if (stops) {
             /* would another system know them? */
-            add(t, "; code systems tried: %s (0 of them known)",
+            add(t, "; code systems tried: %s (none known)",
                 ibmap_code_system_name((ibmap_code_system)sys));
             for (int s = 0; s < IBMAP_CODES_COUNT; s++) {
                 if (s == sys) continue;

@@ -16,7 +16,8 @@
 ** data-quality log (dq.c).  Only what makes a whole layer unusable — it
 ** cannot be opened, a required field or the CRS is missing, the land-use
 ** codes are of another system — stops the load, with a message naming the
-** source, the layer and the field.
+** source, the layer and the field; and once every layer is loaded, the
+** layer gates (gates.c) decide whether what is left can carry the run.
 */
 #include <stdio.h>
 #include <stdlib.h>
