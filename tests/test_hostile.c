@@ -133,13 +133,13 @@ static ibmap_project *sample_project(const char *role, const char *src)
     return p;
 }
 
-/* Load the sample city with `role` replaced by `src`; when it loads, run
-** the overlay on 2 threads.  Returns the status of the first step that
-** failed; *d and *m are set only on success. */
 /* accept_defects: for the next run_with (the layer gates otherwise stop a
 ** hard constraint that lost features before the overlay sees it). */
 static const char *accept_defects;
 
+/* Load the sample city with `role` replaced by `src`; when it loads, run
+** the overlay on 2 threads.  Returns the status of the first step that
+** failed; *d and *m are set only on success. */
 static ibmap_status run_with(const char *role, const char *src,
                              ibmap_data **d, ibmap_metrics **m)
 {
