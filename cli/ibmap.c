@@ -69,7 +69,13 @@ static const char usage_text[] =
     "  --blocks SRC[:LAYER]   --parcels ...   --landuse ...   --redline ...\n"
     "  --control-units ...    --parks ...     --central ...   --transition ...\n"
     "  --basic-farmland ...   --towns ...\n"
+    "                         (a source given here replaces the project file's\n"
+    "                         and starts from the role's defaults: coords:,\n"
+    "                         crs:, fields: of the file's source are dropped)\n"
     "  --crs EPSG:4549|auto   --area planar|ellipsoidal\n"
+    "  --accept-defects ROLE[,ROLE]    go on although a hard constraint\n"
+    "                                  (redline, basic_farmland, control_units)\n"
+    "                                  lost features; the results say so\n"
     "  --field ROLE.CANONICAL=SOURCE   e.g. --field parcels.tax=SSHJ\n"
     "  --set ROLE.KEY=VALUE            e.g. --set blocks.encoding=GBK,\n"
     "                                  --set redline.coords=gcj02,\n"
@@ -208,10 +214,20 @@ static int build_project(ibmap_ctx *ctx, int argc, char **argv, options *o,
         fprintf(stderr, "ibmap: %s\n", ibmap_errmsg(ctx));
         return 1;
     }
+    /* Two passes: the sources given as --ROLE SRC first, so that a source
+    ** replacing the project file's starts from the role's defaults (not
+    ** the file's coords:, crs:, fields: for another file) and every
+    ** --set ROLE.KEY applies to it, whatever the order of the flags. */
+    for (int pass = 0; pass < 2; pass++)
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-o") == 0) a = "--out";
         if (!(a[0] == '-' && a[1] == '-')) continue;
+        int source_flag = ibmap_role_from_name(a + 2) >= 0;
+        if (source_flag != (pass == 0)) {
+            if (strcmp(a, "--json") != 0 && strcmp(a, "--overwrite") != 0) i++;
+            continue;
+        }
         if (strcmp(a, "--json") == 0) {
             o->json = 1;
             continue;
@@ -299,6 +315,8 @@ static int build_project(ibmap_ctx *ctx, int argc, char **argv, options *o,
             else
                 return usage_error("--parcel-mode takes majority or apportion, not '%s'", v);
             continue;
+        } else if (strcmp(a, "--accept-defects") == 0) {
+            snprintf(key, sizeof key, "accept_defects");
         } else if (strcmp(a, "--crs") == 0 || strcmp(a, "--area") == 0) {
             snprintf(key, sizeof key, "%s", a + 2);
         } else if (strcmp(a, "--field") == 0 || strcmp(a, "--set") == 0) {
@@ -368,6 +386,28 @@ static void json_string(const char *s)
     putchar('"');
 }
 
+static const char *verdict_name(ibmap_verdict v)
+{
+    return v == IBMAP_VERDICT_ACCEPTED  ? "defects accepted"
+           : v == IBMAP_VERDICT_WARNING ? "warning"
+                                        : "ok";
+}
+
+/* The layers' warnings and accepted defects, to `f`; the number printed. */
+static int print_verdicts(FILE *f, const ibmap_data *data)
+{
+    int n = 0;
+    for (int r = 0; r < IBMAP_ROLE_COUNT; r++) {
+        ibmap_layer_verdict v;
+        ibmap_layer_get_verdict(ibmap_data_layer(data, (ibmap_role)r), &v);
+        if (v.verdict == IBMAP_VERDICT_OK) continue;
+        fprintf(f, "%s %s: %s\n", verdict_name(v.verdict),
+                ibmap_role_name((ibmap_role)r), v.message);
+        n++;
+    }
+    return n;
+}
+
 static void print_text_summary(const ibmap_data *data, const options *o)
 {
     printf("working CRS: %s\n", ibmap_data_crs(data));
@@ -418,6 +458,14 @@ static void print_text_summary(const ibmap_data *data, const options *o)
             printf("  亩均 grades   %lld official, %lld computed (no official "
                    "grade), %lld none\n", official, computed, none);
         }
+        ibmap_layer_verdict v;
+        ibmap_layer_get_verdict(L, &v);
+        if (r == IBMAP_ROLE_LANDUSE)
+            printf("  unknown codes %lld features, %.1f %% of the area\n",
+                   (long long)v.n_unknown_codes,
+                   v.area_m2 > 0 ? 100 * v.unknown_code_area_m2 / v.area_m2 : 0.0);
+        printf("  verdict       %s%s%s\n", verdict_name(v.verdict),
+               *v.message ? ": " : "", v.message);
         problem_count pc[64];
         int k = count_problems(data, (ibmap_role)r, pc, 64);
         printf("  defects      ");
@@ -425,6 +473,8 @@ static void print_text_summary(const ibmap_data *data, const options *o)
         for (int j = 0; j < k; j++) printf(" %s %lld", pc[j].problem, pc[j].n);
         printf("\n");
     }
+    const char *accepted = ibmap_data_accepted_defects(data);
+    if (*accepted) printf("\naccepted defects:\n%s\n", accepted);
     printf("\ndata-quality log: %lld entries written to %s\n",
            (long long)ibmap_data_defect_count(data), o->log_path);
 }
@@ -461,6 +511,14 @@ static void print_json_summary(const ibmap_data *data, const options *o)
         json_string(li.encoding);
         printf(",\"encoding_from\":");
         json_string(li.encoding_from);
+        ibmap_layer_verdict v;
+        ibmap_layer_get_verdict(L, &v);
+        printf(",\"verdict\":");
+        json_string(verdict_name(v.verdict));
+        printf(",\"verdict_message\":");
+        json_string(v.message);
+        printf(",\"area_lost_m2\":%.1f,\"unknown_codes\":%lld",
+               v.area_lost_m2, (long long)v.n_unknown_codes);
         printf(",\"problems\":{");
         problem_count pc[64];
         int k = count_problems(data, (ibmap_role)r, pc, 64);
@@ -551,13 +609,15 @@ static int overlay_or_reuse(ibmap_ctx *ctx, const char *cmd, options *o,
         fprintf(human, "%lld blocks: metrics reused from %s (inputs and options "
                "unchanged)\n",
                (long long)ibmap_metrics_count(*m), o->workspace_path);
-    else
+    else {
+        print_verdicts(stderr, *data);
         fprintf(human, "%lld blocks measured (%lld failed); data-quality log %s "
                "(%lld entries)%s%s\n",
                (long long)ibmap_metrics_count(*m), failed, o->log_path,
                (long long)ibmap_data_defect_count(*data),
                o->workspace_path ? "; workspace " : "",
                o->workspace_path ? o->workspace_path : "");
+    }
     return 0;
 }
 
@@ -1012,6 +1072,10 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
             if (format & o.output.formats) fprintf(human, ", %s", name);
         }
         fprintf(human, "; workspace %s\n", o.workspace_path);
+        /* Results built on layers that lost features say so, every time. */
+        if (data && *ibmap_data_accepted_defects(data))
+            fprintf(human, "accepted defects (accept_defects / --accept-defects):\n%s\n",
+                    ibmap_data_accepted_defects(data));
         if (o.json) {
             printf("{\"out_dir\": ");
             json_string(o.out_dir);

@@ -95,6 +95,11 @@ typedef enum ibmap_status {
     IBMAP_ERR_FIELD_MISSING = 500,  /* a required field is not in the layer */
     IBMAP_ERR_CODE_SYSTEM = 501,    /* land-use codes contradict the declared system */
     IBMAP_ERR_ENCODING = 502,       /* text could not be decoded */
+    IBMAP_ERR_LAYER_REJECTED = 503, /* a layer failed a gate: no usable
+                                       feature, points or lines for a zone,
+                                       a hard constraint lost features,
+                                       mostly unknown land-use codes
+                                       (docs/data-quality.md) */
 
     IBMAP_ERR_RULES_SYNTAX = 600,   /* the rules file is malformed (YAML, keys,
                                        values, a `when` SQLite cannot parse) */
@@ -373,6 +378,48 @@ typedef struct ibmap_defect {
     const char *detail;
     const char *action;
 } ibmap_defect;
+
+/* The verdict of a layer's gates (docs/data-quality.md), made after
+** loading.  A layer that fails a gate fails ibmap_load() itself
+** (IBMAP_ERR_LAYER_REJECTED, the message naming the file, layer, counts
+** and first causes), so a loaded layer's verdict is one of these. */
+typedef enum ibmap_verdict {
+    IBMAP_VERDICT_OK = 0,       /* passed every gate */
+    IBMAP_VERDICT_WARNING,      /* loaded, with something to look at: more
+                                   than defect_warn_percent of its features
+                                   or area lost, unknown land-use codes, a
+                                   web-map export (GCJ-02?) */
+    IBMAP_VERDICT_ACCEPTED      /* a hard constraint (redline,
+                                   basic_farmland, control_units) lost
+                                   features and the project accepted it
+                                   (accept_defects / --accept-defects) */
+} ibmap_verdict;
+
+typedef struct ibmap_layer_verdict {
+    ibmap_verdict verdict;
+    int64_t n_features;          /* features read */
+    int64_t n_usable;            /* with a usable polygonal geometry */
+    int64_t n_without_geometry;  /* n_features - n_usable */
+    int64_t n_repaired;          /* made valid (or merged) by the repair */
+    double area_m2;              /* area of the usable geometries */
+    double area_lost_m2;         /* area the repair took away (before −
+                                    after, over the repaired features) */
+    int64_t n_unknown_codes;     /* landuse: features whose code is unknown */
+    double unknown_code_area_m2; /* landuse: their area */
+    const char *message;         /* the verdict in sentences, "" when OK;
+                                    owned by the layer */
+} ibmap_layer_verdict;
+
+/* The verdict of a loaded layer (all zero, message "", for NULL). */
+void ibmap_layer_get_verdict(const ibmap_layer *layer,
+                             ibmap_layer_verdict *out);
+
+/* The defects the project accepted (accept_defects: / --accept-defects
+** ROLE), one sentence per layer separated by "\n", or "" when none were
+** accepted.  Owned by data.  Meant to be shown wherever results are:
+** the run summary, the report's first lines, the map's title block, the
+** GeoPackage's run table. */
+const char *ibmap_data_accepted_defects(const ibmap_data *data);
 
 /* Number of entries in the log, in the order they were found (roles in
 ** enum order, features in source order). */
