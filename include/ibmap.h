@@ -411,7 +411,7 @@ typedef struct ibmap_layer_verdict {
 } ibmap_layer_verdict;
 
 /* The verdict of a loaded layer (all zero, message "", for NULL). */
-void ibmap_layer_get_verdict(const ibmap_layer *layer,
+IBMAP_API void ibmap_layer_get_verdict(const ibmap_layer *layer,
                              ibmap_layer_verdict *out);
 
 /* The defects the project accepted (accept_defects: / --accept-defects
@@ -419,7 +419,7 @@ void ibmap_layer_get_verdict(const ibmap_layer *layer,
 ** accepted.  Owned by data.  Meant to be shown wherever results are:
 ** the run summary, the report's first lines, the map's title block, the
 ** GeoPackage's run table. */
-const char *ibmap_data_accepted_defects(const ibmap_data *data);
+IBMAP_API const char *ibmap_data_accepted_defects(const ibmap_data *data);
 
 /* Number of entries in the log, in the order they were found (roles in
 ** enum order, features in source order). */
