@@ -268,6 +268,45 @@ TEST(parcel_straddling_two_blocks)
     ibmap_data_free(d);
 }
 
+/* Missing is never zero.  Block A (100x100) holds three parcels, each with
+** its own land_mu: Q1 6 亩, tax 60, floor 4000 m²; Q2 4 亩, tax missing
+** ("~": NULL), floor 2000; Q3 2 亩, tax 10, floor missing.
+**   tax_per_mu = (60 + 10) / (6 + 2) = 8.75 (not 70 / 12 = 5.83);
+**   tax_known_land_share = 8 / 12;  tax_sum = 70;
+**   far = (4000 + 2000) / ((6 + 4) × 10000/15) = 0.9;
+**   floor_known_land_share = 10 / 12;
+**   value added: none given → va_per_mu NULL, va_known_land_share 0. */
+TEST(rates_over_parcels_whose_value_is_known)
+{
+    ibmap_project *p = fx_city(ctx, dir);
+    static char b[1][512], q[3][512];
+    snprintf(b[0], 512, "%s|A", rect((char[400]){0}, 400, 0, 0, 100, 100));
+    const char *blocks[] = {b[0], NULL};
+    set_layer(p, "blocks", "QKBH:s", blocks);
+    snprintf(q[0], 512, "%s|Q1|60|6|4000|~", rect((char[400]){0}, 400, 0, 0, 50, 100));
+    snprintf(q[1], 512, "%s|Q2|~|4|2000|~", rect((char[400]){0}, 400, 50, 0, 100, 50));
+    snprintf(q[2], 512, "%s|Q3|10|2|~|~", rect((char[400]){0}, 400, 50, 50, 100, 100));
+    const char *parcels[] = {q[0], q[1], q[2], NULL};
+    set_layer(p, "parcels", "ZDDM:s,SSHJ:r,YDMJ:r,JZMJ:r,ZJZ:r", parcels);
+    ibmap_data *d;
+    ibmap_metrics *m = overlay(p, &d, IBMAP_PARCELS_MAJORITY);
+    ibmap_project_free(p);
+    CHECK(m != NULL);
+    CHECK_NEAR(num(m, 0, "n_parcels"), 3, 0);
+    CHECK_NEAR(num(m, 0, "land_mu_sum"), 12, 1e-12);
+    CHECK_NEAR(num(m, 0, "tax_sum"), 70, 1e-12);
+    CHECK_NEAR(num(m, 0, "tax_per_mu"), 8.75, 1e-12);
+    CHECK_NEAR(num(m, 0, "tax_known_land_share"), 8.0 / 12, 1e-12);
+    CHECK_NEAR(num(m, 0, "far"), 0.9, 1e-12);
+    CHECK_NEAR(num(m, 0, "floor_known_land_share"), 10.0 / 12, 1e-12);
+    CHECK(isnan(num(m, 0, "va_per_mu")));
+    CHECK(isnan(num(m, 0, "value_added_sum")));
+    CHECK_NEAR(num(m, 0, "va_known_land_share"), 0, 0);
+    CHECK(isnan(num(m, 0, "n_lsl"))); /* no parcel has the flag */
+    ibmap_metrics_free(m);
+    ibmap_data_free(d);
+}
+
 /* A self-intersecting (bow-tie) transition zone over A: repaired on load
 ** into two triangles of 2500 m² each, both inside A: 5000 m². */
 TEST(self_intersecting_zone_is_measured_after_repair)
@@ -542,6 +581,7 @@ int main(void)
     RUN(block_straddling_two_parks_and_distance);
     RUN(huge_zone_is_subdivided_without_changing_areas);
     RUN(parcel_straddling_two_blocks);
+    RUN(rates_over_parcels_whose_value_is_known);
     RUN(self_intersecting_zone_is_measured_after_repair);
     RUN(control_unit_areas_by_type);
     RUN(landuse_composition_and_long_table);

@@ -363,20 +363,33 @@ static double ratio(double a, double b)
     return b > 0 && isfinite(a) ? a / b : NAN;
 }
 
-/* The parcel aggregates of block b. */
+/* The parcel aggregates of block b.  Missing is never zero: a sum runs
+** over the parcels whose value is known (NULL when none is), and a rate
+** divides the numerator known on some parcels by the denominator of those
+** same parcels, never by the land of parcels whose numerator is missing;
+** the *_known_land_share metrics say how much of the block's parcel land
+** a rate stands on (docs/metrics.md, "Rates and missing values"). */
 static void block_parcels(job *j, int64_t b)
 {
     const ibmap_layer *P = j->data->layers[IBMAP_ROLE_PARCELS];
-    static const struct { const char *field; int metric; } sums[] = {
-        {"tax", M_TAX_SUM}, {"value_added", M_VALUE_ADDED_SUM},
-        {"revenue", M_REVENUE_SUM}, {"energy", M_ENERGY_SUM},
-        {"emissions", M_EMISSIONS_SUM}, {"employees", M_EMPLOYEES_SUM},
-        {"rnd", M_RND_SUM}, {"floor_m2", M_FLOOR_M2_SUM}};
-    enum { NSUM = sizeof sums / sizeof sums[0] };
-    double total[NSUM] = {0};
+    enum { S_TAX, S_VA, S_REVENUE, S_ENERGY, S_EMISSIONS, S_EMPLOYEES, S_RND,
+           S_FLOOR, NSUM };
+    static const struct { const char *field; int metric, known_share; } sums[NSUM] = {
+        {"tax", M_TAX_SUM, M_TAX_KNOWN_LAND_SHARE},
+        {"value_added", M_VALUE_ADDED_SUM, M_VA_KNOWN_LAND_SHARE},
+        {"revenue", M_REVENUE_SUM, -1},
+        {"energy", M_ENERGY_SUM, M_ENERGY_KNOWN_LAND_SHARE},
+        {"emissions", M_EMISSIONS_SUM, -1},
+        {"employees", M_EMPLOYEES_SUM, M_EMPLOYEES_KNOWN_LAND_SHARE},
+        {"rnd", M_RND_SUM, -1},
+        {"floor_m2", M_FLOOR_M2_SUM, M_FLOOR_KNOWN_LAND_SHARE}};
+    double total[NSUM] = {0}, known_land[NSUM] = {0};
     int64_t present[NSUM] = {0};
+    /* value added over energy and over employees: both known */
+    double va_e = 0, e_va = 0, va_w = 0, w_va = 0;
     double n = 0, land = 0, grade_land[5] = {0}, n_lsl = 0, n_small = 0,
            n_smallp = 0, computed_land = 0;
+    int64_t lsl_known = 0, small_known = 0;
     const double *col[NSUM];
     for (int s = 0; s < NSUM; s++) col[s] = ibmap_layer_num_column(P, sums[s].field);
     char *const *grade = ibmap_layer_text_column(P, "grade");
@@ -387,42 +400,69 @@ static void block_parcels(job *j, int64_t b)
         double f = j->block_entries[k].fraction;
         n++;
         double mu = j->parcel_mu[p];
-        land += f * mu;
+        /* a parcel without a land area (no land_mu, no polygon) has no
+        ** weight: it counts in no rate and in no share */
+        int mu_known = isfinite(mu);
+        if (mu_known) land += f * mu;
+        double v[NSUM];
         for (int s = 0; s < NSUM; s++) {
-            double v = col[s] ? col[s][p] : NAN;
-            if (isfinite(v)) {
-                total[s] += f * v;
+            v[s] = col[s] ? col[s][p] : NAN;
+            if (isfinite(v[s])) {
+                total[s] += f * v[s];
                 present[s]++;
+                if (mu_known) known_land[s] += f * mu;
             }
+        }
+        if (isfinite(v[S_VA]) && isfinite(v[S_ENERGY])) {
+            va_e += f * v[S_VA];
+            e_va += f * v[S_ENERGY];
+        }
+        if (isfinite(v[S_VA]) && isfinite(v[S_EMPLOYEES])) {
+            va_w += f * v[S_VA];
+            w_va += f * v[S_EMPLOYEES];
         }
         const char *g = grade ? grade[p] : NULL;
         int gi = g && g[0] >= 'A' && g[0] <= 'D' ? g[0] - 'A' : 4;
-        grade_land[gi] += f * mu;
-        if (ibmap_layer_grade_computed(P, p)) computed_land += f * mu;
-        if (is_lsl && is_lsl[p] == 1) n_lsl++;
-        if (is_small && is_small[p] == 1) n_small++;
+        if (mu_known) {
+            grade_land[gi] += f * mu;
+            if (ibmap_layer_grade_computed(P, p)) computed_land += f * mu;
+        }
+        if (is_lsl && isfinite(is_lsl[p])) {
+            lsl_known++;
+            n_lsl += is_lsl[p] == 1;
+        }
+        if (is_small && isfinite(is_small[p])) {
+            small_known++;
+            n_small += is_small[p] == 1;
+        }
         if (mu < 10) n_smallp++;
     }
     set_num(j, b, M_N_PARCELS, n);
-    for (int s = 0; s < NSUM; s++)
+    for (int s = 0; s < NSUM; s++) {
         /* no value at all among the block's parcels is "unknown", not 0 */
         set_num(j, b, sums[s].metric, n > 0 && present[s] == 0 ? NAN : total[s]);
+        if (sums[s].known_share >= 0)
+            set_num(j, b, sums[s].known_share, ratio(known_land[s], land));
+    }
     set_num(j, b, M_LAND_MU_SUM, land);
-    const double *num = &j->m->num[METRIC_AT(b, 0)];
-    set_num(j, b, M_TAX_PER_MU, ratio(num[M_TAX_SUM], land));
-    set_num(j, b, M_VA_PER_MU, ratio(num[M_VALUE_ADDED_SUM], land));
-    set_num(j, b, M_VA_PER_ENERGY, ratio(num[M_VALUE_ADDED_SUM], num[M_ENERGY_SUM]));
-    set_num(j, b, M_LABOUR_PRODUCTIVITY,
-            ratio(num[M_VALUE_ADDED_SUM], num[M_EMPLOYEES_SUM]));
-    set_num(j, b, M_FAR, ratio(num[M_FLOOR_M2_SUM], land * IBMAP_MU_M2));
+    set_num(j, b, M_TAX_PER_MU,
+            present[S_TAX] ? ratio(total[S_TAX], known_land[S_TAX]) : NAN);
+    set_num(j, b, M_VA_PER_MU,
+            present[S_VA] ? ratio(total[S_VA], known_land[S_VA]) : NAN);
+    set_num(j, b, M_VA_PER_ENERGY, ratio(va_e, e_va));
+    set_num(j, b, M_LABOUR_PRODUCTIVITY, ratio(va_w, w_va));
+    set_num(j, b, M_FAR,
+            present[S_FLOOR] ? ratio(total[S_FLOOR], known_land[S_FLOOR] * IBMAP_MU_M2)
+                             : NAN);
     static const int grade_metric[5] = {M_GRADE_A_SHARE, M_GRADE_B_SHARE,
                                         M_GRADE_C_SHARE, M_GRADE_D_SHARE,
                                         M_GRADE_NONE_SHARE};
     for (int g = 0; g < 5; g++)
         set_num(j, b, grade_metric[g], ratio(grade_land[g], land));
     set_num(j, b, M_GRADE_COMPUTED_SHARE, ratio(computed_land, land));
-    set_num(j, b, M_N_LSL, n_lsl);
-    set_num(j, b, M_N_SMALL, n_small);
+    /* a flag missing on every parcel is unknown, not "none flagged" */
+    set_num(j, b, M_N_LSL, n > 0 && lsl_known == 0 ? NAN : n_lsl);
+    set_num(j, b, M_N_SMALL, n > 0 && small_known == 0 ? NAN : n_small);
     set_num(j, b, M_SMALL_PARCEL_SHARE, ratio(n_smallp, n));
 }
 
