@@ -22,12 +22,13 @@ static char default_rules[4200];
 /* A block that no rule but the closing default matches (default file):
 ** outside every zone, 10 parcels, tax 15 万元/亩 (above the floor 5, below
 ** support 20), A+B 60% with tax too low for support, C+D 30%, far 1.2,
-** 20% small parcels. */
+** 20% small parcels; every parcel's tax and floor area known. */
 static const char *const neutral =
     "metric_status=ok;area_m2=10000;area_mu=15;redline_share=0;basic_farmland_share=0;"
     "cu_type=key_industry;cu_code=ZH00;cu_priority_m2=0;transition_share=0;central_share=0;"
     "parks_share=0;n_parcels=10;tax_per_mu=15;grade_a_share=0.3;grade_b_share=0.3;"
-    "grade_c_share=0.2;grade_d_share=0.1;far=1.2;small_parcel_share=0.2";
+    "grade_c_share=0.2;grade_d_share=0.1;far=1.2;small_parcel_share=0.2;"
+    "tax_known_land_share=1;floor_known_land_share=1";
 
 /* Set metric `name` to `value` ("NULL" for none) in the row being bound. */
 static void bind_metric(sqlite3_stmt *st, const char *name, const char *value)
@@ -135,6 +136,11 @@ static const struct {
     {"redline_share=0.032", "exit", "rebuild", "redline", "生态红线占比 3.2% 超过 1.0%"},
     {"basic_farmland_share=0.25", "exit", "rebuild", "basic_farmland",
      "永久基本农田占比 25.0% 超过 1.0%"},
+    /* tax known on 79.5% of the parcel land: below 80%, not weak (tax 15
+    ** on the known part) but 数据不足 */
+    {"tax_known_land_share=0.795", "unclassifiable", "", "insufficient_data",
+     "数据不足：税收已知的用地占比 79.5%、建筑面积已知的用地占比 100.0%，低于 80.0%，"
+     "亩均效益无法评价"},
     {"cu_type=priority;cu_code=ZH01;tax_per_mu=12", "exit", "function_change", "priority_unit",
      "位于优先保护单元（ZH01），亩均税收 12 万元/亩 低于 20 万元/亩"},
     {"transition_share=0.45;tax_per_mu=12", "exit", "function_change", "transition",
@@ -142,7 +148,8 @@ static const struct {
     {"central_share=0.8", "consolidate", "function_change", "central",
      "位于中心城区（占比 80.0%）且不在规划园区内，不列入扶持，功能转换"},
     {"n_parcels=0;tax_per_mu=NULL;grade_a_share=NULL;grade_b_share=NULL;grade_c_share=NULL;"
-     "grade_d_share=NULL;far=NULL;small_parcel_share=NULL",
+     "grade_d_share=NULL;far=NULL;small_parcel_share=NULL;tax_known_land_share=NULL;"
+     "floor_known_land_share=NULL",
      "consolidate", "function_change", "no_enterprise",
      "区块内无宗地企业数据（宗地数 0），无法评价亩均效益"},
     {"parks_share=1;park_name=慈东园区;tax_per_mu=25;grade_a_share=0.5;grade_b_share=0.3",
@@ -164,7 +171,7 @@ static const struct {
 };
 #define N_PER_RULE ((int)(sizeof per_rule / sizeof per_rule[0]))
 
-/* The per-rule blocks R01…R13, then U (no geometry) and T (tax 5.5). */
+/* The per-rule blocks R01…R14, then U (no geometry) and T (tax 5.5). */
 static const char *per_rule_workspace(void)
 {
     static const char *ids[N_PER_RULE + 3], *specs[N_PER_RULE + 3];
@@ -216,13 +223,17 @@ TEST(matched_lists_every_matching_rule)
     CHECK(c != NULL);
     /* R01 (red line 3.2%, otherwise neutral): only redline and default. */
     CHECK_STR(ibmap_classification_matched(c, 0), "redline;default");
-    /* R09 (tax 4.3, 70% small parcels, far 1.2): the three weak rules all
+    /* R10 (tax 4.3, 70% small parcels, far 1.2): the three weak rules all
     ** match (weak_firms: far >= 1; weak_other: tax < 5), and default. */
-    CHECK_STR(ibmap_classification_matched(c, 8),
+    CHECK_STR(ibmap_classification_matched(c, 9),
               "weak_small_parcels;weak_firms;weak_other;default");
-    /* R06 (no parcels, NULL economics): coalesce(tax, 0) < 20 does not
-    ** matter outside zones; the NULL comparisons match nothing else. */
-    CHECK_STR(ibmap_classification_matched(c, 5), "no_enterprise;default");
+    /* R07 (no parcels, NULL economics and NULL known shares):
+    ** coalesce(tax, 0) < 20 does not matter outside zones; the NULL
+    ** comparisons match nothing else, insufficient_data included. */
+    CHECK_STR(ibmap_classification_matched(c, 6), "no_enterprise;default");
+    /* R03 (tax known on 79.5%, tax 15 on it): 数据不足, and the economics
+    ** rules are not reached; default matches as always. */
+    CHECK_STR(ibmap_classification_matched(c, 2), "insufficient_data;default");
     ibmap_classification_free(c);
     ibmap_rules_free(r);
 }
@@ -257,7 +268,7 @@ TEST(one_param_change_moves_only_the_expected_block)
     ibmap_rules_free(r);
     CHECK(before && after);
     /* Only T (tax 5.5) crosses a floor moved from 5 to 6: from the default
-    ** to weak_firms (far 1.2 >= 1).  R09 and R10 (tax 4.3) were already
+    ** to weak_firms (far 1.2 >= 1).  R10 and R11 (tax 4.3) were already
     ** below it. */
     int64_t t = N_PER_RULE + 1;
     CHECK_STR(ibmap_classification_block_id(after, t), "T");

@@ -89,10 +89,11 @@ TEST(default_rules_load)
     if (st) printf("# %s\n", ibmap_errmsg(ctx));
     CHECK_INT(st, IBMAP_OK);
     CHECK_STR(ibmap_rules_name(r), "慈溪市工业区块分类规则");
-    CHECK_INT(ibmap_rules_rule_count(r), 13);
+    CHECK_INT(ibmap_rules_rule_count(r), 14);
     CHECK_STR(ibmap_rules_rule_id(r, 0), "redline");
-    CHECK_STR(ibmap_rules_rule_id(r, 12), "default");
-    CHECK_INT(ibmap_rules_param_count(r), 13);
+    CHECK_STR(ibmap_rules_rule_id(r, 2), "insufficient_data");
+    CHECK_STR(ibmap_rules_rule_id(r, 13), "default");
+    CHECK_INT(ibmap_rules_param_count(r), 14);
     CHECK_STR(ibmap_rules_param_name(r, 6), "tax_floor");
     CHECK_NEAR(ibmap_rules_param_value(r, 6), 5, 0);
     ibmap_rules_free(r);

@@ -669,10 +669,12 @@ static ibmap_status read_rule(reader *y, yaml_node_t *item)
             set_or_fail(y, &rule->id, val, &st);
         } else if (strcmp(key, "class") == 0) {
             int c = ibmap_class_from_name(val);
-            if (c < 0 || c == IBMAP_CLASS_UNCLASSIFIABLE)
+            /* unclassifiable too: a rule may say the data cannot decide
+            ** (the default rules' insufficient_data, docs/rules.md) */
+            if (c < 0)
                 return ibmap_fail(y->ctx, IBMAP_ERR_RULES_NAME,
                                   "%s: unknown class '%s' (classes: support, "
-                                  "consolidate, exit)",
+                                  "consolidate, exit, unclassifiable)",
                                   at(y, v), val);
             rule->klass = (ibmap_class)c;
             class_node = v;
