@@ -16,6 +16,7 @@ METRIC(M_AREA_MU, "area_mu", N, "亩", "面积(亩)", "block area in 亩 (area_m
 METRIC(M_PERIMETER_M, "perimeter_m", N, "m", "周长", "length of the block's boundary, holes included")
 METRIC(M_COMPACTNESS, "compactness", N, "", "紧凑度", "Polsby-Popper compactness 4π·area / perimeter², 1 for a circle")
 METRIC(M_N_PARTS, "n_parts", N, "", "部件数", "number of polygons the block is made of")
+METRIC(M_OVERLAP_M2, "overlap_m2", N, "m²", "与其他区块重叠面积", "area of the block's source polygon that other blocks cover too (each overlap over block_overlap_min_m2, counted once; 0 when none).  block_overlaps keep: the overlap is counted in both blocks and both carry it here; split: the block with the higher id has it subtracted from its geometry before every other metric (area_m2 then excludes it)")
 /* zones: overlap area (zone polygons counted once), share, largest zone */
 METRIC(M_REDLINE_M2, "redline_m2", N, "m²", "生态红线面积", "area of the block inside the ecological red line")
 METRIC(M_REDLINE_SHARE, "redline_share", N, "", "生态红线占比", "redline_m2 / area_m2")
@@ -53,7 +54,7 @@ METRIC(M_LU_WATER_M2, "lu_water_m2", N, "m²", "水域面积", "area of water")
 METRIC(M_LU_TRANSPORT_M2, "lu_transport_m2", N, "m²", "交通用地面积", "area of transport land")
 METRIC(M_LU_OTHER_M2, "lu_other_m2", N, "m²", "其他用地面积", "area of other land (mining, vacant, …)")
 METRIC(M_LU_UNKNOWN_M2, "lu_unknown_m2", N, "m²", "地类不明面积", "area of land-use polygons whose code is unknown or contradicted")
-METRIC(M_LU_COVERED_M2, "lu_covered_m2", N, "m²", "地类覆盖面积", "sum of all land-use areas in the block")
+METRIC(M_LU_COVERED_M2, "lu_covered_m2", N, "m²", "地类覆盖面积", "area of the block covered by land-use polygons, overlapping polygons counted once (the earlier in layer order keeps the overlap; logged as landuse_overlap)")
 METRIC(M_LU_INDUSTRIAL_SHARE, "lu_industrial_share", N, "", "工业用地占比", "lu_industrial_m2 / area_m2")
 /* parcels and their enterprises (亩均) */
 METRIC(M_N_PARCELS, "n_parcels", N, "", "宗地数", "parcels assigned to the block (the block each overlaps most)")
