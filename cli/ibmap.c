@@ -76,6 +76,10 @@ static const char usage_text[] =
     "  --accept-defects ROLE[,ROLE]    go on although a hard constraint\n"
     "                                  (redline, basic_farmland, control_units)\n"
     "                                  lost features; the results say so\n"
+    "  --block-overlaps keep|split     where two blocks overlap: count the overlap\n"
+    "                                  in both and flag them (overlap_m2), or give\n"
+    "                                  it to the block with the lower id\n"
+    "  --block-overlap-min-m2 AREA     ignore overlaps of AREA m² or less (1)\n"
     "  --field ROLE.CANONICAL=SOURCE   e.g. --field parcels.tax=SSHJ\n"
     "  --set ROLE.KEY=VALUE            e.g. --set blocks.encoding=GBK,\n"
     "                                  --set redline.coords=gcj02,\n"
@@ -319,6 +323,10 @@ static int build_project(ibmap_ctx *ctx, int argc, char **argv, options *o,
             snprintf(key, sizeof key, "accept_defects");
         } else if (strcmp(a, "--crs") == 0 || strcmp(a, "--area") == 0) {
             snprintf(key, sizeof key, "%s", a + 2);
+        } else if (strcmp(a, "--block-overlaps") == 0) {
+            snprintf(key, sizeof key, "block_overlaps");
+        } else if (strcmp(a, "--block-overlap-min-m2") == 0) {
+            snprintf(key, sizeof key, "block_overlap_min_m2");
         } else if (strcmp(a, "--field") == 0 || strcmp(a, "--set") == 0) {
             const char *eq = strchr(v, '=');
             const char *dot = strchr(v, '.');
@@ -408,7 +416,14 @@ static int print_verdicts(FILE *f, const ibmap_data *data)
     return n;
 }
 
-static void print_text_summary(const ibmap_data *data, const options *o)
+/* Blocks that overlap each other: found by ibmap_block_overlaps(). */
+typedef struct overlap_summary {
+    int64_t pairs;
+    double area_m2;
+} overlap_summary;
+
+static void print_text_summary(const ibmap_data *data, const options *o,
+                               const overlap_summary *ov)
 {
     printf("working CRS: %s\n", ibmap_data_crs(data));
     for (int r = 0; r < IBMAP_ROLE_COUNT; r++) {
@@ -475,18 +490,23 @@ static void print_text_summary(const ibmap_data *data, const options *o)
     }
     const char *accepted = ibmap_data_accepted_defects(data);
     if (*accepted) printf("\naccepted defects:\n%s\n", accepted);
+    printf("\nblock overlaps: %lld pair%s of blocks overlap, %.1f m² (%.2f 亩) in all%s\n",
+           (long long)ov->pairs, ov->pairs == 1 ? "" : "s", ov->area_m2, ov->area_m2 * 15 / 10000,
+           ov->pairs ? " (each pair: block_overlap in the log)" : "");
     printf("\ndata-quality log: %lld entries written to %s\n",
            (long long)ibmap_data_defect_count(data), o->log_path);
 }
 
-static void print_json_summary(const ibmap_data *data, const options *o)
+static void print_json_summary(const ibmap_data *data, const options *o,
+                               const overlap_summary *ov)
 {
     printf("{\"crs\":");
     json_string(ibmap_data_crs(data));
     printf(",\"log\":");
     json_string(o->log_path);
-    printf(",\"defects\":%lld,\"layers\":{",
-           (long long)ibmap_data_defect_count(data));
+    printf(",\"defects\":%lld,\"block_overlaps\":{\"pairs\":%lld,\"area_m2\":%.3f}"
+           ",\"layers\":{",
+           (long long)ibmap_data_defect_count(data), (long long)ov->pairs, ov->area_m2);
     int first = 1;
     for (int r = 0; r < IBMAP_ROLE_COUNT; r++) {
         const ibmap_layer *L = ibmap_data_layer(data, (ibmap_role)r);
@@ -557,14 +577,17 @@ static int cmd_check(ibmap_ctx *ctx, int argc, char **argv)
         return 1;
     }
     rc = 0;
-    if (ibmap_data_write_defects_csv(ctx, data, o.log_path)) {
+    /* the blocks overlapping each other: logged like any other defect */
+    overlap_summary ov = {0, 0};
+    if (ibmap_block_overlaps(ctx, data, &ov.pairs, &ov.area_m2) ||
+        ibmap_data_write_defects_csv(ctx, data, o.log_path)) {
         fprintf(stderr, "ibmap check: %s\n", ibmap_errmsg(ctx));
         rc = 1;
     } else if (o.json) {
-        print_json_summary(data, &o);
+        print_json_summary(data, &o, &ov);
     } else {
         if (o.project_path) printf("ibmap check %s\n", o.project_path);
-        print_text_summary(data, &o);
+        print_text_summary(data, &o, &ov);
     }
     ibmap_data_free(data);
     ibmap_project_free(project);

@@ -496,6 +496,15 @@ IBMAP_API ibmap_status ibmap_overlay(ibmap_ctx *ctx, ibmap_data *data,
                            const ibmap_overlay_options *options,
                            ibmap_metrics **out);
 
+/* Find the pairs of blocks whose polygons overlap by more than the
+** project's block_overlap_min_m2 (default 1 m²), add one "block_overlap"
+** entry per pair to data's data-quality log, and return their number and
+** total area (each pair's overlap once).  ibmap_overlay() finds and logs
+** the same pairs itself; this is for `ibmap check`, which measures
+** nothing else. */
+IBMAP_API ibmap_status ibmap_block_overlaps(ibmap_ctx *ctx, ibmap_data *data, int64_t *n_pairs,
+                                  double *area_m2);
+
 IBMAP_API void ibmap_metrics_free(ibmap_metrics *m);
 
 /* Number of blocks (every input block, with or without geometry). */
