@@ -75,4 +75,48 @@ int64_t ibmap_zone_index_query(GEOSContextHandle_t h,
                                const GEOSGeometry *g, int64_t **buf,
                                int64_t *cap);
 
+/* ---------------------------------------------------------------------- */
+/* covers.c: an exact "A covers B" for valid (multi)polygons              */
+/* ---------------------------------------------------------------------- */
+
+typedef enum {
+    IBMAP_COVERS_NO = 0,
+    IBMAP_COVERS_YES = 1,
+    IBMAP_COVERS_UNDECIDED = 2  /* input the kernel does not take: ask GEOS */
+} ibmap_covers_result;
+
+/* A polygonal geometry's rings, copied once for many tests.  Zeroed to
+** start; reused by ibmap_cover_geom_set(); freed by ibmap_cover_geom_free. */
+typedef struct ibmap_cover_geom {
+    double *x, *y;
+    struct ibmap_cover_ring *ring;
+    struct ibmap_cover_chunk *chunk;
+    int n_points, n_rings, n_chunks;
+    int cap_x, cap_y, cap_rings, cap_chunks;
+    double x0, y0, x1, y1;
+    int usable;         /* 0: ibmap_covers() answers UNDECIDED */
+} ibmap_cover_geom;
+
+/* Working memory of ibmap_covers(), one per thread; zeroed to start. */
+typedef struct ibmap_cover_scratch {
+    signed char *cls;
+    int *split;
+    int cap_cls, n_split, cap_split;
+} ibmap_cover_scratch;
+
+/* Copy g's rings into c; returns c->usable: 0 when g is empty, not a
+** Polygon or MultiPolygon, has a ring of fewer than 3 distinct points or a
+** coordinate outside 0 ∪ [1e-100, 1e100], or memory ran out. */
+int ibmap_cover_geom_set(GEOSContextHandle_t h, ibmap_cover_geom *c,
+                         const GEOSGeometry *g);
+void ibmap_cover_geom_free(ibmap_cover_geom *c);
+void ibmap_cover_scratch_free(ibmap_cover_scratch *s);
+
+/* Whether a covers b (no point of b in a's exterior), exactly, for a and b
+** valid in GEOS's sense; GEOSCovers_r gives the same answer.  UNDECIDED
+** when either is not usable or memory ran out. */
+ibmap_covers_result ibmap_covers(const ibmap_cover_geom *a,
+                                 const ibmap_cover_geom *b,
+                                 ibmap_cover_scratch *s);
+
 #endif
