@@ -34,6 +34,9 @@ struct ibmap_metrics {
     int64_t *parcel_block;         /* majority assignment, -1 = none */
     ibmap_lu_row *lu;
     int64_t n_lu;
+    /* covers tests of the overlay by kind (IBMAP_COVERS_PARCEL, …):
+    ** decided by the exact kernel, handed to GEOS; 0 when read back */
+    int64_t covers_kernel[IBMAP_COVERS_KINDS], covers_geos[IBMAP_COVERS_KINDS];
 };
 
 /* metrics.c: metrics for nb blocks and np parcels, numbers NaN, texts
