@@ -31,7 +31,10 @@ static const char usage_text[] =
     "  overlay [PROJECT.yaml] [LAYER OPTIONS] [--workspace FILE] [--csv FILE]\n"
     "          [--landuse-csv FILE]\n"
     "          [--threads N] [--grid METRES] [--parcel-mode majority|apportion]\n"
-    "          [--log FILE]         compute every block's metrics (docs/metrics.md)\n"
+    "          [--log FILE] [--stats]\n"
+    "                               compute every block's metrics (docs/metrics.md);\n"
+    "                               --stats: how its covers tests were decided\n"
+    "                               (exact kernel or GEOS), on stderr\n"
     "  run [PROJECT.yaml] [LAYER OPTIONS] -o OUTDIR [--rules FILE]\n"
     "          [--set PARAM=VALUE ...] [--scenario NAME] [--threads N]\n"
     "          [--overwrite] [--formats all|gpkg,qgs,sqlite,shp,geojson,fgb,\n"
@@ -101,6 +104,7 @@ typedef struct options {
     const char *project_path;
     const char *log_path;
     int json;
+    int stats;                    /* overlay: --stats */
     const char *csv_path;         /* overlay: metrics CSV */
     const char *landuse_csv_path; /* overlay: the long land-use table */
     const char *workspace_path;   /* overlay: where metrics are kept */
@@ -203,8 +207,9 @@ static int build_project(ibmap_ctx *ctx, int argc, char **argv, options *o,
     /* The project file comes first (if any) so that flags override it. */
     for (int i = 0; i < argc; i++) {
         if ((argv[i][0] == '-' && argv[i][1] == '-') || strcmp(argv[i], "-o") == 0) {
-            i++; /* every flag but --json and --overwrite takes a value */
-            if (strcmp(argv[i - 1], "--json") == 0 || strcmp(argv[i - 1], "--overwrite") == 0)
+            i++; /* every flag but --json, --overwrite, --stats takes a value */
+            if (strcmp(argv[i - 1], "--json") == 0 || strcmp(argv[i - 1], "--overwrite") == 0 ||
+                strcmp(argv[i - 1], "--stats") == 0)
                 i--;
             continue;
         }
@@ -234,6 +239,10 @@ static int build_project(ibmap_ctx *ctx, int argc, char **argv, options *o,
         }
         if (strcmp(a, "--json") == 0) {
             o->json = 1;
+            continue;
+        }
+        if (!o->run && strcmp(a, "--stats") == 0) {
+            o->stats = 1;
             continue;
         }
         if (o->run && strcmp(a, "--overwrite") == 0) {
@@ -644,6 +653,31 @@ static int overlay_or_reuse(ibmap_ctx *ctx, const char *cmd, options *o,
     return 0;
 }
 
+/* --stats: the overlay's covers tests by kind, and the share the exact
+** kernel decided (the rest went to GEOS). */
+static void print_covers_stats(const ibmap_metrics *m, int reused)
+{
+    static const char *kinds[IBMAP_COVERS_KINDS] = {"parcels", "land use", "zones"};
+    if (reused) {
+        fprintf(stderr, "covers tests: none (metrics reused)\n");
+        return;
+    }
+    int64_t all_kernel = 0, all_geos = 0;
+    for (int k = 0; k <= IBMAP_COVERS_KINDS; k++) {
+        int64_t kernel = all_kernel, geos = all_geos;
+        if (k < IBMAP_COVERS_KINDS) {
+            ibmap_metrics_covers_stats(m, k, &kernel, &geos);
+            all_kernel += kernel;
+            all_geos += geos;
+        }
+        int64_t n = kernel + geos;
+        fprintf(stderr, "covers tests, %-9s %10lld: exact kernel %10lld (%.2f %%), GEOS %lld\n",
+                k < IBMAP_COVERS_KINDS ? kinds[k] : "all", (long long)n,
+                (long long)kernel, n ? 100.0 * (double)kernel / (double)n : 0.0,
+                (long long)geos);
+    }
+}
+
 static int cmd_overlay(ibmap_ctx *ctx, int argc, char **argv)
 {
     options o;
@@ -662,6 +696,7 @@ static int cmd_overlay(ibmap_ctx *ctx, int argc, char **argv)
     ibmap_metrics *m = NULL;
     int reused;
     rc = overlay_or_reuse(ctx, "overlay", &o, project, &data, &m, &reused);
+    if (!rc && o.stats) print_covers_stats(m, reused);
     if (!rc && ((o.csv_path && ibmap_metrics_write_csv(ctx, m, o.csv_path)) ||
                 (o.landuse_csv_path &&
                  ibmap_metrics_write_landuse_csv(ctx, m, o.landuse_csv_path)))) {

@@ -507,6 +507,16 @@ IBMAP_API ibmap_status ibmap_block_overlaps(ibmap_ctx *ctx, ibmap_data *data, in
 
 IBMAP_API void ibmap_metrics_free(ibmap_metrics *m);
 
+/* The overlay's "covers" tests (a piece inside the block, the block inside
+** a piece) by kind of layer: parcels, land use, and zones (every other
+** layer).  *kernel were decided by the exact kernel, *geos handed to GEOS
+** (undecided, or a geometry the loader repaired).  Both 0 for metrics read
+** back from a workspace.  Returns 0 for an unknown kind. */
+enum { IBMAP_COVERS_PARCEL, IBMAP_COVERS_LANDUSE, IBMAP_COVERS_ZONE,
+       IBMAP_COVERS_KINDS };
+IBMAP_API int ibmap_metrics_covers_stats(const ibmap_metrics *m, int kind,
+                               int64_t *kernel, int64_t *geos);
+
 /* Number of blocks (every input block, with or without geometry). */
 IBMAP_API int64_t ibmap_metrics_count(const ibmap_metrics *m);
 

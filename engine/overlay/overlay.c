@@ -13,9 +13,11 @@
 ** Exactness at a reasonable cost, per block and candidate piece:
 **   1. the STRtree gives pieces whose envelope meets the block's;
 **   2. a prepared "intersects" drops those that do not touch it;
-**   3. a prepared "covers" (piece inside the block) or a "covers" the
-**      other way (block inside the piece) gives the area without computing
-**      an intersection;
+**   3. "covers" (piece inside the block, or the block inside the piece)
+**      gives the area without computing an intersection.  The exact kernel
+**      of covers.c decides it (on the block's rings, copied once); only
+**      what it leaves undecided, and geometries the loader repaired (the
+**      kernel takes valid input only), go to GEOS's (prepared) covers;
 **   4. only then is the intersection computed, with GEOS's OverlayNG in
 **      floating point — the same computation PostGIS's ST_Intersection
 **      makes, so the areas agree with it to the last digits.
@@ -103,6 +105,10 @@ typedef struct worker {
     overlap *ov;
     int64_t n_ov, ov_cap;
     int nomem;
+    ibmap_cover_geom block_cover;   /* the current block's rings */
+    ibmap_cover_geom piece_cover;
+    ibmap_cover_scratch cover_scratch;
+    int64_t covers_kernel[IBMAP_COVERS_KINDS], covers_geos[IBMAP_COVERS_KINDS];
 } worker;
 
 typedef struct block_lu {   /* per-block land-use rows, before merging */
@@ -186,11 +192,42 @@ static GEOSGeometry *intersection(worker *w, const GEOSGeometry *a,
                     : GEOSIntersection_r(w->h, a, b);
 }
 
-/* Fill w->ov with the overlaps of g (prepared as gp, area g_area) with the
-** pieces of z, in piece order.  Returns 0 when GEOS failed. */
+/* Whether a covers b (1, 0; 2 when GEOS failed): the exact kernel on
+** their rings ca, cb, else GEOS (prepared as ap when given).  Counted under
+** `kind`. */
+static char covers(worker *w, int kind, const ibmap_cover_geom *ca,
+                   const ibmap_cover_geom *cb, const GEOSPreparedGeometry *ap,
+                   const GEOSGeometry *a, const GEOSGeometry *b)
+{
+    ibmap_covers_result r = ibmap_covers(ca, cb, &w->cover_scratch);
+    if (r != IBMAP_COVERS_UNDECIDED) {
+        w->covers_kernel[kind]++;
+        return r == IBMAP_COVERS_YES;
+    }
+    w->covers_geos[kind]++;
+    return ap ? GEOSPreparedCovers_r(w->h, ap, b) : GEOSCovers_r(w->h, a, b);
+}
+
+/* The rings of piece p for the kernel; not usable (GEOS decides) when the
+** loader repaired the feature: make-valid's output is not checked again,
+** and the kernel's answers hold for valid geometries only. */
+static const ibmap_cover_geom *piece_cover(worker *w, const ibmap_zone_index *z,
+                                           const ibmap_piece *p)
+{
+    const ibmap_layer *L = z->layer;
+    if (L && L->geom_state && (L->geom_state[p->feature] & IBMAP_GEOM_REPAIRED))
+        w->piece_cover.usable = 0;
+    else
+        ibmap_cover_geom_set(w->h, &w->piece_cover, p->geom);
+    return &w->piece_cover;
+}
+
+/* Fill w->ov with the overlaps of g (prepared as gp, area g_area; its rings
+** in w->block_cover) with the pieces of z, in piece order; covers tests
+** are counted under `kind`.  Returns 0 when GEOS failed. */
 static int collect_overlaps(worker *w, const GEOSGeometry *g,
                             const GEOSPreparedGeometry *gp, double g_area,
-                            const ibmap_zone_index *z, double grid)
+                            const ibmap_zone_index *z, double grid, int kind)
 {
     overlaps_clear(w);
     if (!z || z->n == 0) return 1;
@@ -211,9 +248,11 @@ static int collect_overlaps(worker *w, const GEOSGeometry *g,
         ** (GEOS falls back to one whenever two boundaries touch). */
         double px0, py0, px1, py1;
         if (!GEOSGeom_getExtent_r(w->h, p->geom, &px0, &py0, &px1, &py1)) return 0;
+        int nest_in = px0 >= gx0 && py0 >= gy0 && px1 <= gx1 && py1 <= gy1;
+        int nest_around = px0 <= gx0 && py0 <= gy0 && px1 >= gx1 && py1 >= gy1;
+        const ibmap_cover_geom *pc = nest_in || nest_around ? piece_cover(w, z, p) : NULL;
         char inside = 0;
-        if (px0 >= gx0 && py0 >= gy0 && px1 <= gx1 && py1 <= gy1)
-            inside = GEOSPreparedCovers_r(w->h, gp, p->geom);
+        if (nest_in) inside = covers(w, kind, &w->block_cover, pc, gp, g, p->geom);
         if (inside == 2) return 0;
         if (inside) {
             o->area = p->area;
@@ -221,8 +260,7 @@ static int collect_overlaps(worker *w, const GEOSGeometry *g,
             continue;
         }
         char around = 0;
-        if (px0 <= gx0 && py0 <= gy0 && px1 >= gx1 && py1 >= gy1)
-            around = GEOSCovers_r(w->h, p->geom, g);
+        if (nest_around) around = covers(w, kind, pc, &w->block_cover, NULL, p->geom, g);
         if (around == 2) return 0;
         if (around) {
             o->area = g_area;
@@ -610,7 +648,8 @@ static int block_parcel_hits(worker *w, job *j, int64_t b, const GEOSGeometry *g
     free(h->v);
     h->v = NULL;
     h->n = 0;
-    if (!collect_overlaps(w, g, gp, area, j->idx[IBMAP_ROLE_PARCELS], grid))
+    if (!collect_overlaps(w, g, gp, area, j->idx[IBMAP_ROLE_PARCELS], grid,
+                          IBMAP_COVERS_PARCEL))
         return 0;
     for (int64_t i = 0; i < w->n_ov; i++) {
         overlap *o = &w->ov[i];
@@ -763,6 +802,14 @@ static int block_geometry(worker *w, job *j, int64_t b, double grid,
     *measured = NULL;
     const GEOSPreparedGeometry *gp = GEOSPrepare_r(w->h, g);
     if (!gp) return 0;
+    /* The block's rings for the covers kernel, once for all its pieces; a
+    ** repaired block goes to GEOS (the kernel's answers hold for valid
+    ** polygons, and make-valid's output is not checked again). */
+    int repaired = B->geom_state && (B->geom_state[b] & IBMAP_GEOM_REPAIRED);
+    if (repaired)
+        w->block_cover.usable = 0;
+    else
+        ibmap_cover_geom_set(w->h, &w->block_cover, g);
     GEOSGeometry *split = NULL;
     int ok = block_overlaps(w, j, b, g, gp, area, grid, &split);
     if (ok && split) {
@@ -775,6 +822,9 @@ static int block_geometry(worker *w, job *j, int64_t b, double grid,
             GEOSGeom_destroy_r(w->h, split);
             return 0;
         }
+        /* what is measured is the block less its overlaps (OverlayNG's
+        ** output, valid): the kernel must see that, not the source */
+        if (!repaired) ibmap_cover_geom_set(w->h, &w->block_cover, g);
     }
     if (ok) block_shape(w, j, b, g, area);
     if (ok && GEOSisEmpty_r(w->h, g) == 1) {
@@ -792,7 +842,9 @@ static int block_geometry(worker *w, job *j, int64_t b, double grid,
         ibmap_role role = zone_roles[z].role;
         const ibmap_layer *Z = j->data->layers[role];
         if (!Z) continue; /* an optional role not given: metrics stay NaN */
-        if (!(ok = collect_overlaps(w, g, gp, area, j->idx[role], grid))) break;
+        if (!(ok = collect_overlaps(w, g, gp, area, j->idx[role], grid,
+                                    IBMAP_COVERS_ZONE)))
+            break;
         double m2 = union_once_area(w, NULL, 0, area, grid, &ok);
         set_num(j, b, zone_roles[z].m2, m2);
         set_num(j, b, zone_roles[z].share, ratio(m2, area));
@@ -804,7 +856,8 @@ static int block_geometry(worker *w, job *j, int64_t b, double grid,
     }
     if (ok) {
         const ibmap_layer *C = j->data->layers[IBMAP_ROLE_CONTROL_UNITS];
-        ok = collect_overlaps(w, g, gp, area, j->idx[IBMAP_ROLE_CONTROL_UNITS], grid);
+        ok = collect_overlaps(w, g, gp, area, j->idx[IBMAP_ROLE_CONTROL_UNITS], grid,
+                              IBMAP_COVERS_ZONE);
         static const int cu_metric[CU_CLASSES] = {
             M_CU_PRIORITY_M2, M_CU_KEY_INDUSTRY_M2, M_CU_KEY_URBAN_M2,
             M_CU_KEY_OTHER_M2, M_CU_GENERAL_M2};
@@ -816,14 +869,16 @@ static int block_geometry(worker *w, job *j, int64_t b, double grid,
         set_text(w, j, b, M_CU_TYPE, best >= 0 ? ibmap_layer_text(C, best, "type") : NULL);
     }
     if (ok) {
-        ok = collect_overlaps(w, g, gp, area, j->idx[IBMAP_ROLE_LANDUSE], grid);
+        ok = collect_overlaps(w, g, gp, area, j->idx[IBMAP_ROLE_LANDUSE], grid,
+                              IBMAP_COVERS_LANDUSE);
         if (ok) ok = block_landuse(w, j, b, area, grid);
     }
     if (ok) {
         const char *town = ibmap_layer_text(B, b, "town");
         const ibmap_layer *T = j->data->layers[IBMAP_ROLE_TOWNS];
         if (!town && T) {
-            ok = collect_overlaps(w, g, gp, area, j->idx[IBMAP_ROLE_TOWNS], grid);
+            ok = collect_overlaps(w, g, gp, area, j->idx[IBMAP_ROLE_TOWNS], grid,
+                                  IBMAP_COVERS_ZONE);
             int64_t best = largest_feature(w, area);
             town = best >= 0 ? ibmap_layer_text(T, best, "name") : NULL;
         }
@@ -1266,6 +1321,13 @@ ibmap_status ibmap_overlay(ibmap_ctx *ctx, ibmap_data *data,
     if (!st && !assign_parcels(&j)) st = IBMAP_ERR_NOMEM;
     for (int64_t b = 0; !st && b < B->n; b++) block_parcels(&j, b);
     for (int t = 0; t < threads; t++) {
+        for (int k = 0; k < IBMAP_COVERS_KINDS; k++) {
+            j.m->covers_kernel[k] += ws[t].covers_kernel[k];
+            j.m->covers_geos[k] += ws[t].covers_geos[k];
+        }
+        ibmap_cover_geom_free(&ws[t].block_cover);
+        ibmap_cover_geom_free(&ws[t].piece_cover);
+        ibmap_cover_scratch_free(&ws[t].cover_scratch);
         if (!ws[t].h) continue;
         overlaps_clear(&ws[t]);
         free(ws[t].ov);
