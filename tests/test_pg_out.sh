@@ -81,11 +81,12 @@ pg_out_written() {
         information_schema.tables WHERE table_schema = 'result'")" = \
     "basic_farmland,blocks,central,control_units,data_quality,landuse_by_block,parcels,parks,redline,run,towns,transition" ]
 }
-# The sample city under the default rules: 47 support, 234 consolidate, 19 exit.
+# The sample city under the default rules: 29 support, 244 consolidate, 20
+# exit, 7 unclassifiable (docs/rules.md).
 pg_out_classes() {
   [ "$(pg_psql city "SELECT string_agg(class || '=' || n, ' ' ORDER BY class) FROM
         (SELECT class, count(*) n FROM result.blocks GROUP BY class) c")" = \
-    "consolidate=234 exit=19 support=47" ]
+    "consolidate=244 exit=20 support=29 unclassifiable=7" ]
 }
 pg_out_counts_ogr() {
   local b p
@@ -125,10 +126,13 @@ pg_out_refused_without_overwrite() {
 pg_out_overwrite_replaces() {
   "$ibmap" run "$sample/project.yaml" -o "$dir/files" --overwrite --formats postgis --pg "$db" \
     --pg-schema result --set tax_floor=1000 > "$dir/overwrite.txt" 2>&1 &&
-  # Support wants tax_per_mu >= tax_floor: with 1000 万元/亩 only the 19
-  # blocks that other rules support stay (the class counts ibmap printed).
-  grep -q "support 19 整合改造 consolidate 262 清理退出 exit 19" "$dir/overwrite.txt" &&
-  [ "$(pg_psql city "SELECT count(*) FROM result.blocks WHERE class = 'support'")" = 19 ] &&
+  # With a 低效 line of 1000 万元/亩 every enterprise is 低效: no block
+  # keeps support (park_efficient and efficient want few 低效 firms), and
+  # the transition block fails 有机更新 and is 收储 (exit 21) (the class
+  # counts ibmap printed).
+  grep -q "support 0 整合改造 consolidate 272 清理退出 exit 21 未能分类 unclassifiable 7" \
+    "$dir/overwrite.txt" &&
+  [ "$(pg_psql city "SELECT count(*) FROM result.blocks WHERE class = 'support'")" = 0 ] &&
   [ "$(pg_psql city "SELECT count(*) FROM layer_styles WHERE f_table_schema = 'result'")" = 9 ]
 }
 pg_out_conflict_leaves_schema() {
@@ -154,7 +158,7 @@ pg_out_dependent_view_leaves_schema() {
       --pg "$db" --pg-schema result > "$dir/view.txt" 2>&1 &&
   grep -q "support_blocks" "$dir/view.txt" &&
   snapshot result | cmp -s - "$dir/before_view.txt" &&
-  [ "$(pg_psql city "SELECT count(*) FROM result.support_blocks")" = 19 ] &&
+  [ "$(pg_psql city "SELECT count(*) FROM result.support_blocks")" = 0 ] &&
   pg_psql city "DROP VIEW result.support_blocks"
 }
 pg_out_dropped_connection_leaves_schema() {
