@@ -1031,6 +1031,26 @@ static int find_existing_output(const options *o, char *path, size_t n)
     return 0;
 }
 
+/* The project file's central_towns (中心城区 by town) replace the rules
+** file's: the project describes the place, the rules the policy
+** (docs/project-file.md).  0, or 2 after a message. */
+static int apply_project_central_towns(ibmap_ctx *ctx, const ibmap_project *project,
+                                       ibmap_rules *rules)
+{
+    int n = ibmap_project_central_town_count(project);
+    if (n < 0) return 0;
+    const char **towns = calloc((size_t)(n > 0 ? n : 1), sizeof *towns);
+    if (!towns) {
+        fprintf(stderr, "ibmap run: out of memory\n");
+        return 2;
+    }
+    for (int i = 0; i < n; i++) towns[i] = ibmap_project_central_town(project, i);
+    int rc = ibmap_rules_set_central_towns(ctx, rules, towns, n) ? 2 : 0;
+    free(towns);
+    if (rc) fprintf(stderr, "ibmap run: %s\n", ibmap_errmsg(ctx));
+    return rc;
+}
+
 /* run: everything — load and overlay (or reuse the workspace), classify,
 ** and write the results into OUTDIR. */
 static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
@@ -1073,6 +1093,7 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
                         .n_sets = o.n_param_sets};
     ibmap_rules *rules = NULL;
     rc = load_rules(ctx, "run", &ro, &rules);
+    if (!rc) rc = apply_project_central_towns(ctx, project, rules);
     /* Refuse before any work, not after an overlay of many minutes. */
     if (!rc && !o.output.overwrite && find_existing_output(&o, existing, sizeof existing)) {
         fprintf(stderr, "ibmap run: %s 已存在 exists: use --overwrite to replace the "
@@ -1120,6 +1141,12 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
             fprintf(human, " %s %s %lld", ibmap_class_label_zh((ibmap_class)k),
                     ibmap_class_name((ibmap_class)k), n[k]);
         fprintf(human, "\n");
+        if (ibmap_project_central_town_count(project) >= 0) {
+            fprintf(human, "中心城区镇街 central towns (from the project file):");
+            for (int i = 0; i < ibmap_rules_central_town_count(rules); i++)
+                fprintf(human, "%s%s", i ? "、" : " ", ibmap_rules_central_town(rules, i));
+            fprintf(human, "%s\n", ibmap_rules_central_town_count(rules) ? "" : " none");
+        }
         print_enterprises(human, c, rules);
         fprintf(human, "输出 written to %s: block_metrics.csv, landuse_by_block.csv, "
                        "block_class.csv, enterprise_class.csv%s",

@@ -708,6 +708,13 @@ static ibmap_status build_run(builder *b, const ibmap_rules *rules,
         kv_add(&k, "rules.file", ibmap_strdup(rules->path ? rules->path : ""));
         kv_add(&k, "rules.name", ibmap_strdup(rules->name ? rules->name : ""));
         kv_add(&k, "rules.hash", ibmap_strdup(rules->hash));
+        ibmap_strbuf towns = {0};   /* 中心城区 by town: the rules', or the project's */
+        for (int i = 0; i < rules->n_central_towns; i++) {
+            if (i) ibmap_strbuf_put(&towns, "、");
+            ibmap_strbuf_put(&towns, rules->central_towns[i]);
+        }
+        kv_add(&k, "rules.central_towns", towns.failed ? NULL : ibmap_strdup(towns.s ? towns.s : ""));
+        free(towns.s);
         for (int i = 0; i < rules->n_params; i++) {
             char *key = ibmap_sprintf("param.%s", rules->params[i].name);
             kv_add(&k, key ? key : "",
