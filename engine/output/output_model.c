@@ -885,6 +885,18 @@ ibmap_status out_model_build(ibmap_ctx *ctx, const char *workspace,
         m->scenario = ibmap_strdup(ibmap_classification_scenario(c));
         m->rules_name = ibmap_strdup(rules && rules->name ? rules->name : "");
         m->title = ibmap_strdup(options->title ? options->title : "工业地图 Industrial map");
+        /* the enterprise params the rankings read, else their defaults */
+        m->tax_floor = 5;
+        m->ranking_min_mu = 10;
+        m->ranking_tier_share = 0.1;
+        for (int i = 0; rules && i < rules->n_params; i++) {
+            const char *pn = rules->params[i].name;
+            double *slot = strcmp(pn, "tax_floor") == 0            ? &m->tax_floor
+                           : strcmp(pn, "ranking_min_mu") == 0     ? &m->ranking_min_mu
+                           : strcmp(pn, "ranking_tier_share") == 0 ? &m->ranking_tier_share
+                                                                   : NULL;
+            if (slot) *slot = rules->params[i].value;
+        }
         if (!m->crs || !m->data_date || !m->scenario || !m->rules_name || !m->title)
             s = nomem(&b);
     }
@@ -894,6 +906,7 @@ ibmap_status out_model_build(ibmap_ctx *ctx, const char *workspace,
         s = build_fail(&b, "cannot read");
     if (!s) s = build_blocks(&b, c);
     if (!s) s = build_parcels(&b);
+    if (!s) s = out_model_add_enterprises(ctx, b.db, workspace, m, c);
     static const ibmap_role zones[] = {IBMAP_ROLE_REDLINE, IBMAP_ROLE_BASIC_FARMLAND,
                                        IBMAP_ROLE_PARKS, IBMAP_ROLE_CENTRAL,
                                        IBMAP_ROLE_TRANSITION, IBMAP_ROLE_CONTROL_UNITS,
