@@ -2,6 +2,9 @@
 ** test_enterprises.c — 亩均论英雄 at the enterprise level, against values
 ** worked out by hand:
 **
+**   - the six 标志性产业链: the C table of engine/store/enterprises.c equals
+**     layers/tables/industry_chains.csv, row for row (the CSV is the one
+**     source; docs/policy.md);
 **   - the workspace's enterprises table built from a small city: one firm
 **     on three parcels in two blocks, one parcel without economics;
 **   - the enterprises layer and the blocks' enterprise lists in the
@@ -36,6 +39,64 @@ static ibmap_ctx *ctx;
 static const char *dir;
 static char ws[4400];
 static int city_ok;
+
+/* ---- the chains: one source ---------------------------------------- */
+
+/* Split a CSV line (RFC 4180 quotes) in place; returns the field count. */
+static int csv_fields(char *line, char **f, int max)
+{
+    int n = 0;
+    char *p = line, *o = line;
+    while (n < max) {
+        f[n++] = o;
+        if (*p == '"') {
+            for (p++; *p; p++) {
+                if (*p == '"' && p[1] == '"') *o++ = '"', p++;
+                else if (*p == '"') { p++; break; }
+                else *o++ = *p;
+            }
+        } else {
+            while (*p && *p != ',' && *p != '\r' && *p != '\n') *o++ = *p++;
+        }
+        if (*p != ',') {
+            *o = '\0';
+            break;
+        }
+        *o++ = '\0';
+        p++;
+    }
+    return n;
+}
+
+TEST(chains_table_equals_the_csv)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/layers/tables/industry_chains.csv", test_source_root());
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL);
+    char line[1024];
+    int row = -1, bad = 0;
+    while (fgets(line, sizeof line, f)) {
+        char *fl[8];
+        int n = csv_fields(line, fl, 8);
+        if (row++ < 0) {   /* the header */
+            if (n < 2 || strcmp(fl[0], "prefix") != 0 || strcmp(fl[1], "chain") != 0) bad = 1;
+            continue;
+        }
+        if (n < 2 || !ibmap_industry_chain_prefix(row - 1) ||
+            strcmp(fl[0], ibmap_industry_chain_prefix(row - 1)) != 0 ||
+            strcmp(fl[1], ibmap_industry_chain_name(row - 1)) != 0) {
+            printf("# CSV row %d: %s,%s; C table: %s,%s\n", row, n > 0 ? fl[0] : "",
+                   n > 1 ? fl[1] : "", ibmap_industry_chain_prefix(row - 1) ? ibmap_industry_chain_prefix(row - 1) : "(none)",
+                   ibmap_industry_chain_name(row - 1) ? ibmap_industry_chain_name(row - 1) : "");
+            bad = 1;
+        }
+    }
+    fclose(f);
+    CHECK_INT(bad, 0);
+    CHECK_INT(row, ibmap_industry_chain_count());
+    CHECK_INT(ibmap_industry_chain_count(), 13);
+}
 
 /* ---- the city ------------------------------------------------------ */
 
@@ -462,6 +523,7 @@ int main(void)
     if (!ctx || !dir) return 1;
     GDALAllRegister();
     city_ok = build_city();
+    RUN(chains_table_equals_the_csv);
     RUN(enterprise_table_from_a_workspace);
     RUN(enterprises_layer_in_the_geopackage);
     RUN(central_towns_change_the_class);
