@@ -661,6 +661,59 @@ TEST(sample_city_every_block_classified)
     CHECK_INT(lines, 1 + 5); /* header, then 10, 15, 20, 25, 30 */
 }
 
+/* A sweep of an enterprise param moves the enterprise stage too: at each
+** value of tax_floor it gives what classifying with that value gives
+** (the sample's workspace from the test before).  5 and 6 are the
+** figures of docs/rules.md. */
+TEST(sweep_of_tax_floor_matches_classify)
+{
+    char ws[4400];
+    snprintf(ws, sizeof ws, "%s/sample.sqlite", dir);
+    ibmap_rules *r = NULL;
+    CHECK(ibmap_rules_read(ctx, default_rules, &r) == IBMAP_OK);
+    static const double values[] = {4, 5, 6, 7.5};
+    enum { NV = sizeof values / sizeof *values };
+    int64_t blocks[NV * IBMAP_CLASS_COUNT];
+    double mu[NV * IBMAP_CLASS_COUNT];
+    ibmap_status st = ibmap_sweep(ctx, ws, r, "tax_floor", values, NV, blocks, mu);
+    if (st) {
+        ibmap_rules_free(r);
+        TEST_FAILF("sweep: %s", ibmap_errmsg(ctx));
+    }
+    int differ = 0;
+    for (int v = 0; v < NV; v++) {
+        ibmap_classification *c = NULL;
+        if (ibmap_rules_set_param(ctx, r, "tax_floor", values[v]) ||
+            ibmap_classify(ctx, ws, r, NULL, &c)) {
+            ibmap_rules_free(r);
+            TEST_FAILF("classify at %g: %s", values[v], ibmap_errmsg(ctx));
+        }
+        int64_t n[IBMAP_CLASS_COUNT] = {0};
+        double m[IBMAP_CLASS_COUNT] = {0};
+        for (int64_t b = 0; b < ibmap_classification_count(c); b++) {
+            ibmap_class k = ibmap_classification_class(c, b);
+            n[k]++;
+            if (isfinite(ibmap_classification_area_mu(c, b))) m[k] += ibmap_classification_area_mu(c, b);
+        }
+        ibmap_classification_free(c);
+        for (int k = 0; k < IBMAP_CLASS_COUNT; k++) {
+            if (blocks[v * IBMAP_CLASS_COUNT + k] != n[k] ||
+                fabs(mu[v * IBMAP_CLASS_COUNT + k] - m[k]) > 1e-6) {
+                ibmap_rules_free(r);
+                TEST_FAILF("tax_floor %g, class %d: sweep %lld blocks %.4f 亩, classify %lld %.4f",
+                           values[v], k, (long long)blocks[v * IBMAP_CLASS_COUNT + k],
+                           mu[v * IBMAP_CLASS_COUNT + k], (long long)n[k], m[k]);
+            }
+            differ += v > 0 && blocks[v * IBMAP_CLASS_COUNT + k] != blocks[k];
+        }
+    }
+    ibmap_rules_free(r);
+    CHECK(differ > 0);
+    CHECK_INT(blocks[1 * IBMAP_CLASS_COUNT + IBMAP_CLASS_SUPPORT], 29);
+    CHECK_INT(blocks[2 * IBMAP_CLASS_COUNT + IBMAP_CLASS_SUPPORT], 27);
+    CHECK_INT(blocks[2 * IBMAP_CLASS_COUNT + IBMAP_CLASS_CONSOLIDATE], 246);
+}
+
 int main(void)
 {
     ctx = ibmap_ctx_new();
@@ -678,6 +731,7 @@ int main(void)
     RUN(sweep_counts_at_each_value);
     RUN(sweep_of_unknown_param_fails);
     RUN(sample_city_every_block_classified);
+    RUN(sweep_of_tax_floor_matches_classify);
     ibmap_ctx_free(ctx);
     return test_finish();
 }
