@@ -897,8 +897,9 @@ static void print_enterprises(FILE *out, const ibmap_classification *c,
 {
     int64_t n = ibmap_classification_enterprise_count(c);
     if (n == 0) return;
-    long long low = 0, unknown = 0, cat[IBMAP_CATEGORY_COUNT] = {0};
-    double low_mu = 0, cat_mu[IBMAP_CATEGORY_COUNT] = {0};
+    long long low = 0, unknown = 0, cat[IBMAP_CATEGORY_COUNT] = {0},
+              low_cat[IBMAP_CATEGORY_COUNT] = {0};
+    double low_mu = 0, cat_mu[IBMAP_CATEGORY_COUNT] = {0}, low_cat_mu[IBMAP_CATEGORY_COUNT] = {0};
     double floor = 5;
     for (int i = 0; i < ibmap_rules_param_count(rules); i++)
         if (strcmp(ibmap_rules_param_name(rules, i), "tax_floor") == 0)
@@ -909,7 +910,11 @@ static void print_enterprises(FILE *out, const ibmap_classification *c,
         ibmap_category k = ibmap_classification_enterprise_category(c, i);
         if (le == 1) {
             low++;
-            if (isfinite(mu)) low_mu += mu;
+            low_cat[k]++;
+            if (isfinite(mu)) {
+                low_mu += mu;
+                low_cat_mu[k] += mu;
+            }
         }
         unknown += le < 0;
         cat[k]++;
@@ -924,6 +929,14 @@ static void print_enterprises(FILE *out, const ibmap_classification *c,
         fprintf(out, "  %-16s %-10s %8lld %12.1f\n", ibmap_category_name((ibmap_category)j),
                 ibmap_category_label_zh((ibmap_category)j), cat[j], cat_mu[j]);
     }
+    /* what the enterprise rules made of the 低效 ones */
+    fprintf(out, "  低效 by category:");
+    for (int k = 1; k <= IBMAP_CATEGORY_COUNT; k++) {
+        int j = k % IBMAP_CATEGORY_COUNT;
+        fprintf(out, "%s %s %lld (%.1f 亩)", k > 1 ? "," : "",
+                ibmap_category_label_zh((ibmap_category)j), low_cat[j], low_cat_mu[j]);
+    }
+    fprintf(out, "\n");
 }
 
 static int cmd_classify(ibmap_ctx *ctx, int argc, char **argv)
