@@ -897,8 +897,9 @@ static void print_enterprises(FILE *out, const ibmap_classification *c,
 {
     int64_t n = ibmap_classification_enterprise_count(c);
     if (n == 0) return;
-    long long low = 0, unknown = 0, cat[IBMAP_CATEGORY_COUNT] = {0};
-    double low_mu = 0, cat_mu[IBMAP_CATEGORY_COUNT] = {0};
+    long long low = 0, unknown = 0, cat[IBMAP_CATEGORY_COUNT] = {0},
+              low_cat[IBMAP_CATEGORY_COUNT] = {0};
+    double low_mu = 0, cat_mu[IBMAP_CATEGORY_COUNT] = {0}, low_cat_mu[IBMAP_CATEGORY_COUNT] = {0};
     double floor = 5;
     for (int i = 0; i < ibmap_rules_param_count(rules); i++)
         if (strcmp(ibmap_rules_param_name(rules, i), "tax_floor") == 0)
@@ -909,7 +910,11 @@ static void print_enterprises(FILE *out, const ibmap_classification *c,
         ibmap_category k = ibmap_classification_enterprise_category(c, i);
         if (le == 1) {
             low++;
-            if (isfinite(mu)) low_mu += mu;
+            low_cat[k]++;
+            if (isfinite(mu)) {
+                low_mu += mu;
+                low_cat_mu[k] += mu;
+            }
         }
         unknown += le < 0;
         cat[k]++;
@@ -924,6 +929,14 @@ static void print_enterprises(FILE *out, const ibmap_classification *c,
         fprintf(out, "  %-16s %-10s %8lld %12.1f\n", ibmap_category_name((ibmap_category)j),
                 ibmap_category_label_zh((ibmap_category)j), cat[j], cat_mu[j]);
     }
+    /* what the enterprise rules made of the 低效 ones */
+    fprintf(out, "  低效 by category:");
+    for (int k = 1; k <= IBMAP_CATEGORY_COUNT; k++) {
+        int j = k % IBMAP_CATEGORY_COUNT;
+        fprintf(out, "%s %s %lld (%.1f 亩)", k > 1 ? "," : "",
+                ibmap_category_label_zh((ibmap_category)j), low_cat[j], low_cat_mu[j]);
+    }
+    fprintf(out, "\n");
 }
 
 static int cmd_classify(ibmap_ctx *ctx, int argc, char **argv)
@@ -1031,6 +1044,26 @@ static int find_existing_output(const options *o, char *path, size_t n)
     return 0;
 }
 
+/* The project file's central_towns (中心城区 by town) replace the rules
+** file's: the project describes the place, the rules the policy
+** (docs/project-file.md).  0, or 2 after a message. */
+static int apply_project_central_towns(ibmap_ctx *ctx, const ibmap_project *project,
+                                       ibmap_rules *rules)
+{
+    int n = ibmap_project_central_town_count(project);
+    if (n < 0) return 0;
+    const char **towns = calloc((size_t)(n > 0 ? n : 1), sizeof *towns);
+    if (!towns) {
+        fprintf(stderr, "ibmap run: out of memory\n");
+        return 2;
+    }
+    for (int i = 0; i < n; i++) towns[i] = ibmap_project_central_town(project, i);
+    int rc = ibmap_rules_set_central_towns(ctx, rules, towns, n) ? 2 : 0;
+    free(towns);
+    if (rc) fprintf(stderr, "ibmap run: %s\n", ibmap_errmsg(ctx));
+    return rc;
+}
+
 /* run: everything — load and overlay (or reuse the workspace), classify,
 ** and write the results into OUTDIR. */
 static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
@@ -1073,6 +1106,7 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
                         .n_sets = o.n_param_sets};
     ibmap_rules *rules = NULL;
     rc = load_rules(ctx, "run", &ro, &rules);
+    if (!rc) rc = apply_project_central_towns(ctx, project, rules);
     /* Refuse before any work, not after an overlay of many minutes. */
     if (!rc && !o.output.overwrite && find_existing_output(&o, existing, sizeof existing)) {
         fprintf(stderr, "ibmap run: %s 已存在 exists: use --overwrite to replace the "
@@ -1120,6 +1154,12 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
             fprintf(human, " %s %s %lld", ibmap_class_label_zh((ibmap_class)k),
                     ibmap_class_name((ibmap_class)k), n[k]);
         fprintf(human, "\n");
+        if (ibmap_project_central_town_count(project) >= 0) {
+            fprintf(human, "中心城区镇街 central towns (from the project file):");
+            for (int i = 0; i < ibmap_rules_central_town_count(rules); i++)
+                fprintf(human, "%s%s", i ? "、" : " ", ibmap_rules_central_town(rules, i));
+            fprintf(human, "%s\n", ibmap_rules_central_town_count(rules) ? "" : " none");
+        }
         print_enterprises(human, c, rules);
         fprintf(human, "输出 written to %s: block_metrics.csv, landuse_by_block.csv, "
                        "block_class.csv, enterprise_class.csv%s",

@@ -238,11 +238,19 @@ IBMAP_API void ibmap_project_free(ibmap_project *project);
 **                             va_per_mu, va_per_energy, va_per_emissions,
 **                             labour_productivity, rnd_share)
 **   grades.benchmarks.IND     its benchmark (default: the county mean)
+**   central_towns             the towns that count as 中心城区, separated
+**                             by ',' '，' or '、' ("" for none)
 **
 ** Relative source paths given here are taken as they are (relative to the
 ** current directory), as a shell user expects. */
 IBMAP_API ibmap_status ibmap_project_set(ibmap_ctx *ctx, ibmap_project *project,
                                const char *key, const char *value);
+
+/* The project's central_towns (中心城区 by town, 二、(二)): their number,
+** -1 when the project does not set them (the rules file's then apply, see
+** ibmap_rules_set_central_towns), and town i (NULL out of range). */
+IBMAP_API int ibmap_project_central_town_count(const ibmap_project *project);
+IBMAP_API const char *ibmap_project_central_town(const ibmap_project *project, int i);
 
 /* Write a commented template project file to `path` (written to a
 ** temporary name, then renamed; an existing file is an error). */
@@ -659,6 +667,14 @@ IBMAP_API void ibmap_rules_free(ibmap_rules *rules);
 ** names are IBMAP_ERR_RULES_NAME. */
 IBMAP_API ibmap_status ibmap_rules_set_param(ibmap_ctx *ctx, ibmap_rules *rules,
                                    const char *name, double value);
+
+/* Replace the rules' central_towns (the towns whose blocks are
+** in_central_town) by towns[0..n-1], copied; n 0 makes no town central.
+** `ibmap run` does this with the project file's central_towns. */
+IBMAP_API ibmap_status ibmap_rules_set_central_towns(ibmap_ctx *ctx, ibmap_rules *rules,
+                                                     const char *const *towns, int n);
+IBMAP_API int ibmap_rules_central_town_count(const ibmap_rules *rules);
+IBMAP_API const char *ibmap_rules_central_town(const ibmap_rules *rules, int i);
 
 /* The rules' `name:` ("" if none), params and rules, in file order.
 ** Strings owned by rules.  Out-of-range indices give NULL / NaN. */

@@ -111,7 +111,8 @@ static uint64_t splitmix64(uint64_t *x)
 enum stream {
     S_LAYOUT = 1, S_SLOT, S_BLOCK, S_PARCEL, S_OUTSIDE, S_STRADDLE,
     S_BACKGROUND, S_PARK, S_TRANSITION, S_FARMLAND, S_CONTROL, S_SELECT,
-    S_MESSY_BLOCKS, S_MESSY_PARCELS, S_MESSY_LANDUSE, S_MESSY_CONTROL
+    S_MESSY_BLOCKS, S_MESSY_PARCELS, S_MESSY_LANDUSE, S_MESSY_CONTROL,
+    S_ECON_BLOCK, S_ECON_PARCEL
 };
 
 static void rng_init(rng *r, uint64_t seed, uint64_t stream, uint64_t index)
@@ -1876,6 +1877,11 @@ static const struct industry {
     {"C3982", "电子", 3, 0.9, 0.9},       /* 电子电路制造 */
     {"C2641", "涂料", 1, 1.8, 2.5},       /* 涂料制造 */
     {"C2231", "包装", 2, 1.2, 1.5},       /* 纸和纸板容器制造 */
+    /* the other chains of 二、(七) (layers/tables/industry_chains.csv) */
+    {"C3421", "数控机床", 3, 1.0, 1.0},   /* 金属切削机床制造: 智能装备 */
+    {"C3491", "机器人", 1, 0.9, 0.9},     /* 工业机器人制造: 智能装备 */
+    {"C3985", "磁业", 2, 1.3, 1.2},       /* 电子专用材料制造 (钕铁硼): 稀土磁性材料 */
+    {"C3584", "医疗器械", 2, 0.7, 0.7},   /* 医疗、外科及兽医用器械制造: 医疗器械 */
 };
 #define N_INDUSTRIES ((int)(sizeof industries / sizeof industries[0]))
 
@@ -1923,10 +1929,69 @@ typedef struct parcel_values {
     char credit[19];
     const char *hydm;
     double tax, va, revenue, energy, emissions, rnd, land_mu, floor_m2;
+    double tpm;           /* the tax per 亩 drawn (before rounding) */
     int employees;
     char grade[2];
     int lsl, small;
 } parcel_values;
+
+/* A block's economics (drawn once per block from S_ECON_BLOCK), so that
+** every default rule meets the blocks it is about: most blocks are
+** ordinary; a few are old low-rise estates full of weak firms (容积率
+** under 0.6: 拆除重建); in a few the tax was never collected, wholly or
+** for half the parcels (数据不足). */
+typedef enum econ_kind { ECON_ORDINARY, ECON_OLD, ECON_UNTAXED, ECON_PARTIAL } econ_kind;
+
+typedef struct block_econ {
+    econ_kind kind;
+    double weak_rate;     /* share of weak firms (亩均税收 around 2.5) */
+    double far_lo, far_hi;  /* 容积率 drawn between */
+    double untaxed_rate;  /* share of parcels without a tax figure */
+    double join_rate;     /* share of parcels held by the firm of the parcel before */
+    int join_previous;    /* the first parcel belongs to a firm of the block before */
+} block_econ;
+
+static void block_economics(uint64_t seed, int i, block_econ *e)
+{
+    rng r;
+    rng_init(&r, seed, S_ECON_BLOCK, (uint64_t)i);
+    double u = rng_u01(&r);
+    e->kind = u < 0.02 ? ECON_UNTAXED : u < 0.035 ? ECON_PARTIAL : u < 0.10 ? ECON_OLD
+                                                                       : ECON_ORDINARY;
+    e->weak_rate = e->kind == ECON_OLD ? 0.6 : 0.12;
+    e->far_lo = e->kind == ECON_OLD ? 0.2 : 0.3;
+    e->far_hi = e->kind == ECON_OLD ? 0.55 : 2.5;
+    e->untaxed_rate = e->kind == ECON_UNTAXED ? 1 : e->kind == ECON_PARTIAL ? 0.5 : 0.01;
+    e->join_rate = 0.15;
+    e->join_previous = rng_u01(&r) < 0.12;
+}
+
+/* An enterprise holding several parcels: what its parcels share. */
+typedef struct firm {
+    int valid;
+    char qymc[128];
+    char credit[19];
+    const char *hydm;
+    double tpm;
+    char grade[2];
+    int lsl, small;
+    int town;
+} firm;
+
+/* The firm of a parcel that starts one. */
+static void firm_from(const parcel_values *v, int town, firm *f)
+{
+    f->valid = 1;
+    snprintf(f->qymc, sizeof f->qymc, "%s", v->qymc);
+    memcpy(f->credit, v->credit, sizeof f->credit);
+    f->hydm = v->hydm;
+    f->tpm = v->tpm;
+    memcpy(f->grade, v->grade, sizeof f->grade);
+    f->lsl = v->lsl;
+    f->small = v->small;
+    f->town = town;
+}
+
 
 /* Share of the tax-per-亩 distribution below t: the mixture drawn in
 ** parcel_figures, so grades follow the intended 20/40/35/5 percentiles
@@ -1940,7 +2005,8 @@ static double tax_per_mu_cdf(double t)
 /* The figures of one enterprise on a parcel of area_m2.  `big_tax`
 ** (messy variant) asks for a tax of at least 1,000 万元, for a victim of
 ** the thousands-separator defect. */
-static void parcel_figures(rng *r, double area_m2, int big_tax, parcel_values *v)
+static void parcel_figures(rng *r, double area_m2, int big_tax, const block_econ *e,
+                           parcel_values *v)
 {
     static double weights[N_INDUSTRIES];
     if (weights[0] == 0)
@@ -1954,9 +2020,10 @@ static void parcel_figures(rng *r, double area_m2, int big_tax, parcel_values *v
 
     v->land_mu = round(area_m2 / (10000.0 / 15.0) * 100) / 100;
     /* tax per 亩, 万元: lognormal around 14, a tail of weak firms around 2.5 */
-    int weak = rng_u01(r) < 0.12;
+    int weak = rng_u01(r) < e->weak_rate;
     double tpm = exp(weak ? log(2.5) + 0.6 * rng_normal(r) : log(14.0) + 0.75 * rng_normal(r));
     tpm = fmin(fmax(tpm, 0.2), 200);
+    v->tpm = tpm;
     v->tax = tpm * v->land_mu;
     double extra = rng_uniform(r, 0, 1500); /* drawn always: keeps the draws in step */
     if (big_tax && v->tax < 1000) v->tax = 1000 + extra;
@@ -1982,9 +2049,37 @@ static void parcel_figures(rng *r, double area_m2, int big_tax, parcel_values *v
     ** seven): tied to revenue it would follow the revenue multiple */
     double rd_share = rng_u01(r) < 0.15 ? 0 : fmin(0.3, 0.08 * exp(0.6 * rng_normal(r)));
     v->rnd = round(v->va * rd_share * 100) / 100;
-    v->floor_m2 = round(area_m2 * rng_uniform(r, 0.3, 2.5) * 100) / 100;
+    v->floor_m2 = round(area_m2 * rng_uniform(r, e->far_lo, e->far_hi) * 100) / 100;
     v->lsl = rng_u01(r) < (tpm < 5 ? 0.2 : 0.03);
     v->small = rng_u01(r) < (v->land_mu < 5 ? 0.25 : 0.06);
+}
+
+/* Parcel v is held by firm f too: it takes the firm's name, code,
+** industry, grade and flags, and the firm's tax per 亩 within ±15%, every
+** figure drawn from the tax scaled with it.  `big_tax` as in
+** parcel_figures. */
+static void join_firm(rng *r, const firm *f, int big_tax, parcel_values *v)
+{
+    double tax = f->tpm * rng_uniform(r, 0.85, 1.15) * v->land_mu;
+    double extra = rng_uniform(r, 0, 1500);
+    if (big_tax && tax < 1000) tax = 1000 + extra;
+    tax = round(tax * 100) / 100;
+    double k = v->tax > 0 ? tax / v->tax : 1;
+    v->tax = tax;
+    v->tpm = f->tpm;
+    v->va = round(v->va * k * 100) / 100;
+    v->revenue = round(v->revenue * k * 100) / 100;
+    v->energy = round(v->energy * k * 100) / 100;
+    v->emissions = round(v->emissions * k * 1000) / 1000;
+    v->rnd = round(v->rnd * k * 100) / 100;
+    v->employees = (int)lround(v->employees * k);
+    if (v->employees < 3) v->employees = 3;
+    snprintf(v->qymc, sizeof v->qymc, "%s", f->qymc);
+    memcpy(v->credit, f->credit, sizeof v->credit);
+    v->hydm = f->hydm;
+    memcpy(v->grade, f->grade, sizeof v->grade);
+    v->lsl = f->lsl;
+    v->small = f->small;
 }
 
 /* ====================================================================== */
@@ -2561,10 +2656,14 @@ static void write_parcels(city *c, const options *o, manifest *m, GDALDatasetH d
     ** 999), GB, and a serial within the 街坊 */
     static int serial[19][1000];
     memset(serial, 0, sizeof serial);
-    int64_t index = 0;
+    int64_t index = 0, untaxed_plain = 0;
     ring tmp = {0}, abs_ring = {0};
+    firm last_block_firm = {0};
     for (int i = 0; i < c->nblocks; i++) {
         blockrec *b = &c->blocks[i];
+        block_econ be;
+        block_economics(c->seed, i, &be);
+        firm cur = {0};
         double W, H;
         block_slot_size(c, b, &W, &H);
         build_block(g, c->seed, b->slot, W, H, b->n_target);
@@ -2640,23 +2739,61 @@ static void write_parcels(city *c, const options *o, manifest *m, GDALDatasetH d
                 area = ring_area(&tmp);
                 big = 0;
             }
+            /* who holds it, and whether its tax was collected */
+            rng re;
+            rng_init(&re, c->seed, S_ECON_PARCEL, (uint64_t)i * 4096 + (uint64_t)k2);
+            double u_join = rng_u01(&re), u_tax = rng_u01(&re);
+            const firm *holder = NULL;
+            if (!outside && k2 == 0 && be.join_previous && last_block_firm.valid &&
+                last_block_firm.town == b->town)
+                holder = &last_block_firm;
+            else if (!outside && k2 > 0 && cur.valid && u_join < be.join_rate)
+                holder = &cur;
+            int untaxed = !outside && u_tax < be.untaxed_rate;
             int comma = 0, d = -1;
             if (o->messy) {
-                if (big) comma = picker_next(&pcomma, &rm) == 0;
+                if (big && !untaxed) comma = picker_next(&pcomma, &rm) == 0;
                 if (!comma) d = picker_next(&pother, &rm);
             }
             rng rp;
             rng_init(&rp, c->seed, S_PARCEL, (uint64_t)i * 4096 + (uint64_t)k2);
             parcel_values v;
-            parcel_figures(&rp, area, comma, &v);
+            parcel_figures(&rp, area, comma, &be, &v);
             credit_code((uint64_t)index, v.credit);
+            if (holder) join_firm(&re, holder, comma, &v);
+            if (!outside) {
+                firm f;
+                if (holder) f = *holder;
+                else firm_from(&v, b->town, &f);
+                cur = f;
+            }
+            if (untaxed) {
+                /* not collected: no tax, hence no official grade either */
+                v.tax = NAN;
+                v.grade[0] = '\0';
+            }
             char zddm[48];
             snprintf(zddm, sizeof zddm, "330282%03d%03dGB%05d", b->town + 1, jf,
                      ++serial[b->town][jf]);
             set_str(&w, F_ZDDM, zddm);
             set_str(&w, F_QYMC, v.qymc);
             set_str(&w, F_TYSHXYDM, v.credit);
-            if (o->messy) {
+            if (o->messy && untaxed) {
+                /* a defect of SSHJ shows itself instead of the blank; one
+                ** in full-width digits has no number to write */
+                if (d == D_FULLWIDTH) d = -1;
+                const char *s = d == D_NONE_WU     ? "无"
+                                : d == D_NONE_DASH  ? "-"
+                                : d == D_NONE_EMPTY ? ""
+                                : d == D_INVALID    ? "待核实"
+                                                    : "";
+                if (d != D_NONE_WU && d != D_NONE_DASH && d != D_NONE_EMPTY && d != D_INVALID)
+                    untaxed_plain++;
+                set_str(&w, F_SSHJ, s);
+                char buf[64];
+                snprintf(buf, sizeof buf, "%.2f", v.va);
+                set_str(&w, F_ZJZ, buf);
+            } else if (o->messy) {
                 char buf[64], out[128];
                 snprintf(buf, sizeof buf, "%.2f", v.tax);
                 const char *s = buf;
@@ -2689,7 +2826,12 @@ static void write_parcels(city *c, const options *o, manifest *m, GDALDatasetH d
                 snprintf(buf, sizeof buf, "%.2f", v.va);
                 set_str(&w, F_ZJZ, buf);
             } else {
-                set_real(&w, F_SSHJ, v.tax);
+                if (untaxed) {
+                    OGR_F_SetFieldNull(w.f, F_SSHJ);
+                    untaxed_plain++;
+                } else {
+                    set_real(&w, F_SSHJ, v.tax);
+                }
                 set_real(&w, F_ZJZ, v.va);
             }
             set_real(&w, F_YYSR, v.revenue);
@@ -2711,11 +2853,14 @@ static void write_parcels(city *c, const options *o, manifest *m, GDALDatasetH d
             writer_put(&w, geom);
             index++;
         }
+        last_block_firm = cur;
     }
     ring_free(&tmp);
     ring_free(&abs_ring);
     int64_t n = writer_close(&w);
     OSRDestroySpatialReference(srs);
+    /* parcels whose tax was never collected (both variants) */
+    manifest_add(m, "parcels", "number_missing", untaxed_plain);
     if (o->messy) {
         manifest_add(m, "parcels", "number_normalised", done_comma + done[D_FULLWIDTH]);
         manifest_add(m, "parcels", "number_missing",

@@ -99,6 +99,29 @@ def check_categorized(layer, attr):
         require(CLASSES[c.value()] in c.label(), f"category label {c.label()!r}")
 
 
+# The 项目清单 categories of the enterprises layer and their fills
+# (engine/output/output.h out_category_rgb).
+CATEGORIES = {"eliminate": "整治淘汰类", "upgrade": "改造提升类", "cluster": "园区集聚类",
+              "relocate": "搬迁拆除类", "none": "不列入"}
+CATEGORY_RGB = {"none": (0xd9, 0xd9, 0xd9), "eliminate": (0x67, 0x00, 0x1f),
+                "upgrade": (0xe6, 0x61, 0x01), "cluster": (0x5e, 0x3c, 0x99),
+                "relocate": (0x05, 0x71, 0xb0)}
+
+
+def check_enterprises_categorized(layer):
+    r = layer.renderer()
+    require(r is not None and r.type() == "categorizedSymbol",
+            f"enterprises renderer is {r.type() if r else None}, not categorizedSymbol")
+    require(r.classAttribute() == "category", f"categorised on {r.classAttribute()!r}")
+    require({c.value() for c in r.categories()} == set(CATEGORIES),
+            f"categories {sorted(c.value() for c in r.categories())}")
+    for c in r.categories():
+        got = c.symbol().color()
+        require((got.red(), got.green(), got.blue()) == CATEGORY_RGB[c.value()],
+                f"category {c.value()} colour {got.name()}")
+        require(c.label().startswith(CATEGORIES[c.value()]), f"category label {c.label()!r}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("outdir")
@@ -126,6 +149,19 @@ def main():
         # nothing is loaded by hand.
         require("gpkg" in state, "no blocks layer")
         check_categorized(state["gpkg"], "class")
+
+    def gpkg_enterprises_categorized():
+        # One feature per enterprise (the rows of enterprise_class.csv),
+        # styled by its 项目清单 category with the Chinese names.
+        layer = QgsVectorLayer(f"{gpkg}|layername=enterprises", "enterprises", "ogr")
+        require(layer.isValid(), "QGIS cannot open the enterprises layer")
+        with open(os.path.join(a.outdir, "enterprise_class.csv"), encoding="utf-8-sig",
+                  newline="") as f:
+            n = sum(1 for _ in csv.DictReader(f))
+        require(layer.featureCount() == n, f"{layer.featureCount()} enterprises, expected {n}")
+        check_enterprises_categorized(layer)
+        idx = layer.fields().indexOf("category_zh")
+        require(idx >= 0 and layer.attributeAlias(idx) != "", "category_zh has no alias")
 
     def gpkg_aliases_chinese():
         layer = state.get("gpkg")
@@ -213,6 +249,14 @@ def main():
                 f"towns are not at the bottom: {order}")
         require(order.index("blocks") > order.index("redline") if "redline" in order else True,
                 f"red lines are drawn under the blocks: {order}")
+        ents = [l for l in project.mapLayers().values()
+                if l.source().endswith("layername=enterprises")]
+        require(len(ents) == 1, f"{len(ents)} enterprises layers in the project")
+        check_enterprises_categorized(ents[0])
+        node = project.layerTreeRoot().findLayer(ents[0].id())
+        require(not node.isVisible(), "enterprises are shown over the blocks when it opens")
+        require(order.index("enterprises") < order.index("blocks"),
+                f"enterprises are drawn under the blocks: {order}")
         parcels = [l for l in project.mapLayers().values()
                    if l.source().endswith("layername=parcels")]
         if parcels:
@@ -258,6 +302,7 @@ def main():
 
     check("gpkg_blocks_valid", gpkg_blocks_valid)
     check("gpkg_default_style_categorized", gpkg_default_style_categorized)
+    check("gpkg_enterprises_categorized", gpkg_enterprises_categorized)
     check("gpkg_aliases_chinese", gpkg_aliases_chinese)
     check("gpkg_class_zh_chinese", gpkg_class_zh_chinese)
     shapefile_checks(os.path.join(a.outdir, "shp"), "shp_utf8")

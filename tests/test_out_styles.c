@@ -199,6 +199,46 @@ TEST(qml_blocks_categorised_by_class)
     free(qml);
 }
 
+/* The enterprises layer: categorised by its 项目清单 category, the four
+** categories first and 不列入 last, legend in Chinese, in QML and SLD. */
+TEST(enterprises_categorised_by_category)
+{
+    out_model *m = fx_output_model();
+    static const char *const cols[][4] = {{"ent_id", "企业标识", "", "T"},
+                                          {"category", "项目清单类别", "", "T"}};
+    out_table *t = fx_table(m, "enterprises", "企业", 1, cols, 2, 1);
+    out_table_set_text(t, 0, 0, "E1");
+    out_table_set_text(t, 0, 1, "upgrade");
+    char *qml = out_style_qml(m, t, NULL);
+    char *sld = out_style_sld(m, t, NULL);
+    out_model_free(m);
+    CHECK(qml && sld);
+    CHECK_XML(qml);
+    CHECK_XML(sld);
+    CHECK_CONTAINS(qml, "type=\"categorizedSymbol\"");
+    CHECK_CONTAINS(qml, "attr=\"category\"");
+    CHECK_INT(count(qml, "<category "), 5);
+    CHECK_CONTAINS(qml, "<category symbol=\"0\" value=\"eliminate\" label=\"整治淘汰类 eliminate\"");
+    CHECK_CONTAINS(qml, "value=\"upgrade\" label=\"改造提升类 upgrade\"");
+    CHECK_CONTAINS(qml, "value=\"cluster\" label=\"园区集聚类 cluster\"");
+    CHECK_CONTAINS(qml, "value=\"relocate\" label=\"搬迁拆除类 relocate\"");
+    CHECK_CONTAINS(qml, "<category symbol=\"4\" value=\"none\" label=\"不列入 none\"");
+    for (int k = 0; k < IBMAP_CATEGORY_COUNT; k++) {
+        char rgba[32], fill[32];
+        snprintf(rgba, sizeof rgba, "\"%d,%d,%d,200\"", out_category_rgb[k][0],
+                 out_category_rgb[k][1], out_category_rgb[k][2]);
+        snprintf(fill, sizeof fill, "#%02x%02x%02x", out_category_rgb[k][0],
+                 out_category_rgb[k][1], out_category_rgb[k][2]);
+        CHECK_CONTAINS(qml, rgba);
+        CHECK_CONTAINS(sld, fill);
+    }
+    CHECK_INT(count(sld, "<ogc:PropertyName>category</ogc:PropertyName>"), 5);
+    CHECK_CONTAINS(sld, "<ogc:Literal>relocate</ogc:Literal>");
+    CHECK_CONTAINS(sld, "搬迁拆除类");
+    free(qml);
+    free(sld);
+}
+
 TEST(qml_aliases_are_chinese_labels)
 {
     out_model *m = fx_output_model();
@@ -590,6 +630,7 @@ TEST(xml_checker_catches_errors)
 int main(void)
 {
     RUN(qml_blocks_categorised_by_class);
+    RUN(enterprises_categorised_by_category);
     RUN(qml_aliases_are_chinese_labels);
     RUN(qml_uses_written_field_names);
     RUN(qml_null_field_name_keeps_column_name);

@@ -103,7 +103,27 @@ TEST(fixture_files_exact)
     ibmap_status s = out_write_summaries(ctx, m, d);
     out_model_free(m);
     CHECK_INT(s, IBMAP_OK);
-    CHECK_INT(count_entries(d), 5);
+    /* the five class summaries, and the six enterprise files: the fixture
+    ** has no enterprises, so each is its header alone (out_summary_enterprises.c) */
+    CHECK_INT(count_entries(d), 11);
+    CHECK_FILE(d, "summary_enterprise_category.csv",
+               BOM "town,category,category_zh,enterprises,land_mu,low_eff_enterprises,"
+                   "low_eff_land_mu\r\n");
+    CHECK_FILE(d, "summary_enterprise_chain.csv",
+               BOM "chain,enterprises,land_mu,land_share,tax_per_mu,va_per_mu,"
+                   "tax_known_land_share,low_eff_enterprises,low_eff_land_mu\r\n");
+    CHECK_FILE(d, "block_enterprises.csv",
+               BOM "block_id,ent_id,name,land_mu,ent_land_mu,main_block,tax_per_mu,va_per_mu,"
+                   "grade,low_eff,category,category_zh,action,rule_id,reason\r\n");
+    CHECK_FILE(d, "ranking_enterprises.csv",
+               BOM "rank,rank_va,ent_id,name,town,industry_division,chain,land_mu,tax_per_mu,"
+                   "va_per_mu,grade,category,category_zh,tier\r\n");
+    CHECK_FILE(d, "ranking_industries.csv",
+               BOM "rank,rank_va,industry_division,industry_name,enterprises,land_mu,"
+                   "tax_per_mu,va_per_mu,tax_known_land_share,low_eff_enterprises,tier\r\n");
+    CHECK_FILE(d, "ranking_towns.csv",
+               BOM "rank,rank_va,town,enterprises,land_mu,tax_per_mu,va_per_mu,"
+                   "tax_known_land_share,low_eff_enterprises,tier\r\n");
     CHECK_FILE(d, "summary_class_town.csv",
                BOM "town,class,class_zh,blocks,area_mu\r\n"
                    "坎墩街道,support,扶持发展,1,60.00\r\n"

@@ -685,7 +685,7 @@ TEST(spatialite_oracle_is_consistent)
         in_parks += r->v[pk] > 0;
         parcels += (int)r->v[np];
         total_area += area;
-        total_tax += r->v[tax];
+        if (isfinite(r->v[tax])) total_tax += r->v[tax]; /* NULL: no tax known */
     }
     CHECK(n_parcels_in_layer > 0);
     CHECK(parcels <= n_parcels_in_layer);

@@ -79,13 +79,14 @@ pg_in_classes_equal_files() {
 pg_out_written() {
   [ "$(pg_psql city "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM
         information_schema.tables WHERE table_schema = 'result'")" = \
-    "basic_farmland,blocks,central,control_units,data_quality,landuse_by_block,parcels,parks,redline,run,towns,transition" ]
+    "basic_farmland,block_enterprises,blocks,central,control_units,data_quality,enterprises,landuse_by_block,parcels,parks,redline,run,towns,transition" ]
 }
-# The sample city under the default rules: 24 support, 256 consolidate, 20 exit.
+# The sample city under the default rules: 29 support, 244 consolidate, 20
+# exit, 7 unclassifiable (docs/rules.md).
 pg_out_classes() {
   [ "$(pg_psql city "SELECT string_agg(class || '=' || n, ' ' ORDER BY class) FROM
         (SELECT class, count(*) n FROM result.blocks GROUP BY class) c")" = \
-    "consolidate=256 exit=20 support=24" ]
+    "consolidate=244 exit=20 support=29 unclassifiable=7" ]
 }
 pg_out_counts_ogr() {
   local b p
@@ -101,7 +102,7 @@ pg_out_run_table() {
 }
 pg_out_styles_rows() {
   [ "$(pg_psql city "SELECT count(*) FROM public.layer_styles WHERE f_table_schema = 'result'
-        AND useasdefault AND f_geometry_column = 'geom' AND f_table_catalog = 'city'")" = 9 ] &&
+        AND useasdefault AND f_geometry_column = 'geom' AND f_table_catalog = 'city'")" = 10 ] &&
   pg_psql city "SELECT styleqml FROM layer_styles WHERE f_table_schema = 'result' AND
         f_table_name = 'blocks'" | grep -q 'type="categorizedSymbol"'
 }
@@ -124,13 +125,15 @@ pg_out_refused_without_overwrite() {
 }
 pg_out_overwrite_replaces() {
   "$ibmap" run "$sample/project.yaml" -o "$dir/files" --overwrite --formats postgis --pg "$db" \
-    --pg-schema result --set tax_floor=10 > "$dir/overwrite.txt" 2>&1 &&
-  # A floor of 10 万元/亩 makes more firms 低效, and blocks holding them
-  # are no longer supported: 11 of the 24 stay (the counts ibmap printed,
-  # the same as `ibmap classify --set tax_floor=10` on the workspace).
-  grep -q "support 11 整合改造 consolidate 268 清理退出 exit 21" "$dir/overwrite.txt" &&
-  [ "$(pg_psql city "SELECT count(*) FROM result.blocks WHERE class = 'support'")" = 11 ] &&
-  [ "$(pg_psql city "SELECT count(*) FROM layer_styles WHERE f_table_schema = 'result'")" = 9 ]
+    --pg-schema result --set tax_floor=1000 > "$dir/overwrite.txt" 2>&1 &&
+  # With a 低效 line of 1000 万元/亩 every enterprise is 低效: no block
+  # keeps support (park_efficient and efficient want few 低效 firms), and
+  # the transition block fails 有机更新 and is 收储 (exit 21) (the class
+  # counts ibmap printed).
+  grep -q "support 0 整合改造 consolidate 272 清理退出 exit 21 未能分类 unclassifiable 7" \
+    "$dir/overwrite.txt" &&
+  [ "$(pg_psql city "SELECT count(*) FROM result.blocks WHERE class = 'support'")" = 0 ] &&
+  [ "$(pg_psql city "SELECT count(*) FROM layer_styles WHERE f_table_schema = 'result'")" = 10 ]
 }
 pg_out_conflict_leaves_schema() {
   # GDAL names the spatial index of towns towns_geom_geom_idx: a table of
@@ -155,7 +158,7 @@ pg_out_dependent_view_leaves_schema() {
       --pg "$db" --pg-schema result > "$dir/view.txt" 2>&1 &&
   grep -q "support_blocks" "$dir/view.txt" &&
   snapshot result | cmp -s - "$dir/before_view.txt" &&
-  [ "$(pg_psql city "SELECT count(*) FROM result.support_blocks")" = 11 ] &&
+  [ "$(pg_psql city "SELECT count(*) FROM result.support_blocks")" = 0 ] &&
   pg_psql city "DROP VIEW result.support_blocks"
 }
 pg_out_dropped_connection_leaves_schema() {

@@ -216,6 +216,55 @@ TEST(role_names_and_bad_settings_from_the_command_line)
     ibmap_project_free(p);
 }
 
+/* central_towns: a list in the file, a separated text from the command
+** line; unset (-1) lets the rules file's stand, [] makes no town central,
+** and ibmap run replaces the rules' list with the project's. */
+TEST(central_towns_from_the_project)
+{
+    ibmap_project *p = NULL;
+    const char *path = write_file("ct0.yaml", "layers:\n  blocks: b.shp\n");
+    CHECK_INT(ibmap_project_read(ctx, path, &p), IBMAP_OK);
+    CHECK_INT(ibmap_project_central_town_count(p), -1);
+    ibmap_project_free(p);
+    p = NULL;
+    path = write_file("ct1.yaml", "central_towns: [白沙路街道, \" 古塘街道 \"]\n"
+                                  "layers:\n  blocks: b.shp\n");
+    CHECK_INT(ibmap_project_read(ctx, path, &p), IBMAP_OK);
+    CHECK_INT(ibmap_project_central_town_count(p), 2);
+    CHECK_STR(ibmap_project_central_town(p, 0), "白沙路街道");
+    CHECK_STR(ibmap_project_central_town(p, 1), "古塘街道");
+    CHECK(ibmap_project_central_town(p, 2) == NULL);
+    /* the command line's form replaces the list */
+    CHECK_INT(ibmap_project_set(ctx, p, "central_towns", "浒山街道、宗汉街道，坎墩街道,"),
+              IBMAP_OK);
+    CHECK_INT(ibmap_project_central_town_count(p), 3);
+    CHECK_STR(ibmap_project_central_town(p, 2), "坎墩街道");
+    ibmap_rules *r = NULL;
+    char rules_path[4200];
+    snprintf(rules_path, sizeof rules_path, "%s/layers/rules/cixi-2021.yaml",
+             test_source_root());
+    CHECK_INT(ibmap_rules_read(ctx, rules_path, &r), IBMAP_OK);
+    CHECK_INT(ibmap_rules_central_town_count(r), 3);
+    CHECK_STR(ibmap_rules_central_town(r, 0), "白沙路街道");
+    const char *towns[3] = {ibmap_project_central_town(p, 0), ibmap_project_central_town(p, 1),
+                            ibmap_project_central_town(p, 2)};
+    CHECK_INT(ibmap_rules_set_central_towns(ctx, r, towns, 3), IBMAP_OK);
+    CHECK_STR(ibmap_rules_central_town(r, 1), "宗汉街道");
+    CHECK_INT(ibmap_rules_set_central_towns(ctx, r, NULL, 0), IBMAP_OK);
+    CHECK_INT(ibmap_rules_central_town_count(r), 0);
+    ibmap_rules_free(r);
+    ibmap_project_free(p);
+    p = NULL;
+    path = write_file("ct2.yaml", "central_towns: []\nlayers:\n  blocks: b.shp\n");
+    CHECK_INT(ibmap_project_read(ctx, path, &p), IBMAP_OK);
+    CHECK_INT(ibmap_project_central_town_count(p), 0);
+    ibmap_project_free(p);
+    p = NULL;
+    path = write_file("ct3.yaml", "central_towns: [[a]]\nlayers:\n  blocks: b.shp\n");
+    CHECK_INT(ibmap_project_read(ctx, path, &p), IBMAP_ERR_PROJECT_VALUE);
+    CHECK_CONTAINS(ibmap_errmsg(ctx), "central_towns lists town names");
+}
+
 int main(void)
 {
     dir = test_scratch_dir("test_project");
@@ -230,6 +279,7 @@ int main(void)
     RUN(missing_project_file_is_named);
     RUN(template_is_written_once_and_reads_back);
     RUN(role_names_and_bad_settings_from_the_command_line);
+    RUN(central_towns_from_the_project);
     ibmap_ctx_free(ctx);
     return test_finish();
 }

@@ -18,7 +18,8 @@ ibmap="${IBMAP_EXE:?IBMAP_EXE not set}"
 # earlier on PATH, a pyenv one say, has no qgis module).
 python=/usr/bin/python3
 sample_blocks=300
-checks=(gpkg_blocks_valid gpkg_default_style_categorized gpkg_aliases_chinese
+checks=(gpkg_blocks_valid gpkg_default_style_categorized gpkg_enterprises_categorized
+        gpkg_aliases_chinese
         gpkg_class_zh_chinese shp_utf8_text_intact shp_utf8_qml_applied
         shp_gbk_text_intact shp_gbk_qml_applied qgs_layers_valid
         qgs_blocks_categorized qgs_render_png)

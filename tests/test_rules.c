@@ -135,7 +135,11 @@ TEST(default_rules_load)
     CHECK_INT(ibmap_rules_rule_count(r), 16);
     CHECK_STR(ibmap_rules_rule_id(r, 0), "redline");
     CHECK_STR(ibmap_rules_rule_id(r, 15), "default");
-    CHECK_INT(ibmap_rules_param_count(r), 16);
+    /* 16 read by rules, and the two of the 榜单 (ranking_min_mu,
+    ** ranking_tier_share) read by the outputs only */
+    CHECK_INT(ibmap_rules_param_count(r), 18);
+    CHECK_STR(ibmap_rules_param_name(r, 15), "ranking_min_mu");
+    CHECK_NEAR(ibmap_rules_param_value(r, 15), 10, 0);
     /* the enterprise section and the central towns of 二、(二) */
     CHECK_INT(r->n_ent_rules, 7);
     CHECK_STR(r->ent_rules[0].id, "ent_protected_land");

@@ -599,6 +599,36 @@ ibmap_status ibmap_rules_set_param(ibmap_ctx *ctx, ibmap_rules *r,
     return IBMAP_OK;
 }
 
+ibmap_status ibmap_rules_set_central_towns(ibmap_ctx *ctx, ibmap_rules *r,
+                                           const char *const *towns, int n)
+{
+    if (!r || n < 0 || (n > 0 && !towns))
+        return ibmap_fail(ctx, IBMAP_ERR_ARG, "ibmap_rules_set_central_towns: bad argument");
+    char **copy = calloc((size_t)(n > 0 ? n : 1), sizeof *copy);
+    int ok = copy != NULL;
+    for (int i = 0; ok && i < n; i++) ok = towns[i] && (copy[i] = ibmap_strdup(towns[i]));
+    if (!ok) {
+        for (int i = 0; copy && i < n; i++) free(copy[i]);
+        free(copy);
+        return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    }
+    for (int i = 0; i < r->n_central_towns; i++) free(r->central_towns[i]);
+    free(r->central_towns);
+    r->central_towns = copy;
+    r->n_central_towns = n;
+    return IBMAP_OK;
+}
+
+int ibmap_rules_central_town_count(const ibmap_rules *r)
+{
+    return r ? r->n_central_towns : 0;
+}
+
+const char *ibmap_rules_central_town(const ibmap_rules *r, int i)
+{
+    return r && i >= 0 && i < r->n_central_towns ? r->central_towns[i] : NULL;
+}
+
 const char *ibmap_rules_name(const ibmap_rules *r)
 {
     return r && r->name ? r->name : "";

@@ -199,6 +199,11 @@ struct ibmap_project {
                                  codes above which the load stops (0.5) */
     ibmap_overlap_mode block_overlaps;
     double block_overlap_min_m2;  /* smaller overlaps are ignored (default 1) */
+    /* central_towns: the towns that count as 中心城区 (二、(二)); they
+    ** replace the rules file's when set (n_central_towns -1: not set).
+    ** Not part of the workspace fingerprint: no metric depends on them. */
+    char **central_towns;
+    int n_central_towns;
 };
 
 /* ---------------------------------------------------------------------- */

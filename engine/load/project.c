@@ -124,6 +124,7 @@ ibmap_status ibmap_project_new(ibmap_ctx *ctx, ibmap_project **out)
     ibmap_grade_options_init(&p->grades);
     p->defect_warn = 0.01;
     p->unknown_codes_max = 0.5;
+    p->n_central_towns = -1;
     *out = p;
     return IBMAP_OK;
 }
@@ -149,7 +150,63 @@ void ibmap_project_free(ibmap_project *p)
     free(p->path);
     free(p->dir);
     free(p->crs);
+    for (int i = 0; i < p->n_central_towns; i++) free(p->central_towns[i]);
+    free(p->central_towns);
     free(p);
+}
+
+int ibmap_project_central_town_count(const ibmap_project *p)
+{
+    return p ? p->n_central_towns : -1;
+}
+
+const char *ibmap_project_central_town(const ibmap_project *p, int i)
+{
+    return p && i >= 0 && i < p->n_central_towns ? p->central_towns[i] : NULL;
+}
+
+/* Add one central town (trimmed; empty names are skipped). */
+static ibmap_status add_central_town(ibmap_ctx *ctx, ibmap_project *p, const char *name,
+                                     size_t n)
+{
+    while (n > 0 && (*name == ' ' || *name == '\t')) name++, n--;
+    while (n > 0 && (name[n - 1] == ' ' || name[n - 1] == '\t')) n--;
+    if (p->n_central_towns < 0) p->n_central_towns = 0;
+    if (n == 0) return IBMAP_OK;
+    char **grown = realloc(p->central_towns, (size_t)(p->n_central_towns + 1) * sizeof *grown);
+    if (!grown) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    p->central_towns = grown;
+    if (!(grown[p->n_central_towns] = ibmap_strndup(name, n)))
+        return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    p->n_central_towns++;
+    return IBMAP_OK;
+}
+
+/* Replace the central towns by those of `value`: names separated by ','
+** '，' or '、' ("" sets none: no town is central). */
+static ibmap_status set_central_towns(ibmap_ctx *ctx, ibmap_project *p, const char *value)
+{
+    for (int i = 0; i < p->n_central_towns; i++) free(p->central_towns[i]);
+    free(p->central_towns);
+    p->central_towns = NULL;
+    p->n_central_towns = 0;
+    const char *start = value;
+    for (const char *q = value;; ) {
+        size_t sep = *q == ',' ? 1
+                     : strncmp(q, "\xEF\xBC\x8C", 3) == 0 ? 3   /* ， */
+                     : strncmp(q, "\xE3\x80\x81", 3) == 0 ? 3   /* 、 */
+                                                          : 0;
+        if (sep || !*q) {
+            ibmap_status st = add_central_town(ctx, p, start, (size_t)(q - start));
+            if (st) return st;
+            if (!*q) break;
+            q += sep;
+            start = q;
+        } else {
+            q++;
+        }
+    }
+    return IBMAP_OK;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -383,6 +440,7 @@ static ibmap_status project_set_global(ibmap_ctx *ctx, ibmap_project *p,
         return IBMAP_OK;
     }
     if (strncmp(key, "grades.", 7) == 0) return project_set_grades(ctx, p, key + 7, value, where);
+    if (strcmp(key, "central_towns") == 0) return set_central_towns(ctx, p, value);
     if (strcmp(key, "accept_defects") == 0 || strcmp(key, "accept-defects") == 0) {
         /* a role or a comma list of them; each setting adds to the others */
         char buf[512];
@@ -414,7 +472,7 @@ static ibmap_status project_set_global(ibmap_ctx *ctx, ibmap_project *p,
     }
     return ibmap_fail(ctx, IBMAP_ERR_PROJECT_KEY,
                       "%s: unknown setting '%s' (known: crs, area, grades.*, "
-                      "accept_defects, defect_warn_percent, "
+                      "accept_defects, central_towns, defect_warn_percent, "
                       "unknown_codes_max_percent, block_overlaps, "
                       "block_overlap_min_m2, and ROLE.KEY for the input "
                       "layers)",
@@ -650,6 +708,19 @@ static ibmap_status read_document(yaml_reader *y)
         } else if (strcmp(key, "grades") == 0 && v->type == YAML_MAPPING_NODE) {
             ibmap_status st = read_grades(y, v);
             if (st) return st;
+        } else if (strcmp(key, "central_towns") == 0 && v->type == YAML_SEQUENCE_NODE) {
+            /* 中心城区 by town (二、(二)); [] sets none */
+            ibmap_status st = set_central_towns(y->ctx, y->p, "");
+            for (yaml_node_item_t *it = v->data.sequence.items.start;
+                 !st && it < v->data.sequence.items.top; it++) {
+                yaml_node_t *item = yaml_document_get_node(y->doc, *it);
+                if (!scalar(item))
+                    return ibmap_fail(y->ctx, IBMAP_ERR_PROJECT_VALUE,
+                                      "%s: central_towns lists town names",
+                                      at(y, item));
+                st = add_central_town(y->ctx, y->p, scalar(item), strlen(scalar(item)));
+            }
+            if (st) return st;
         } else if (strcmp(key, "accept_defects") == 0 &&
                    v->type == YAML_SEQUENCE_NODE) {
             for (yaml_node_item_t *it = v->data.sequence.items.start;
@@ -670,7 +741,7 @@ static ibmap_status read_document(yaml_reader *y)
         } else {
             return ibmap_fail(y->ctx, IBMAP_ERR_PROJECT_KEY,
                               "%s: unknown key '%s' (known: crs, area, block_overlaps, "
-                              "layers)",
+                              "central_towns, layers)",
                               at(y, k), key);
         }
     }
@@ -757,6 +828,9 @@ static const char template_text[] =
     "#   weights: {tax_per_mu: 30, va_per_mu: 20, va_per_energy: 20,\n"
     "#             va_per_emissions: 10, labour_productivity: 10, rnd_share: 10}\n"
     "#   benchmarks: {tax_per_mu: 25}    # default: the county mean\n"
+    "\n"
+    "# 中心城区 by town (二、(二)): replaces the rules file's central_towns.\n"
+    "# central_towns: [白沙路街道, 古塘街道, 浒山街道]\n"
     "\n"
     "layers:\n"
     "  # Required roles --------------------------------------------------\n"

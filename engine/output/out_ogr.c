@@ -790,7 +790,8 @@ static ibmap_status write_fgb_quiet(ibmap_ctx *ctx, const out_model *m, const ch
 ** what, without it, makes the write refuse. */
 static const char *const pg_tables[] = {
     "blocks", "parcels", "redline", "basic_farmland", "parks", "central", "transition",
-    "control_units", "towns", "landuse_by_block", "data_quality", "run", NULL};
+    "control_units", "towns", "landuse_by_block", "data_quality", "run",
+    "enterprises", "block_enterprises", NULL};
 
 /* A schema name used unquoted by us, GDAL and QGIS alike: lower-case
 ** letters, digits and '_', not starting with a digit, ≤ 63 bytes. */

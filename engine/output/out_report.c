@@ -756,6 +756,7 @@ static int write_report(FILE *f, const void *arg)
     section_head(f, r);
     section_map(f, r);
     section_classes(f, r);
+    out_report_enterprises(f, r->m);
     section_groups(f, r);
     section_rules(f, r);
     section_quality(f, r);

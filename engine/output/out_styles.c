@@ -138,6 +138,8 @@ static const table_look looks[] = {
     {"parks", 1, {FILL_NONE, NULL, 0, out_park_rgb, 0.6, "solid"}, NULL},
     {"central", 1, {FILL_NONE, NULL, 0, rgb_central, 0.5, "dash"}, NULL},
     {"transition", 1, {FILL_NONE, NULL, 0, rgb_transition, 0.4, "dot"}, NULL},
+    {"enterprises", 0, {FILL_SOLID, out_category_rgb[IBMAP_CATEGORY_NONE], 200, rgb_parcel,
+                        0.2, "solid"}, NULL},
     {"blocks", 1, {FILL_SOLID, out_class_rgb[IBMAP_CLASS_UNCLASSIFIABLE], 255, rgb_block_line,
                    0.15, "solid"}, NULL},
     {"parcels", 0, {FILL_NONE, NULL, 0, rgb_parcel, 0.15, "solid"}, NULL},
@@ -159,10 +161,38 @@ static int look_index(const char *name)
     return other;
 }
 
-/* The blocks are categorised when they carry a class column. */
+/* The blocks are categorised when they carry a class column, the
+** enterprises (drawn over them, hidden when the project opens) when they
+** carry their 项目清单 category. */
 static int categorised(const out_table *t)
 {
-    return t->spatial && strcmp(t->name, "blocks") == 0 && out_column_index(t, "class") >= 0;
+    return t->spatial && ((strcmp(t->name, "blocks") == 0 && out_column_index(t, "class") >= 0) ||
+                          (strcmp(t->name, "enterprises") == 0 &&
+                           out_column_index(t, "category") >= 0));
+}
+
+static int is_enterprises(const out_table *t)
+{
+    return strcmp(t->name, "enterprises") == 0;
+}
+
+/* The categories of a categorised table: the column, how many, and the
+** value of the k-th in legend order (the enterprises' four categories
+** first, those not listed last). */
+static const char *category_column(const out_table *t)
+{
+    return is_enterprises(t) ? "category" : "class";
+}
+
+static int category_count(const out_table *t)
+{
+    return is_enterprises(t) ? IBMAP_CATEGORY_COUNT : IBMAP_CLASS_COUNT;
+}
+
+static const char *category_value(const out_table *t, int k)
+{
+    return is_enterprises(t) ? ibmap_category_name((ibmap_category)((k + 1) % IBMAP_CATEGORY_COUNT))
+                             : ibmap_class_name((ibmap_class)k);
 }
 
 /* The field name column c is written under. */
@@ -192,6 +222,22 @@ static symbol_look class_symbol(ibmap_class k)
 static char *class_label(ibmap_class k)
 {
     return ibmap_sprintf("%s %s", ibmap_class_label_zh(k), ibmap_class_name(k));
+}
+
+/* The symbol and legend label of the k-th category of t (legend order). */
+static symbol_look category_symbol(const out_table *t, int k)
+{
+    if (!is_enterprises(t)) return class_symbol((ibmap_class)k);
+    symbol_look s = looks[look_index("enterprises")].symbol;
+    s.fill_rgb = out_category_rgb[(k + 1) % IBMAP_CATEGORY_COUNT];
+    return s;
+}
+
+static char *category_label(const out_table *t, int k)
+{
+    if (!is_enterprises(t)) return class_label((ibmap_class)k);
+    ibmap_category c = (ibmap_category)((k + 1) % IBMAP_CATEGORY_COUNT);
+    return ibmap_sprintf("%s %s", ibmap_category_label_zh(c), ibmap_category_name(c));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -350,22 +396,23 @@ static void renderer_close(ibmap_strbuf *b, int level)
     ibmap_strbuf_put(b, "</renderer-v2>\n");
 }
 
-/* The blocks: one category per class, on the (renamed) class field. */
+/* The blocks: one category per class, on the (renamed) class field; the
+** enterprises: one per 项目清单 category. */
 static void categorised_renderer(ibmap_strbuf *b, int level, const out_table *t,
                                  const char *const *field_names)
 {
     renderer_open(b, level, "categorizedSymbol");
     ibmap_strbuf_put(b, " attr=\"");
-    sb_esc(b, field_name(t, field_names, out_column_index(t, "class")));
+    sb_esc(b, field_name(t, field_names, out_column_index(t, category_column(t))));
     ibmap_strbuf_put(b, "\">\n");
     sb_indent(b, level + 1);
     ibmap_strbuf_put(b, "<categories>\n");
-    for (int k = 0; k < IBMAP_CLASS_COUNT; k++) {
-        char *label = class_label((ibmap_class)k);
+    for (int k = 0; k < category_count(t); k++) {
+        char *label = category_label(t, k);
         if (!label) b->failed = 1;
         sb_indent(b, level + 2);
         ibmap_strbuf_printf(b, "<category symbol=\"%d\" value=\"", k);
-        sb_esc(b, ibmap_class_name((ibmap_class)k));
+        sb_esc(b, category_value(t, k));
         ibmap_strbuf_put(b, "\" label=\"");
         sb_esc(b, label);
         ibmap_strbuf_put(b, "\" render=\"true\"/>\n");
@@ -375,10 +422,10 @@ static void categorised_renderer(ibmap_strbuf *b, int level, const out_table *t,
     ibmap_strbuf_put(b, "</categories>\n");
     sb_indent(b, level + 1);
     ibmap_strbuf_put(b, "<symbols>\n");
-    for (int k = 0; k < IBMAP_CLASS_COUNT; k++) {
+    for (int k = 0; k < category_count(t); k++) {
         char name[16];
         snprintf(name, sizeof name, "%d", k);
-        symbol_look s = class_symbol((ibmap_class)k);
+        symbol_look s = category_symbol(t, k);
         fill_symbol(b, level + 2, name, &s);
     }
     sb_indent(b, level + 1);
@@ -689,9 +736,9 @@ char *out_style_sld(const out_model *m, const out_table *t, const char *const *f
     if (t->spatial) {
         ibmap_strbuf_put(&b, "      <se:FeatureTypeStyle>\n");
         if (categorised(t)) {
-            const char *attr = field_name(t, field_names, out_column_index(t, "class"));
-            for (int k = 0; k < IBMAP_CLASS_COUNT; k++) {
-                char *label = class_label((ibmap_class)k);
+            const char *attr = field_name(t, field_names, out_column_index(t, category_column(t)));
+            for (int k = 0; k < category_count(t); k++) {
+                char *label = category_label(t, k);
                 if (!label) b.failed = 1;
                 sld_rule_open(&b, 4, label ? label : "");
                 free(label);
@@ -699,10 +746,10 @@ char *out_style_sld(const out_model *m, const out_table *t, const char *const *f
                            "              <ogc:PropertyName>");
                 sb_esc(&b, attr);
                 ibmap_strbuf_put(&b, "</ogc:PropertyName>\n              <ogc:Literal>");
-                sb_esc(&b, ibmap_class_name((ibmap_class)k));
+                sb_esc(&b, category_value(t, k));
                 ibmap_strbuf_put(&b, "</ogc:Literal>\n            </ogc:PropertyIsEqualTo>\n"
                            "          </ogc:Filter>\n");
-                symbol_look s = class_symbol((ibmap_class)k);
+                symbol_look s = category_symbol(t, k);
                 sld_polygon(&b, 5, &s);
                 sld_rule_close(&b, 4);
             }

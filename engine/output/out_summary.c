@@ -231,5 +231,6 @@ ibmap_status out_write_summaries(ibmap_ctx *ctx, const out_model *m, const char 
         sum_totals(m, blocks, &t);
         s = write_in(ctx, dir, OUT_NAME_SUMMARY_TOTALS, write_totals_file, &t);
     }
+    if (!s) s = out_write_enterprise_summaries(ctx, m, dir);
     return s;
 }

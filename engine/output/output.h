@@ -25,6 +25,10 @@
 **   redline, basic_farmland, parks, central, transition, control_units,
 **   towns             the zone layers given (id, source_fid, geom_state,
 **                     canonical fields)
+**   enterprises       every enterprise of the workspace (when it has an
+**                     enterprises table), its geometry the union of its
+**                     parcels: out_model_add_enterprises() below
+**   block_enterprises each block's enterprises           (not spatial)
 **   landuse_by_block  block_id, code, area_m2, share     (not spatial)
 **   data_quality      the whole log                       (not spatial)
 **   run               key, value: inputs, fingerprints, rules, params, …
@@ -122,6 +126,13 @@ typedef struct out_model {
     const double *area_mu;
     unsigned char *owned_klass, *owned_mode;
     double *owned_area_mu;
+    /* The enterprise params the rankings and the report use
+    ** (out_model_build: the rules' tax_floor, ranking_min_mu and
+    ** ranking_tier_share, else 5, 10 and 0.1; a model built by hand has 0:
+    ** every enterprise ranked, no 前列 or 末档). */
+    double tax_floor;          /* the 低效 line, 万元/亩 */
+    double ranking_min_mu;     /* enterprises on less land are not ranked, 亩 */
+    double ranking_tier_share; /* share of the ranked at each end: 前列, 末档 */
 } out_model;
 
 /* The table named `name`, or NULL. */
@@ -213,6 +224,88 @@ int out_table_set_wkb(out_table *t, int64_t r, const unsigned char *wkb,
                       size_t size);
 
 /* ---------------------------------------------------------------------- */
+/* Enterprises: 亩均论英雄 at the enterprise level (out_enterprises.c)      */
+/* ---------------------------------------------------------------------- */
+
+/* Add to m the tables
+**   enterprises        spatial, one row per enterprise of the workspace in
+**                      ent_index order: every column of its enterprises
+**                      table (overlay/enterprise_list.h), tax_land_mu and
+**                      va_land_mu (the land its 亩均 figures divide by),
+**                      low_eff, category, category_zh, rule_id, reason;
+**                      geometry the union of its parcels (working CRS)
+**   block_enterprises  one row per block and enterprise holding land in it
+** from the workspace open in db (inside the model's read transaction) and
+** the classification c (its enterprises, else the scenario's stored
+** enterprise_class rows).  Nothing is added for a workspace without an
+** enterprises table. */
+ibmap_status out_model_add_enterprises(ibmap_ctx *ctx, sqlite3 *db, const char *path,
+                                       out_model *m, const ibmap_classification *c);
+/* The columns of block_enterprises ({name, label_zh, unit, "T"|"R"|"I"}),
+** for the CSV's header when there is no such table. */
+extern const char *const out_block_enterprise_columns[][4];
+extern const int out_n_block_enterprise_columns;
+
+/* 亩产英雄 榜单 (二、(六)): enterprises, or enterprises grouped by a column,
+** ranked by 亩均税收 (then 亩均增加值, land, id: ties never share a rank).
+** An enterprise is ranked when its 亩均税收 is known and its land is at
+** least m->ranking_min_mu; the first and the last k of the ranked are
+** 前列 and 末档, k = ceil(n × m->ranking_tier_share) but at most n/2.  A
+** group's 亩均 figures are ratios of sums over its enterprises' known
+** figures and their land; every group with a key and a known 亩均税收 is
+** ranked. */
+enum out_tier {
+    OUT_TIER_NONE = 0,    /* ranked, between the ends */
+    OUT_TIER_TOP,         /* 前列 */
+    OUT_TIER_BOTTOM,      /* 末档 */
+    OUT_TIER_SMALL,       /* not ranked: land under ranking_min_mu */
+    OUT_TIER_NO_DATA,     /* not ranked: 亩均税收 unknown (数据不足, never 0) */
+    OUT_TIER_NO_KEY       /* a group of enterprises without the key */
+};
+
+typedef struct out_rank_row {
+    int64_t row;            /* enterprises: the row of the enterprises table */
+    const char *key;        /* groups: the key (NULL for the keyless group) */
+    int64_t rank, rank_va;  /* 1, 2, …; 0 when not ranked */
+    int tier;               /* enum out_tier */
+    int64_t n_enterprises, n_low_eff;
+    double land_mu, low_eff_mu, tax, tax_land_mu, va, va_land_mu;
+    double tax_per_mu, va_per_mu;   /* NaN: unknown */
+} out_rank_row;
+
+typedef struct out_ranking {
+    out_rank_row *rows;   /* the ranked by rank, then the small ones (by
+                          ** 亩均税收), then the rest (by key or id) */
+    int64_t n, n_ranked;
+} out_ranking;
+
+/* 1, or 0 when out of memory (r then empty).  A model without an
+** enterprises table gives an empty ranking. */
+int out_rank_enterprises(const out_model *m, out_ranking *r);
+int out_rank_groups(const out_model *m, const char *column, out_ranking *r);
+void out_ranking_free(out_ranking *r);
+/* "前列", "末档", "", "数据不足", "未排名：用地不足 10 亩", "（无）". */
+const char *out_tier_label(const out_model *m, int tier, char *buf, size_t n);
+/* The GB/T 4754-2017 name of a manufacturing 大类 ("38" → "电气机械和器材
+** 制造业"), NULL when not one. */
+const char *out_industry_division_name(const char *division);
+
+/* Enterprises and their 亩 per 项目清单 category (and of those the 低效),
+** grouped by a text column of the enterprises table (NULL: one group of
+** all): keys in byte order, the keyless group last.  Free *rows. */
+typedef struct out_category_group {
+    const char *key;
+    int64_t n[IBMAP_CATEGORY_COUNT], n_low_eff[IBMAP_CATEGORY_COUNT];
+    double mu[IBMAP_CATEGORY_COUNT], low_eff_mu[IBMAP_CATEGORY_COUNT];
+} out_category_group;
+int out_enterprise_categories(const out_model *m, const char *column,
+                              out_category_group **rows, int64_t *n);
+
+/* The report's enterprise section (out_report_enterprises.c): the 低效
+** enterprises, the categories, the chains and the 榜单. */
+void out_report_enterprises(FILE *f, const out_model *m);
+
+/* ---------------------------------------------------------------------- */
 /* The look of the map: one palette for the map, the styles and the       */
 /* report, so the three always agree.                                     */
 /* ---------------------------------------------------------------------- */
@@ -224,6 +317,17 @@ static const unsigned char out_class_rgb[IBMAP_CLASS_COUNT][3] = {
     {0xf2, 0xa9, 0x00},   /* consolidate    整合改造 */
     {0xd7, 0x30, 0x27},   /* exit           清理退出 */
     {0x9e, 0x9e, 0x9e},   /* unclassifiable 未能分类 */
+};
+/* Fill colours of the 项目清单 categories of the enterprises layer
+** (styles, report): a grey for the enterprises not listed, and for the
+** four categories hues apart from the class colours of the blocks under
+** them. */
+static const unsigned char out_category_rgb[IBMAP_CATEGORY_COUNT][3] = {
+    {0xd9, 0xd9, 0xd9},   /* none       不列入 */
+    {0x67, 0x00, 0x1f},   /* eliminate  整治淘汰类 */
+    {0xe6, 0x61, 0x01},   /* upgrade    改造提升类 */
+    {0x5e, 0x3c, 0x99},   /* cluster    园区集聚类 */
+    {0x05, 0x71, 0xb0},   /* relocate   搬迁拆除类 */
 };
 /* Outline of parks, hatch of red lines, outline of towns. */
 static const unsigned char out_park_rgb[3] = {0x1f, 0x4e, 0x9c};
@@ -246,6 +350,12 @@ static const unsigned char out_town_rgb[3] = {0x60, 0x60, 0x60};
 #define OUT_NAME_SUMMARY_CU "summary_class_cu.csv"
 #define OUT_NAME_SUMMARY_MODE "summary_class_mode.csv"
 #define OUT_NAME_SUMMARY_TOTALS "summary_class_totals.csv"
+#define OUT_NAME_SUMMARY_ENT_CATEGORY "summary_enterprise_category.csv"
+#define OUT_NAME_SUMMARY_ENT_CHAIN "summary_enterprise_chain.csv"
+#define OUT_NAME_BLOCK_ENTERPRISES "block_enterprises.csv"
+#define OUT_NAME_RANKING_ENTERPRISES "ranking_enterprises.csv"
+#define OUT_NAME_RANKING_INDUSTRIES "ranking_industries.csv"
+#define OUT_NAME_RANKING_TOWNS "ranking_towns.csv"
 #define OUT_NAME_MAP_PNG "industrial_map.png"
 #define OUT_NAME_MAP_PDF "industrial_map.pdf"
 #define OUT_NAME_REPORT "report.html"
@@ -306,6 +416,10 @@ ibmap_status out_write_qgs(ibmap_ctx *ctx, const out_model *m,
 /* out_summary.c: the summary CSVs (UTF-8 with BOM) in `dir`. */
 ibmap_status out_write_summaries(ibmap_ctx *ctx, const out_model *m,
                                  const char *dir);
+/* out_summary_enterprises.c: the enterprise CSVs (categories, chains, the
+** blocks' enterprises, the 榜单), called by out_write_summaries. */
+ibmap_status out_write_enterprise_summaries(ibmap_ctx *ctx, const out_model *m,
+                                            const char *dir);
 
 /* out_map.c: the map as PNG (`png`, may be NULL) and PDF (`pdf`, may be
 ** NULL). */

@@ -708,6 +708,13 @@ static ibmap_status build_run(builder *b, const ibmap_rules *rules,
         kv_add(&k, "rules.file", ibmap_strdup(rules->path ? rules->path : ""));
         kv_add(&k, "rules.name", ibmap_strdup(rules->name ? rules->name : ""));
         kv_add(&k, "rules.hash", ibmap_strdup(rules->hash));
+        ibmap_strbuf towns = {0};   /* 中心城区 by town: the rules', or the project's */
+        for (int i = 0; i < rules->n_central_towns; i++) {
+            if (i) ibmap_strbuf_put(&towns, "、");
+            ibmap_strbuf_put(&towns, rules->central_towns[i]);
+        }
+        kv_add(&k, "rules.central_towns", towns.failed ? NULL : ibmap_strdup(towns.s ? towns.s : ""));
+        free(towns.s);
         for (int i = 0; i < rules->n_params; i++) {
             char *key = ibmap_sprintf("param.%s", rules->params[i].name);
             kv_add(&k, key ? key : "",
@@ -878,6 +885,18 @@ ibmap_status out_model_build(ibmap_ctx *ctx, const char *workspace,
         m->scenario = ibmap_strdup(ibmap_classification_scenario(c));
         m->rules_name = ibmap_strdup(rules && rules->name ? rules->name : "");
         m->title = ibmap_strdup(options->title ? options->title : "工业地图 Industrial map");
+        /* the enterprise params the rankings read, else their defaults */
+        m->tax_floor = 5;
+        m->ranking_min_mu = 10;
+        m->ranking_tier_share = 0.1;
+        for (int i = 0; rules && i < rules->n_params; i++) {
+            const char *pn = rules->params[i].name;
+            double *slot = strcmp(pn, "tax_floor") == 0            ? &m->tax_floor
+                           : strcmp(pn, "ranking_min_mu") == 0     ? &m->ranking_min_mu
+                           : strcmp(pn, "ranking_tier_share") == 0 ? &m->ranking_tier_share
+                                                                   : NULL;
+            if (slot) *slot = rules->params[i].value;
+        }
         if (!m->crs || !m->data_date || !m->scenario || !m->rules_name || !m->title)
             s = nomem(&b);
     }
@@ -887,6 +906,7 @@ ibmap_status out_model_build(ibmap_ctx *ctx, const char *workspace,
         s = build_fail(&b, "cannot read");
     if (!s) s = build_blocks(&b, c);
     if (!s) s = build_parcels(&b);
+    if (!s) s = out_model_add_enterprises(ctx, b.db, workspace, m, c);
     static const ibmap_role zones[] = {IBMAP_ROLE_REDLINE, IBMAP_ROLE_BASIC_FARMLAND,
                                        IBMAP_ROLE_PARKS, IBMAP_ROLE_CENTRAL,
                                        IBMAP_ROLE_TRANSITION, IBMAP_ROLE_CONTROL_UNITS,

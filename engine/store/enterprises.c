@@ -21,9 +21,10 @@
 
 #include "store/store.h"
 
-/* The six 标志性产业链 of 二、(七), by GB/T 4754-2017 code prefix: the same
-** rows as layers/tables/industry_chains.csv (tests/test_enterprises.c
-** checks that they agree; the CSV says why each class was chosen). */
+/* The six 标志性产业链 of 二、(七), by GB/T 4754-2017 code prefix: a copy of
+** layers/tables/industry_chains.csv, the one source (it says why each class
+** was chosen).  tests/test_enterprises.c fails when the two differ in any
+** row or order: change the CSV, then this table. */
 static const char *const chains[][2] = {
     {"385", "智能家电"},       {"36", "节能与新能源汽车"}, {"3451", "高端轴承"},
     {"3452", "高端轴承"},      {"3491", "智能装备"},       {"3492", "智能装备"},

@@ -140,7 +140,7 @@ FROM blocks b JOIN parcels p ON b.geom && p.geom AND ST_Intersects(b.geom, p.geo
 
 -- ... and each parcel in the block it overlaps most (ties: lowest id).
 CREATE TEMP TABLE pagg AS
-SELECT bfid, count(*) AS n, coalesce(sum(tax), 0) AS tax FROM (
+SELECT bfid, count(*) AS n, sum(tax) AS tax FROM (
   SELECT DISTINCT ON (pfid) pfid, bfid, tax
   FROM phit WHERE a > 0
   ORDER BY pfid, a DESC, bid COLLATE "C") t
@@ -177,7 +177,7 @@ SELECT b.fid AS ord,
        CASE WHEN b.geom IS NOT NULL THEN coalesce(lu.industrial, 0) END AS lu_industrial_m2,
        CASE WHEN b.geom IS NOT NULL THEN coalesce(lu.covered, 0) END AS lu_covered_m2,
        CASE WHEN b.geom IS NOT NULL THEN coalesce(pa.n, 0) END AS n_parcels,
-       CASE WHEN b.geom IS NOT NULL THEN coalesce(pa.tax, 0) END AS tax_sum,
+       pa.tax AS tax_sum,
        pd.d AS park_distance_m,
        (SELECT zid FROM zbest WHERE bfid = b.fid AND role = 'redline') AS redline_id,
        (SELECT zid FROM zbest WHERE bfid = b.fid AND role = 'basic_farmland') AS basic_farmland_id,

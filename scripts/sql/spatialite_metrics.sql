@@ -37,7 +37,8 @@
 --           no union): lu_industrial_m2 those coded 0601, lu_covered_m2 all;
 --   parcels each parcel goes to the block it overlaps most (ties: the
 --           lowest block id, compared bytewise), none if it overlaps none;
---           n_parcels and tax_sum (SSHJ) per block;
+--           n_parcels and tax_sum (SSHJ) per block (tax_sum NULL when no
+--           parcel of the block has a tax, as ibmap's metric);
 --   park_distance_m  distance to the nearest park, 0 inside or touching.
 --
 -- The pattern is the usual one: the R*Tree (SpatialIndex) gives the
@@ -198,7 +199,7 @@ WHERE ST_Intersects(b.geom, p.geom);
 
 -- ... and each parcel in the block it overlaps most.
 CREATE TEMP TABLE pagg AS
-SELECT bfid, COUNT(*) AS n, TOTAL(tax) AS tax FROM (
+SELECT bfid, COUNT(*) AS n, SUM(tax) AS tax FROM (
   SELECT pfid, bfid, tax,
          ROW_NUMBER() OVER (PARTITION BY pfid ORDER BY a DESC, bid) AS rn
   FROM phit WHERE a > 0)
@@ -256,9 +257,7 @@ SELECT b.fid AS ord,
        CASE WHEN b.geom IS NOT NULL THEN coalesce(
          (SELECT n FROM pagg WHERE bfid = b.fid), 0) END
          AS n_parcels,
-       CASE WHEN b.geom IS NOT NULL THEN coalesce(
-         (SELECT tax FROM pagg WHERE bfid = b.fid), 0) END
-         AS tax_sum,
+       (SELECT tax FROM pagg WHERE bfid = b.fid) AS tax_sum,
        (SELECT d FROM pdist WHERE bfid = b.fid) AS park_distance_m,
        (SELECT zid FROM zbest WHERE bfid = b.fid AND role = 'redline') AS redline_id,
        (SELECT zid FROM zbest WHERE bfid = b.fid AND role = 'basic_farmland') AS basic_farmland_id,
