@@ -425,6 +425,64 @@ static int print_verdicts(FILE *f, const ibmap_data *data)
     return n;
 }
 
+/* The layers' verdicts as recorded in the workspace `ws` (a run that
+** reused it loaded nothing, and classify loads nothing): the layers not
+** simply ok to `f`, accepted defects first; the number printed, or -1
+** when the workspace could not say (the message printed). */
+static int print_workspace_verdicts(ibmap_ctx *ctx, FILE *f, const char *ws)
+{
+    int n = 0;
+    for (int pass = IBMAP_VERDICT_ACCEPTED; pass >= IBMAP_VERDICT_WARNING; pass--)
+        for (int r = 0; r < IBMAP_ROLE_COUNT; r++) {
+            ibmap_layer_verdict v;
+            char *msg = NULL;
+            if (ibmap_workspace_layer_verdict(ctx, ws, (ibmap_role)r, &v, &msg)) {
+                fprintf(stderr, "ibmap: %s\n", ibmap_errmsg(ctx));
+                return -1;
+            }
+            if ((int)v.verdict == pass) {
+                if (n == 0)
+                    fprintf(f, "%s\n", pass == IBMAP_VERDICT_ACCEPTED
+                                           ? "数据缺陷已接受 accepted defects (accept_defects / "
+                                             "--accept-defects): the results are built on them:"
+                                           : "图层警告 layer warnings: read the results with them:");
+                fprintf(f, "  %s %s: %s\n", ibmap_verdict_name(v.verdict),
+                        ibmap_role_name((ibmap_role)r), msg);
+                n++;
+            }
+            ibmap_free(msg);
+        }
+    return n;
+}
+
+/* The same as JSON members: "verdicts": {ROLE: {"verdict": …, "message":
+** …}, …} for every layer of the workspace, and "accepted_defects". */
+static void json_workspace_verdicts(ibmap_ctx *ctx, const char *ws)
+{
+    printf("\"verdicts\": {");
+    int first = 1;
+    for (int r = 0; r < IBMAP_ROLE_COUNT; r++) {
+        ibmap_layer_verdict v;
+        char *msg = NULL;
+        if (ibmap_workspace_layer_verdict(ctx, ws, (ibmap_role)r, &v, &msg)) continue;
+        if (v.verdict != IBMAP_VERDICT_OK || v.n_features > 0) {
+            printf("%s", first ? "" : ", ");
+            first = 0;
+            json_string(ibmap_role_name((ibmap_role)r));
+            printf(": {\"verdict\": ");
+            json_string(ibmap_verdict_name(v.verdict));
+            printf(", \"message\": ");
+            json_string(msg);
+            printf("}");
+        }
+        ibmap_free(msg);
+    }
+    char *accepted = NULL;
+    printf("}, \"accepted_defects\": ");
+    json_string(ibmap_workspace_accepted_defects(ctx, ws, &accepted) == IBMAP_OK ? accepted : "");
+    ibmap_free(accepted);
+}
+
 /* Blocks that overlap each other: found by ibmap_block_overlaps(). */
 typedef struct overlap_summary {
     int64_t pairs;
@@ -637,12 +695,15 @@ static int overlay_or_reuse(ibmap_ctx *ctx, const char *cmd, options *o,
         const char *s = ibmap_metrics_text(*m, b, status);
         failed += s && strncmp(s, "failed", 6) == 0;
     }
-    if (*reused)
+    if (*reused) {
         fprintf(human, "%lld blocks: metrics reused from %s (inputs and options "
                "unchanged)\n",
                (long long)ibmap_metrics_count(*m), o->workspace_path);
+        if (strcmp(cmd, "run") != 0 && print_workspace_verdicts(ctx, stderr, o->workspace_path) < 0)
+            return 1;
+    }
     else {
-        print_verdicts(stderr, *data);
+        if (strcmp(cmd, "run") != 0) print_verdicts(stderr, *data); /* run: in its summary */
         fprintf(human, "%lld blocks measured (%lld failed); data-quality log %s "
                "(%lld entries)%s%s\n",
                (long long)ibmap_metrics_count(*m), failed, o->log_path,
@@ -981,6 +1042,7 @@ static int cmd_classify(ibmap_ctx *ctx, int argc, char **argv)
         printf("unstable (a param moved by ±10%% changes the class): %lld blocks\n",
                unstable);
         print_enterprises(stdout, c, rules);
+        if (print_workspace_verdicts(ctx, stdout, o.workspace) < 0) rc = 1;
         if (o.csv_path) printf("blocks written to %s\n", o.csv_path);
         if (o.out_dir) printf("输出 the industrial map of scenario %s written to %s\n", o.scenario,
                               o.out_dir);
@@ -1130,10 +1192,10 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
             if (format & o.output.formats) fprintf(human, ", %s", name);
         }
         fprintf(human, "; workspace %s\n", o.workspace_path);
-        /* Results built on layers that lost features say so, every time. */
-        if (data && *ibmap_data_accepted_defects(data))
-            fprintf(human, "accepted defects (accept_defects / --accept-defects):\n%s\n",
-                    ibmap_data_accepted_defects(data));
+        /* Results built on layers that lost features, or that warned, say
+        ** so every time: from the workspace, so a run that reused it does
+        ** too. */
+        if (print_workspace_verdicts(ctx, human, o.workspace_path) < 0) rc = 1;
         if (o.json) {
             printf("{\"out_dir\": ");
             json_string(o.out_dir);
@@ -1143,6 +1205,8 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
             json_string(o.rules_path);
             printf(", \"scenario\": ");
             json_string(o.scenario);
+            printf(", ");
+            json_workspace_verdicts(ctx, o.workspace_path);
             printf(", \"blocks\": %lld, \"classes\": {", (long long)ibmap_classification_count(c));
             for (int k = 0; k < IBMAP_CLASS_COUNT; k++)
                 printf("%s\"%s\": {\"blocks\": %lld, \"mu\": %.4f}", k ? ", " : "",

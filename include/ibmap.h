@@ -421,6 +421,9 @@ IBMAP_API void ibmap_layer_get_verdict(const ibmap_layer *layer,
 ** GeoPackage's run table. */
 IBMAP_API const char *ibmap_data_accepted_defects(const ibmap_data *data);
 
+/* "ok", "warning", "defects accepted" (static; NULL when out of range). */
+IBMAP_API const char *ibmap_verdict_name(ibmap_verdict verdict);
+
 /* Number of entries in the log, in the order they were found (roles in
 ** enum order, features in source order). */
 IBMAP_API int64_t ibmap_data_defect_count(const ibmap_data *data);
@@ -578,6 +581,21 @@ IBMAP_API ibmap_status ibmap_workspace_write(ibmap_ctx *ctx, const char *path,
 ** SQLite REAL round-trip bit for bit).  Free with ibmap_metrics_free(). */
 IBMAP_API ibmap_status ibmap_workspace_read(ibmap_ctx *ctx, const char *path,
                                   ibmap_metrics **out);
+
+/* The verdict of the gates of the layer of `role` when the workspace at
+** `path` was made (ibmap_layer_get_verdict then), so that a run that
+** reuses the workspace, or `classify`, says what the metrics went on
+** with.  *message (also out->message) is the caller's to free with
+** ibmap_free(); a role the workspace has no layer of is OK, message "". */
+IBMAP_API ibmap_status ibmap_workspace_layer_verdict(ibmap_ctx *ctx, const char *path,
+                                           ibmap_role role, ibmap_layer_verdict *out,
+                                           char **message);
+
+/* ibmap_data_accepted_defects() of the data the workspace at `path` was
+** made from, in *text ("" when none), which the caller frees with
+** ibmap_free(). */
+IBMAP_API ibmap_status ibmap_workspace_accepted_defects(ibmap_ctx *ctx, const char *path,
+                                              char **text);
 
 /* ---------------------------------------------------------------------- */
 /* Rules and classification (docs/rules.md)                               */

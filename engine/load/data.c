@@ -57,6 +57,20 @@ const char *ibmap_data_accepted_defects(const ibmap_data *data)
     return data && data->accepted ? data->accepted : "";
 }
 
+static const char *const verdict_names[] = {"ok", "warning", "defects accepted"};
+
+const char *ibmap_verdict_name(ibmap_verdict v)
+{
+    return (int)v >= 0 && v <= IBMAP_VERDICT_ACCEPTED ? verdict_names[v] : NULL;
+}
+
+int ibmap_verdict_from_name(const char *name)
+{
+    for (int v = 0; name && v <= IBMAP_VERDICT_ACCEPTED; v++)
+        if (strcmp(name, verdict_names[v]) == 0) return v;
+    return IBMAP_VERDICT_OK;
+}
+
 int64_t ibmap_layer_count(const ibmap_layer *L) { return L ? L->n : 0; }
 
 static int in_range(const ibmap_layer *L, int64_t i)

@@ -252,6 +252,9 @@ struct ibmap_data {
     char *accepted;           /* ibmap_data_accepted_defects, or NULL */
 };
 
+/* data.c: the verdict named `name` (ibmap_verdict_name); OK when unknown. */
+int ibmap_verdict_from_name(const char *name);
+
 /* gates.c: the verdict of every loaded layer; fails with
 ** IBMAP_ERR_LAYER_REJECTED naming every layer that stops the load. */
 ibmap_status ibmap_gates_run(ibmap_ctx *ctx, ibmap_data *data,

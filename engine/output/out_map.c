@@ -9,7 +9,10 @@
 ** (2480 × 1754 px).  The two therefore show the same map.
 **
 ** The page:
-**   title band   the title, and a subtitle naming the scenario and rules
+**   title band   the title, and a subtitle naming the scenario and rules;
+**                under them, in red, the layers the run went on with
+**                although their gates did not pass (accepted defects,
+**                layer warnings)
 **   map frame    left, most of the page: towns (filled, dash-dot outline),
 **                blocks filled by class, parks outlined, red lines hatched,
 **                town names.  Equal x/y scale, y up: the working CRS is
@@ -844,9 +847,16 @@ static void draw_title(const map_draw *d)
                                                               : "—");
     text_draw(d, m->title && *m->title ? m->title : "工业地图", PAGE_W / 2,
               MARGIN, 26, 1, 0.5, 0, ink_rgb, 0, PAGE_W - 2 * MARGIN);
+    /* A run that went on with accepted defects or layer warnings says so
+    ** under the title, in red: the subtitle moves up to make room. */
+    char *defects = out_model_defects_line(m);
     if (sub)
-        text_draw(d, sub, PAGE_W / 2, MARGIN + 42, 13, 0, 0.5, 0, grey_rgb, 0,
+        text_draw(d, sub, PAGE_W / 2, MARGIN + (defects ? 36 : 42), defects ? 12 : 13, 0, 0.5,
+                  0, grey_rgb, 0, PAGE_W - 2 * MARGIN);
+    if (defects)
+        text_draw(d, defects, PAGE_W / 2, MARGIN + 55, 11, 1, 0.5, 0, out_redline_rgb, 0,
                   PAGE_W - 2 * MARGIN);
+    free(defects);
     free(sub);
 }
 

@@ -27,8 +27,9 @@
 **                     canonical fields)
 **   landuse_by_block  block_id, code, area_m2, share     (not spatial)
 **   data_quality      the whole log                       (not spatial)
-**   run               key, value: inputs, fingerprints, rules, params, …
-**                                                          (not spatial)
+**   run               key, value: inputs, fingerprints, rules, params,
+**                     the layers' verdicts (verdict.ROLE) and the accepted
+**                     defects (defects.accepted), …       (not spatial)
 ** One file per concern writes them: out_ogr.c (GeoPackage, SpatiaLite,
 ** Shapefile, GeoJSON through GDAL), out_styles.c (QGIS styles and the
 ** project file), out_summary.c, out_map.c (Cairo/Pango), out_report.c.
@@ -102,6 +103,14 @@ typedef struct out_sweep {
     double *mu;
 } out_sweep;
 
+/* A layer whose gates did not simply pass (load/gates.c): what the run
+** went on with, to be shown wherever the results are. */
+typedef struct out_verdict {
+    char *role;            /* "redline" */
+    ibmap_verdict verdict; /* IBMAP_VERDICT_WARNING or _ACCEPTED */
+    char *message;         /* the verdict in sentences */
+} out_verdict;
+
 typedef struct out_model {
     char *crs;             /* working CRS, e.g. "EPSG:4549" */
     char *scenario;        /* the classification's scenario name */
@@ -115,6 +124,8 @@ typedef struct out_model {
     int n_scenarios;
     out_scenario *scenarios;
     out_sweep sweep;       /* n_values 0 when none */
+    int n_verdicts;        /* the layers not simply ok, in role order */
+    out_verdict *verdicts;
     double extent[4];      /* blocks' minx, miny, maxx, maxy (working CRS) */
     /* Per row of the blocks table: class, mode, area in 亩. */
     const unsigned char *klass;
@@ -135,6 +146,12 @@ const out_table *out_model_table(const out_model *m, const char *name);
 ** just written (out_ogr.c), so that the writers after it (the report)
 ** show them. */
 void out_model_record_check(const out_model *m, int64_t blocks_out, double area_out_m2);
+
+/* One line for the map's title block naming the layers not simply ok,
+** e.g. "数据缺陷已接受 accepted defects: redline　图层警告 layer warnings:
+** landuse"; NULL when every layer passed (or out of memory).  Caller
+** frees. */
+char *out_model_defects_line(const out_model *m);
 
 /* Index of column `name` in t, or -1. */
 int out_column_index(const out_table *t, const char *name);

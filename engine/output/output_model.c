@@ -111,6 +111,11 @@ void out_model_free(out_model *m)
     free(m->owned_klass);
     free(m->owned_mode);
     free(m->owned_area_mu);
+    for (int i = 0; i < m->n_verdicts; i++) {
+        free(m->verdicts[i].role);
+        free(m->verdicts[i].message);
+    }
+    free(m->verdicts);
     free(m->crs);
     free(m->scenario);
     free(m->rules_name);
@@ -646,6 +651,82 @@ static char *iso_time(int64_t t)
     return ibmap_strdup(buf);
 }
 
+/* The layers' verdicts (layer_verdicts, workspace format 4): those not
+** simply ok into m->verdicts, every one into the run table. */
+static ibmap_status build_verdicts(builder *b, kv *k)
+{
+    sqlite3_stmt *st;
+    char *accepted = meta(b, "accepted_defects");
+    kv_add(k, "defects.accepted", accepted && *accepted ? accepted : ibmap_strdup("none"));
+    if (accepted && !*accepted) free(accepted);
+    if (!table_exists(b, "layer_verdicts")) {
+        kv_add(k, "verdicts", ibmap_strdup("not recorded (a workspace made by an older ibmap)"));
+        return IBMAP_OK;
+    }
+    if (sqlite3_prepare_v2(b->db, "SELECT role, verdict, message FROM layer_verdicts "
+                                  "ORDER BY rowid", -1, &st, NULL) != SQLITE_OK)
+        return build_fail(b, "cannot read the layer verdicts");
+    ibmap_status s = IBMAP_OK;
+    while (!s && sqlite3_step(st) == SQLITE_ROW) {
+        const char *role = (const char *)sqlite3_column_text(st, 0);
+        const char *name = (const char *)sqlite3_column_text(st, 1);
+        const char *msg = (const char *)sqlite3_column_text(st, 2);
+        int v = ibmap_verdict_from_name(name);
+        char *key = ibmap_sprintf("verdict.%s", role ? role : "");
+        kv_add(k, key ? key : "",
+               v == IBMAP_VERDICT_OK ? ibmap_strdup("ok")
+                                     : ibmap_sprintf("%s: %s", ibmap_verdict_name(v),
+                                                     msg ? msg : ""));
+        free(key);
+        if (v == IBMAP_VERDICT_OK) continue;
+        out_verdict *grown = realloc(b->m->verdicts,
+                                     (size_t)(b->m->n_verdicts + 1) * sizeof *grown);
+        if (!grown) {
+            s = nomem(b);
+            break;
+        }
+        b->m->verdicts = grown;
+        out_verdict *o = &grown[b->m->n_verdicts];
+        o->role = ibmap_strdup(role ? role : "");
+        o->verdict = (ibmap_verdict)v;
+        o->message = ibmap_strdup(msg ? msg : "");
+        if (!o->role || !o->message) {
+            free(o->role);
+            free(o->message);
+            s = nomem(b);
+            break;
+        }
+        b->m->n_verdicts++;
+    }
+    sqlite3_finalize(st);
+    if (!s && k->failed) s = nomem(b);
+    return s;
+}
+
+char *out_model_defects_line(const out_model *m)
+{
+    if (!m || m->n_verdicts == 0) return NULL;
+    ibmap_strbuf b = {0};
+    static const char *const heads[] = {"", "图层警告 layer warnings: ",
+                                        "数据缺陷已接受 accepted defects: "};
+    for (int pass = IBMAP_VERDICT_ACCEPTED; pass >= IBMAP_VERDICT_WARNING; pass--) {
+        int n = 0;
+        for (int i = 0; i < m->n_verdicts; i++) {
+            if ((int)m->verdicts[i].verdict != pass) continue;
+            if (n == 0) {
+                if (b.n) ibmap_strbuf_put(&b, "　");
+                ibmap_strbuf_put(&b, heads[pass]);
+            } else {
+                ibmap_strbuf_put(&b, ", ");
+            }
+            ibmap_strbuf_put(&b, m->verdicts[i].role);
+            n++;
+        }
+    }
+    ibmap_strbuf_put(&b, "（见报告 see the report）");
+    return ibmap_strbuf_take(&b);
+}
+
 static ibmap_status build_run(builder *b, const ibmap_rules *rules,
                               const ibmap_output_options *o)
 {
@@ -703,6 +784,16 @@ static ibmap_status build_run(builder *b, const ibmap_rules *rules,
     }
     kv_add(&k, "check.block_overlap_pairs", ibmap_sprintf("%lld", pairs));
     kv_add(&k, "check.block_overlap_m2", ibmap_sprintf("%.3f", overlap));
+    ibmap_status vs = build_verdicts(b, &k);
+    if (vs) {
+        for (int i = 0; i < k.n; i++) {
+            free(k.key[i]);
+            free(k.value[i]);
+        }
+        free(k.key);
+        free(k.value);
+        return vs;
+    }
     kv_add(&k, "scenario", ibmap_strdup(b->m->scenario));
     if (rules) {
         kv_add(&k, "rules.file", ibmap_strdup(rules->path ? rules->path : ""));

@@ -28,6 +28,13 @@
 **   enterprise_parcels, enterprises   (format 3: store/enterprises.c)
 **   data_quality(layer, fid, feature_id, field, problem, severity, value,
 **                detail, action)
+**   layer_verdicts(role, verdict, message, n_features, n_usable,
+**                  n_without_geometry, n_repaired, area_m2, area_lost_m2,
+**                  n_unknown_codes, unknown_code_area_m2)   (format 4)
+**                            each layer's gates (load/gates.c), so that
+**                            outputs written from the workspace alone say
+**                            what the run went on with; the accepted
+**                            defects are ibmap_workspace's accepted_defects
 ** The file is written under a temporary name and renamed when complete, so
 ** a reader never sees a half-written workspace.
 */
@@ -45,7 +52,7 @@
 
 #include "store/store.h"
 
-#define WORKSPACE_FORMAT "3"
+#define WORKSPACE_FORMAT "4"
 
 /* ---------------------------------------------------------------------- */
 /* Fingerprints                                                           */
@@ -164,6 +171,11 @@ static int project_fingerprint(const ibmap_project *p,
     snprintf(buf, sizeof buf, "area %d grid %.17g parcels %d pieces %d overlaps %d %.17g",
              (int)p->area, o->grid, (int)o->parcels, o->max_piece_vertices,
              (int)p->block_overlaps, p->block_overlap_min_m2);
+    fnv_add(&f, buf);
+    /* The gates' settings: metrics made with a defect accepted are not
+    ** those of a run that does not accept it (that run must stop). */
+    snprintf(buf, sizeof buf, "gates %u %.17g %.17g", p->accept_defects, p->defect_warn,
+             p->unknown_codes_max);
     fnv_add(&f, buf);
     const ibmap_grade_options *g = &p->grades;
     snprintf(buf, sizeof buf, "grades %d %.17g %.17g %.17g %.17g", g->fallback,
@@ -330,6 +342,74 @@ ibmap_status ibmap_workspace_read(ibmap_ctx *ctx, const char *path,
     return IBMAP_OK;
 }
 
+ibmap_status ibmap_workspace_layer_verdict(ibmap_ctx *ctx, const char *path, ibmap_role role,
+                                           ibmap_layer_verdict *out, char **message)
+{
+    if (!path || !out || !message || (int)role < 0 || role >= IBMAP_ROLE_COUNT)
+        return ibmap_fail(ctx, IBMAP_ERR_ARG, "ibmap_workspace_layer_verdict: bad argument");
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        ibmap_status st = sql_fail(ctx, db, path, "cannot open workspace");
+        sqlite3_close(db);
+        return st;
+    }
+    sqlite3_busy_timeout(db, 10000);
+    sqlite3_stmt *q = NULL;
+    ibmap_layer_verdict v;
+    memset(&v, 0, sizeof v);
+    char *msg = NULL;
+    ibmap_status st = IBMAP_OK;
+    if (sqlite3_prepare_v2(db, "SELECT verdict, message, n_features, n_usable,"
+                               " n_without_geometry, n_repaired, area_m2, area_lost_m2,"
+                               " n_unknown_codes, unknown_code_area_m2 FROM layer_verdicts"
+                               " WHERE role = ?", -1, &q, NULL) != SQLITE_OK) {
+        st = sql_fail(ctx, db, path, "no layer verdicts (made by an older ibmap: run the "
+                                     "overlay again)");
+    } else {
+        sqlite3_bind_text(q, 1, ibmap_role_name(role), -1, SQLITE_STATIC);
+        if (sqlite3_step(q) == SQLITE_ROW) {
+            v.verdict = (ibmap_verdict)ibmap_verdict_from_name(
+                (const char *)sqlite3_column_text(q, 0));
+            msg = ibmap_strdup(sqlite3_column_text(q, 1) ? (const char *)sqlite3_column_text(q, 1)
+                                                         : "");
+            v.n_features = sqlite3_column_int64(q, 2);
+            v.n_usable = sqlite3_column_int64(q, 3);
+            v.n_without_geometry = sqlite3_column_int64(q, 4);
+            v.n_repaired = sqlite3_column_int64(q, 5);
+            v.area_m2 = sqlite3_column_double(q, 6);
+            v.area_lost_m2 = sqlite3_column_double(q, 7);
+            v.n_unknown_codes = sqlite3_column_int64(q, 8);
+            v.unknown_code_area_m2 = sqlite3_column_double(q, 9);
+        } else {
+            msg = ibmap_strdup("");
+        }
+        if (!msg) st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    }
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    if (st) return st;
+    v.message = msg;
+    *out = v;
+    *message = msg;
+    return IBMAP_OK;
+}
+
+ibmap_status ibmap_workspace_accepted_defects(ibmap_ctx *ctx, const char *path, char **text)
+{
+    if (!path || !text) return ibmap_fail(ctx, IBMAP_ERR_ARG, "NULL argument");
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        ibmap_status st = sql_fail(ctx, db, path, "cannot open workspace");
+        sqlite3_close(db);
+        return st;
+    }
+    sqlite3_busy_timeout(db, 10000);
+    char *v = meta_value(db, "accepted_defects");
+    sqlite3_close(db);
+    *text = v ? v : ibmap_strdup("");
+    return *text ? IBMAP_OK : ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+}
+
 /* ---------------------------------------------------------------------- */
 /* Writing                                                                */
 /* ---------------------------------------------------------------------- */
@@ -413,6 +493,34 @@ static int write_layer(sqlite3 *db, GEOSContextHandle_t geos, const ibmap_layer 
     return ok;
 }
 
+/* layer_verdicts: one row per loaded layer, its gates' verdict. */
+static int write_verdicts(sqlite3 *db, const ibmap_data *data)
+{
+    sqlite3_stmt *st = NULL;
+    int ok = sqlite3_prepare_v2(db, "INSERT INTO layer_verdicts VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                                -1, &st, NULL) == SQLITE_OK;
+    for (int r = 0; ok && r < IBMAP_ROLE_COUNT; r++) {
+        if (!data->layers[r]) continue;
+        ibmap_layer_verdict v;
+        ibmap_layer_get_verdict(data->layers[r], &v);
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, ibmap_role_name((ibmap_role)r), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, ibmap_verdict_name(v.verdict), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, v.message, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, v.n_features);
+        sqlite3_bind_int64(st, 5, v.n_usable);
+        sqlite3_bind_int64(st, 6, v.n_without_geometry);
+        sqlite3_bind_int64(st, 7, v.n_repaired);
+        sqlite3_bind_double(st, 8, v.area_m2);
+        sqlite3_bind_double(st, 9, v.area_lost_m2);
+        sqlite3_bind_int64(st, 10, v.n_unknown_codes);
+        sqlite3_bind_double(st, 11, v.unknown_code_area_m2);
+        ok = sqlite3_step(st) == SQLITE_DONE;
+    }
+    sqlite3_finalize(st);
+    return ok;
+}
+
 /* The date of the newest input file, "YYYY-MM-DD" (UTC): the date the
 ** outputs show as the data's.  "" when no input is a file. */
 static void data_date(const ibmap_project *p, char out[16])
@@ -455,13 +563,20 @@ static int write_tables(sqlite3 *db, GEOSContextHandle_t geos,
                   " parcel_id TEXT, block_index INTEGER);"
                   "CREATE TABLE data_quality(layer TEXT, fid INTEGER, feature_id TEXT,"
                   " field TEXT, problem TEXT, severity TEXT, value TEXT, detail TEXT,"
-                  " action TEXT);") ||
+                  " action TEXT);"
+                  "CREATE TABLE layer_verdicts(role TEXT PRIMARY KEY, verdict TEXT,"
+                  " message TEXT, n_features INTEGER, n_usable INTEGER,"
+                  " n_without_geometry INTEGER, n_repaired INTEGER, area_m2 REAL,"
+                  " area_lost_m2 REAL, n_unknown_codes INTEGER,"
+                  " unknown_code_area_m2 REAL);") ||
         !put_meta(db, "format", WORKSPACE_FORMAT) ||
         !put_meta(db, "ibmap_version", IBMAP_VERSION_STRING) ||
         !put_meta(db, "dependencies", ibmap_dependency_versions()) ||
         !put_meta(db, "fingerprint", fp) || !put_meta(db, "crs", data->crs) ||
         !put_meta(db, "area_mode", p->area == IBMAP_AREA_ELLIPSOIDAL ? "ellipsoidal" : "planar") ||
-        !put_meta(db, "options", opts) || !put_meta(db, "data_date", date))
+        !put_meta(db, "options", opts) || !put_meta(db, "data_date", date) ||
+        !put_meta(db, "accepted_defects", ibmap_data_accepted_defects(data)) ||
+        !write_verdicts(db, data))
         return 0;
     for (int r = 0; r < IBMAP_ROLE_COUNT; r++)
         if (r != IBMAP_ROLE_LANDUSE && data->layers[r] &&
