@@ -50,10 +50,11 @@ static const char usage_text[] =
     "                               .sqlite, .png, .pdf, shp/, geojson/,\n"
     "                               summary_*.csv, report.html); an existing\n"
     "                               output needs --overwrite\n"
-    "  classify WORKSPACE --rules FILE [--set PARAM=VALUE ...] [--scenario NAME]\n"
+    "  classify WORKSPACE [--rules FILE] [--set PARAM=VALUE ...] [--scenario NAME]\n"
     "          [--csv FILE] [-o OUTDIR [--formats …] [--overwrite] [--shp-encoding E]]\n"
     "          [--progress bar|lines|none]\n"
-    "                               put every block in a class (docs/rules.md),\n"
+    "                               put every block in a class (docs/rules.md;\n"
+    "                               default rules: those the scenario was made with),\n"
     "                               store the scenario (default \"default\") in\n"
     "                               the workspace, print blocks and 亩 per class;\n"
     "                               with -o, write that scenario's industrial map\n"
@@ -924,18 +925,66 @@ static int parse_rules_args(int argc, char **argv, const char *const *flags,
         else if (strcmp(a, "--set") == 0) o->sets[o->n_sets++] = v;
     }
     if (!o->workspace) return usage_error("a WORKSPACE is needed%s", "");
-    if (!o->rules_path) return usage_error("--rules FILE is needed%s", "");
     return 0;
 }
 
-/* Read the rules and apply every --set name=value. */
-static int load_rules(ibmap_ctx *ctx, const char *cmd, const rules_options *o,
+static const char *default_rules_path(void);
+
+/* Apply "name=value;…" (a scenario's stored params) to rules. */
+static int apply_stored_params(ibmap_ctx *ctx, ibmap_rules *rules, const char *params)
+{
+    const char *p = params;
+    while (p && *p) {
+        size_t n = strcspn(p, ";");
+        char item[256];
+        snprintf(item, sizeof item, "%.*s", (int)(n < sizeof item ? n : sizeof item - 1), p);
+        char *eq = strchr(item, '=');
+        double v;
+        if (eq && (*eq = '\0', parse_number(eq + 1, &v)) &&
+            ibmap_rules_set_param(ctx, rules, item, v))
+            return 1;
+        p += n;
+        if (*p == ';') p++;
+    }
+    return 0;
+}
+
+/* Read the rules and apply every --set name=value.  Without --rules, the
+** rules the workspace's scenario was classified with (and its params,
+** when the file is unchanged), else the bundled default rules. */
+static int load_rules(ibmap_ctx *ctx, const char *cmd, rules_options *o,
                       ibmap_rules **rules)
 {
+    static char stored[4096];
+    char *path = NULL, *hash = NULL, *params = NULL;
+    if (!o->rules_path && o->workspace) {
+        if (ibmap_workspace_rules(ctx, o->workspace, o->scenario, &path, &hash, &params)) {
+            fprintf(stderr, "ibmap %s: %s\n", cmd, ibmap_errmsg(ctx));
+            return 1;
+        }
+        if (path) snprintf(stored, sizeof stored, "%s", path);
+        o->rules_path = path ? stored : default_rules_path();
+        fprintf(stderr, "ibmap %s: rules %s (%s)\n", cmd, o->rules_path,
+                path ? "those the workspace's scenario was classified with; --rules FILE "
+                       "for others"
+                     : "the default rules: the workspace holds no scenario");
+    }
+    int rc = 0;
     if (ibmap_rules_read(ctx, o->rules_path, rules)) {
         fprintf(stderr, "ibmap %s: %s\n", cmd, ibmap_errmsg(ctx));
-        return 1;
+        rc = 1;
+    } else if (path && strcmp(hash, ibmap_rules_hash(*rules)) != 0) {
+        fprintf(stderr, "ibmap %s: note: %s has changed since the scenario was classified "
+                        "(hash %s then, %s now): its current params are used\n",
+                cmd, o->rules_path, hash, ibmap_rules_hash(*rules));
+    } else if (path && apply_stored_params(ctx, *rules, params)) {
+        fprintf(stderr, "ibmap %s: %s\n", cmd, ibmap_errmsg(ctx));
+        rc = 1;
     }
+    ibmap_free(path);
+    ibmap_free(hash);
+    ibmap_free(params);
+    if (rc) return rc;
     for (int i = 0; i < o->n_sets; i++) {
         const char *eq = strchr(o->sets[i], '=');
         double v;

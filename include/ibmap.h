@@ -681,6 +681,9 @@ IBMAP_API ibmap_status ibmap_rules_set_param(ibmap_ctx *ctx, ibmap_rules *rules,
 /* The rules' `name:` ("" if none), params and rules, in file order.
 ** Strings owned by rules.  Out-of-range indices give NULL / NaN. */
 IBMAP_API const char *ibmap_rules_name(const ibmap_rules *rules);
+/* The hash of the rules file's bytes (16 hex digits, FNV-1a 64), as the
+** run table and the workspace's scenarios record it.  Owned by rules. */
+IBMAP_API const char *ibmap_rules_hash(const ibmap_rules *rules);
 IBMAP_API int ibmap_rules_param_count(const ibmap_rules *rules);
 IBMAP_API const char *ibmap_rules_param_name(const ibmap_rules *rules, int i);
 IBMAP_API double ibmap_rules_param_value(const ibmap_rules *rules, int i);
@@ -712,6 +715,16 @@ IBMAP_API ibmap_status ibmap_classification_load(ibmap_ctx *ctx, const char *wor
                                        ibmap_classification **out);
 
 IBMAP_API void ibmap_classification_free(ibmap_classification *c);
+
+/* The rules the scenario `scenario` of the workspace was classified with
+** (when there is no such scenario, those of the scenario stored last):
+** the rules file's path, its hash when it was read, and the params as
+** "name=value;…" — three strings the caller frees with ibmap_free(), all
+** NULL when the workspace holds no scenario.  So that `classify` can
+** default to the rules of the run that made the workspace. */
+IBMAP_API ibmap_status ibmap_workspace_rules(ibmap_ctx *ctx, const char *workspace,
+                                   const char *scenario, char **rules_path,
+                                   char **rules_hash, char **params);
 
 /* Number of blocks (all of the workspace's, in block order) and, per block
 ** b: its id, area in 亩 (NaN if unknown), class, mode, the id of the

@@ -380,9 +380,9 @@ TEST(accepted_defects_show_in_summary_json_report_map_and_run_table)
     CHECK(said("acc_noaccept", "or accept it with --accept-defects control_units"));
     /* classify -o: the outputs from the workspace alone say it too */
     snprintf(cmd, sizeof cmd,
-             "'%s' classify '%s/workspace.sqlite' --rules '%s/../rules/cixi-2021.yaml' "
-             "-o '%s/classify_out' --formats gpkg,report --overwrite > '%s/acc_classify.txt' 2>&1",
-             getenv("IBMAP_EXE"), out, sample, dir, dir);
+             "'%s' classify '%s/workspace.sqlite' -o '%s/classify_out' --formats gpkg,report "
+             "--overwrite > '%s/acc_classify.txt' 2>&1",
+             getenv("IBMAP_EXE"), out, dir, dir);
     CHECK_INT(run(cmd), 0);
     CHECK(said("acc_classify", "defects accepted control_units: it lies 249 km"));
     snprintf(p, sizeof p, "%s/classify_out/report.html", dir);

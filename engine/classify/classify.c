@@ -1009,3 +1009,42 @@ ibmap_status ibmap_sweep(ibmap_ctx *ctx, const char *workspace, const ibmap_rule
     scan_clear(&s);
     return IBMAP_OK;
 }
+
+/* ---------------------------------------------------------------------- */
+/* The rules a scenario was made with                                     */
+/* ---------------------------------------------------------------------- */
+
+ibmap_status ibmap_workspace_rules(ibmap_ctx *ctx, const char *workspace, const char *scenario,
+                                   char **rules_path, char **rules_hash, char **params)
+{
+    if (!workspace || !rules_path || !rules_hash || !params)
+        return ibmap_fail(ctx, IBMAP_ERR_ARG, "ibmap_workspace_rules: NULL argument");
+    *rules_path = *rules_hash = *params = NULL;
+    sqlite3 *db = NULL;
+    ibmap_status st = open_workspace(ctx, workspace, 0, &db);
+    if (st) return st;
+    sqlite3_stmt *q = NULL;
+    /* the scenario named first, else the one stored last */
+    if (sqlite3_prepare_v2(db, "SELECT rules_path, rules_hash, params FROM scenarios "
+                               "ORDER BY name = ? DESC, rowid DESC LIMIT 1", -1, &q,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, scenario ? scenario : "", -1, SQLITE_STATIC);
+        if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0)) {
+            const char *h = (const char *)sqlite3_column_text(q, 1);
+            const char *p = (const char *)sqlite3_column_text(q, 2);
+            *rules_path = ibmap_strdup((const char *)sqlite3_column_text(q, 0));
+            *rules_hash = ibmap_strdup(h ? h : "");
+            *params = ibmap_strdup(p ? p : "");
+            if (!*rules_path || !*rules_hash || !*params) {
+                free(*rules_path);
+                free(*rules_hash);
+                free(*params);
+                *rules_path = *rules_hash = *params = NULL;
+                st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+            }
+        }
+    } /* no scenarios table: no scenario stored yet */
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return st;
+}

@@ -590,6 +590,11 @@ ibmap_status ibmap_rules_set_param(ibmap_ctx *ctx, ibmap_rules *r,
     return IBMAP_OK;
 }
 
+const char *ibmap_rules_hash(const ibmap_rules *r)
+{
+    return r ? r->hash : "";
+}
+
 const char *ibmap_rules_name(const ibmap_rules *r)
 {
     return r && r->name ? r->name : "";
