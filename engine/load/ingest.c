@@ -220,6 +220,8 @@ static ibmap_status read_features(layer_reader *r)
             if (L->columns[c].type == IBMAP_FIELD_TEXT)
                 L->columns[c].text[i] = NULL;
         }
+        for (int c = 0; c < L->n_source_fields; c++)
+            if (L->source_fields[c].text) L->source_fields[c].text[i] = NULL;
         char fid_text[32];
         snprintf(fid_text, sizeof fid_text, "%lld", (long long)L->fid[i]);
 
@@ -278,6 +280,7 @@ static ibmap_status read_features(layer_reader *r)
             else
                 st = ibmap_reader_read_number(r, f, c, i, feature_id);
         }
+        if (!st) st = ibmap_reader_read_source_fields(r, f, i);
         if (!st && r->role == IBMAP_ROLE_CONTROL_UNITS)
             st = ibmap_reader_resolve_cu_type(r, i, feature_id);
         if (!st && r->role == IBMAP_ROLE_LANDUSE)
@@ -342,6 +345,7 @@ static ibmap_status read_layer(ibmap_ctx *ctx, ibmap_data *data,
     if (!st) st = ibmap_reader_decide_encoding(&r);
     if (!st) st = ibmap_reader_map_fields(&r);
     if (!st) st = ibmap_reader_webmap_fields(&r);
+    if (!st) st = ibmap_reader_keep_source_fields(&r);
     if (!st) st = read_features(&r);
     if (!st) st = ibmap_reader_decide_source_crs(&r, deferred);
     free(r.src_index);

@@ -15,12 +15,14 @@
 ** because nothing is dropped).  The tables, in order:
 **
 **   blocks            every block: block_id, source_fid, geom_state, the
-**                     block's own fields,
+**                     canonical fields, the block's own source fields as
+**                     given (src_NAME where the name is one of ours),
 **                     every metric (docs/metrics.md), then class, class_zh,
 **                     mode, mode_zh, rule_id, reason, matched, stable,
 **                     flipped_by
 **   parcels           every parcel: parcel_id, source_fid, geom_state, its
-**                     canonical fields, grade_computed,
+**                     canonical fields, its source fields as given,
+**                     grade_computed,
 **                     block_id (majority assignment; NULL when in no block)
 **   redline, basic_farmland, parks, central, transition, control_units,
 **   towns             the zone layers given (id, source_fid, geom_state,
@@ -49,7 +51,8 @@ typedef enum out_type {
 } out_type;
 
 typedef struct out_column {
-    char *name;       /* field name, e.g. "tax_per_mu"; ASCII, ≤ 63 bytes */
+    char *name;       /* field name, e.g. "tax_per_mu"; ours are ASCII, ≤ 63
+                         bytes; a source field keeps its own (UTF-8) */
     char *label_zh;   /* alias shown by QGIS, e.g. "亩均税收"; "" if none */
     char *unit;       /* e.g. "万元/亩"; "" if unitless */
     out_type type;

@@ -18,10 +18,14 @@
 **   ibmap_inputs(role, source, layer, fingerprint, driver, encoding,
 **                crs_used, n_features)
 **   layer_ROLE(feature_index, fid, id, geom_state, <canonical fields>,
-**              geom)         every role but landuse: the features as
+**              geom, <source fields>)   every role but landuse: the features as
 **                            loaded, geometry as WKB in the working CRS,
 **                            so that outputs are written from the
-**                            workspace alone (output_model.c)
+**                            workspace alone (output_model.c); the
+**                            blocks' and parcels' source fields as given
+**   layer_source_fields(role, position, source_name, column_name, type)
+**                            which those are (src_NAME where the name is
+**                            one of ours)
 **   block_metrics(block_index, block_id, <one column per metric>)
 **   landuse_by_block(block_index, block_id, code, area_m2, share)
 **   parcel_block(parcel_index, block_index)
@@ -432,6 +436,76 @@ static int put_meta(sqlite3 *db, const char *key, const char *value)
     return ok;
 }
 
+/* The names the workspace and the outputs use for columns of their own:
+** a source field named like one of them is stored as src_NAME. */
+static const char *const reserved_names[] = {
+    "feature_index", "fid", "id", "geom_state", "grade_computed", "geom", "geometry",
+    "ogc_fid", "source_fid", "block_id", "parcel_id", "class", "class_zh", "mode",
+    "mode_zh", "rule_id", "reason", "matched", "stable", "flipped_by", NULL};
+
+static int name_taken(const ibmap_layer *L, char *const *names, int n, const char *name)
+{
+    if (strncasecmp(name, "f_", 2) == 0) return 1; /* the canonical columns' prefix */
+    for (int k = 0; reserved_names[k]; k++)
+        if (strcasecmp(reserved_names[k], name) == 0) return 1;
+    for (int k = 0; k < ibmap_role_field_count(L->role); k++)
+        if (strcasecmp(ibmap_role_field(L->role, k)->name, name) == 0) return 1;
+    for (int k = 0; k < ibmap_metric_count(); k++)
+        if (strcasecmp(ibmap_metric(k)->name, name) == 0) return 1;
+    for (int k = 0; k < n; k++)
+        if (strcasecmp(names[k], name) == 0) return 1;
+    return 0;
+}
+
+/* The column of each source field of L (layer_source_fields): its own
+** name, or src_NAME where that is taken, without regard to case (SQLite
+** and every output compare so), by a column of ours, a canonical field, a
+** metric or an earlier source field; then src_NAME_2, _3, ….  NULL when
+** out of memory; free each and the array. */
+static char **source_column_names(const ibmap_layer *L)
+{
+    char **names = calloc((size_t)L->n_source_fields + 1, sizeof *names);
+    for (int i = 0; names && i < L->n_source_fields; i++) {
+        const char *own = L->source_fields[i].name;
+        char *name = ibmap_strdup(own);
+        for (int k = 1; name && name_taken(L, names, i, name); k++) {
+            free(name);
+            name = k == 1 ? ibmap_sprintf("src_%s", own) : ibmap_sprintf("src_%s_%d", own, k);
+        }
+        if (!name) {
+            for (int k = 0; k < i; k++) free(names[k]);
+            free(names);
+            return NULL;
+        }
+        names[i] = name;
+    }
+    return names;
+}
+
+/* layer_source_fields: which columns of layer_ROLE are the source's own
+** fields, under what name and of what type. */
+static int write_source_fields(sqlite3 *db, const ibmap_layer *L, char *const *names)
+{
+    static const char *const types[] = {"text", "integer", "real"};
+    sqlite3_stmt *st = NULL;
+    int ok = exec(db, "CREATE TABLE IF NOT EXISTS layer_source_fields(role TEXT,"
+                      " position INTEGER, source_name TEXT, column_name TEXT, type TEXT,"
+                      " PRIMARY KEY (role, position))") &&
+             sqlite3_prepare_v2(db, "INSERT INTO layer_source_fields VALUES (?,?,?,?,?)", -1,
+                                &st, NULL) == SQLITE_OK;
+    for (int i = 0; ok && i < L->n_source_fields; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, ibmap_role_name(L->role), -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, i);
+        sqlite3_bind_text(st, 3, L->source_fields[i].name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, names[i], -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, types[L->source_fields[i].type], -1, SQLITE_STATIC);
+        ok = sqlite3_step(st) == SQLITE_DONE;
+    }
+    sqlite3_finalize(st);
+    return ok;
+}
+
 /* layer_ROLE: the features of one role as loaded, so that the outputs can
 ** be written from the workspace without reading the inputs again.  The
 ** land-use layer is left out: it is the largest by far and no output
@@ -439,9 +513,16 @@ static int put_meta(sqlite3 *db, const char *key, const char *value)
 static int write_layer(sqlite3 *db, GEOSContextHandle_t geos, const ibmap_layer *L)
 {
     const ibmap_role_def *def = ibmap_role_def_get(L->role);
+    char **src = source_column_names(L);
+    if (!src) return 0;
     size_t cap = 256 + (size_t)def->n_fields * 80, len = 0;
+    for (int i = 0; i < L->n_source_fields; i++) cap += 2 * strlen(src[i]) + 16;
     char *sql = malloc(cap);
-    if (!sql) return 0;
+    if (!sql) {
+        for (int i = 0; i < L->n_source_fields; i++) free(src[i]);
+        free(src);
+        return 0;
+    }
     const char *role = ibmap_role_name(L->role);
     len += (size_t)snprintf(sql + len, cap - len,
                             "CREATE TABLE layer_%s(feature_index INTEGER PRIMARY KEY,"
@@ -450,10 +531,22 @@ static int write_layer(sqlite3 *db, GEOSContextHandle_t geos, const ibmap_layer 
     for (int k = 0; k < def->n_fields; k++)
         len += (size_t)snprintf(sql + len, cap - len, ", \"f_%s\" %s", def->fields[k].name,
                                 def->fields[k].type == IBMAP_FIELD_TEXT ? "TEXT" : "REAL");
-    snprintf(sql + len, cap - len, ", geom BLOB)");
-    int ok = exec(db, sql);
+    len += (size_t)snprintf(sql + len, cap - len, ", geom BLOB");
+    /* the source's own fields, as given (column names quoted: "" doubled) */
+    static const char *const decl[] = {"TEXT", "INTEGER", "REAL"};
+    for (int i = 0; i < L->n_source_fields; i++) {
+        len += (size_t)snprintf(sql + len, cap - len, ", \"");
+        for (const char *c = src[i]; *c; c++)
+            len += (size_t)snprintf(sql + len, cap - len, *c == '"' ? "\"\"" : "%c", *c);
+        len += (size_t)snprintf(sql + len, cap - len, "\" %s", decl[L->source_fields[i].type]);
+    }
+    snprintf(sql + len, cap - len, ")");
+    int ok = exec(db, sql) && write_source_fields(db, L, src);
+    for (int i = 0; i < L->n_source_fields; i++) free(src[i]);
+    free(src);
     len = (size_t)snprintf(sql, cap, "INSERT INTO layer_%s VALUES (?,?,?,?,?", role);
-    for (int k = 0; k < def->n_fields; k++) len += (size_t)snprintf(sql + len, cap - len, ",?");
+    for (int k = 0; k < def->n_fields + L->n_source_fields; k++)
+        len += (size_t)snprintf(sql + len, cap - len, ",?");
     snprintf(sql + len, cap - len, ",?)");
     sqlite3_stmt *st = NULL;
     ok = ok && sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK;
@@ -485,6 +578,16 @@ static int write_layer(sqlite3 *db, GEOSContextHandle_t geos, const ibmap_layer 
         }
         if (g) sqlite3_bind_blob(st, def->n_fields + 6, g, (int)n, SQLITE_STATIC);
         else sqlite3_bind_null(st, def->n_fields + 6);
+        for (int k = 0; k < L->n_source_fields; k++) {
+            const ibmap_source_field *sf = &L->source_fields[k];
+            int col = def->n_fields + 7 + k;
+            if (sf->type == IBMAP_SOURCE_REAL && isfinite(sf->num[i]))
+                sqlite3_bind_double(st, col, sf->num[i]);
+            else if (sf->type != IBMAP_SOURCE_REAL && sf->text[i])
+                sqlite3_bind_text(st, col, sf->text[i], -1, SQLITE_STATIC);
+            else
+                sqlite3_bind_null(st, col);
+        }
         ok = ok && sqlite3_step(st) == SQLITE_DONE;
         if (g) GEOSFree_r(geos, g);
     }
