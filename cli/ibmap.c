@@ -61,7 +61,7 @@ static const char usage_text[] =
     "  compare WORKSPACE A B [--csv FILE]\n"
     "                               transition matrix between two scenarios; the\n"
     "                               CSV lists the blocks that changed class\n"
-    "  sweep WORKSPACE --rules FILE --param NAME --from X --to Y --step S\n"
+    "  sweep WORKSPACE [--rules FILE] --param NAME --from X --to Y --step S\n"
     "          [--set PARAM=VALUE ...] [--csv FILE]\n"
     "                               blocks and 亩 per class for each value of a\n"
     "                               param (CSV on stdout without --csv)\n"
@@ -89,12 +89,43 @@ static const char usage_text[] =
     "                                  --set redline.coords=gcj02,\n"
     "                                  --set landuse.codes=ydyh\n";
 
+/* The command being run ("run", …), for messages; NULL before one is. */
+static const char *current_cmd;
+
+/* A wrong command line: one line saying what, and where to look. */
 static int usage_error(const char *fmt, const char *arg)
 {
-    fprintf(stderr, "ibmap: ");
+    fprintf(stderr, "ibmap%s%s: ", current_cmd ? " " : "", current_cmd ? current_cmd : "");
     fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n\n%s", usage_text);
+    fprintf(stderr, " (see 'ibmap %s%s--help')\n", current_cmd ? current_cmd : "",
+            current_cmd ? " " : "");
     return 2;
+}
+
+/* `ibmap CMD --help`: the command's part of the usage (from its line in
+** usage_text to the next command's), and the layer options for the
+** commands that load layers.  0 when there is no such command. */
+static int print_command_usage(FILE *f, const char *cmd)
+{
+    char key[64];
+    snprintf(key, sizeof key, "\n  %s ", cmd);
+    const char *start = strstr(usage_text, key);
+    if (!start) return 0;
+    start += 3;
+    const char *end = start;
+    for (;;) {
+        end = strchr(end, '\n');
+        if (!end || end[1] == '\n' || (end[1] == ' ' && end[2] == ' ' && end[3] >= 'a' &&
+                                       end[3] <= 'z'))
+            break;
+        end++;
+    }
+    fprintf(f, "usage: ibmap %.*s\n", end ? (int)(end - start) : (int)strlen(start), start);
+    if (strcmp(cmd, "check") == 0 || strcmp(cmd, "overlay") == 0 || strcmp(cmd, "run") == 0) {
+        const char *layers = strstr(usage_text, "\nlayer options");
+        if (layers) fputs(layers, f);
+    }
+    return 1;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -200,6 +231,23 @@ static int check_pg_flags(const ibmap_output_options *o)
     return 0;
 }
 
+/* 1 when `a` is a flag of check, overlay or run (run: their own too). */
+static int is_known_flag(const char *a, int run)
+{
+    static const char *const common[] = {
+        "--json", "--stats", "--log", "--csv", "--workspace", "--landuse-csv", "--threads",
+        "--grid", "--parcel-mode", "--accept-defects", "--crs", "--area", "--block-overlaps",
+        "--block-overlap-min-m2", "--field", "--set", NULL};
+    static const char *const run_only[] = {
+        "--overwrite", "--rules", "--out", "--scenario", "--progress", "--title",
+        "--shp-encoding", "--formats", "--pg", "--pg-schema", "--sweep", NULL};
+    for (int k = 0; common[k]; k++)
+        if (strcmp(a, common[k]) == 0) return 1;
+    for (int k = 0; run && run_only[k]; k++)
+        if (strcmp(a, run_only[k]) == 0) return 1;
+    return ibmap_role_from_name(a + 2) >= 0;
+}
+
 /* Parse the common arguments into *project.  Returns 0, or the exit
 ** status to stop with. */
 static int build_project(ibmap_ctx *ctx, int argc, char **argv, options *o,
@@ -235,9 +283,12 @@ static int build_project(ibmap_ctx *ctx, int argc, char **argv, options *o,
         if (!(a[0] == '-' && a[1] == '-')) continue;
         int source_flag = ibmap_role_from_name(a + 2) >= 0;
         if (source_flag != (pass == 0)) {
-            if (strcmp(a, "--json") != 0 && strcmp(a, "--overwrite") != 0) i++;
+            if (strcmp(a, "--json") != 0 && strcmp(a, "--overwrite") != 0 &&
+                strcmp(a, "--stats") != 0)
+                i++;
             continue;
         }
+        if (!is_known_flag(a, o->run)) return usage_error("unknown option %s", argv[i]);
         if (strcmp(a, "--json") == 0) {
             o->json = 1;
             continue;
@@ -293,8 +344,10 @@ static int build_project(ibmap_ctx *ctx, int argc, char **argv, options *o,
             o->output.sweep_values = o->sweep_values;
             o->output.n_sweep = n;
             continue;
-        } else if (o->run && strcmp(a, "--set") == 0 && !strchr(v, '.')) {
-            /* run: a name without a dot is a rules param, not ROLE.KEY */
+        } else if (o->run && strcmp(a, "--set") == 0 &&
+                   (!strchr(v, '.') || (strchr(v, '=') && strchr(v, '.') > strchr(v, '=')))) {
+            /* run: a name without a dot is a rules param, not ROLE.KEY
+            ** (the value may have one: tax_floor=6.5) */
             if (o->n_param_sets == 64) return usage_error("too many --set%s", "");
             o->param_sets[o->n_param_sets++] = v;
             continue;
@@ -1501,6 +1554,25 @@ int main(int argc, char **argv)
     argc = n_args;
     argv = args;
     const char *cmd = argv[1];
+    /* `ibmap CMD --help` (or -h): that command's usage, on stdout. */
+    for (int i = 2; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            int known = print_command_usage(stdout, cmd);
+            if (!known && (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0)) {
+                printf("usage: ibmap version\n");
+                known = 1;
+            }
+            free(args);
+            if (known) return 0;
+            return usage_error("unknown command %s", cmd);
+        }
+    if (strcmp(cmd, "help") == 0 && argc == 3) {
+        int rc = print_command_usage(stdout, argv[2]) ? 0
+                                                      : usage_error("unknown command %s", argv[2]);
+        free(args);
+        return rc;
+    }
+    current_cmd = cmd;
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("ibmap %s (%s)\n", ibmap_version(), ibmap_dependency_versions());
         free(args);
@@ -1533,8 +1605,10 @@ int main(int argc, char **argv)
         rc = cmd_compare(ctx, argc - 2, argv + 2);
     else if (strcmp(cmd, "sweep") == 0)
         rc = cmd_sweep(ctx, argc - 2, argv + 2);
-    else
+    else {
+        current_cmd = NULL;
         rc = usage_error("unknown command %s", cmd);
+    }
     ibmap_ctx_free(ctx);
     free(args);
     /* The shell's convention: killed by signal N is status 128 + N. */
