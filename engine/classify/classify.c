@@ -153,34 +153,57 @@ static char *fill_reason(const ibmap_rules *r, int k, sqlite3_stmt *q,
 {
     const rules_rule *rule = &r->rules[k];
     ibmap_strbuf b = {0};
-    char num[128];
+    /* The numbers first, formatted together: a value and its threshold
+    ** get the digits that tell them apart. */
+    int n = rule->n_parts > 0 ? rule->n_parts : 1;
+    double *v = malloc((size_t)n * sizeof *v);
+    const char **unit = malloc((size_t)n * sizeof *unit);
+    char *nums = malloc((size_t)n * 128), **num = malloc((size_t)n * sizeof *num);
+    int *slot = malloc((size_t)n * sizeof *slot), n_num = 0;
+    if (!v || !unit || !nums || !num || !slot) {
+        free(v), free(unit), free(nums), free(num), free(slot);
+        return NULL;
+    }
     for (int p = 0; p < rule->n_parts; p++) {
         const reason_part *part = &rule->parts[p];
-        if (part->text) {
-            ibmap_strbuf_put(&b, part->text);
-        } else if (part->param >= 0) {
+        slot[p] = -1;
+        if (part->text) continue;
+        if (part->param >= 0) {
             const rules_param *rp = &r->params[part->param];
-            rules_format_value(num, sizeof num, rp->value, rp->unit);
-            ibmap_strbuf_put(&b, num);
+            v[n_num] = rp->value;
+            unit[n_num] = rp->unit;
         } else {
             int col = metric_col[part->metric];
             const ibmap_metric_info *mi = ibmap_metric(part->metric);
             const rules_column *be = part->metric >= M_COUNT
                                          ? &rules_block_ent_columns[part->metric - M_COUNT]
                                          : NULL;
-            if (sqlite3_column_type(q, col) == SQLITE_NULL) {
-                ibmap_strbuf_put(&b, "—");
-            } else if (be ? be->text : mi->kind == IBMAP_METRIC_TEXT) {
-                ibmap_strbuf_put(&b, (const char *)sqlite3_column_text(q, col));
-            } else {
-                rules_format_value(num, sizeof num, sqlite3_column_double(q, col),
-                                   rules_metric_is_share(part->metric) ? "share"
-                                   : be                                ? be->unit
-                                                                       : mi->unit);
-                ibmap_strbuf_put(&b, num);
-            }
+            if (sqlite3_column_type(q, col) == SQLITE_NULL ||
+                (be ? be->text : mi->kind == IBMAP_METRIC_TEXT))
+                continue;
+            v[n_num] = sqlite3_column_double(q, col);
+            unit[n_num] = rules_metric_is_share(part->metric) ? "share"
+                          : be                                ? be->unit
+                                                              : mi->unit;
+        }
+        num[n_num] = nums + 128 * n_num;
+        slot[p] = n_num++;
+    }
+    rules_format_values(n_num, v, unit, num, 128);
+    for (int p = 0; p < rule->n_parts; p++) {
+        const reason_part *part = &rule->parts[p];
+        if (part->text) {
+            ibmap_strbuf_put(&b, part->text);
+        } else if (slot[p] >= 0) {
+            ibmap_strbuf_put(&b, num[slot[p]]);
+        } else {
+            int col = metric_col[part->metric];
+            ibmap_strbuf_put(&b, sqlite3_column_type(q, col) == SQLITE_NULL
+                                     ? "—"
+                                     : (const char *)sqlite3_column_text(q, col));
         }
     }
+    free(v), free(unit), free(nums), free(num), free(slot);
     return ibmap_strbuf_take(&b);
 }
 
