@@ -87,7 +87,14 @@ static const char usage_text[] =
     "  --field ROLE.CANONICAL=SOURCE   e.g. --field parcels.tax=SSHJ\n"
     "  --set ROLE.KEY=VALUE            e.g. --set blocks.encoding=GBK,\n"
     "                                  --set redline.coords=gcj02,\n"
-    "                                  --set landuse.codes=ydyh\n";
+    "                                  --set landuse.codes=ydyh\n"
+    "\n"
+    "every command:\n"
+    "  --lang en|zh                    the CSV files' language: English column\n"
+    "                                  names and keys (en, the default, for\n"
+    "                                  scripts) or Chinese headers, classes,\n"
+    "                                  modes and control-unit types (zh)\n"
+    "  --help                          the command's usage\n";
 
 /* The command being run ("run", …), for messages; NULL before one is. */
 static const char *current_cmd;
@@ -121,10 +128,12 @@ static int print_command_usage(FILE *f, const char *cmd)
         end++;
     }
     fprintf(f, "usage: ibmap %.*s\n", end ? (int)(end - start) : (int)strlen(start), start);
+    const char *every = strstr(usage_text, "\nevery command");
     if (strcmp(cmd, "check") == 0 || strcmp(cmd, "overlay") == 0 || strcmp(cmd, "run") == 0) {
         const char *layers = strstr(usage_text, "\nlayer options");
-        if (layers) fputs(layers, f);
+        if (layers) fprintf(f, "%.*s", every ? (int)(every - layers) : (int)strlen(layers), layers);
     }
+    if (every) fputs(every, f);
     return 1;
 }
 
@@ -1417,18 +1426,17 @@ static int cmd_sweep(ibmap_ctx *ctx, int argc, char **argv)
         fprintf(stderr, "ibmap sweep: %s\n", ibmap_errmsg(ctx));
         rc = 1;
     }
-    /* Written under a temporary name and renamed, as every output is. */
-    FILE *f = NULL;
-    char tmp[4200] = "";
-    if (o.csv_path) snprintf(tmp, sizeof tmp, "%s.tmp-%ld", o.csv_path, (long)getpid());
-    if (!rc) {
-        f = o.csv_path ? fopen(tmp, "w") : stdout;
-        if (!f) {
-            fprintf(stderr, "ibmap sweep: %s: cannot write\n", o.csv_path);
+    /* A file through the library (its BOM, its language, written under a
+    ** temporary name and renamed); stdout as plain CSV, for scripts. */
+    FILE *f = stdout;
+    if (!rc && o.csv_path) {
+        if (ibmap_sweep_write_csv(ctx, o.csv_path, values, n, blocks, mu)) {
+            fprintf(stderr, "ibmap sweep: %s\n", ibmap_errmsg(ctx));
             rc = 1;
+        } else {
+            printf("%d values of %s written to %s\n", n, o.param, o.csv_path);
         }
-    }
-    if (!rc) {
+    } else if (!rc) {
         fprintf(f, "value");
         for (int k = 0; k < IBMAP_CLASS_COUNT; k++)
             fprintf(f, ",%s_blocks,%s_mu", ibmap_class_name((ibmap_class)k),
@@ -1440,16 +1448,6 @@ static int cmd_sweep(ibmap_ctx *ctx, int argc, char **argv)
                 fprintf(f, ",%lld,%.4f", (long long)blocks[i * IBMAP_CLASS_COUNT + k],
                         mu[i * IBMAP_CLASS_COUNT + k]);
             fprintf(f, "\n");
-        }
-        if (o.csv_path) {
-            int failed = ferror(f);
-            if (fclose(f) != 0 || failed || rename(tmp, o.csv_path) != 0) {
-                fprintf(stderr, "ibmap sweep: %s: cannot write\n", o.csv_path);
-                remove(tmp);
-                rc = 1;
-            } else {
-                printf("%d values of %s written to %s\n", n, o.param, o.csv_path);
-            }
         }
     }
     ibmap_rules_free(rules);
@@ -1543,7 +1541,17 @@ int main(int argc, char **argv)
         return 1;
     }
     int n_args = 0;
+    const char *lang = NULL;
     for (int i = 0; i < argc; i++) {
+        /* --lang en|zh: the language of every CSV written, for any command */
+        if (i >= 2 && strcmp(argv[i], "--lang") == 0 && i + 1 < argc) {
+            lang = argv[++i];
+            continue;
+        }
+        if (i >= 2 && strncmp(argv[i], "--lang=", 7) == 0) {
+            lang = argv[i] + 7;
+            continue;
+        }
         if (strncmp(argv[i], "--progress=", 11) == 0) {
             args[n_args++] = "--progress";
             args[n_args++] = argv[i] + 11;
@@ -1591,6 +1599,12 @@ int main(int argc, char **argv)
         return 1;
     }
     int rc;
+    if (lang && ibmap_ctx_set_language(ctx, lang)) {
+        rc = usage_error("--lang takes en or zh, not '%s'", lang);
+        ibmap_ctx_free(ctx);
+        free(args);
+        return rc;
+    }
     if (strcmp(cmd, "init") == 0)
         rc = cmd_init(ctx, argc - 2, argv + 2);
     else if (strcmp(cmd, "check") == 0)

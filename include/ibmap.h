@@ -126,6 +126,13 @@ typedef struct ibmap_ctx ibmap_ctx;
 IBMAP_API ibmap_ctx *ibmap_ctx_new(void);
 IBMAP_API void ibmap_ctx_free(ibmap_ctx *ctx);
 
+/* The language of the CSV files written through this context: "en" (the
+** default, for scripts: English column names and keys) or "zh" (Chinese
+** column headers, and the class, mode, category and control-unit type
+** values as their Chinese labels), for people opening them in Excel or
+** WPS.  IBMAP_ERR_ARG for another value. */
+IBMAP_API ibmap_status ibmap_ctx_set_language(ibmap_ctx *ctx, const char *lang);
+
 /* Ask every ibmap call in progress, in any thread, to stop at its next
 ** check (between features, blocks and rows): it returns
 ** IBMAP_ERR_INTERRUPTED, having removed what it had half-written, so that
@@ -545,13 +552,16 @@ IBMAP_API ibmap_status ibmap_metrics_landuse_row(const ibmap_metrics *m, int64_t
                                        int64_t *block, const char **code,
                                        double *area_m2, double *share);
 
-/* Write all metrics as CSV: a header `block_id,<metric names>`, one row per
-** block in source order; numbers with 17 significant digits, missing
-** values empty.  Written to a temporary name, then renamed. */
+/* Write all metrics as CSV (UTF-8 with BOM): a header `block_id,<metric
+** names>`, one row per block in source order; numbers with 17 significant
+** digits, missing values empty.  Written to a temporary name, then
+** renamed.  In Chinese (ibmap_ctx_set_language) the header holds the
+** metrics' Chinese labels and cu_type its Chinese label. */
 IBMAP_API ibmap_status ibmap_metrics_write_csv(ibmap_ctx *ctx, const ibmap_metrics *m,
                                      const char *path);
 
-/* Write the long land-use table as CSV (block_id,code,area_m2,share). */
+/* Write the long land-use table as CSV (UTF-8 with BOM;
+** block_id,code,area_m2,share). */
 IBMAP_API ibmap_status ibmap_metrics_write_landuse_csv(ibmap_ctx *ctx,
                                              const ibmap_metrics *m,
                                              const char *path);
@@ -807,6 +817,13 @@ IBMAP_API ibmap_status ibmap_sweep(ibmap_ctx *ctx, const char *workspace,
                          const ibmap_rules *rules, const char *param,
                          const double *values, int n_values, int64_t *blocks,
                          double *mu);
+
+/* Write what ibmap_sweep() gave as CSV (UTF-8 with BOM; value, then per
+** class CLASS_blocks and CLASS_mu), written to a temporary name and
+** renamed. */
+IBMAP_API ibmap_status ibmap_sweep_write_csv(ibmap_ctx *ctx, const char *path,
+                                   const double *values, int n_values,
+                                   const int64_t *blocks, const double *mu);
 
 /* ---------------------------------------------------------------------- */
 /* Outputs: the industrial map and what goes with it                      */

@@ -5,7 +5,9 @@
 ** --help; check names every missing required role at once; classify
 ** without --rules takes the rules (and params) the workspace's scenario
 ** was made with; run takes a param whose value has a decimal point
-** (--set tax_floor=6.5 is not ROLE.KEY).
+** (--set tax_floor=6.5 is not ROLE.KEY); every CSV has a UTF-8 BOM, and
+** --lang zh writes Chinese headers and class, mode and control-unit
+** values.
 */
 #include <sys/wait.h>
 #include <unistd.h>
@@ -157,6 +159,84 @@ TEST(classify_defaults_to_the_rules_the_workspace_was_made_with)
     CHECK(said("ws_param7", "out", "value (String) = 7"));
 }
 
+/* The first bytes of dir/NAME. */
+static int starts_with(const char *name, const char *prefix)
+{
+    char path[4300], buf[512] = "";
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        printf("# %s: missing\n", name);
+        return 0;
+    }
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    int ok = strncmp(buf, prefix, strlen(prefix)) == 0;
+    if (!ok) printf("# %s starts \"%.80s\", not \"%s\"\n", name, buf, prefix);
+    return ok;
+}
+
+#define BOM "\xEF\xBB\xBF"
+
+TEST(every_csv_has_a_bom_and_zh_writes_chinese_headers_and_values)
+{
+    char args[8400];
+    snprintf(args, sizeof args,
+             "run '%s/project.yaml' -o csv --formats summaries,shp --progress none", sample);
+    CHECK_INT(ibmap("csv_en", args), 0);
+    CHECK_INT(ibmap("csv_cmp", "compare csv/workspace.sqlite default default --csv "
+                               "csv/compare.csv"),
+              0);
+    CHECK_INT(ibmap("csv_sweep", "sweep csv/workspace.sqlite --param tax_floor --from 4 "
+                                 "--to 6 --step 1 --csv csv/sweep.csv"),
+              0);
+    /* every CSV in the output directory, whoever wrote it, has the BOM */
+    char cmd[8400];
+    snprintf(cmd, sizeof cmd,
+             "cd '%s/csv' && n=0 && for f in *.csv shp/*.csv; do "
+             "[ \"$(head -c 3 \"$f\" | od -An -tx1 | tr -d ' ')\" = efbbbf ] || "
+             "{ echo \"# no BOM: $f\"; n=1; }; done; ls *.csv shp/*.csv | wc -l > "
+             "'%s/csv_count.out'; exit $n",
+             dir, dir);
+    CHECK_INT(run(cmd), 0);
+    CHECK(said("csv_count", "out", "13"));
+    /* English by default: keys for scripts */
+    CHECK(starts_with("csv/block_class.csv", BOM "block_id,class,class_zh,mode,"));
+    CHECK(starts_with("csv/block_metrics.csv", BOM "block_id,area_m2,"));
+    CHECK(starts_with("csv/landuse_by_block.csv", BOM "block_id,code,area_m2,share"));
+    CHECK(starts_with("csv/data_quality.csv", BOM "layer,fid,feature_id,"));
+    CHECK(starts_with("csv/summary_class_totals.csv", BOM "class,class_zh,blocks,"));
+    CHECK(starts_with("csv/summary_class_totals.csv", BOM "class,class_zh,blocks,area_mu,tax_sum\r\nsupport,扶持发展,"));
+    CHECK(starts_with("csv/sweep.csv", BOM "value,support_blocks,support_mu,"));
+    /* --lang zh: Chinese headers, and classes, modes, control-unit types */
+    snprintf(args, sizeof args,
+             "run '%s/project.yaml' -o csv --formats summaries,shp --progress none --overwrite "
+             "--lang zh",
+             sample);
+    CHECK_INT(ibmap("csv_zh", args), 0);
+    CHECK(starts_with("csv/block_class.csv", BOM "区块编号,分类,分类名称,改造方式,"));
+    CHECK(starts_with("csv/block_metrics.csv", BOM "区块编号,面积,面积(亩),"));
+    CHECK(starts_with("csv/landuse_by_block.csv", BOM "区块编号,地类编码,"));
+    CHECK(starts_with("csv/summary_class_totals.csv",
+                      BOM "分类,分类名称,区块数,面积(亩),税收合计(万元)\r\n扶持发展,扶持发展,"));
+    CHECK(starts_with("csv/summary_class_cu.csv", BOM "管控单元类型,分类,分类名称,区块数,面积(亩)\r\n"));
+    CHECK(starts_with("csv/shp/FIELDS.csv", BOM "表,列,字段,中文名,单位"));
+    snprintf(cmd, sizeof cmd,
+             "grep -q '^QK0001,整合改造,整合改造,功能转换,' '%s/csv/block_class.csv' && "
+             "grep -q '^一般管控,' '%s/csv/summary_class_cu.csv' && "
+             "grep -q ',重点管控（城镇生活）,' '%s/csv/block_metrics.csv' && "
+             "! grep -q 'consolidate\\|key_urban\\|function_change' '%s/csv/block_class.csv' "
+             "'%s/csv/summary_class_cu.csv' '%s/csv/block_metrics.csv'",
+             dir, dir, dir, dir, dir, dir);
+    CHECK_INT(run(cmd), 0);
+    snprintf(args, sizeof args, "check '%s/project.yaml' --log csv/dq_zh.csv --lang zh", sample);
+    CHECK_INT(ibmap("csv_dq", args), 0);
+    CHECK(starts_with("csv/dq_zh.csv", BOM "图层,源要素号,要素编号,字段,问题,"));
+    CHECK_INT(ibmap("csv_badlang", "check --lang fr"), 2);
+    CHECK(said("csv_badlang", "err", "--lang takes en or zh, not 'fr'"));
+}
+
 int main(void)
 {
     dir = test_scratch_dir("test_cli");
@@ -166,5 +246,6 @@ int main(void)
     RUN(every_command_has_help);
     RUN(check_names_every_missing_required_role);
     RUN(classify_defaults_to_the_rules_the_workspace_was_made_with);
+    RUN(every_csv_has_a_bom_and_zh_writes_chinese_headers_and_values);
     return test_finish();
 }

@@ -839,9 +839,13 @@ static void csv_num(FILE *f, double v)
 static int enterprises_csv_body(FILE *f, const void *arg)
 {
     const ent_result *e = &((const ibmap_classification *)arg)->ent;
-    int ok = fputs("\xEF\xBB\xBF" "ent_id,name,block_id,town,industry_division,chain,"
-                   "land_mu,tax_per_mu,va_per_mu,low_eff,category,category_zh,rule_id,"
-                   "reason\r\n", f) >= 0;
+    int ok = fputs(ibmap_csv_pick("ent_id,name,block_id,town,industry_division,chain,"
+                                  "land_mu,tax_per_mu,va_per_mu,low_eff,category,category_zh,"
+                                  "rule_id,reason\r\n",
+                                  "企业编号,企业名称,区块编号,镇街,行业门类,产业链,用地(亩),"
+                                  "亩均税收,亩均增加值,低效,项目清单类别,类别名称,决定规则,"
+                                  "理由\r\n"),
+                   f) >= 0;
     for (int64_t i = 0; ok && i < e->n; i++) {
         const char *t1[] = {e->id[i], e->name[i], e->block_id[i], e->town[i], e->division[i],
                             e->chain[i]};
@@ -856,8 +860,8 @@ static int enterprises_csv_body(FILE *f, const void *arg)
         fputc(',', f);
         if (e->low_eff[i] >= 0) fprintf(f, "%d", e->low_eff[i]);
         ibmap_category k = (ibmap_category)e->category[i];
-        const char *t2[] = {ibmap_category_name(k), ibmap_category_label_zh(k), e->rule[i],
-                            e->reason[i]};
+        const char *t2[] = {ibmap_csv_pick(ibmap_category_name(k), ibmap_category_label_zh(k)),
+                            ibmap_category_label_zh(k), e->rule[i], e->reason[i]};
         for (size_t j = 0; ok && j < 4; j++)
             ok = fputc(',', f) != EOF && ibmap_csv_text(f, t2[j] ? t2[j] : "");
         ok = ok && fputs("\r\n", f) >= 0;
@@ -872,7 +876,7 @@ ibmap_status ibmap_classification_write_enterprises_csv(ibmap_ctx *ctx,
     if (!c || !path)
         return ibmap_fail(ctx, IBMAP_ERR_ARG,
                           "ibmap_classification_write_enterprises_csv: NULL argument");
-    return ibmap_write_file(ctx, path, enterprises_csv_body, c);
+    return ibmap_write_csv(ctx, path, enterprises_csv_body, c);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -882,14 +886,19 @@ ibmap_status ibmap_classification_write_enterprises_csv(ibmap_ctx *ctx,
 static int classification_csv_body(FILE *f, const void *arg)
 {
     const ibmap_classification *c = arg;
-    /* The BOM lets spreadsheet programs see UTF-8 and show Chinese. */
-    int ok = fputs("\xEF\xBB\xBF" "block_id,class,class_zh,mode,mode_zh,rule_id,reason,"
-                   "matched,stable,flipped_by\r\n", f) >= 0;
+    int ok = fputs(ibmap_csv_pick("block_id,class,class_zh,mode,mode_zh,rule_id,reason,"
+                                  "matched,stable,flipped_by\r\n",
+                                  "区块编号,分类,分类名称,改造方式,改造方式名称,决定规则,"
+                                  "分类理由,命中规则,阈值±10%稳定,改变分类的参数\r\n"),
+                   f) >= 0;
     for (int64_t b = 0; ok && b < c->n; b++) {
         ibmap_class k = (ibmap_class)c->klass[b];
         ibmap_mode m = (ibmap_mode)c->mode[b];
-        const char *fields[] = {c->ids[b], ibmap_class_name(k), ibmap_class_label_zh(k),
-                                ibmap_mode_name(m), ibmap_mode_label_zh(m), c->rule[b],
+        const char *fields[] = {c->ids[b],
+                                ibmap_csv_pick(ibmap_class_name(k), ibmap_class_label_zh(k)),
+                                ibmap_class_label_zh(k),
+                                ibmap_csv_pick(ibmap_mode_name(m), ibmap_mode_label_zh(m)),
+                                ibmap_mode_label_zh(m), c->rule[b],
                                 c->reason[b], c->matched[b],
                                 c->stable[b] ? "1" : "0", c->flipped_by[b]};
         for (size_t i = 0; ok && i < sizeof fields / sizeof fields[0]; i++)
@@ -904,7 +913,7 @@ ibmap_status ibmap_classification_write_csv(ibmap_ctx *ctx, const ibmap_classifi
 {
     if (!c || !path)
         return ibmap_fail(ctx, IBMAP_ERR_ARG, "ibmap_classification_write_csv: NULL argument");
-    return ibmap_write_file(ctx, path, classification_csv_body, c);
+    return ibmap_write_csv(ctx, path, classification_csv_body, c);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -955,11 +964,15 @@ typedef struct compare_pair {
 static int compare_csv_body(FILE *f, const void *arg)
 {
     const compare_pair *p = arg;
-    int ok = fputs("\xEF\xBB\xBF" "block_id,class_a,class_b,rule_a,rule_b\r\n", f) >= 0;
+    int ok = fputs(ibmap_csv_pick("block_id,class_a,class_b,rule_a,rule_b\r\n",
+                                  "区块编号,情景A分类,情景B分类,情景A规则,情景B规则\r\n"),
+                   f) >= 0;
     for (int64_t k = 0; ok && k < p->a->n; k++) {
         if (p->a->klass[k] == p->b->klass[k]) continue;
-        const char *fields[] = {p->a->ids[k], ibmap_class_name((ibmap_class)p->a->klass[k]),
-                                ibmap_class_name((ibmap_class)p->b->klass[k]),
+        ibmap_class ka = (ibmap_class)p->a->klass[k], kb = (ibmap_class)p->b->klass[k];
+        const char *fields[] = {p->a->ids[k],
+                                ibmap_csv_pick(ibmap_class_name(ka), ibmap_class_label_zh(ka)),
+                                ibmap_csv_pick(ibmap_class_name(kb), ibmap_class_label_zh(kb)),
                                 p->a->rule[k], p->b->rule[k]};
         for (size_t i = 0; ok && i < sizeof fields / sizeof fields[0]; i++)
             ok = (i == 0 || fputc(',', f) != EOF) && ibmap_csv_text(f, fields[i]);
@@ -974,7 +987,7 @@ ibmap_status ibmap_compare_write_csv(ibmap_ctx *ctx, const ibmap_classification 
     ibmap_status st = same_blocks(ctx, a, b);
     if (st) return st;
     compare_pair p = {a, b};
-    return ibmap_write_file(ctx, path, compare_csv_body, &p);
+    return ibmap_write_csv(ctx, path, compare_csv_body, &p);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1070,4 +1083,45 @@ ibmap_status ibmap_workspace_rules(ibmap_ctx *ctx, const char *workspace, const 
     sqlite3_finalize(q);
     sqlite3_close(db);
     return st;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The sweep as CSV                                                       */
+/* ---------------------------------------------------------------------- */
+
+typedef struct sweep_csv {
+    const double *values;
+    int n;
+    const int64_t *blocks;
+    const double *mu;
+} sweep_csv;
+
+static int sweep_csv_body(FILE *f, const void *arg)
+{
+    const sweep_csv *w = arg;
+    int ok = fputs(ibmap_csv_pick("value", "参数值"), f) >= 0;
+    for (int k = 0; ok && k < IBMAP_CLASS_COUNT; k++) {
+        const char *name = ibmap_csv_pick(ibmap_class_name((ibmap_class)k),
+                                          ibmap_class_label_zh((ibmap_class)k));
+        ok = fprintf(f, ",%s%s,%s%s", name, ibmap_csv_pick("_blocks", "区块数"), name,
+                     ibmap_csv_pick("_mu", "面积(亩)")) > 0;
+    }
+    ok = ok && fputs("\r\n", f) >= 0;
+    for (int i = 0; ok && i < w->n; i++) {
+        ok = fprintf(f, "%.10g", w->values[i]) > 0;
+        for (int k = 0; ok && k < IBMAP_CLASS_COUNT; k++)
+            ok = fprintf(f, ",%lld,%.4f", (long long)w->blocks[i * IBMAP_CLASS_COUNT + k],
+                         w->mu[i * IBMAP_CLASS_COUNT + k]) > 0;
+        ok = ok && fputs("\r\n", f) >= 0;
+    }
+    return ok;
+}
+
+ibmap_status ibmap_sweep_write_csv(ibmap_ctx *ctx, const char *path, const double *values,
+                                   int n_values, const int64_t *blocks, const double *mu)
+{
+    if (!path || !values || !blocks || !mu || n_values < 0)
+        return ibmap_fail(ctx, IBMAP_ERR_ARG, "ibmap_sweep_write_csv: bad argument");
+    sweep_csv w = {values, n_values, blocks, mu};
+    return ibmap_write_csv(ctx, path, sweep_csv_body, &w);
 }

@@ -272,6 +272,11 @@ struct ibmap_data {
     char *accepted;           /* ibmap_data_accepted_defects, or NULL */
 };
 
+/* data.c: the Chinese label of a control-unit type (priority 优先保护,
+** key_industry 重点管控（产业集聚）, key_urban 重点管控（城镇生活）, key
+** 重点管控, general 一般管控); `type` itself when it is none of them. */
+const char *ibmap_cu_type_label_zh(const char *type);
+
 /* data.c: the verdict named `name` (ibmap_verdict_name); OK when unknown. */
 int ibmap_verdict_from_name(const char *name);
 

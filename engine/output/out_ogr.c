@@ -648,7 +648,7 @@ typedef struct name_map {
 static int write_fields_csv(FILE *f, const void *arg)
 {
     const name_map *nm = arg;
-    fputs("\xEF\xBB\xBF" "table,column,field,label_zh,unit\n", f);
+    fputs(ibmap_csv_pick("table,column,field,label_zh,unit\n", "表,列,字段,中文名,单位\n"), f);
     for (int i = 0; i < nm->m->n_tables; i++) {
         const out_table *t = &nm->m->tables[i];
         if (!nm->names[i]) continue;
@@ -717,7 +717,7 @@ static ibmap_status write_shapefiles_quiet(ibmap_ctx *ctx, const out_model *m,
     }
     if (!s) {
         char *fields = ibmap_sprintf("%s/FIELDS.csv", tmp);
-        s = fields ? ibmap_write_file(ctx, fields, write_fields_csv, &nm)
+        s = fields ? ibmap_write_csv(ctx, fields, write_fields_csv, &nm)
                    : ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
         free(fields);
     }
