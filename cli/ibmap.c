@@ -40,6 +40,8 @@ static const char usage_text[] =
     "          [--overwrite] [--formats all|gpkg,qgs,sqlite,shp,geojson,fgb,\n"
     "          summaries,map,report,postgis] [--pg \"PG:…\" [--pg-schema S]]\n"
     "          [--shp-encoding UTF-8|GBK] [--title TEXT] [--json]\n"
+    "          [--extent MINX,MINY,MAXX,MAXY]  (the map's frame, working CRS;\n"
+    "                               default: the blocks, with a margin)\n"
     "          [--sweep PARAM=FROM:TO:STEP]  (charted in report.html)\n"
     "          [--progress bar|lines|none]  (lines: \"progress N STAGE\" on stderr,\n"
     "                               N 0..100, for programs driving ibmap)\n"
@@ -51,7 +53,8 @@ static const char usage_text[] =
     "                               summary_*.csv, report.html); an existing\n"
     "                               output needs --overwrite\n"
     "  classify WORKSPACE [--rules FILE] [--set PARAM=VALUE ...] [--scenario NAME]\n"
-    "          [--csv FILE] [-o OUTDIR [--formats …] [--overwrite] [--shp-encoding E]]\n"
+    "          [--csv FILE] [-o OUTDIR [--formats …] [--overwrite] [--shp-encoding E]\n"
+    "          [--extent MINX,MINY,MAXX,MAXY]]\n"
     "          [--progress bar|lines|none]\n"
     "                               put every block in a class (docs/rules.md;\n"
     "                               default rules: those the scenario was made with),\n"
@@ -220,6 +223,15 @@ static int output_flag(const char *flag, const char *v, ibmap_output_options *o)
         if (!parse_formats(v, &o->formats))
             return usage_error("--formats takes a list of all, gpkg, qgs, sqlite, shp, "
                                "geojson, fgb, postgis, summaries, map, report; not '%s'", v);
+    } else if (strcmp(flag, "--extent") == 0) {
+        /* the map's frame, MINX,MINY,MAXX,MAXY in the working CRS */
+        static double e[4];
+        int used = 0;
+        if (sscanf(v, "%lf,%lf,%lf,%lf%n", &e[0], &e[1], &e[2], &e[3], &used) != 4 || v[used] ||
+            !(e[0] < e[2]) || !(e[1] < e[3]) || !isfinite(e[0] + e[1] + e[2] + e[3]))
+            return usage_error("--extent takes MINX,MINY,MAXX,MAXY (working CRS, min < max), "
+                               "not '%s'", v);
+        o->extent = e;
     } else if (strcmp(flag, "--pg") == 0) {
         o->pg = v;
     } else if (strcmp(flag, "--pg-schema") == 0) {
@@ -249,7 +261,7 @@ static int is_known_flag(const char *a, int run)
         "--block-overlap-min-m2", "--field", "--set", NULL};
     static const char *const run_only[] = {
         "--overwrite", "--rules", "--out", "--scenario", "--progress", "--title",
-        "--shp-encoding", "--formats", "--pg", "--pg-schema", "--sweep", NULL};
+        "--shp-encoding", "--formats", "--pg", "--pg-schema", "--sweep", "--extent", NULL};
     for (int k = 0; common[k]; k++)
         if (strcmp(a, common[k]) == 0) return 1;
     for (int k = 0; run && run_only[k]; k++)
@@ -1103,7 +1115,7 @@ static int cmd_classify(ibmap_ctx *ctx, int argc, char **argv)
     static const char *const flags[] = {"--rules", "--set", "--scenario", "--csv", "--out",
                                         "--formats", "--overwrite", "--shp-encoding",
                                         "--title", "--progress", "--pg", "--pg-schema",
-                                        NULL};
+                                        "--extent", NULL};
     const char *sets[64];
     rules_options o = {.scenario = "default", .sets = sets};
     ibmap_output_options_init(&o.output);

@@ -871,6 +871,9 @@ typedef struct ibmap_output_options {
                                    string, "PG:dbname=… host=…" */
     const char *pg_schema;      /* IBMAP_OUT_POSTGIS: the schema written
                                    (made if missing); default "ibmap" */
+    const double *extent;       /* the map's frame: minx, miny, maxx, maxy
+                                   in the working CRS; NULL (default): the
+                                   blocks' extent with a margin */
 } ibmap_output_options;
 
 /* Fill *o with the defaults. */

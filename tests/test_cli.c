@@ -86,6 +86,8 @@ TEST(an_argument_error_is_one_line_pointing_at_help)
         {"runonly", "check --rules r.yaml",
          "ibmap check: unknown option --rules (see 'ibmap check --help')"},
         {"classify", "classify", "ibmap classify: a WORKSPACE is needed"},
+        {"extent", "run --extent 1,2,3 -o x",
+         "ibmap run: --extent takes MINX,MINY,MAXX,MAXY (working CRS, min < max), not '1,2,3'"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
         CHECK_INT(ibmap(cases[k][0], cases[k][1]), 2);

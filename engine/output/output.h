@@ -130,6 +130,8 @@ typedef struct out_model {
     int n_verdicts;        /* the layers not simply ok, in role order */
     out_verdict *verdicts;
     double extent[4];      /* blocks' minx, miny, maxx, maxy (working CRS) */
+    double view[4];        /* the map's frame when has_view (--extent) */
+    int has_view;
     /* Per row of the blocks table: class, mode, area in 亩. */
     const unsigned char *klass;
     const unsigned char *mode;

@@ -1084,6 +1084,10 @@ ibmap_status out_model_build(ibmap_ctx *ctx, const char *workspace,
         m->scenario = ibmap_strdup(ibmap_classification_scenario(c));
         m->rules_name = ibmap_strdup(rules && rules->name ? rules->name : "");
         m->title = ibmap_strdup(options->title ? options->title : "工业地图 Industrial map");
+        if (options->extent) {
+            memcpy(m->view, options->extent, sizeof m->view);
+            m->has_view = 1;
+        }
         if (!m->crs || !m->data_date || !m->scenario || !m->rules_name || !m->title)
             s = nomem(&b);
     }
