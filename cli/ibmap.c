@@ -40,6 +40,8 @@ static const char usage_text[] =
     "          [--overwrite] [--formats all|gpkg,qgs,sqlite,shp,geojson,fgb,\n"
     "          summaries,map,report,postgis] [--pg \"PG:…\" [--pg-schema S]]\n"
     "          [--shp-encoding UTF-8|GBK] [--title TEXT] [--json]\n"
+    "          [--extent MINX,MINY,MAXX,MAXY]  (the map's frame, working CRS;\n"
+    "                               default: the blocks, with a margin)\n"
     "          [--sweep PARAM=FROM:TO:STEP]  (charted in report.html)\n"
     "          [--progress bar|lines|none]  (lines: \"progress N STAGE\" on stderr,\n"
     "                               N 0..100, for programs driving ibmap)\n"
@@ -50,17 +52,19 @@ static const char usage_text[] =
     "                               .sqlite, .png, .pdf, shp/, geojson/,\n"
     "                               summary_*.csv, report.html); an existing\n"
     "                               output needs --overwrite\n"
-    "  classify WORKSPACE --rules FILE [--set PARAM=VALUE ...] [--scenario NAME]\n"
-    "          [--csv FILE] [-o OUTDIR [--formats …] [--overwrite] [--shp-encoding E]]\n"
+    "  classify WORKSPACE [--rules FILE] [--set PARAM=VALUE ...] [--scenario NAME]\n"
+    "          [--csv FILE] [-o OUTDIR [--formats …] [--overwrite] [--shp-encoding E]\n"
+    "          [--extent MINX,MINY,MAXX,MAXY]]\n"
     "          [--progress bar|lines|none]\n"
-    "                               put every block in a class (docs/rules.md),\n"
+    "                               put every block in a class (docs/rules.md;\n"
+    "                               default rules: those the scenario was made with),\n"
     "                               store the scenario (default \"default\") in\n"
     "                               the workspace, print blocks and 亩 per class;\n"
     "                               with -o, write that scenario's industrial map\n"
     "  compare WORKSPACE A B [--csv FILE]\n"
     "                               transition matrix between two scenarios; the\n"
     "                               CSV lists the blocks that changed class\n"
-    "  sweep WORKSPACE --rules FILE --param NAME --from X --to Y --step S\n"
+    "  sweep WORKSPACE [--rules FILE] --param NAME --from X --to Y --step S\n"
     "          [--set PARAM=VALUE ...] [--csv FILE]\n"
     "                               blocks and 亩 per class for each value of a\n"
     "                               param (CSV on stdout without --csv)\n"
@@ -86,14 +90,54 @@ static const char usage_text[] =
     "  --field ROLE.CANONICAL=SOURCE   e.g. --field parcels.tax=SSHJ\n"
     "  --set ROLE.KEY=VALUE            e.g. --set blocks.encoding=GBK,\n"
     "                                  --set redline.coords=gcj02,\n"
-    "                                  --set landuse.codes=ydyh\n";
+    "                                  --set landuse.codes=ydyh\n"
+    "\n"
+    "every command:\n"
+    "  --lang en|zh                    the CSV files' language: English column\n"
+    "                                  names and keys (en, the default, for\n"
+    "                                  scripts) or Chinese headers, classes,\n"
+    "                                  modes and control-unit types (zh)\n"
+    "  --help                          the command's usage\n";
 
+/* The command being run ("run", …), for messages; NULL before one is. */
+static const char *current_cmd;
+
+/* A wrong command line: one line saying what, and where to look. */
 static int usage_error(const char *fmt, const char *arg)
 {
-    fprintf(stderr, "ibmap: ");
+    fprintf(stderr, "ibmap%s%s: ", current_cmd ? " " : "", current_cmd ? current_cmd : "");
     fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n\n%s", usage_text);
+    fprintf(stderr, " (see 'ibmap %s%s--help')\n", current_cmd ? current_cmd : "",
+            current_cmd ? " " : "");
     return 2;
+}
+
+/* `ibmap CMD --help`: the command's part of the usage (from its line in
+** usage_text to the next command's), and the layer options for the
+** commands that load layers.  0 when there is no such command. */
+static int print_command_usage(FILE *f, const char *cmd)
+{
+    char key[64];
+    snprintf(key, sizeof key, "\n  %s ", cmd);
+    const char *start = strstr(usage_text, key);
+    if (!start) return 0;
+    start += 3;
+    const char *end = start;
+    for (;;) {
+        end = strchr(end, '\n');
+        if (!end || end[1] == '\n' || (end[1] == ' ' && end[2] == ' ' && end[3] >= 'a' &&
+                                       end[3] <= 'z'))
+            break;
+        end++;
+    }
+    fprintf(f, "usage: ibmap %.*s\n", end ? (int)(end - start) : (int)strlen(start), start);
+    const char *every = strstr(usage_text, "\nevery command");
+    if (strcmp(cmd, "check") == 0 || strcmp(cmd, "overlay") == 0 || strcmp(cmd, "run") == 0) {
+        const char *layers = strstr(usage_text, "\nlayer options");
+        if (layers) fprintf(f, "%.*s", every ? (int)(every - layers) : (int)strlen(layers), layers);
+    }
+    if (every) fputs(every, f);
+    return 1;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -179,6 +223,15 @@ static int output_flag(const char *flag, const char *v, ibmap_output_options *o)
         if (!parse_formats(v, &o->formats))
             return usage_error("--formats takes a list of all, gpkg, qgs, sqlite, shp, "
                                "geojson, fgb, postgis, summaries, map, report; not '%s'", v);
+    } else if (strcmp(flag, "--extent") == 0) {
+        /* the map's frame, MINX,MINY,MAXX,MAXY in the working CRS */
+        static double e[4];
+        int used = 0;
+        if (sscanf(v, "%lf,%lf,%lf,%lf%n", &e[0], &e[1], &e[2], &e[3], &used) != 4 || v[used] ||
+            !(e[0] < e[2]) || !(e[1] < e[3]) || !isfinite(e[0] + e[1] + e[2] + e[3]))
+            return usage_error("--extent takes MINX,MINY,MAXX,MAXY (working CRS, min < max), "
+                               "not '%s'", v);
+        o->extent = e;
     } else if (strcmp(flag, "--pg") == 0) {
         o->pg = v;
     } else if (strcmp(flag, "--pg-schema") == 0) {
@@ -197,6 +250,23 @@ static int check_pg_flags(const ibmap_output_options *o)
     if (o->pg && !(o->formats & IBMAP_OUT_POSTGIS))
         return usage_error("--pg is for --formats …,postgis%s", "");
     return 0;
+}
+
+/* 1 when `a` is a flag of check, overlay or run (run: their own too). */
+static int is_known_flag(const char *a, int run)
+{
+    static const char *const common[] = {
+        "--json", "--stats", "--log", "--csv", "--workspace", "--landuse-csv", "--threads",
+        "--grid", "--parcel-mode", "--accept-defects", "--crs", "--area", "--block-overlaps",
+        "--block-overlap-min-m2", "--field", "--set", NULL};
+    static const char *const run_only[] = {
+        "--overwrite", "--rules", "--out", "--scenario", "--progress", "--title",
+        "--shp-encoding", "--formats", "--pg", "--pg-schema", "--sweep", "--extent", NULL};
+    for (int k = 0; common[k]; k++)
+        if (strcmp(a, common[k]) == 0) return 1;
+    for (int k = 0; run && run_only[k]; k++)
+        if (strcmp(a, run_only[k]) == 0) return 1;
+    return ibmap_role_from_name(a + 2) >= 0;
 }
 
 /* Parse the common arguments into *project.  Returns 0, or the exit
@@ -234,9 +304,12 @@ static int build_project(ibmap_ctx *ctx, int argc, char **argv, options *o,
         if (!(a[0] == '-' && a[1] == '-')) continue;
         int source_flag = ibmap_role_from_name(a + 2) >= 0;
         if (source_flag != (pass == 0)) {
-            if (strcmp(a, "--json") != 0 && strcmp(a, "--overwrite") != 0) i++;
+            if (strcmp(a, "--json") != 0 && strcmp(a, "--overwrite") != 0 &&
+                strcmp(a, "--stats") != 0)
+                i++;
             continue;
         }
+        if (!is_known_flag(a, o->run)) return usage_error("unknown option %s", argv[i]);
         if (strcmp(a, "--json") == 0) {
             o->json = 1;
             continue;
@@ -292,8 +365,10 @@ static int build_project(ibmap_ctx *ctx, int argc, char **argv, options *o,
             o->output.sweep_values = o->sweep_values;
             o->output.n_sweep = n;
             continue;
-        } else if (o->run && strcmp(a, "--set") == 0 && !strchr(v, '.')) {
-            /* run: a name without a dot is a rules param, not ROLE.KEY */
+        } else if (o->run && strcmp(a, "--set") == 0 &&
+                   (!strchr(v, '.') || (strchr(v, '=') && strchr(v, '.') > strchr(v, '=')))) {
+            /* run: a name without a dot is a rules param, not ROLE.KEY
+            ** (the value may have one: tax_floor=6.5) */
             if (o->n_param_sets == 64) return usage_error("too many --set%s", "");
             o->param_sets[o->n_param_sets++] = v;
             continue;
@@ -423,6 +498,64 @@ static int print_verdicts(FILE *f, const ibmap_data *data)
         n++;
     }
     return n;
+}
+
+/* The layers' verdicts as recorded in the workspace `ws` (a run that
+** reused it loaded nothing, and classify loads nothing): the layers not
+** simply ok to `f`, accepted defects first; the number printed, or -1
+** when the workspace could not say (the message printed). */
+static int print_workspace_verdicts(ibmap_ctx *ctx, FILE *f, const char *ws)
+{
+    int n = 0;
+    for (int pass = IBMAP_VERDICT_ACCEPTED; pass >= IBMAP_VERDICT_WARNING; pass--)
+        for (int r = 0; r < IBMAP_ROLE_COUNT; r++) {
+            ibmap_layer_verdict v;
+            char *msg = NULL;
+            if (ibmap_workspace_layer_verdict(ctx, ws, (ibmap_role)r, &v, &msg)) {
+                fprintf(stderr, "ibmap: %s\n", ibmap_errmsg(ctx));
+                return -1;
+            }
+            if ((int)v.verdict == pass) {
+                if (n == 0)
+                    fprintf(f, "%s\n", pass == IBMAP_VERDICT_ACCEPTED
+                                           ? "数据缺陷已接受 accepted defects (accept_defects / "
+                                             "--accept-defects): the results are built on them:"
+                                           : "图层警告 layer warnings: read the results with them:");
+                fprintf(f, "  %s %s: %s\n", ibmap_verdict_name(v.verdict),
+                        ibmap_role_name((ibmap_role)r), msg);
+                n++;
+            }
+            ibmap_free(msg);
+        }
+    return n;
+}
+
+/* The same as JSON members: "verdicts": {ROLE: {"verdict": …, "message":
+** …}, …} for every layer of the workspace, and "accepted_defects". */
+static void json_workspace_verdicts(ibmap_ctx *ctx, const char *ws)
+{
+    printf("\"verdicts\": {");
+    int first = 1;
+    for (int r = 0; r < IBMAP_ROLE_COUNT; r++) {
+        ibmap_layer_verdict v;
+        char *msg = NULL;
+        if (ibmap_workspace_layer_verdict(ctx, ws, (ibmap_role)r, &v, &msg)) continue;
+        if (v.verdict != IBMAP_VERDICT_OK || v.n_features > 0) {
+            printf("%s", first ? "" : ", ");
+            first = 0;
+            json_string(ibmap_role_name((ibmap_role)r));
+            printf(": {\"verdict\": ");
+            json_string(ibmap_verdict_name(v.verdict));
+            printf(", \"message\": ");
+            json_string(msg);
+            printf("}");
+        }
+        ibmap_free(msg);
+    }
+    char *accepted = NULL;
+    printf("}, \"accepted_defects\": ");
+    json_string(ibmap_workspace_accepted_defects(ctx, ws, &accepted) == IBMAP_OK ? accepted : "");
+    ibmap_free(accepted);
 }
 
 /* Blocks that overlap each other: found by ibmap_block_overlaps(). */
@@ -637,12 +770,15 @@ static int overlay_or_reuse(ibmap_ctx *ctx, const char *cmd, options *o,
         const char *s = ibmap_metrics_text(*m, b, status);
         failed += s && strncmp(s, "failed", 6) == 0;
     }
-    if (*reused)
+    if (*reused) {
         fprintf(human, "%lld blocks: metrics reused from %s (inputs and options "
                "unchanged)\n",
                (long long)ibmap_metrics_count(*m), o->workspace_path);
+        if (strcmp(cmd, "run") != 0 && print_workspace_verdicts(ctx, stderr, o->workspace_path) < 0)
+            return 1;
+    }
     else {
-        print_verdicts(stderr, *data);
+        if (strcmp(cmd, "run") != 0) print_verdicts(stderr, *data); /* run: in its summary */
         fprintf(human, "%lld blocks measured (%lld failed); data-quality log %s "
                "(%lld entries)%s%s\n",
                (long long)ibmap_metrics_count(*m), failed, o->log_path,
@@ -863,18 +999,66 @@ static int parse_rules_args(int argc, char **argv, const char *const *flags,
         else if (strcmp(a, "--set") == 0) o->sets[o->n_sets++] = v;
     }
     if (!o->workspace) return usage_error("a WORKSPACE is needed%s", "");
-    if (!o->rules_path) return usage_error("--rules FILE is needed%s", "");
     return 0;
 }
 
-/* Read the rules and apply every --set name=value. */
-static int load_rules(ibmap_ctx *ctx, const char *cmd, const rules_options *o,
+static const char *default_rules_path(void);
+
+/* Apply "name=value;…" (a scenario's stored params) to rules. */
+static int apply_stored_params(ibmap_ctx *ctx, ibmap_rules *rules, const char *params)
+{
+    const char *p = params;
+    while (p && *p) {
+        size_t n = strcspn(p, ";");
+        char item[256];
+        snprintf(item, sizeof item, "%.*s", (int)(n < sizeof item ? n : sizeof item - 1), p);
+        char *eq = strchr(item, '=');
+        double v;
+        if (eq && (*eq = '\0', parse_number(eq + 1, &v)) &&
+            ibmap_rules_set_param(ctx, rules, item, v))
+            return 1;
+        p += n;
+        if (*p == ';') p++;
+    }
+    return 0;
+}
+
+/* Read the rules and apply every --set name=value.  Without --rules, the
+** rules the workspace's scenario was classified with (and its params,
+** when the file is unchanged), else the bundled default rules. */
+static int load_rules(ibmap_ctx *ctx, const char *cmd, rules_options *o,
                       ibmap_rules **rules)
 {
+    static char stored[4096];
+    char *path = NULL, *hash = NULL, *params = NULL;
+    if (!o->rules_path && o->workspace) {
+        if (ibmap_workspace_rules(ctx, o->workspace, o->scenario, &path, &hash, &params)) {
+            fprintf(stderr, "ibmap %s: %s\n", cmd, ibmap_errmsg(ctx));
+            return 1;
+        }
+        if (path) snprintf(stored, sizeof stored, "%s", path);
+        o->rules_path = path ? stored : default_rules_path();
+        fprintf(stderr, "ibmap %s: rules %s (%s)\n", cmd, o->rules_path,
+                path ? "those the workspace's scenario was classified with; --rules FILE "
+                       "for others"
+                     : "the default rules: the workspace holds no scenario");
+    }
+    int rc = 0;
     if (ibmap_rules_read(ctx, o->rules_path, rules)) {
         fprintf(stderr, "ibmap %s: %s\n", cmd, ibmap_errmsg(ctx));
-        return 1;
+        rc = 1;
+    } else if (path && strcmp(hash, ibmap_rules_hash(*rules)) != 0) {
+        fprintf(stderr, "ibmap %s: note: %s has changed since the scenario was classified "
+                        "(hash %s then, %s now): its current params are used\n",
+                cmd, o->rules_path, hash, ibmap_rules_hash(*rules));
+    } else if (path && apply_stored_params(ctx, *rules, params)) {
+        fprintf(stderr, "ibmap %s: %s\n", cmd, ibmap_errmsg(ctx));
+        rc = 1;
     }
+    ibmap_free(path);
+    ibmap_free(hash);
+    ibmap_free(params);
+    if (rc) return rc;
     for (int i = 0; i < o->n_sets; i++) {
         const char *eq = strchr(o->sets[i], '=');
         double v;
@@ -944,7 +1128,7 @@ static int cmd_classify(ibmap_ctx *ctx, int argc, char **argv)
     static const char *const flags[] = {"--rules", "--set", "--scenario", "--csv", "--out",
                                         "--formats", "--overwrite", "--shp-encoding",
                                         "--title", "--progress", "--pg", "--pg-schema",
-                                        NULL};
+                                        "--extent", NULL};
     const char *sets[64];
     rules_options o = {.scenario = "default", .sets = sets};
     ibmap_output_options_init(&o.output);
@@ -994,6 +1178,7 @@ static int cmd_classify(ibmap_ctx *ctx, int argc, char **argv)
         printf("unstable (a param moved by ±10%% changes the class): %lld blocks\n",
                unstable);
         print_enterprises(stdout, c, rules);
+        if (print_workspace_verdicts(ctx, stdout, o.workspace) < 0) rc = 1;
         if (o.csv_path) printf("blocks written to %s\n", o.csv_path);
         if (o.out_dir) printf("输出 the industrial map of scenario %s written to %s\n", o.scenario,
                               o.out_dir);
@@ -1170,10 +1355,10 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
             if (format & o.output.formats) fprintf(human, ", %s", name);
         }
         fprintf(human, "; workspace %s\n", o.workspace_path);
-        /* Results built on layers that lost features say so, every time. */
-        if (data && *ibmap_data_accepted_defects(data))
-            fprintf(human, "accepted defects (accept_defects / --accept-defects):\n%s\n",
-                    ibmap_data_accepted_defects(data));
+        /* Results built on layers that lost features, or that warned, say
+        ** so every time: from the workspace, so a run that reused it does
+        ** too. */
+        if (print_workspace_verdicts(ctx, human, o.workspace_path) < 0) rc = 1;
         if (o.json) {
             printf("{\"out_dir\": ");
             json_string(o.out_dir);
@@ -1183,6 +1368,8 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
             json_string(o.rules_path);
             printf(", \"scenario\": ");
             json_string(o.scenario);
+            printf(", ");
+            json_workspace_verdicts(ctx, o.workspace_path);
             printf(", \"blocks\": %lld, \"classes\": {", (long long)ibmap_classification_count(c));
             for (int k = 0; k < IBMAP_CLASS_COUNT; k++)
                 printf("%s\"%s\": {\"blocks\": %lld, \"mu\": %.4f}", k ? ", " : "",
@@ -1291,18 +1478,17 @@ static int cmd_sweep(ibmap_ctx *ctx, int argc, char **argv)
         fprintf(stderr, "ibmap sweep: %s\n", ibmap_errmsg(ctx));
         rc = 1;
     }
-    /* Written under a temporary name and renamed, as every output is. */
-    FILE *f = NULL;
-    char tmp[4200] = "";
-    if (o.csv_path) snprintf(tmp, sizeof tmp, "%s.tmp-%ld", o.csv_path, (long)getpid());
-    if (!rc) {
-        f = o.csv_path ? fopen(tmp, "w") : stdout;
-        if (!f) {
-            fprintf(stderr, "ibmap sweep: %s: cannot write\n", o.csv_path);
+    /* A file through the library (its BOM, its language, written under a
+    ** temporary name and renamed); stdout as plain CSV, for scripts. */
+    FILE *f = stdout;
+    if (!rc && o.csv_path) {
+        if (ibmap_sweep_write_csv(ctx, o.csv_path, values, n, blocks, mu)) {
+            fprintf(stderr, "ibmap sweep: %s\n", ibmap_errmsg(ctx));
             rc = 1;
+        } else {
+            printf("%d values of %s written to %s\n", n, o.param, o.csv_path);
         }
-    }
-    if (!rc) {
+    } else if (!rc) {
         fprintf(f, "value");
         for (int k = 0; k < IBMAP_CLASS_COUNT; k++)
             fprintf(f, ",%s_blocks,%s_mu", ibmap_class_name((ibmap_class)k),
@@ -1314,16 +1500,6 @@ static int cmd_sweep(ibmap_ctx *ctx, int argc, char **argv)
                 fprintf(f, ",%lld,%.4f", (long long)blocks[i * IBMAP_CLASS_COUNT + k],
                         mu[i * IBMAP_CLASS_COUNT + k]);
             fprintf(f, "\n");
-        }
-        if (o.csv_path) {
-            int failed = ferror(f);
-            if (fclose(f) != 0 || failed || rename(tmp, o.csv_path) != 0) {
-                fprintf(stderr, "ibmap sweep: %s: cannot write\n", o.csv_path);
-                remove(tmp);
-                rc = 1;
-            } else {
-                printf("%d values of %s written to %s\n", n, o.param, o.csv_path);
-            }
         }
     }
     ibmap_rules_free(rules);
@@ -1417,7 +1593,17 @@ int main(int argc, char **argv)
         return 1;
     }
     int n_args = 0;
+    const char *lang = NULL;
     for (int i = 0; i < argc; i++) {
+        /* --lang en|zh: the language of every CSV written, for any command */
+        if (i >= 2 && strcmp(argv[i], "--lang") == 0 && i + 1 < argc) {
+            lang = argv[++i];
+            continue;
+        }
+        if (i >= 2 && strncmp(argv[i], "--lang=", 7) == 0) {
+            lang = argv[i] + 7;
+            continue;
+        }
         if (strncmp(argv[i], "--progress=", 11) == 0) {
             args[n_args++] = "--progress";
             args[n_args++] = argv[i] + 11;
@@ -1428,6 +1614,25 @@ int main(int argc, char **argv)
     argc = n_args;
     argv = args;
     const char *cmd = argv[1];
+    /* `ibmap CMD --help` (or -h): that command's usage, on stdout. */
+    for (int i = 2; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            int known = print_command_usage(stdout, cmd);
+            if (!known && (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0)) {
+                printf("usage: ibmap version\n");
+                known = 1;
+            }
+            free(args);
+            if (known) return 0;
+            return usage_error("unknown command %s", cmd);
+        }
+    if (strcmp(cmd, "help") == 0 && argc == 3) {
+        int rc = print_command_usage(stdout, argv[2]) ? 0
+                                                      : usage_error("unknown command %s", argv[2]);
+        free(args);
+        return rc;
+    }
+    current_cmd = cmd;
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("ibmap %s (%s)\n", ibmap_version(), ibmap_dependency_versions());
         free(args);
@@ -1446,6 +1651,12 @@ int main(int argc, char **argv)
         return 1;
     }
     int rc;
+    if (lang && ibmap_ctx_set_language(ctx, lang)) {
+        rc = usage_error("--lang takes en or zh, not '%s'", lang);
+        ibmap_ctx_free(ctx);
+        free(args);
+        return rc;
+    }
     if (strcmp(cmd, "init") == 0)
         rc = cmd_init(ctx, argc - 2, argv + 2);
     else if (strcmp(cmd, "check") == 0)
@@ -1460,8 +1671,10 @@ int main(int argc, char **argv)
         rc = cmd_compare(ctx, argc - 2, argv + 2);
     else if (strcmp(cmd, "sweep") == 0)
         rc = cmd_sweep(ctx, argc - 2, argv + 2);
-    else
+    else {
+        current_cmd = NULL;
         rc = usage_error("unknown command %s", cmd);
+    }
     ibmap_ctx_free(ctx);
     free(args);
     /* The shell's convention: killed by signal N is status 128 + N. */

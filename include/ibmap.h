@@ -126,6 +126,13 @@ typedef struct ibmap_ctx ibmap_ctx;
 IBMAP_API ibmap_ctx *ibmap_ctx_new(void);
 IBMAP_API void ibmap_ctx_free(ibmap_ctx *ctx);
 
+/* The language of the CSV files written through this context: "en" (the
+** default, for scripts: English column names and keys) or "zh" (Chinese
+** column headers, and the class, mode, category and control-unit type
+** values as their Chinese labels), for people opening them in Excel or
+** WPS.  IBMAP_ERR_ARG for another value. */
+IBMAP_API ibmap_status ibmap_ctx_set_language(ibmap_ctx *ctx, const char *lang);
+
 /* Ask every ibmap call in progress, in any thread, to stop at its next
 ** check (between features, blocks and rows): it returns
 ** IBMAP_ERR_INTERRUPTED, having removed what it had half-written, so that
@@ -429,6 +436,9 @@ IBMAP_API void ibmap_layer_get_verdict(const ibmap_layer *layer,
 ** GeoPackage's run table. */
 IBMAP_API const char *ibmap_data_accepted_defects(const ibmap_data *data);
 
+/* "ok", "warning", "defects accepted" (static; NULL when out of range). */
+IBMAP_API const char *ibmap_verdict_name(ibmap_verdict verdict);
+
 /* Number of entries in the log, in the order they were found (roles in
 ** enum order, features in source order). */
 IBMAP_API int64_t ibmap_data_defect_count(const ibmap_data *data);
@@ -550,13 +560,16 @@ IBMAP_API ibmap_status ibmap_metrics_landuse_row(const ibmap_metrics *m, int64_t
                                        int64_t *block, const char **code,
                                        double *area_m2, double *share);
 
-/* Write all metrics as CSV: a header `block_id,<metric names>`, one row per
-** block in source order; numbers with 17 significant digits, missing
-** values empty.  Written to a temporary name, then renamed. */
+/* Write all metrics as CSV (UTF-8 with BOM): a header `block_id,<metric
+** names>`, one row per block in source order; numbers with 17 significant
+** digits, missing values empty.  Written to a temporary name, then
+** renamed.  In Chinese (ibmap_ctx_set_language) the header holds the
+** metrics' Chinese labels and cu_type its Chinese label. */
 IBMAP_API ibmap_status ibmap_metrics_write_csv(ibmap_ctx *ctx, const ibmap_metrics *m,
                                      const char *path);
 
-/* Write the long land-use table as CSV (block_id,code,area_m2,share). */
+/* Write the long land-use table as CSV (UTF-8 with BOM;
+** block_id,code,area_m2,share). */
 IBMAP_API ibmap_status ibmap_metrics_write_landuse_csv(ibmap_ctx *ctx,
                                              const ibmap_metrics *m,
                                              const char *path);
@@ -586,6 +599,21 @@ IBMAP_API ibmap_status ibmap_workspace_write(ibmap_ctx *ctx, const char *path,
 ** SQLite REAL round-trip bit for bit).  Free with ibmap_metrics_free(). */
 IBMAP_API ibmap_status ibmap_workspace_read(ibmap_ctx *ctx, const char *path,
                                   ibmap_metrics **out);
+
+/* The verdict of the gates of the layer of `role` when the workspace at
+** `path` was made (ibmap_layer_get_verdict then), so that a run that
+** reuses the workspace, or `classify`, says what the metrics went on
+** with.  *message (also out->message) is the caller's to free with
+** ibmap_free(); a role the workspace has no layer of is OK, message "". */
+IBMAP_API ibmap_status ibmap_workspace_layer_verdict(ibmap_ctx *ctx, const char *path,
+                                           ibmap_role role, ibmap_layer_verdict *out,
+                                           char **message);
+
+/* ibmap_data_accepted_defects() of the data the workspace at `path` was
+** made from, in *text ("" when none), which the caller frees with
+** ibmap_free(). */
+IBMAP_API ibmap_status ibmap_workspace_accepted_defects(ibmap_ctx *ctx, const char *path,
+                                              char **text);
 
 /* ---------------------------------------------------------------------- */
 /* Rules and classification (docs/rules.md)                               */
@@ -679,6 +707,9 @@ IBMAP_API const char *ibmap_rules_central_town(const ibmap_rules *rules, int i);
 /* The rules' `name:` ("" if none), params and rules, in file order.
 ** Strings owned by rules.  Out-of-range indices give NULL / NaN. */
 IBMAP_API const char *ibmap_rules_name(const ibmap_rules *rules);
+/* The hash of the rules file's bytes (16 hex digits, FNV-1a 64), as the
+** run table and the workspace's scenarios record it.  Owned by rules. */
+IBMAP_API const char *ibmap_rules_hash(const ibmap_rules *rules);
 IBMAP_API int ibmap_rules_param_count(const ibmap_rules *rules);
 IBMAP_API const char *ibmap_rules_param_name(const ibmap_rules *rules, int i);
 IBMAP_API double ibmap_rules_param_value(const ibmap_rules *rules, int i);
@@ -710,6 +741,16 @@ IBMAP_API ibmap_status ibmap_classification_load(ibmap_ctx *ctx, const char *wor
                                        ibmap_classification **out);
 
 IBMAP_API void ibmap_classification_free(ibmap_classification *c);
+
+/* The rules the scenario `scenario` of the workspace was classified with
+** (when there is no such scenario, those of the scenario stored last):
+** the rules file's path, its hash when it was read, and the params as
+** "name=value;…" — three strings the caller frees with ibmap_free(), all
+** NULL when the workspace holds no scenario.  So that `classify` can
+** default to the rules of the run that made the workspace. */
+IBMAP_API ibmap_status ibmap_workspace_rules(ibmap_ctx *ctx, const char *workspace,
+                                   const char *scenario, char **rules_path,
+                                   char **rules_hash, char **params);
 
 /* Number of blocks (all of the workspace's, in block order) and, per block
 ** b: its id, area in 亩 (NaN if unknown), class, mode, the id of the
@@ -793,6 +834,13 @@ IBMAP_API ibmap_status ibmap_sweep(ibmap_ctx *ctx, const char *workspace,
                          const double *values, int n_values, int64_t *blocks,
                          double *mu);
 
+/* Write what ibmap_sweep() gave as CSV (UTF-8 with BOM; value, then per
+** class CLASS_blocks and CLASS_mu), written to a temporary name and
+** renamed. */
+IBMAP_API ibmap_status ibmap_sweep_write_csv(ibmap_ctx *ctx, const char *path,
+                                   const double *values, int n_values,
+                                   const int64_t *blocks, const double *mu);
+
 /* ---------------------------------------------------------------------- */
 /* Outputs: the industrial map and what goes with it                      */
 /* ---------------------------------------------------------------------- */
@@ -839,6 +887,9 @@ typedef struct ibmap_output_options {
                                    string, "PG:dbname=… host=…" */
     const char *pg_schema;      /* IBMAP_OUT_POSTGIS: the schema written
                                    (made if missing); default "ibmap" */
+    const double *extent;       /* the map's frame: minx, miny, maxx, maxy
+                                   in the working CRS; NULL (default): the
+                                   blocks' extent with a margin */
 } ibmap_output_options;
 
 /* Fill *o with the defaults. */

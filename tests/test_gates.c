@@ -12,7 +12,11 @@
 **   land-use layer of OpenStreetMap-like tags stops naming the top codes;
 **   a DataV-looking towns file warns naming coords: gcj02; a --towns
 **   given on the command line does not inherit the project file's
-**   coords: gcj02.
+**   coords: gcj02; a layer with the .prj of another Gauss-Krüger zone
+**   (it lands ~250 km away) stops naming it, or the blocks when they are
+**   the layer out of place; accepted, it shows in the run's summary, its
+**   --json, the report's first lines and the GeoPackage's run table, on a
+**   rerun that reuses the workspace and from `classify -o` too.
 */
 #include <sys/wait.h>
 #include <unistd.h>
@@ -294,6 +298,97 @@ TEST(cli_towns_does_not_inherit_the_project_files_gcj02)
     ibmap_data_free(d);
 }
 
+/* 1 when the file at `p` contains `text`. */
+static int file_has(const char *p, const char *text)
+{
+    FILE *f = fopen(p, "rb");
+    if (!f) return 0;
+    static char buf[1 << 22];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    int found = strstr(buf, text) != NULL;
+    if (!found) printf("# %s does not contain \"%s\"\n", p, text);
+    return found;
+}
+
+TEST(a_layer_declared_in_another_zone_stops_naming_it)
+{
+    /* the control units with a .prj of the zone west of theirs (CM 117E
+    ** for CM 120E): their coordinates still lie in that zone's area of
+    ** use, so nothing in the file contradicts it, but they land ~250 km
+    ** from the blocks */
+    char cmd[16384], args[8600];
+    snprintf(cmd, sizeof cmd,
+             "ogr2ogr -a_srs EPSG:4548 '%s/cu_zone.shp' '%s/control_units.shp' && "
+             "ogr2ogr -a_srs EPSG:4548 -lco ENCODING=CP936 '%s/blocks_zone.shp' "
+             "'%s/blocks.shp'",
+             dir, sample, dir, sample);
+    if (run(cmd) != 0) SKIP("ogr2ogr (gdal-bin) is needed");
+    snprintf(args, sizeof args, "--control-units '%s'", at("cu_zone.shp"));
+    CHECK_INT(ibmap("zone_cu", "check", args), 1);
+    CHECK(said("zone_cu", "control_units: "));
+    CHECK(said("zone_cu", "cu_zone.shp, layer cu_zone: it lies 249 km from the blocks"));
+    CHECK(said("zone_cu", "(EPSG:4548), as the source declares) is likely wrong"));
+    CHECK(said("zone_cu", "--accept-defects control_units"));
+    /* the blocks out of place: the message names the blocks, not the
+    ** nine layers that lie where they should */
+    snprintf(args, sizeof args, "--blocks '%s'", at("blocks_zone.shp"));
+    CHECK_INT(ibmap("zone_blocks", "check", args), 1);
+    CHECK(said("zone_blocks", "blocks: "));
+    CHECK(said("zone_blocks", "blocks_zone.shp, layer blocks_zone: it lies 253 km from the parcels"));
+    snprintf(cmd, sizeof cmd, "grep -c 'it lies' '%s/zone_blocks.txt' | grep -qx 1", dir);
+    CHECK_INT(run(cmd), 0);
+}
+
+TEST(accepted_defects_show_in_summary_json_report_map_and_run_table)
+{
+    char args[8600], out[4200], p[4400];
+    snprintf(out, sizeof out, "%s/accepted_out", dir);
+    /* from the test above */
+    snprintf(args, sizeof args,
+             "--control-units '%s' --accept-defects control_units -o '%s' --formats gpkg,report "
+             "--overwrite --json",
+             at("cu_zone.shp"), out);
+    CHECK_INT(ibmap("acc_run", "run", args), 0);
+    CHECK(said("acc_run", "数据缺陷已接受 accepted defects"));
+    CHECK(said("acc_run", "defects accepted control_units: it lies 249 km"));
+    CHECK(said("acc_run", "\"control_units\": {\"verdict\": \"defects accepted\""));
+    CHECK(said("acc_run", "\"accepted_defects\": \"control_units: it lies"));
+    snprintf(p, sizeof p, "%s/report.html", out);
+    CHECK(file_has(p, "<div class=\"defects\" id=\"defects\" role=\"alert\">"));
+    CHECK(file_has(p, "数据缺陷已接受 defects accepted</strong> <code class=\"id\">control_units</code>: it lies"));
+    /* the run table of the GeoPackage */
+    char cmd[16384];
+    snprintf(cmd, sizeof cmd,
+             "ogrinfo -q '%s/industrial_map.gpkg' -sql \"SELECT key, value FROM run WHERE key "
+             "IN ('defects.accepted', 'verdict.control_units', 'verdict.blocks')\" > '%s/acc_run_table.txt'",
+             out, dir);
+    CHECK_INT(run(cmd), 0);
+    snprintf(p, sizeof p, "%s/acc_run_table.txt", dir);
+    CHECK(file_has(p, "value (String) = control_units: it lies 249 km"));
+    CHECK(file_has(p, "value (String) = defects accepted: it lies 249 km"));
+    CHECK(file_has(p, "value (String) = ok"));
+    /* the run again reuses the workspace: it says so all the same */
+    CHECK_INT(ibmap("acc_rerun", "run", args), 0);
+    CHECK(said("acc_rerun", "metrics reused"));
+    CHECK(said("acc_rerun", "defects accepted control_units: it lies 249 km"));
+    /* without --accept-defects the workspace is not current: it stops */
+    snprintf(args, sizeof args, "--control-units '%s' -o '%s' --formats gpkg --overwrite",
+             at("cu_zone.shp"), out);
+    CHECK_INT(ibmap("acc_noaccept", "run", args), 1);
+    CHECK(said("acc_noaccept", "or accept it with --accept-defects control_units"));
+    /* classify -o: the outputs from the workspace alone say it too */
+    snprintf(cmd, sizeof cmd,
+             "'%s' classify '%s/workspace.sqlite' -o '%s/classify_out' --formats gpkg,report "
+             "--overwrite > '%s/acc_classify.txt' 2>&1",
+             getenv("IBMAP_EXE"), out, dir, dir);
+    CHECK_INT(run(cmd), 0);
+    CHECK(said("acc_classify", "defects accepted control_units: it lies 249 km"));
+    snprintf(p, sizeof p, "%s/classify_out/report.html", dir);
+    CHECK(file_has(p, "<code class=\"id\">control_units</code>: it lies"));
+}
+
 TEST(sample_city_passes_every_gate)
 {
     CHECK_INT(ibmap("sample", "check", ""), 0);
@@ -313,6 +408,8 @@ int main(void)
     RUN(landuse_of_osm_tags_stops_naming_the_top_codes);
     RUN(datav_towns_warn_naming_coords_gcj02);
     RUN(cli_towns_does_not_inherit_the_project_files_gcj02);
+    RUN(a_layer_declared_in_another_zone_stops_naming_it);
+    RUN(accepted_defects_show_in_summary_json_report_map_and_run_table);
     RUN(sample_city_passes_every_gate);
     ibmap_ctx_free(ctx);
     return test_finish();

@@ -364,17 +364,48 @@ TEST(blocks_filled_by_class)
     CHECK(ok);
 }
 
-TEST(towns_filled_outside_white)
+TEST(towns_filled_and_the_frame_is_the_blocks)
 {
     out_model *m = fx_output_model();
     cairo_surface_t *img = draw(m, "towns.png");
     int ok = img &&
-             world_is(img, m, 624920, 3345550, town_fill) &&    /* 坎墩 */
-             world_is(img, m, 625580, 3344920, town_fill) &&    /* 宗汉 */
-             world_is(img, m, 625270, 3345100, town_fill) &&    /* between B1, B2 */
-             world_is(img, m, 624850, 3345250, white) &&        /* west of the towns */
-             world_is(img, m, 625660, 3345250, white);          /* east */
+             world_is(img, m, 624930, 3345250, town_fill) &&    /* 坎墩 */
+             world_is(img, m, 625560, 3345250, town_fill) &&    /* 宗汉 */
+             world_is(img, m, 625270, 3345100, town_fill);      /* between B1, B2 */
     if (img) cairo_surface_destroy(img);
+    CHECK(ok);
+    /* The frame is the blocks' with a 4 % margin (20 m here), not the
+    ** towns': their far parts lie outside it. */
+    CHECK(out_map_png_pixel(m, 624985, 3345250, NULL, NULL));
+    CHECK(out_map_png_pixel(m, 625250, 3345515, NULL, NULL));
+    CHECK(!out_map_png_pixel(m, 625250, 3344900, NULL, NULL));
+    CHECK(!out_map_png_pixel(m, 625250, 3345580, NULL, NULL));
+    out_model_free(m);
+}
+
+/* --extent: the frame shows the rectangle asked for, whole, wherever the
+** blocks are. */
+TEST(extent_frames_what_is_asked)
+{
+    out_model *m = fx_output_model();
+    m->has_view = 1;
+    m->view[0] = 624900;
+    m->view[1] = 3344900;
+    m->view[2] = 625600;
+    m->view[3] = 3345600;
+    CHECK(out_map_png_pixel(m, 624905, 3344905, NULL, NULL));
+    CHECK(out_map_png_pixel(m, 625595, 3345595, NULL, NULL));
+    int x0, y0, x1, y1;
+    out_map_png_pixel(m, 624900, 3345250, &x0, &y0);
+    out_map_png_pixel(m, 625600, 3345250, &x1, &y1);
+    /* and only that: the page's aspect adds width, not height */
+    CHECK(!out_map_png_pixel(m, 625250, 3345610, NULL, NULL));
+    CHECK(x1 - x0 > 1000);
+    cairo_surface_t *img = draw(m, "extent.png");
+    CHECK(img != NULL);
+    int ok = world_is(img, m, 624920, 3345550, town_fill) &&
+             world_is(img, m, 625400, 3345400, out_class_rgb[IBMAP_CLASS_UNCLASSIFIABLE]);
+    cairo_surface_destroy(img);
     out_model_free(m);
     CHECK(ok);
 }
@@ -401,12 +432,12 @@ TEST(redline_hatched_within_its_polygon)
     out_model *m = fx_output_model();
     cairo_surface_t *img = draw(m, "redline.png");
     CHECK(img != NULL);
-    /* Inside the red line, north of the blocks: hatch lines on the town's
+    /* Inside the red line, between B3 and B4: hatch lines on the town's
     ** fill, both present. */
-    int red_in = count_around(img, m, 625250, 3345550, 10, is_reddish, NULL);
-    int fill_in = count_around(img, m, 625250, 3345550, 10, is_near, town_fill);
-    /* North of it (and of the towns), clear of its outline: no hatch. */
-    int red_out = count_around(img, m, 625200, 3345615, 6, is_reddish, NULL);
+    int red_in = count_around(img, m, 625230, 3345420, 10, is_reddish, NULL);
+    int fill_in = count_around(img, m, 625230, 3345420, 10, is_near, town_fill);
+    /* South of it, between B1 and B2, clear of every outline: no hatch. */
+    int red_out = count_around(img, m, 625280, 3345150, 6, is_reddish, NULL);
     /* Over B3's east half the hatch lies on the exit fill: the pixels
     ** there are not all the fill. */
     int b3_fill = count_around(img, m, 625150, 3345420, 10, is_near,
@@ -721,6 +752,11 @@ TEST(town_name_clear_of_blocks)
     w.n = 0;
     put_rect(&w, 0, 0, 1000, 1000);
     out_table_set_wkb(t, 0, w.b, w.n);
+    /* the frame shows the whole town (--extent): by default it would
+    ** show the block and its margin only */
+    m->has_view = 1;
+    m->view[0] = m->view[1] = 0;
+    m->view[2] = m->view[3] = 1000;
     cairo_surface_t *img = draw(m, "label.png");
     CHECK(img != NULL);
     int x0, y0, x1, y1, tx0, ty0, tx1, ty1;
@@ -757,8 +793,9 @@ TEST(pixel_mapping)
     CHECK_INT(x2, x0);             /* north is up */
     CHECK(y2 < y0);
     CHECK(abs((x1 - x0) - (y0 - y2)) <= 1);   /* one scale for x and y */
-    /* 500 m fit well inside 1754 px of A3 at 150 dpi: about 0.9 pt/m. */
-    CHECK(x1 - x0 > 800 && x1 - x0 < 1100);
+    /* The frame is the blocks' 500 m and a 4 % margin each side: 540 m
+    ** fill the frame's 690 pt height, about 1.28 pt/m (2.66 px/m). */
+    CHECK(x1 - x0 > 1250 && x1 - x0 < 1400);
     CHECK_INT(out_map_png_pixel(NULL, 0, 0, NULL, NULL), 0);
 }
 
@@ -781,7 +818,8 @@ int main(void)
     }
     RUN(png_written_and_decodes);
     RUN(blocks_filled_by_class);
-    RUN(towns_filled_outside_white);
+    RUN(towns_filled_and_the_frame_is_the_blocks);
+    RUN(extent_frames_what_is_asked);
     RUN(park_outlined_not_filled);
     RUN(redline_hatched_within_its_polygon);
     RUN(legend_and_title_drawn);

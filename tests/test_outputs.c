@@ -5,7 +5,9 @@
 ** (an independent reader) and compared with what the library computed:
 ** feature counts, ids, classes, areas, Chinese text, the Shapefile's
 ** encodings and field names, GeoJSON's RFC 7946 rules, the QGIS styles
-** table, overwrite protection and nothing-lost on the messy sample.
+** table, overwrite protection and nothing-lost on the messy sample; and
+** the blocks' and parcels' own source fields, beside the canonical ones,
+** in every format.
 */
 #include <gdal.h>
 #include <ogr_api.h>
@@ -381,7 +383,15 @@ static void check_shapefile(const char *out, const char *cpg_expected, const cha
     int names_ok = 1;
     for (int i = 0; i < OGR_FD_GetFieldCount(defn); i++) {
         const char *a = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i));
-        if (strlen(a) > 10) names_ok = 0;
+        /* GDAL gives the name in UTF-8; the DBF holds it in its encoding,
+        ** where a CJK character (3 bytes in UTF-8) is 2 bytes in GBK */
+        size_t bytes = 0;
+        for (const unsigned char *p = (const unsigned char *)a; *p; p++)
+            bytes += *p < 0x80 ? 1 : (*p & 0xC0) == 0x80 ? 0 : strcmp(cpg_expected, "CP936") == 0 ? 2 : 3;
+        if (bytes > 10) {
+            printf("# field name %s: %zu bytes\n", a, bytes);
+            names_ok = 0;
+        }
         for (int j = 0; j < i; j++)
             if (strcasecmp(a, OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, j))) == 0) names_ok = 0;
     }
@@ -595,6 +605,87 @@ TEST(messy_city_loses_nothing)
     CHECK_INT(n_dq, ibmap_data_defect_count(messy.data));
 }
 
+/* One feature of layer `layer` of the file at `path`, by `where`; NULL when
+** none.  *ds is the caller's to close. */
+static OGRFeatureH one_feature(const char *path, const char *layer, const char *where,
+                               GDALDatasetH *ds)
+{
+    *ds = open_vector(path);
+    OGRLayerH L = *ds ? (layer ? GDALDatasetGetLayerByName(*ds, layer) : GDALDatasetGetLayer(*ds, 0))
+                      : NULL;
+    if (!L || OGR_L_SetAttributeFilter(L, where) != OGRERR_NONE) return NULL;
+    return OGR_L_GetNextFeature(L);
+}
+
+/* Nothing the user gave is lost: a blocks shapefile (GBK) with fields of
+** its own beyond the canonical ones (备注, 规划编号, and a `tax`, which
+** blocks do not read), and a parcels layer with one (宗地备注) and one
+** named like a column of ours (class, kept as src_class), through the
+** real program into every file format. */
+TEST(source_fields_travel_to_every_output)
+{
+    char cmd[8192], blocks[600], parcels[600], out[600], path[700];
+    const char *sample_dir = test_source_root();
+    snprintf(blocks, sizeof blocks, "%s/extra_blocks.shp", dir);
+    snprintf(parcels, sizeof parcels, "%s/extra_parcels.gpkg", dir);
+    snprintf(out, sizeof out, "%s/extra_out", dir);
+    snprintf(cmd, sizeof cmd,
+             "ogr2ogr -dialect SQLite -sql \"SELECT *, '备注' || QKBH AS 备注, 'GH-' || QKBH "
+             "AS 规划编号, 7 AS tax FROM blocks\" -lco ENCODING=CP936 -nln extra_blocks '%s' "
+             "'%s/layers/sample/blocks.shp' && "
+             "ogr2ogr -dialect SQLite -sql \"SELECT *, 'P' || ZDDM AS 宗地备注, 1.5 AS class "
+             "FROM parcels\" -nln parcels '%s' '%s/layers/sample/city.gpkg' && "
+             "'%s' run '%s/layers/sample/project.yaml' --blocks '%s' --parcels '%s' -o '%s' "
+             "--formats gpkg,sqlite,shp,geojson,fgb --progress none > '%s/extra.txt' 2>&1",
+             blocks, sample_dir, parcels, sample_dir, getenv("IBMAP_EXE"), sample_dir, blocks,
+             parcels, out, dir);
+    if (system(cmd) != 0) {
+        snprintf(path, sizeof path, "%s/extra.txt", dir);
+        char *log = read_all(path, NULL);
+        printf("# %s\n", log ? log : "no log");
+        free(log);
+    }
+    static const char *const files[] = {"industrial_map.gpkg", "industrial_map.sqlite",
+                                        "shp/blocks.shp", "geojson/blocks.geojson",
+                                        "fgb/blocks.fgb"};
+    for (int i = 0; i < 5; i++) {
+        GDALDatasetH ds;
+        snprintf(path, sizeof path, "%s/%s", out, files[i]);
+        int shp = strstr(files[i], ".shp") != NULL;
+        OGRFeatureH f = one_feature(path, i < 2 ? "blocks" : NULL, "block_id = 'QK0001'", &ds);
+        if (!f) printf("# %s\n", path);
+        CHECK(f != NULL);
+        CHECK_STR(feature_text(f, "备注"), "备注QK0001");
+        /* 规划编号 is 12 bytes in UTF-8: the DBF keeps 3 characters */
+        CHECK_STR(feature_text(f, shp ? "规划编" : "规划编号"), "GH-QK0001");
+        CHECK_STR(feature_text(f, "QKBH"), "QK0001");
+        CHECK_STR(feature_text(f, shp ? "区块名" : "区块名称"), "浒山街道工业区块1");
+        CHECK_NEAR(atof(feature_text(f, "tax")), 7, 0);
+        OGR_F_Destroy(f);
+        GDALClose(ds);
+    }
+    static const char *const pfiles[] = {"industrial_map.gpkg", "shp/parcels.shp",
+                                         "geojson/parcels.geojson"};
+    for (int i = 0; i < 3; i++) {
+        GDALDatasetH ds;
+        snprintf(path, sizeof path, "%s/%s", out, pfiles[i]);
+        int shp = strstr(pfiles[i], ".shp") != NULL;
+        OGRFeatureH f = one_feature(path, i == 0 ? "parcels" : NULL,
+                                    "parcel_id = '330282001001GB00001'", &ds);
+        CHECK(f != NULL);
+        CHECK_STR(feature_text(f, shp ? "宗地备" : "宗地备注"), "P330282001001GB00001");
+        CHECK_NEAR(atof(feature_text(f, "src_class")), 1.5, 0);
+        CHECK_STR(feature_text(f, "ZDDM"), "330282001001GB00001");
+        OGR_F_Destroy(f);
+        GDALClose(ds);
+    }
+    snprintf(path, sizeof path, "%s/shp/FIELDS.csv", out);
+    char *fields = read_all(path, NULL);
+    CHECK(fields != NULL);
+    CHECK(strstr(fields, "blocks,规划编号,规划编,,") != NULL);
+    free(fields);
+}
+
 int main(void)
 {
     GDALAllRegister();
@@ -628,6 +719,7 @@ int main(void)
     RUN(block_without_geometry_is_kept);
     RUN(failed_write_leaves_nothing);
     RUN(messy_city_loses_nothing);
+    RUN(source_fields_travel_to_every_output);
     city_free(&clean);
     city_free(&messy);
     ibmap_ctx_free(ctx);

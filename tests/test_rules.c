@@ -409,12 +409,50 @@ TEST(huge_string_is_an_error_not_a_gigabyte)
     CHECK(when_fails("huge_string", expr, IBMAP_ERR_RULES_SYNTAX, "too big"));
 }
 
+/* A value and its threshold never print the same: digits are added to
+** both until they differ; equal values and lone values keep the short
+** form. */
+TEST(reason_values_that_differ_never_print_the_same)
+{
+    char a[128], b[128], c[128];
+    char *out[3] = {a, b, c};
+    const char *shares[3] = {"share", "share", "share"};
+    double v1[3] = {0.30004, 0.3, 0.3};
+    rules_format_values(3, v1, shares, out, 128);
+    CHECK_STR(a, "30.004%");
+    CHECK_STR(b, "30.000%"); /* equal values alike */
+    CHECK_STR(c, "30.000%");
+    const char *units[2] = {"万元/亩", "万元/亩"};
+    double v2[2] = {4.9996, 5};
+    rules_format_values(2, v2, units, out, 128);
+    CHECK_STR(a, "4.9996 万元/亩");
+    CHECK_STR(b, "5 万元/亩");
+    double v3[2] = {1234.4, 1234.2};
+    const char *none[2] = {"", ""};
+    rules_format_values(2, v3, none, out, 128);
+    CHECK_STR(a, "1234.4");
+    CHECK_STR(b, "1234.2");
+    double v4[2] = {0.25, 0.4};
+    rules_format_values(2, v4, shares, out, 128);
+    CHECK_STR(a, "25.0%");
+    CHECK_STR(b, "40.0%");
+    double v5[2] = {NAN, 0.4};
+    rules_format_values(2, v5, shares, out, 128);
+    CHECK_STR(a, "—");
+    CHECK_STR(b, "40.0%");
+    /* two doubles one ulp apart still differ */
+    double v6[2] = {0.3, nextafter(0.3, 1)};
+    rules_format_values(2, v6, none, out, 128);
+    CHECK(strcmp(a, b) != 0);
+}
+
 int main(void)
 {
     ctx = ibmap_ctx_new();
     dir = test_scratch_dir("test_rules");
     if (!ctx || !dir) return 1;
     RUN(default_rules_load);
+    RUN(reason_values_that_differ_never_print_the_same);
     RUN(set_param_known_and_unknown);
     RUN(yaml_syntax_error_has_line);
     RUN(unknown_top_level_key);

@@ -153,34 +153,57 @@ static char *fill_reason(const ibmap_rules *r, int k, sqlite3_stmt *q,
 {
     const rules_rule *rule = &r->rules[k];
     ibmap_strbuf b = {0};
-    char num[128];
+    /* The numbers first, formatted together: a value and its threshold
+    ** get the digits that tell them apart. */
+    int n = rule->n_parts > 0 ? rule->n_parts : 1;
+    double *v = malloc((size_t)n * sizeof *v);
+    const char **unit = malloc((size_t)n * sizeof *unit);
+    char *nums = malloc((size_t)n * 128), **num = malloc((size_t)n * sizeof *num);
+    int *slot = malloc((size_t)n * sizeof *slot), n_num = 0;
+    if (!v || !unit || !nums || !num || !slot) {
+        free(v), free(unit), free(nums), free(num), free(slot);
+        return NULL;
+    }
     for (int p = 0; p < rule->n_parts; p++) {
         const reason_part *part = &rule->parts[p];
-        if (part->text) {
-            ibmap_strbuf_put(&b, part->text);
-        } else if (part->param >= 0) {
+        slot[p] = -1;
+        if (part->text) continue;
+        if (part->param >= 0) {
             const rules_param *rp = &r->params[part->param];
-            rules_format_value(num, sizeof num, rp->value, rp->unit);
-            ibmap_strbuf_put(&b, num);
+            v[n_num] = rp->value;
+            unit[n_num] = rp->unit;
         } else {
             int col = metric_col[part->metric];
             const ibmap_metric_info *mi = ibmap_metric(part->metric);
             const rules_column *be = part->metric >= M_COUNT
                                          ? &rules_block_ent_columns[part->metric - M_COUNT]
                                          : NULL;
-            if (sqlite3_column_type(q, col) == SQLITE_NULL) {
-                ibmap_strbuf_put(&b, "—");
-            } else if (be ? be->text : mi->kind == IBMAP_METRIC_TEXT) {
-                ibmap_strbuf_put(&b, (const char *)sqlite3_column_text(q, col));
-            } else {
-                rules_format_value(num, sizeof num, sqlite3_column_double(q, col),
-                                   rules_metric_is_share(part->metric) ? "share"
-                                   : be                                ? be->unit
-                                                                       : mi->unit);
-                ibmap_strbuf_put(&b, num);
-            }
+            if (sqlite3_column_type(q, col) == SQLITE_NULL ||
+                (be ? be->text : mi->kind == IBMAP_METRIC_TEXT))
+                continue;
+            v[n_num] = sqlite3_column_double(q, col);
+            unit[n_num] = rules_metric_is_share(part->metric) ? "share"
+                          : be                                ? be->unit
+                                                              : mi->unit;
+        }
+        num[n_num] = nums + 128 * n_num;
+        slot[p] = n_num++;
+    }
+    rules_format_values(n_num, v, unit, num, 128);
+    for (int p = 0; p < rule->n_parts; p++) {
+        const reason_part *part = &rule->parts[p];
+        if (part->text) {
+            ibmap_strbuf_put(&b, part->text);
+        } else if (slot[p] >= 0) {
+            ibmap_strbuf_put(&b, num[slot[p]]);
+        } else {
+            int col = metric_col[part->metric];
+            ibmap_strbuf_put(&b, sqlite3_column_type(q, col) == SQLITE_NULL
+                                     ? "—"
+                                     : (const char *)sqlite3_column_text(q, col));
         }
     }
+    free(v), free(unit), free(nums), free(num), free(slot);
     return ibmap_strbuf_take(&b);
 }
 
@@ -816,9 +839,13 @@ static void csv_num(FILE *f, double v)
 static int enterprises_csv_body(FILE *f, const void *arg)
 {
     const ent_result *e = &((const ibmap_classification *)arg)->ent;
-    int ok = fputs("\xEF\xBB\xBF" "ent_id,name,block_id,town,industry_division,chain,"
-                   "land_mu,tax_per_mu,va_per_mu,low_eff,category,category_zh,rule_id,"
-                   "reason\r\n", f) >= 0;
+    int ok = fputs(ibmap_csv_pick("ent_id,name,block_id,town,industry_division,chain,"
+                                  "land_mu,tax_per_mu,va_per_mu,low_eff,category,category_zh,"
+                                  "rule_id,reason\r\n",
+                                  "企业编号,企业名称,区块编号,镇街,行业门类,产业链,用地(亩),"
+                                  "亩均税收,亩均增加值,低效,项目清单类别,类别名称,决定规则,"
+                                  "理由\r\n"),
+                   f) >= 0;
     for (int64_t i = 0; ok && i < e->n; i++) {
         const char *t1[] = {e->id[i], e->name[i], e->block_id[i], e->town[i], e->division[i],
                             e->chain[i]};
@@ -833,8 +860,8 @@ static int enterprises_csv_body(FILE *f, const void *arg)
         fputc(',', f);
         if (e->low_eff[i] >= 0) fprintf(f, "%d", e->low_eff[i]);
         ibmap_category k = (ibmap_category)e->category[i];
-        const char *t2[] = {ibmap_category_name(k), ibmap_category_label_zh(k), e->rule[i],
-                            e->reason[i]};
+        const char *t2[] = {ibmap_csv_pick(ibmap_category_name(k), ibmap_category_label_zh(k)),
+                            ibmap_category_label_zh(k), e->rule[i], e->reason[i]};
         for (size_t j = 0; ok && j < 4; j++)
             ok = fputc(',', f) != EOF && ibmap_csv_text(f, t2[j] ? t2[j] : "");
         ok = ok && fputs("\r\n", f) >= 0;
@@ -849,7 +876,7 @@ ibmap_status ibmap_classification_write_enterprises_csv(ibmap_ctx *ctx,
     if (!c || !path)
         return ibmap_fail(ctx, IBMAP_ERR_ARG,
                           "ibmap_classification_write_enterprises_csv: NULL argument");
-    return ibmap_write_file(ctx, path, enterprises_csv_body, c);
+    return ibmap_write_csv(ctx, path, enterprises_csv_body, c);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -859,14 +886,19 @@ ibmap_status ibmap_classification_write_enterprises_csv(ibmap_ctx *ctx,
 static int classification_csv_body(FILE *f, const void *arg)
 {
     const ibmap_classification *c = arg;
-    /* The BOM lets spreadsheet programs see UTF-8 and show Chinese. */
-    int ok = fputs("\xEF\xBB\xBF" "block_id,class,class_zh,mode,mode_zh,rule_id,reason,"
-                   "matched,stable,flipped_by\r\n", f) >= 0;
+    int ok = fputs(ibmap_csv_pick("block_id,class,class_zh,mode,mode_zh,rule_id,reason,"
+                                  "matched,stable,flipped_by\r\n",
+                                  "区块编号,分类,分类名称,改造方式,改造方式名称,决定规则,"
+                                  "分类理由,命中规则,阈值±10%稳定,改变分类的参数\r\n"),
+                   f) >= 0;
     for (int64_t b = 0; ok && b < c->n; b++) {
         ibmap_class k = (ibmap_class)c->klass[b];
         ibmap_mode m = (ibmap_mode)c->mode[b];
-        const char *fields[] = {c->ids[b], ibmap_class_name(k), ibmap_class_label_zh(k),
-                                ibmap_mode_name(m), ibmap_mode_label_zh(m), c->rule[b],
+        const char *fields[] = {c->ids[b],
+                                ibmap_csv_pick(ibmap_class_name(k), ibmap_class_label_zh(k)),
+                                ibmap_class_label_zh(k),
+                                ibmap_csv_pick(ibmap_mode_name(m), ibmap_mode_label_zh(m)),
+                                ibmap_mode_label_zh(m), c->rule[b],
                                 c->reason[b], c->matched[b],
                                 c->stable[b] ? "1" : "0", c->flipped_by[b]};
         for (size_t i = 0; ok && i < sizeof fields / sizeof fields[0]; i++)
@@ -881,7 +913,7 @@ ibmap_status ibmap_classification_write_csv(ibmap_ctx *ctx, const ibmap_classifi
 {
     if (!c || !path)
         return ibmap_fail(ctx, IBMAP_ERR_ARG, "ibmap_classification_write_csv: NULL argument");
-    return ibmap_write_file(ctx, path, classification_csv_body, c);
+    return ibmap_write_csv(ctx, path, classification_csv_body, c);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -932,11 +964,15 @@ typedef struct compare_pair {
 static int compare_csv_body(FILE *f, const void *arg)
 {
     const compare_pair *p = arg;
-    int ok = fputs("\xEF\xBB\xBF" "block_id,class_a,class_b,rule_a,rule_b\r\n", f) >= 0;
+    int ok = fputs(ibmap_csv_pick("block_id,class_a,class_b,rule_a,rule_b\r\n",
+                                  "区块编号,情景A分类,情景B分类,情景A规则,情景B规则\r\n"),
+                   f) >= 0;
     for (int64_t k = 0; ok && k < p->a->n; k++) {
         if (p->a->klass[k] == p->b->klass[k]) continue;
-        const char *fields[] = {p->a->ids[k], ibmap_class_name((ibmap_class)p->a->klass[k]),
-                                ibmap_class_name((ibmap_class)p->b->klass[k]),
+        ibmap_class ka = (ibmap_class)p->a->klass[k], kb = (ibmap_class)p->b->klass[k];
+        const char *fields[] = {p->a->ids[k],
+                                ibmap_csv_pick(ibmap_class_name(ka), ibmap_class_label_zh(ka)),
+                                ibmap_csv_pick(ibmap_class_name(kb), ibmap_class_label_zh(kb)),
                                 p->a->rule[k], p->b->rule[k]};
         for (size_t i = 0; ok && i < sizeof fields / sizeof fields[0]; i++)
             ok = (i == 0 || fputc(',', f) != EOF) && ibmap_csv_text(f, fields[i]);
@@ -951,7 +987,7 @@ ibmap_status ibmap_compare_write_csv(ibmap_ctx *ctx, const ibmap_classification 
     ibmap_status st = same_blocks(ctx, a, b);
     if (st) return st;
     compare_pair p = {a, b};
-    return ibmap_write_file(ctx, path, compare_csv_body, &p);
+    return ibmap_write_csv(ctx, path, compare_csv_body, &p);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1008,4 +1044,84 @@ ibmap_status ibmap_sweep(ibmap_ctx *ctx, const char *workspace, const ibmap_rule
         }
     scan_clear(&s);
     return IBMAP_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The rules a scenario was made with                                     */
+/* ---------------------------------------------------------------------- */
+
+ibmap_status ibmap_workspace_rules(ibmap_ctx *ctx, const char *workspace, const char *scenario,
+                                   char **rules_path, char **rules_hash, char **params)
+{
+    if (!workspace || !rules_path || !rules_hash || !params)
+        return ibmap_fail(ctx, IBMAP_ERR_ARG, "ibmap_workspace_rules: NULL argument");
+    *rules_path = *rules_hash = *params = NULL;
+    sqlite3 *db = NULL;
+    ibmap_status st = open_workspace(ctx, workspace, 0, &db);
+    if (st) return st;
+    sqlite3_stmt *q = NULL;
+    /* the scenario named first, else the one stored last */
+    if (sqlite3_prepare_v2(db, "SELECT rules_path, rules_hash, params FROM scenarios "
+                               "ORDER BY name = ? DESC, rowid DESC LIMIT 1", -1, &q,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, scenario ? scenario : "", -1, SQLITE_STATIC);
+        if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0)) {
+            const char *h = (const char *)sqlite3_column_text(q, 1);
+            const char *p = (const char *)sqlite3_column_text(q, 2);
+            *rules_path = ibmap_strdup((const char *)sqlite3_column_text(q, 0));
+            *rules_hash = ibmap_strdup(h ? h : "");
+            *params = ibmap_strdup(p ? p : "");
+            if (!*rules_path || !*rules_hash || !*params) {
+                free(*rules_path);
+                free(*rules_hash);
+                free(*params);
+                *rules_path = *rules_hash = *params = NULL;
+                st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+            }
+        }
+    } /* no scenarios table: no scenario stored yet */
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return st;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The sweep as CSV                                                       */
+/* ---------------------------------------------------------------------- */
+
+typedef struct sweep_csv {
+    const double *values;
+    int n;
+    const int64_t *blocks;
+    const double *mu;
+} sweep_csv;
+
+static int sweep_csv_body(FILE *f, const void *arg)
+{
+    const sweep_csv *w = arg;
+    int ok = fputs(ibmap_csv_pick("value", "参数值"), f) >= 0;
+    for (int k = 0; ok && k < IBMAP_CLASS_COUNT; k++) {
+        const char *name = ibmap_csv_pick(ibmap_class_name((ibmap_class)k),
+                                          ibmap_class_label_zh((ibmap_class)k));
+        ok = fprintf(f, ",%s%s,%s%s", name, ibmap_csv_pick("_blocks", "区块数"), name,
+                     ibmap_csv_pick("_mu", "面积(亩)")) > 0;
+    }
+    ok = ok && fputs("\r\n", f) >= 0;
+    for (int i = 0; ok && i < w->n; i++) {
+        ok = fprintf(f, "%.10g", w->values[i]) > 0;
+        for (int k = 0; ok && k < IBMAP_CLASS_COUNT; k++)
+            ok = fprintf(f, ",%lld,%.4f", (long long)w->blocks[i * IBMAP_CLASS_COUNT + k],
+                         w->mu[i * IBMAP_CLASS_COUNT + k]) > 0;
+        ok = ok && fputs("\r\n", f) >= 0;
+    }
+    return ok;
+}
+
+ibmap_status ibmap_sweep_write_csv(ibmap_ctx *ctx, const char *path, const double *values,
+                                   int n_values, const int64_t *blocks, const double *mu)
+{
+    if (!path || !values || !blocks || !mu || n_values < 0)
+        return ibmap_fail(ctx, IBMAP_ERR_ARG, "ibmap_sweep_write_csv: bad argument");
+    sweep_csv w = {values, n_values, blocks, mu};
+    return ibmap_write_csv(ctx, path, sweep_csv_body, &w);
 }

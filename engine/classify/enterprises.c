@@ -73,39 +73,65 @@ static char *ent_reason(const ibmap_rules *r, int k, sqlite3_stmt *q, const int 
 {
     const rules_rule *rule = &r->ent_rules[k];
     size_t cap = 256, len = 0;
-    char *out = malloc(cap), num[128];
-    if (!out) return NULL;
+    char *out = malloc(cap);
+    /* The numbers first, formatted together (rules_format_values): a
+    ** value and its threshold never print the same. */
+    int n = rule->n_parts > 0 ? rule->n_parts : 1;
+    double *v = malloc((size_t)n * sizeof *v);
+    const char **unit = malloc((size_t)n * sizeof *unit);
+    char *nums = malloc((size_t)n * 128), **num = malloc((size_t)n * sizeof *num);
+    int *slot = malloc((size_t)n * sizeof *slot), n_num = 0;
+    if (!out || !v || !unit || !nums || !num || !slot) {
+        free(out), free(v), free(unit), free(nums), free(num), free(slot);
+        return NULL;
+    }
     out[0] = '\0';
     for (int p = 0; p < rule->n_parts; p++) {
         const reason_part *part = &rule->parts[p];
-        const char *piece = num;
-        if (part->text) {
-            piece = part->text;
-        } else if (part->param >= 0) {
-            rules_format_value(num, sizeof num, r->params[part->param].value,
-                               r->params[part->param].unit);
+        slot[p] = -1;
+        if (part->text) continue;
+        if (part->param >= 0) {
+            v[n_num] = r->params[part->param].value;
+            unit[n_num] = r->params[part->param].unit;
         } else {
             int c = col[part->metric];
             const rules_column *rc = &rules_ent_columns[part->metric];
-            if (sqlite3_column_type(q, c) == SQLITE_NULL) piece = "—";
-            else if (rc->text) piece = (const char *)sqlite3_column_text(q, c);
-            else
-                rules_format_value(num, sizeof num, sqlite3_column_double(q, c),
-                                   rules_name_is_share(rc->name) ? "share" : rc->unit);
+            if (sqlite3_column_type(q, c) == SQLITE_NULL || rc->text) continue;
+            v[n_num] = sqlite3_column_double(q, c);
+            unit[n_num] = rules_name_is_share(rc->name) ? "share" : rc->unit;
         }
-        size_t n = strlen(piece);
-        if (len + n + 1 > cap) {
-            while (len + n + 1 > cap) cap *= 2;
+        num[n_num] = nums + 128 * n_num;
+        slot[p] = n_num++;
+    }
+    rules_format_values(n_num, v, unit, num, 128);
+    for (int p = 0; p < rule->n_parts; p++) {
+        const reason_part *part = &rule->parts[p];
+        const char *piece;
+        if (part->text) {
+            piece = part->text;
+        } else if (slot[p] >= 0) {
+            piece = num[slot[p]];
+        } else {
+            int c = col[part->metric];
+            piece = sqlite3_column_type(q, c) == SQLITE_NULL
+                        ? "—"
+                        : (const char *)sqlite3_column_text(q, c);
+        }
+        size_t m = strlen(piece);
+        if (len + m + 1 > cap) {
+            while (len + m + 1 > cap) cap *= 2;
             char *grown = realloc(out, cap);
             if (!grown) {
                 free(out);
-                return NULL;
+                out = NULL;
+                break;
             }
             out = grown;
         }
-        memcpy(out + len, piece, n + 1);
-        len += n;
+        memcpy(out + len, piece, m + 1);
+        len += m;
     }
+    free(v), free(unit), free(nums), free(num), free(slot);
     return out;
 }
 

@@ -500,28 +500,65 @@ int rules_name_is_share(const char *name)
     return n > 6 && strcmp(name + n - 6, "_share") == 0;
 }
 
-void rules_format_value(char *buf, size_t n, double v, const char *unit)
+/* rules_format_value with `extra` more digits than it shows by default. */
+static void format_digits(char *buf, size_t n, double v, const char *unit, int extra)
 {
     if (!isfinite(v)) {
         snprintf(buf, n, "—");
         return;
     }
     if (unit && strcmp(unit, "share") == 0) {
-        snprintf(buf, n, "%.1f%%", v * 100);
+        snprintf(buf, n, "%.*f%%", 1 + extra, v * 100);
         return;
     }
     /* %.3g shows 4.3 as "4.3" and 12.345 as "12.3"; from 1000 up it would
     ** switch to an exponent, which planners do not read, so whole numbers. */
     char num[64];
     if (fabs(v) >= 1000)
-        snprintf(num, sizeof num, "%.0f", v);
+        snprintf(num, sizeof num, "%.*f", extra, v);
     else
-        snprintf(num, sizeof num, "%.3g", v);
+        snprintf(num, sizeof num, "%.*g", 3 + extra, v);
     if (strcmp(num, "-0") == 0) snprintf(num, sizeof num, "0");
     if (unit && *unit)
         snprintf(buf, n, "%s %s", num, unit);
     else
         snprintf(buf, n, "%s", num);
+}
+
+void rules_format_value(char *buf, size_t n, double v, const char *unit)
+{
+    format_digits(buf, n, v, unit, 0);
+}
+
+void rules_format_values(int n, const double *v, const char *const *unit, char *const *out,
+                         size_t size)
+{
+    int *extra = calloc((size_t)(n > 0 ? n : 1), sizeof *extra);
+    if (!extra) {
+        for (int i = 0; i < n; i++) format_digits(out[i], size, v[i], unit[i], 0);
+        return;
+    }
+    /* Digits are added to both of two different values that print the
+    ** same ("30.0% 超过 30.0%" for 30.04% and 30%), until they differ;
+    ** 17 significant digits tell any two doubles apart. */
+    for (int round = 0; round < 17; round++) {
+        for (int i = 0; i < n; i++) format_digits(out[i], size, v[i], unit[i], extra[i]);
+        /* every value that prints like a different one gets a digit more
+        ** (equal values stay alike: they are marked together) */
+        int same = 0;
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++)
+                if (isfinite(v[i]) && isfinite(v[j]) && v[i] != v[j] &&
+                    strcmp(out[i], out[j]) == 0) {
+                    extra[i] = -extra[i] - 1; /* marked: negative until the round ends */
+                    same = 1;
+                    break;
+                }
+        for (int i = 0; i < n; i++)
+            if (extra[i] < 0) extra[i] = -extra[i];
+        if (!same) break;
+    }
+    free(extra);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -627,6 +664,11 @@ int ibmap_rules_central_town_count(const ibmap_rules *r)
 const char *ibmap_rules_central_town(const ibmap_rules *r, int i)
 {
     return r && i >= 0 && i < r->n_central_towns ? r->central_towns[i] : NULL;
+}
+
+const char *ibmap_rules_hash(const ibmap_rules *r)
+{
+    return r ? r->hash : "";
 }
 
 const char *ibmap_rules_name(const ibmap_rules *r)

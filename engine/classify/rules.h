@@ -171,6 +171,13 @@ char *rules_scan_sql(const ibmap_rules *rules, int base, const int *variant_para
 ** missing value.  Writes into buf (NUL-terminated, truncated to n). */
 void rules_format_value(char *buf, size_t n, double v, const char *unit);
 
+/* The values of one reason, v[i] with unit[i], formatted as
+** rules_format_value does into out[i] (each `size` bytes), but with
+** digits added where two different values would print the same: a value
+** and its threshold never read "30.0% 超过 30.0%". */
+void rules_format_values(int n, const double *v, const char *const *unit, char *const *out,
+                         size_t size);
+
 /* Whether metric m is a share (its name ends in _share): it is 0..1 and
 ** reasons show it as a percentage. */
 int rules_metric_is_share(int m);

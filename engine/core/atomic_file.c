@@ -3,7 +3,8 @@
 ** absent: written under a temporary name beside the target, flushed to
 ** disk, then renamed over it (rename is atomic within a file system).
 ** A failure or an interruption never leaves a half-written file under the
-** real name.  Also the one CSV quoting rule every CSV output uses.
+** real name.  Also the one CSV quoting rule every CSV output uses, and
+** the one way a CSV is written (with its BOM, in the context's language).
 */
 #include <errno.h>
 #include <stdio.h>
@@ -52,4 +53,33 @@ int ibmap_csv_text(FILE *f, const char *s)
     }
     if (quote) fputc('"', f);
     return !ferror(f);
+}
+
+/* The language of the CSV being written by this thread (ibmap_write_csv). */
+static _Thread_local int csv_zh;
+
+int ibmap_csv_zh(void)
+{
+    return csv_zh;
+}
+
+typedef struct csv_call {
+    int (*body)(FILE *f, const void *arg);
+    const void *arg;
+} csv_call;
+
+static int csv_body(FILE *f, const void *arg)
+{
+    const csv_call *c = arg;
+    return fputs("\xEF\xBB\xBF", f) >= 0 && c->body(f, c->arg);
+}
+
+ibmap_status ibmap_write_csv(ibmap_ctx *ctx, const char *path,
+                             int (*body)(FILE *f, const void *arg), const void *arg)
+{
+    csv_call c = {body, arg};
+    csv_zh = ctx ? ctx->zh : 0;
+    ibmap_status s = ibmap_write_file(ctx, path, csv_body, &c);
+    csv_zh = 0;
+    return s;
 }

@@ -76,6 +76,15 @@ ibmap_ctx *ibmap_ctx_new(void)
     return ctx;
 }
 
+ibmap_status ibmap_ctx_set_language(ibmap_ctx *ctx, const char *lang)
+{
+    if (!ctx || !lang) return IBMAP_ERR_ARG;
+    if (strcmp(lang, "en") == 0) ctx->zh = 0;
+    else if (strcmp(lang, "zh") == 0) ctx->zh = 1;
+    else return ibmap_fail(ctx, IBMAP_ERR_ARG, "language '%s': use en or zh", lang);
+    return IBMAP_OK;
+}
+
 void ibmap_ctx_free(ibmap_ctx *ctx)
 {
     if (!ctx) return;

@@ -38,6 +38,7 @@ struct ibmap_ctx {
     PJ_CONTEXT *proj;
     char errmsg[4096];
     char geos_msg[1024];   /* last message from GEOS's error handler */
+    int zh;                /* ibmap_ctx_set_language(ctx, "zh"): Chinese CSVs */
 };
 
 /* Record an error message in ctx (printf-style) and return `status`, so
@@ -99,6 +100,23 @@ ibmap_status ibmap_write_file(ibmap_ctx *ctx, const char *path,
 /* Write one CSV field (RFC 4180 quoting); NULL writes nothing.  Returns 0
 ** on a write error. */
 int ibmap_csv_text(FILE *f, const char *s);
+
+/* Write the CSV file `path` as ibmap_write_file does, beginning with the
+** UTF-8 BOM (without it Excel and WPS read UTF-8 as the local code page
+** and garble the Chinese): the one way every CSV of ibmap is written.
+** While body() runs, ibmap_csv_zh() tells it the context's language. */
+ibmap_status ibmap_write_csv(ibmap_ctx *ctx, const char *path,
+                             int (*body)(FILE *f, const void *arg), const void *arg);
+
+/* Inside a body() of ibmap_write_csv: 1 when the CSV is to be written in
+** Chinese (ibmap_ctx_set_language "zh": Chinese column headers, and
+** class, mode, category and control-unit values), else 0.  And the
+** text of the two for that language. */
+int ibmap_csv_zh(void);
+static inline const char *ibmap_csv_pick(const char *en, const char *zh)
+{
+    return ibmap_csv_zh() ? zh : en;
+}
 
 /* ---------------------------------------------------------------------- */
 /* dq.c: the data-quality log                                             */

@@ -57,6 +57,31 @@ const char *ibmap_data_accepted_defects(const ibmap_data *data)
     return data && data->accepted ? data->accepted : "";
 }
 
+const char *ibmap_cu_type_label_zh(const char *type)
+{
+    static const char *const labels[][2] = {
+        {"priority", "优先保护"},          {"key_industry", "重点管控（产业集聚）"},
+        {"key_urban", "重点管控（城镇生活）"}, {"key", "重点管控"},
+        {"general", "一般管控"}};
+    for (size_t k = 0; type && k < sizeof labels / sizeof *labels; k++)
+        if (strcmp(type, labels[k][0]) == 0) return labels[k][1];
+    return type;
+}
+
+static const char *const verdict_names[] = {"ok", "warning", "defects accepted"};
+
+const char *ibmap_verdict_name(ibmap_verdict v)
+{
+    return (int)v >= 0 && v <= IBMAP_VERDICT_ACCEPTED ? verdict_names[v] : NULL;
+}
+
+int ibmap_verdict_from_name(const char *name)
+{
+    for (int v = 0; name && v <= IBMAP_VERDICT_ACCEPTED; v++)
+        if (strcmp(name, verdict_names[v]) == 0) return v;
+    return IBMAP_VERDICT_OK;
+}
+
 int64_t ibmap_layer_count(const ibmap_layer *L) { return L ? L->n : 0; }
 
 static int in_range(const ibmap_layer *L, int64_t i)
@@ -187,10 +212,9 @@ ibmap_status ibmap_data_defect(const ibmap_data *data, int64_t i,
 static int defects_body(FILE *f, const void *arg)
 {
     const ibmap_data *data = arg;
-    /* The BOM lets spreadsheet programs see UTF-8 and show Chinese. */
-    int ok = fputs("\xEF\xBB\xBF"
-                   "layer,fid,feature_id,field,problem,severity,value,detail,"
-                   "action\r\n",
+    int ok = fputs(ibmap_csv_pick("layer,fid,feature_id,field,problem,severity,value,detail,"
+                                  "action\r\n",
+                                  "图层,源要素号,要素编号,字段,问题,严重程度,原值,说明,处理\r\n"),
                    f) >= 0;
     for (int64_t i = 0; ok && i < data->dq.n; i++) {
         const ibmap_dq_entry *e = &data->dq.entries[i];
@@ -212,5 +236,5 @@ ibmap_status ibmap_data_write_defects_csv(ibmap_ctx *ctx,
 {
     if (!data || !path)
         return ibmap_fail(ctx, IBMAP_ERR_ARG, "write_defects_csv: NULL argument");
-    return ibmap_write_file(ctx, path, defects_body, data);
+    return ibmap_write_csv(ctx, path, defects_body, data);
 }

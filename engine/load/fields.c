@@ -260,6 +260,58 @@ ibmap_status ibmap_reader_read_text(layer_reader *r, OGRFeatureH f, int field,
 }
 
 /* ---------------------------------------------------------------------- */
+/* The source fields as given                                             */
+/* ---------------------------------------------------------------------- */
+
+ibmap_status ibmap_reader_keep_source_fields(layer_reader *r)
+{
+    if (r->role != IBMAP_ROLE_BLOCKS && r->role != IBMAP_ROLE_PARCELS) return IBMAP_OK;
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(r->lyr);
+    int n = OGR_FD_GetFieldCount(defn);
+    if (n == 0) return IBMAP_OK;
+    ibmap_layer *L = r->L;
+    L->source_fields = calloc((size_t)n, sizeof *L->source_fields);
+    if (!L->source_fields) return ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
+    L->n_source_fields = n;
+    for (int i = 0; i < n; i++) {
+        OGRFieldDefnH fd = OGR_FD_GetFieldDefn(defn, i);
+        ibmap_source_field *sf = &L->source_fields[i];
+        OGRFieldType t = OGR_Fld_GetType(fd);
+        sf->type = t == OFTInteger || t == OFTInteger64 ? IBMAP_SOURCE_INTEGER
+                   : t == OFTReal                       ? IBMAP_SOURCE_REAL
+                                                        : IBMAP_SOURCE_TEXT;
+        int bad, nomem;
+        sf->name = ibmap_reader_decode_text(r, OGR_Fld_GetNameRef(fd), &bad, &nomem);
+        if (!sf->name && !nomem) sf->name = ibmap_sprintf("field_%d", i + 1);
+        if (!sf->name) return ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
+    }
+    return IBMAP_OK;
+}
+
+ibmap_status ibmap_reader_read_source_fields(layer_reader *r, OGRFeatureH f, int64_t i)
+{
+    ibmap_layer *L = r->L;
+    for (int k = 0; k < L->n_source_fields; k++) {
+        ibmap_source_field *sf = &L->source_fields[k];
+        int set = OGR_F_IsFieldSetAndNotNull(f, k);
+        if (sf->type == IBMAP_SOURCE_REAL) {
+            sf->num[i] = set ? OGR_F_GetFieldAsDouble(f, k) : NAN;
+            continue;
+        }
+        sf->text[i] = NULL;
+        if (!set) continue;
+        const char *raw = OGR_F_GetFieldAsString(f, k);
+        int bad = 0, nomem = 0;
+        sf->text[i] = sf->type == IBMAP_SOURCE_INTEGER ? ibmap_strdup(raw)
+                                                       : ibmap_reader_decode_text(r, raw, &bad,
+                                                                                  &nomem);
+        if (nomem || (raw && *raw && sf->type == IBMAP_SOURCE_INTEGER && !sf->text[i]))
+            return ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
+    }
+    return IBMAP_OK;
+}
+
+/* ---------------------------------------------------------------------- */
 /* Web-map exports                                                        */
 /* ---------------------------------------------------------------------- */
 

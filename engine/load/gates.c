@@ -19,7 +19,12 @@
 **     the features have unknown codes stops the load, naming the codes seen
 **     most often and the code systems tried;
 **   - a layer whose fields are a DataV/Amap export's warns that its
-**     coordinates are likely GCJ-02 (coords: gcj02).
+**     coordinates are likely GCJ-02 (coords: gcj02);
+**   - a layer that lies far from the blocks (farther than the blocks'
+**     extent is long, at least 10 km) was read in a wrong CRS (a .prj of
+**     another zone): it stops the load unless accepted, naming the file
+**     and both extents; when the parcels and the land use both lie far
+**     from the blocks, the blocks are the layer named.
 ** Every stop is collected first, so one message names every layer at fault.
 */
 #include <math.h>
@@ -202,9 +207,102 @@ static int landuse_gate(text *stop, text *msg, const ibmap_layer *L,
     return stops;
 }
 
+/* ---------------------------------------------------------------------- */
+/* Layers that lie far from the blocks: a CRS declared wrong              */
+/* ---------------------------------------------------------------------- */
+
+/* A .prj of another Gauss-Krüger zone (EPSG:4548 for a CM 120E layer)
+** moves a layer some 300 km, and its coordinates still lie in the
+** declared CRS's area of use, so nothing in the file contradicts it:
+** every block would then measure 0 of it, silently.  Layers of one county
+** lie together, so a layer whose extent is farther from the blocks' than
+** the blocks' own size (and at least FAR_MIN_M) was read in a wrong CRS. */
+#define FAR_MIN_M 10000.0
+
+typedef struct extent {
+    double e[4];   /* minx, miny, maxx, maxy (working CRS) */
+    int set;       /* the layer has a usable geometry */
+} extent;
+
+static extent layer_extent(GEOSContextHandle_t h, const ibmap_layer *L)
+{
+    extent x = {{INFINITY, INFINITY, -INFINITY, -INFINITY}, 0};
+    for (int64_t i = 0; L && i < L->n; i++) {
+        double x0, y0, x1, y1;
+        if (!L->geom[i] || !GEOSGeom_getXMin_r(h, L->geom[i], &x0) ||
+            !GEOSGeom_getYMin_r(h, L->geom[i], &y0) ||
+            !GEOSGeom_getXMax_r(h, L->geom[i], &x1) ||
+            !GEOSGeom_getYMax_r(h, L->geom[i], &y1))
+            continue;
+        x.e[0] = fmin(x.e[0], x0);
+        x.e[1] = fmin(x.e[1], y0);
+        x.e[2] = fmax(x.e[2], x1);
+        x.e[3] = fmax(x.e[3], y1);
+        x.set = 1;
+    }
+    return x;
+}
+
+/* The distance between two extents (0 when they meet). */
+static double extent_gap(const extent *a, const extent *b)
+{
+    double gx = fmax(0, fmax(a->e[0] - b->e[2], b->e[0] - a->e[2]));
+    double gy = fmax(0, fmax(a->e[1] - b->e[3], b->e[1] - a->e[3]));
+    return hypot(gx, gy);
+}
+
+/* 1 when `a` lies farther from the reference extent `ref` than ref's
+** longer side (at least FAR_MIN_M). */
+static int extent_far(const extent *a, const extent *ref)
+{
+    if (!a->set || !ref->set) return 0;
+    double size = fmax(ref->e[2] - ref->e[0], ref->e[3] - ref->e[1]);
+    return extent_gap(a, ref) > fmax(FAR_MIN_M, size);
+}
+
+/* Which layers lie far from the rest: far[r] set, and ref[r] the role it
+** was measured against.  Normally every layer is measured against the
+** blocks; when the parcels and the land use both lie far from the blocks
+** but near each other, the blocks are the layer out of place, and the
+** others are measured against the parcels instead. */
+static void far_layers(const ibmap_data *data, extent ext[IBMAP_ROLE_COUNT],
+                       int far[IBMAP_ROLE_COUNT], int ref[IBMAP_ROLE_COUNT])
+{
+    for (int r = 0; r < IBMAP_ROLE_COUNT; r++) {
+        ext[r] = layer_extent(data->geos, data->layers[r]);
+        far[r] = 0;
+        ref[r] = IBMAP_ROLE_BLOCKS;
+    }
+    int reference = IBMAP_ROLE_BLOCKS;
+    const extent *P = &ext[IBMAP_ROLE_PARCELS], *U = &ext[IBMAP_ROLE_LANDUSE];
+    if (extent_far(P, &ext[IBMAP_ROLE_BLOCKS]) && extent_far(U, &ext[IBMAP_ROLE_BLOCKS]) &&
+        !extent_far(U, P))
+        reference = IBMAP_ROLE_PARCELS;
+    for (int r = 0; r < IBMAP_ROLE_COUNT; r++) {
+        if (r == reference) continue;
+        ref[r] = reference;
+        far[r] = extent_far(&ext[r], &ext[reference]);
+    }
+}
+
+/* "it lies 287 km from the blocks …" into t. */
+static void far_message(text *t, const ibmap_layer *L, const extent *a, ibmap_role ref_role,
+                        const extent *ref)
+{
+    add(t, "%sit lies %.0f km from the %s (its extent x %.0f–%.0f, y %.0f–%.0f; the "
+           "%s' x %.0f–%.0f, y %.0f–%.0f, in the working CRS): the CRS it was read in "
+           "(%s) is likely wrong (another Gauss-Krüger zone, or a zone prefix?). Give the "
+           "right one (crs: EPSG:… for %s in the project, or --set %s.crs=EPSG:…)",
+        t->n ? " " : "", extent_gap(a, ref) / 1000, ibmap_role_name(ref_role), a->e[0],
+        a->e[2], a->e[1], a->e[3], ibmap_role_name(ref_role), ref->e[0], ref->e[2],
+        ref->e[1], ref->e[3], L->crs_note ? L->crs_note : "?",
+        ibmap_role_name(L->role), ibmap_role_name(L->role));
+}
+
 static ibmap_status gate_layer(ibmap_ctx *ctx, ibmap_data *data,
                                const ibmap_project *p, ibmap_layer *L,
-                               text *stops, text *accepted)
+                               text *stops, text *accepted, const extent *ext,
+                               int far, ibmap_role ref_role, const extent *ref)
 {
     ibmap_role role = L->role;
     const char *rn = ibmap_role_name(role);
@@ -277,6 +375,16 @@ static ibmap_status gate_layer(ibmap_ctx *ctx, ibmap_data *data,
             verdict = IBMAP_VERDICT_WARNING;
         }
     }
+    if (far && stop.n == 0) {
+        text *t = accept ? &msg : &stop;
+        far_message(t, L, ext, ref_role, ref);
+        if (accept) {
+            add(t, "; accepted (accept_defects: %s): every block measures it as it lies.", rn);
+            verdict = IBMAP_VERDICT_ACCEPTED;
+        } else {
+            add(t, "; or accept it with --accept-defects %s", rn);
+        }
+    }
     if (role == IBMAP_ROLE_LANDUSE && stop.n == 0) {
         size_t before = msg.n;
         landuse_gate(&stop, &msg, L, p, &v);
@@ -334,10 +442,14 @@ ibmap_status ibmap_gates_run(ibmap_ctx *ctx, ibmap_data *data,
     text stops = {0}, accepted = {0};
     ibmap_status st = IBMAP_OK;
     int n_stops = 0;
+    extent ext[IBMAP_ROLE_COUNT];
+    int far[IBMAP_ROLE_COUNT], ref[IBMAP_ROLE_COUNT];
+    far_layers(data, ext, far, ref);
     for (int r = 0; r < IBMAP_ROLE_COUNT && !st; r++) {
         if (!data->layers[r]) continue;
         size_t before = stops.n;
-        st = gate_layer(ctx, data, p, data->layers[r], &stops, &accepted);
+        st = gate_layer(ctx, data, p, data->layers[r], &stops, &accepted, &ext[r], far[r],
+                        (ibmap_role)ref[r], &ext[ref[r]]);
         n_stops += stops.n > before;
     }
     if (!st && n_stops)

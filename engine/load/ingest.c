@@ -19,10 +19,13 @@
 ** source, the layer and the field; and once every layer is loaded, the
 ** layer gates (gates.c) decide whether what is left can carry the run.
 */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "load/reader.h"
 
@@ -119,9 +122,45 @@ static ibmap_status pick_layer(layer_reader *r)
                       role_name(r->role));
 }
 
+/* A source that names a file which is not there: "no such file", naming
+** it, rather than GDAL's silence (which read as "no driver recognises
+** it").  A connection string (PG:…) or another /vsi path is left to GDAL;
+** a /vsizip/ path is checked for its .zip. */
+static ibmap_status check_source_exists(layer_reader *r)
+{
+    const char *src = r->rs->source;
+    const char *path = src;
+    size_t n = strlen(src);
+    if (strncmp(src, "/vsizip/", 8) == 0) {
+        path = src + 8;
+        const char *zip = strstr(path, ".zip");
+        if (!zip) zip = strstr(path, ".ZIP");
+        n = zip ? (size_t)(zip + 4 - path) : strlen(path);
+    } else if (strncmp(src, "/vsi", 4) == 0) {
+        return IBMAP_OK;
+    } else {
+        size_t k = strspn(src, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
+        if (k > 0 && src[k] == ':') return IBMAP_OK; /* PG:, MSSQL:, … */
+    }
+    char *file = ibmap_sprintf("%.*s", (int)n, path);
+    if (!file) return ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
+    struct stat st;
+    ibmap_status s = IBMAP_OK;
+    if (stat(file, &st) != 0)
+        s = ibmap_fail(r->ctx, IBMAP_ERR_OPEN, "%s: %s: %s", role_name(r->role), file,
+                       errno == ENOENT || errno == ENOTDIR ? "no such file" : strerror(errno));
+    else if (access(file, R_OK) != 0)
+        s = ibmap_fail(r->ctx, IBMAP_ERR_OPEN, "%s: %s: cannot be read: %s",
+                       role_name(r->role), file, strerror(errno));
+    free(file);
+    return s;
+}
+
 static ibmap_status open_source(layer_reader *r)
 {
     const char *src = r->rs->source;
+    ibmap_status exists = check_source_exists(r);
+    if (exists) return exists;
     /* Shapefiles are opened without recoding (ENCODING="") so that ibmap,
     ** not the driver's defaults, decides the encoding: GDAL would read a
     ** DBF with neither .cpg nor LDID as ISO-8859-1 and turn GBK into
@@ -220,6 +259,8 @@ static ibmap_status read_features(layer_reader *r)
             if (L->columns[c].type == IBMAP_FIELD_TEXT)
                 L->columns[c].text[i] = NULL;
         }
+        for (int c = 0; c < L->n_source_fields; c++)
+            if (L->source_fields[c].text) L->source_fields[c].text[i] = NULL;
         char fid_text[32];
         snprintf(fid_text, sizeof fid_text, "%lld", (long long)L->fid[i]);
 
@@ -278,6 +319,7 @@ static ibmap_status read_features(layer_reader *r)
             else
                 st = ibmap_reader_read_number(r, f, c, i, feature_id);
         }
+        if (!st) st = ibmap_reader_read_source_fields(r, f, i);
         if (!st && r->role == IBMAP_ROLE_CONTROL_UNITS)
             st = ibmap_reader_resolve_cu_type(r, i, feature_id);
         if (!st && r->role == IBMAP_ROLE_LANDUSE)
@@ -342,6 +384,7 @@ static ibmap_status read_layer(ibmap_ctx *ctx, ibmap_data *data,
     if (!st) st = ibmap_reader_decide_encoding(&r);
     if (!st) st = ibmap_reader_map_fields(&r);
     if (!st) st = ibmap_reader_webmap_fields(&r);
+    if (!st) st = ibmap_reader_keep_source_fields(&r);
     if (!st) st = read_features(&r);
     if (!st) st = ibmap_reader_decide_source_crs(&r, deferred);
     free(r.src_index);
@@ -360,14 +403,28 @@ ibmap_status ibmap_load(ibmap_ctx *ctx, const ibmap_project *p,
 {
     if (!ctx || !p || !out)
         return ibmap_fail(ctx, IBMAP_ERR_ARG, "ibmap_load: NULL argument");
+    /* Every missing role at once: a first run should not find them one
+    ** by one. */
+    char missing[512] = "", flags[512] = "";
+    int n_missing = 0;
     for (int r = 0; r < IBMAP_ROLE_COUNT; r++)
-        if (ibmap_role_required((ibmap_role)r) && !p->roles[r].given)
-            return ibmap_fail(ctx, IBMAP_ERR_ROLE_MISSING,
-                              "the required input layer '%s' was not given "
-                              "(layers: %s: in the project file, or --%s)",
-                              ibmap_role_name((ibmap_role)r),
-                              ibmap_role_name((ibmap_role)r),
-                              ibmap_role_name((ibmap_role)r));
+        if (ibmap_role_required((ibmap_role)r) && !p->roles[r].given) {
+            char flag[64];
+            snprintf(flag, sizeof flag, "--%s", ibmap_role_name((ibmap_role)r));
+            for (char *c = flag + 2; *c; c++)
+                if (*c == '_') *c = '-';
+            size_t lm = strlen(missing), lf = strlen(flags);
+            snprintf(missing + lm, sizeof missing - lm, "%s'%s'", n_missing ? ", " : "",
+                     ibmap_role_name((ibmap_role)r));
+            snprintf(flags + lf, sizeof flags - lf, "%s%s SRC", n_missing ? " " : "", flag);
+            n_missing++;
+        }
+    if (n_missing)
+        return ibmap_fail(ctx, IBMAP_ERR_ROLE_MISSING,
+                          "the required input layer%s %s %s not given (layers: in the "
+                          "project file, or %s)",
+                          n_missing > 1 ? "s" : "", missing, n_missing > 1 ? "were" : "was",
+                          flags);
     ibmap_data *data = calloc(1, sizeof *data);
     if (!data) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
     data->geos = ctx->geos;

@@ -47,6 +47,15 @@ void ibmap_layer_free(ibmap_layer *L, GEOSContextHandle_t geos)
         free(c->text);
     }
     free(L->columns);
+    for (int f = 0; f < L->n_source_fields; f++) {
+        ibmap_source_field *c = &L->source_fields[f];
+        free(c->name);
+        free(c->num);
+        if (c->text)
+            for (int64_t i = 0; i < L->n; i++) free(c->text[i]);
+        free(c->text);
+    }
+    free(L->source_fields);
     free(L->fid);
     free(L->id);
     free(L->geom);
@@ -92,6 +101,13 @@ int ibmap_layer_reserve(ibmap_layer *L, int64_t n)
             GROW(c->text, cap);
         else
             GROW(c->num, cap);
+    }
+    for (int f = 0; f < L->n_source_fields; f++) {
+        ibmap_source_field *c = &L->source_fields[f];
+        if (c->type == IBMAP_SOURCE_REAL)
+            GROW(c->num, cap);
+        else
+            GROW(c->text, cap);
     }
     L->cap = cap;
     return 1;

@@ -217,6 +217,24 @@ typedef struct ibmap_column {
     char **text;         /* TEXT: n strings, NULL = missing */
 } ibmap_column;
 
+/* A field of the source kept as it was given, beside the canonical ones
+** (blocks and parcels: every field of the source, mapped or not), so that
+** nothing the user gave is lost on the way to the outputs.  Integers are
+** kept as their decimal text (exact beyond 2^53), reals as doubles, the
+** rest as decoded text. */
+typedef enum ibmap_source_type {
+    IBMAP_SOURCE_TEXT = 0,
+    IBMAP_SOURCE_INTEGER,
+    IBMAP_SOURCE_REAL
+} ibmap_source_type;
+
+typedef struct ibmap_source_field {
+    char *name;               /* the source's own name, decoded (UTF-8) */
+    ibmap_source_type type;
+    double *num;              /* REAL: n values, NaN = NULL */
+    char **text;              /* TEXT and INTEGER: n strings, NULL = NULL */
+} ibmap_source_field;
+
 struct ibmap_layer {
     ibmap_role role;
     char *source, *layer_name, *driver, *encoding, *crs_found, *crs_used,
@@ -231,6 +249,8 @@ struct ibmap_layer {
     double *area;             /* planar m² in the working CRS */
     int n_columns;            /* = role def n_fields */
     ibmap_column *columns;
+    int n_source_fields;      /* blocks, parcels: every field of the source */
+    ibmap_source_field *source_fields;
     /* landuse only: group of each feature (ibmap_lu_group) */
     signed char *lu_group;
     /* parcels only: 1 where the grade was computed (grades.c), not given */
@@ -256,6 +276,14 @@ struct ibmap_data {
     GEOSContextHandle_t geos; /* the context the geometries were made in */
     char *accepted;           /* ibmap_data_accepted_defects, or NULL */
 };
+
+/* data.c: the Chinese label of a control-unit type (priority 优先保护,
+** key_industry 重点管控（产业集聚）, key_urban 重点管控（城镇生活）, key
+** 重点管控, general 一般管控); `type` itself when it is none of them. */
+const char *ibmap_cu_type_label_zh(const char *type);
+
+/* data.c: the verdict named `name` (ibmap_verdict_name); OK when unknown. */
+int ibmap_verdict_from_name(const char *name);
 
 /* gates.c: the verdict of every loaded layer; fails with
 ** IBMAP_ERR_LAYER_REJECTED naming every layer that stops the load. */

@@ -123,6 +123,12 @@ ibmap_status ibmap_reader_read_text(layer_reader *r, OGRFeatureH f,
                                     int field, int64_t i,
                                     const char *fid_text);
 
+/* fields.c: keep every source field of the blocks and the parcels as it
+** is (L->source_fields), set up before the first feature; feature i's
+** values of them. */
+ibmap_status ibmap_reader_keep_source_fields(layer_reader *r);
+ibmap_status ibmap_reader_read_source_fields(layer_reader *r, OGRFeatureH f, int64_t i);
+
 /* fields.c: note the fields of a DataV/Amap web-map export (GCJ-02). */
 ibmap_status ibmap_reader_webmap_fields(layer_reader *r);
 

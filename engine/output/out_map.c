@@ -9,7 +9,10 @@
 ** (2480 × 1754 px).  The two therefore show the same map.
 **
 ** The page:
-**   title band   the title, and a subtitle naming the scenario and rules
+**   title band   the title, and a subtitle naming the scenario and rules;
+**                under them, in red, the layers the run went on with
+**                although their gates did not pass (accepted defects,
+**                layer warnings)
 **   map frame    left, most of the page: towns (filled, dash-dot outline),
 **                blocks filled by class, parks outlined, red lines hatched,
 **                town names.  Equal x/y scale, y up: the working CRS is
@@ -18,9 +21,10 @@
 **   side panel   north arrow, legend (blocks and 亩 of each class), scale
 **                bar; kept out of the frame so that they hide no block
 **   foot         data date, CRS, the program
-** The frame shows the union of the blocks' and the towns' extents: the
-** parks and red lines are drawn where they fall in it but do not widen it
-** (a red line may cover half a province).
+** The frame shows the blocks' extent with a margin (or the --extent
+** asked for): towns, parks and red lines are drawn where they fall in it
+** but do not widen it (a town reaches far beyond its industrial land, a
+** red line may cover half a province).
 **
 ** Geometry is the model's WKB.  It is read here by a small reader that
 ** checks every count against the bytes left before trusting it, and that
@@ -333,16 +337,25 @@ static void extent_add(const out_table *t, double e[4])
     }
 }
 
-/* The frame fits the blocks and towns as drawn.  The extent is taken from
-** the WKB rather than m->extent so that the frame holds exactly what is
-** drawn, towns included, and so that out_map_png_pixel() needs nothing
-** but the model. */
+/* The frame fits the blocks as drawn, with a margin: the map is about
+** them, and a county's towns reach far beyond its industrial land (which
+** would shrink every block to a speck).  The towns are drawn where they
+** fall in it, and frame it only when no block has a geometry.  The user's
+** extent (m->view, --extent) wins, shown whole, without a margin.  The
+** extent is taken from the WKB rather than m->extent so that the frame
+** holds exactly what is drawn, and so that out_map_png_pixel() needs
+** nothing but the model. */
 static void view_init(map_view *v, const out_model *m)
 {
     double e[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
     memset(v, 0, sizeof *v);
-    extent_add(out_model_table(m, "blocks"), e);
-    extent_add(out_model_table(m, "towns"), e);
+    int user = m->has_view;
+    if (user) {
+        memcpy(e, m->view, sizeof e);
+    } else {
+        extent_add(out_model_table(m, "blocks"), e);
+        if (!(e[0] <= e[2])) extent_add(out_model_table(m, "towns"), e);
+    }
     double w = e[2] - e[0], h = e[3] - e[1];
     if (!(w >= 0 && h >= 0 && isfinite(w) && isfinite(h))) {
         v->empty = 1;
@@ -350,7 +363,8 @@ static void view_init(map_view *v, const out_model *m)
     }
     /* A margin of 4% of the longer side keeps the outermost outlines off
     ** the frame; a lone point still gets 100 m, for a finite scale. */
-    double pad = fmax(0.04 * fmax(w, h), w == 0 && h == 0 ? 50 : 0);
+    double pad = user ? 0 : fmax(0.04 * fmax(w, h), w == 0 && h == 0 ? 50 : 0);
+    if (w == 0 && h == 0 && user) pad = 50;
     v->scale = fmin(FRAME_W / (w + 2 * pad), FRAME_H / (h + 2 * pad));
     if (!(v->scale > 0 && isfinite(v->scale))) {
         v->empty = 1;
@@ -844,9 +858,16 @@ static void draw_title(const map_draw *d)
                                                               : "—");
     text_draw(d, m->title && *m->title ? m->title : "工业地图", PAGE_W / 2,
               MARGIN, 26, 1, 0.5, 0, ink_rgb, 0, PAGE_W - 2 * MARGIN);
+    /* A run that went on with accepted defects or layer warnings says so
+    ** under the title, in red: the subtitle moves up to make room. */
+    char *defects = out_model_defects_line(m);
     if (sub)
-        text_draw(d, sub, PAGE_W / 2, MARGIN + 42, 13, 0, 0.5, 0, grey_rgb, 0,
+        text_draw(d, sub, PAGE_W / 2, MARGIN + (defects ? 36 : 42), defects ? 12 : 13, 0, 0.5,
+                  0, grey_rgb, 0, PAGE_W - 2 * MARGIN);
+    if (defects)
+        text_draw(d, defects, PAGE_W / 2, MARGIN + 55, 11, 1, 0.5, 0, out_redline_rgb, 0,
                   PAGE_W - 2 * MARGIN);
+    free(defects);
     free(sub);
 }
 

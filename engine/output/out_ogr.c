@@ -97,22 +97,42 @@ static void shorten_name(const char *name, char out[11])
     out[n_out] = 0;
 }
 
-/* Field names for table t, ≤ 10 bytes, unique without regard to case
-** (DBF readers compare so): the shortened name, or on a clash its first 8
-** bytes and a two-digit counter.  names[c] is freed by free_names. */
-static char **shapefile_names(const out_table *t)
+static int cut_text(char *s, size_t max, int gbk);
+
+static int is_ascii(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s >= 0x80) return 0;
+    return 1;
+}
+
+/* Field names for table t, ≤ 10 bytes in the DBF's encoding, unique
+** without regard to case (DBF readers compare so): the shortened name, or
+** on a clash its first 8 bytes and a two-digit counter.  A name of the
+** source's (a Chinese 备注, 规划编号) is cut at a character boundary
+** instead: 10 bytes are 3 CJK characters in UTF-8, 5 in GBK.  names[c]
+** is freed by free_names. */
+static char **shapefile_names(const out_table *t, int gbk)
 {
     char **names = calloc((size_t)t->n_columns + 1, sizeof *names);
     if (!names) return NULL;
     for (int c = 0; c < t->n_columns; c++) {
-        char base[11], try[11];
-        shorten_name(t->columns[c].name, base);
+        char base[64], try[80];
+        if (is_ascii(t->columns[c].name)) {
+            shorten_name(t->columns[c].name, base);
+        } else {
+            snprintf(base, sizeof base, "%s", t->columns[c].name);
+            cut_text(base, 10, gbk);
+        }
         snprintf(try, sizeof try, "%s", base);
         for (int k = 1; k < 100; k++) {
             int clash = 0;
             for (int d = 0; d < c && !clash; d++) clash = strcasecmp(names[d], try) == 0;
             if (!clash) break;
-            snprintf(try, sizeof try, "%.8s%02d", base, k);
+            char head[64];
+            snprintf(head, sizeof head, "%s", base);
+            cut_text(head, 8, gbk);
+            snprintf(try, sizeof try, "%s%02d", head, k % 100);
         }
         if (!(names[c] = ibmap_strdup(try))) {
             for (int d = 0; d < c; d++) free(names[d]);
@@ -530,7 +550,11 @@ static ibmap_status write_database(ibmap_ctx *ctx, const out_model *m, const cha
     target tg = {.ctx = ctx, .m = m, .path = path, .srs = srs, .multipolygon = 1, .o = o};
     char geom_option[64];
     snprintf(geom_option, sizeof geom_option, "GEOMETRY_NAME=%s", geom_column);
-    const char *layer_options[] = {geom_option, "SPATIAL_INDEX=YES", NULL};
+    /* SQLite would launder names (lower case, '-' and '#' to '_'): the
+    ** source's own field names are kept as they were given. */
+    const char *layer_options[] = {geom_option, "SPATIAL_INDEX=YES",
+                                   strcmp(driver_name, "SQLite") == 0 ? "LAUNDER=NO" : NULL,
+                                   NULL};
     tg.layer_options = layer_options;
     tg.ds = GDALCreate(drv, tmp, 0, 0, 0, GDT_Unknown, (char **)ds_options);
     ibmap_status s = tg.ds ? IBMAP_OK : gdal_fail(&tg, "cannot create");
@@ -624,7 +648,7 @@ typedef struct name_map {
 static int write_fields_csv(FILE *f, const void *arg)
 {
     const name_map *nm = arg;
-    fputs("\xEF\xBB\xBF" "table,column,field,label_zh,unit\n", f);
+    fputs(ibmap_csv_pick("table,column,field,label_zh,unit\n", "表,列,字段,中文名,单位\n"), f);
     for (int i = 0; i < nm->m->n_tables; i++) {
         const out_table *t = &nm->m->tables[i];
         if (!nm->names[i]) continue;
@@ -670,7 +694,7 @@ static ibmap_status write_shapefiles_quiet(ibmap_ctx *ctx, const out_model *m,
         if (!t->spatial) continue;
         char *shp = ibmap_sprintf("%s/%s.shp", tmp, t->name);
         char *qml_path = ibmap_sprintf("%s/%s.qml", tmp, t->name);
-        nm.names[i] = shapefile_names(t);
+        nm.names[i] = shapefile_names(t, gbk);
         if (!shp || !qml_path || !nm.names[i]) s = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
         target tg = {.ctx = ctx, .m = m, .path = shp, .srs = srs, .shapefile = 1, .gbk = gbk,
                      .layer_options = layer_options, .o = o};
@@ -693,7 +717,7 @@ static ibmap_status write_shapefiles_quiet(ibmap_ctx *ctx, const out_model *m,
     }
     if (!s) {
         char *fields = ibmap_sprintf("%s/FIELDS.csv", tmp);
-        s = fields ? ibmap_write_file(ctx, fields, write_fields_csv, &nm)
+        s = fields ? ibmap_write_csv(ctx, fields, write_fields_csv, &nm)
                    : ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
         free(fields);
     }

@@ -10,8 +10,9 @@
 ** fonts).  A Content-Security-Policy of default-src 'none' makes the
 ** browser enforce it: anything that would load from elsewhere is refused.
 **
-** Sections, in order: title and the run's facts (scenario, rules, CRS,
-** data date); the map; blocks and 亩 per class; class × town, × park,
+** Sections, in order: title, a box naming the layers the run went on
+** with although their gates did not simply pass (accepted defects,
+** warnings), and the run's facts (scenario, rules, CRS, data date); the map; blocks and 亩 per class; class × town, × park,
 ** × control-unit type and × mode (the figures of out_summary.c's CSVs,
 ** pivoted: one row per group, one column pair per class); the rules in
 ** force; the data-quality log counted by layer × problem × severity; the
@@ -282,12 +283,46 @@ static const char css[] =
     "figure{margin:0}\n"
     "figure img{max-width:100%;height:auto;border:1px solid #ccc}\n"
     ".note{color:#7a4b00;background:#fff6dc;border:1px solid #eccd7c;padding:6px 10px}\n"
+    ".defects{color:#7a0000;background:#fdecea;border:2px solid #d73027;padding:6px 14px;"
+    "margin:0 0 1em}\n"
+    ".defects ul{margin:.2em 0 .4em;padding-left:1.4em}\n"
     "svg{max-width:100%;height:auto}\n"
     "svg text{font-family:inherit;font-size:12px;fill:#333}\n"
     "footer{margin-top:3em;font-size:.85em;color:#444}\n"
     "footer td{word-break:break-all}\n"
     "@media print{body{max-width:none;padding:0}h2{break-after:avoid}"
     "table,figure,svg{break-inside:avoid}}\n";
+
+/* The layers the run went on with although their gates did not simply
+** pass (accepted defects first, then warnings): a box under the title,
+** before anything a reader could take for a trusted result. */
+static void section_defects(FILE *f, const report *r)
+{
+    const out_model *m = r->m;
+    if (m->n_verdicts == 0) return;
+    int accepted = 0;
+    for (int i = 0; i < m->n_verdicts; i++)
+        accepted += m->verdicts[i].verdict == IBMAP_VERDICT_ACCEPTED;
+    fprintf(f, "<div class=\"defects\" id=\"defects\" role=\"alert\">\n<p><strong>%s</strong></p>\n<ul>\n",
+            accepted ? "⚠ 本次运行接受了数据缺陷，结果须结合下列缺陷解读。 "
+                       "This run went on with accepted data defects: read its results "
+                       "with them."
+                     : "⚠ 本次运行有图层警告，结果须结合下列警告解读。 "
+                       "This run went on with layer warnings: read its results with them.");
+    for (int pass = IBMAP_VERDICT_ACCEPTED; pass >= IBMAP_VERDICT_WARNING; pass--)
+        for (int i = 0; i < m->n_verdicts; i++) {
+            const out_verdict *v = &m->verdicts[i];
+            if ((int)v->verdict != pass) continue;
+            fprintf(f, "<li><strong>%s</strong> <code class=\"id\">",
+                    pass == IBMAP_VERDICT_ACCEPTED ? "数据缺陷已接受 defects accepted"
+                                                   : "警告 warning");
+            esc(f, v->role);
+            fputs("</code>: ", f);
+            esc(f, v->message);
+            fputs("</li>\n", f);
+        }
+    fputs("</ul>\n</div>\n", f);
+}
 
 static void section_head(FILE *f, const report *r)
 {
@@ -301,7 +336,9 @@ static void section_head(FILE *f, const report *r)
     esc(f, title);
     fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<header>\n<h1>", css);
     esc(f, title);
-    fputs("</h1>\n<table class=\"meta\">\n", f);
+    fputs("</h1>\n", f);
+    section_defects(f, r);
+    fputs("<table class=\"meta\">\n", f);
     static const char *const labels[] = {"情景 Scenario", "规则 Rules", "坐标系 CRS",
                                          "数据日期 Data date"};
     const char *values[] = {m->scenario, m->rules_name, m->crs, m->data_date};

@@ -3,8 +3,8 @@
 ** each class, grouped by town, by park, by control-unit type and by
 ** renovation mode, and the totals per class.
 **
-** Files written in the output directory (each through ibmap_write_file, so
-** each is complete or absent):
+** Files written in the output directory (each through ibmap_write_csv, so
+** each is complete or absent, with its BOM):
 **
 **   summary_class_town.csv    town,class,class_zh,blocks,area_mu
 **   summary_class_park.csv    park_name,class,class_zh,blocks,area_mu
@@ -19,7 +19,10 @@
 **     ibmap (classify.c, data.c).
 **   - One header row of English keys, the names the blocks table uses.  A
 **     second, Chinese header row would read as a data row to every program
-**     that loads the file, so the Chinese lives in the *_zh columns.
+**     that loads the file, so the Chinese lives in the *_zh columns.  In
+**     Chinese (ibmap_ctx_set_language "zh", --lang zh) the header is
+**     Chinese and the class, mode and control-unit type keys are their
+**     Chinese labels, for people rather than scripts.
 **   - blocks is an integer count; area_mu (亩) and tax_sum (万元) have two
 **     decimals.  A block whose area is unknown (NaN) is counted but adds
 **     nothing to area_mu; a block's NaN tax_sum adds nothing to tax_sum.
@@ -38,8 +41,6 @@
 #include <string.h>
 
 #include "output/output.h"
-
-#define CSV_BOM "\xEF\xBB\xBF"
 
 /* ---------------------------------------------------------------------- */
 /* Grouping: blocks and 亩 per (key, class)                               */
@@ -66,6 +67,8 @@ static int csv_record(FILE *f, const char *const *fields, int n)
 
 typedef struct group_file {
     const char *header;      /* the header line, without BOM and CRLF */
+    const char *header_zh;   /* the same in Chinese (ibmap_csv_zh) */
+    int key_kind;            /* 0 text; 1 a control-unit type; 2 a mode */
     const char *none_label;  /* written for the group without a key */
     int with_label;          /* write out_group.label after the key */
     const out_grouping *g;
@@ -74,7 +77,8 @@ typedef struct group_file {
 static int write_group_file(FILE *f, const void *arg)
 {
     const group_file *gf = arg;
-    int ok = fputs(CSV_BOM, f) >= 0 && fputs(gf->header, f) >= 0 && fputs("\r\n", f) >= 0;
+    int ok = fputs(ibmap_csv_pick(gf->header, gf->header_zh), f) >= 0 &&
+             fputs("\r\n", f) >= 0;
     for (int64_t i = 0; ok && i < gf->g->n; i++) {
         const out_group *row = &gf->g->rows[i];
         for (int k = 0; ok && k < IBMAP_CLASS_COUNT; k++) {
@@ -84,9 +88,17 @@ static int write_group_file(FILE *f, const void *arg)
             fixed2(mu, row->mu[k]);
             const char *fields[6];
             int n = 0;
-            fields[n++] = row->key ? row->key : gf->none_label;
+            const char *key = row->key ? row->key : gf->none_label;
+            /* in Chinese, the keys of ours (a control-unit type, a mode)
+            ** as their labels */
+            if (ibmap_csv_zh() && row->key && gf->key_kind == 1)
+                key = ibmap_cu_type_label_zh(row->key);
+            if (ibmap_csv_zh() && row->key && gf->key_kind == 2 && row->label)
+                key = row->label;
+            fields[n++] = key;
             if (gf->with_label) fields[n++] = row->label;
-            fields[n++] = ibmap_class_name((ibmap_class)k);
+            fields[n++] = ibmap_csv_pick(ibmap_class_name((ibmap_class)k),
+                                         ibmap_class_label_zh((ibmap_class)k));
             fields[n++] = ibmap_class_label_zh((ibmap_class)k);
             fields[n++] = blocks;
             fields[n++] = mu;
@@ -105,14 +117,18 @@ typedef struct totals {
 static int write_totals_file(FILE *f, const void *arg)
 {
     const totals *t = arg;
-    int ok = fputs(CSV_BOM "class,class_zh,blocks,area_mu,tax_sum\r\n", f) >= 0;
+    int ok = fputs(ibmap_csv_pick("class,class_zh,blocks,area_mu,tax_sum\r\n",
+                                  "分类,分类名称,区块数,面积(亩),税收合计(万元)\r\n"),
+                   f) >= 0;
     for (int k = 0; ok && k <= IBMAP_CLASS_COUNT; k++) {
         char blocks[32], mu[64], tax[64];
         snprintf(blocks, sizeof blocks, "%lld", (long long)t->blocks[k]);
         fixed2(mu, t->mu[k]);
         fixed2(tax, t->tax[k]);
         const char *fields[5] = {
-            k < IBMAP_CLASS_COUNT ? ibmap_class_name((ibmap_class)k) : "total",
+            k < IBMAP_CLASS_COUNT ? ibmap_csv_pick(ibmap_class_name((ibmap_class)k),
+                                                   ibmap_class_label_zh((ibmap_class)k))
+                                  : ibmap_csv_pick("total", "合计"),
             k < IBMAP_CLASS_COUNT ? ibmap_class_label_zh((ibmap_class)k) : "合计",
             blocks, mu, tax};
         ok = csv_record(f, fields, 5);
@@ -163,7 +179,7 @@ static ibmap_status write_in(ibmap_ctx *ctx, const char *dir, const char *name,
 {
     char *path = ibmap_sprintf("%s/%s", dir, name);
     if (!path) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
-    ibmap_status s = ibmap_write_file(ctx, path, body, arg);
+    ibmap_status s = ibmap_write_csv(ctx, path, body, arg);
     free(path);
     return s;
 }
@@ -172,12 +188,13 @@ static ibmap_status write_in(ibmap_ctx *ctx, const char *dir, const char *name,
 static ibmap_status write_grouped(ibmap_ctx *ctx, const out_model *m, int64_t n,
                                   const char *dir, const char *name,
                                   const char *const *keys, const char *const *labels,
-                                  const char *header, const char *none_label)
+                                  const char *header, const char *header_zh, int key_kind,
+                                  const char *none_label)
 {
     out_grouping g;
     if (!keys || !out_group_blocks(m, n, keys, labels, &g))
         return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
-    group_file gf = {header, none_label, labels != NULL, &g};
+    group_file gf = {header, header_zh, key_kind, none_label, labels != NULL, &g};
     ibmap_status s = write_in(ctx, dir, name, write_group_file, &gf);
     free(g.rows);
     return s;
@@ -185,12 +202,16 @@ static ibmap_status write_grouped(ibmap_ctx *ctx, const out_model *m, int64_t n,
 
 /* The summaries grouped by a column of the blocks table. */
 static const struct {
-    const char *file, *column, *header, *none_label;
+    const char *file, *column, *header, *header_zh;
+    int key_kind;
+    const char *none_label;
 } by_column[] = {
-    {OUT_NAME_SUMMARY_TOWN, "town", "town,class,class_zh,blocks,area_mu", "（无镇街）"},
+    {OUT_NAME_SUMMARY_TOWN, "town", "town,class,class_zh,blocks,area_mu",
+     "镇街,分类,分类名称,区块数,面积(亩)", 0, "（无镇街）"},
     {OUT_NAME_SUMMARY_PARK, "park_name", "park_name,class,class_zh,blocks,area_mu",
-     "（园区外）"},
-    {OUT_NAME_SUMMARY_CU, "cu_type", "cu_type,class,class_zh,blocks,area_mu", "（无）"},
+     "园区,分类,分类名称,区块数,面积(亩)", 0, "（园区外）"},
+    {OUT_NAME_SUMMARY_CU, "cu_type", "cu_type,class,class_zh,blocks,area_mu",
+     "管控单元类型,分类,分类名称,区块数,面积(亩)", 1, "（无）"},
 };
 
 ibmap_status out_write_summaries(ibmap_ctx *ctx, const out_model *m, const char *dir)
@@ -210,7 +231,8 @@ ibmap_status out_write_summaries(ibmap_ctx *ctx, const out_model *m, const char 
     for (size_t i = 0; !s && i < sizeof by_column / sizeof *by_column; i++) {
         const char **keys = out_column_keys(blocks, by_column[i].column);
         s = write_grouped(ctx, m, n, dir, by_column[i].file, keys, NULL,
-                          by_column[i].header, by_column[i].none_label);
+                          by_column[i].header, by_column[i].header_zh, by_column[i].key_kind,
+                          by_column[i].none_label);
         free(keys);
     }
     if (!s) {
@@ -221,7 +243,8 @@ ibmap_status out_write_summaries(ibmap_ctx *ctx, const out_model *m, const char 
             labels[r] = ibmap_mode_label_zh((ibmap_mode)m->mode[r]);
         }
         s = labels ? write_grouped(ctx, m, n, dir, OUT_NAME_SUMMARY_MODE, keys, labels,
-                                   "mode,mode_zh,class,class_zh,blocks,area_mu", "")
+                                   "mode,mode_zh,class,class_zh,blocks,area_mu",
+                                   "改造方式,改造方式名称,分类,分类名称,区块数,面积(亩)", 2, "")
                    : ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
         free(keys);
         free(labels);

@@ -15,12 +15,14 @@
 ** because nothing is dropped).  The tables, in order:
 **
 **   blocks            every block: block_id, source_fid, geom_state, the
-**                     block's own fields,
+**                     canonical fields, the block's own source fields as
+**                     given (src_NAME where the name is one of ours),
 **                     every metric (docs/metrics.md), then class, class_zh,
 **                     mode, mode_zh, rule_id, reason, matched, stable,
 **                     flipped_by
 **   parcels           every parcel: parcel_id, source_fid, geom_state, its
-**                     canonical fields, grade_computed,
+**                     canonical fields, its source fields as given,
+**                     grade_computed,
 **                     block_id (majority assignment; NULL when in no block)
 **   redline, basic_farmland, parks, central, transition, control_units,
 **   towns             the zone layers given (id, source_fid, geom_state,
@@ -31,8 +33,9 @@
 **   block_enterprises each block's enterprises           (not spatial)
 **   landuse_by_block  block_id, code, area_m2, share     (not spatial)
 **   data_quality      the whole log                       (not spatial)
-**   run               key, value: inputs, fingerprints, rules, params, …
-**                                                          (not spatial)
+**   run               key, value: inputs, fingerprints, rules, params,
+**                     the layers' verdicts (verdict.ROLE) and the accepted
+**                     defects (defects.accepted), …       (not spatial)
 ** One file per concern writes them: out_ogr.c (GeoPackage, SpatiaLite,
 ** Shapefile, GeoJSON through GDAL), out_styles.c (QGIS styles and the
 ** project file), out_summary.c, out_map.c (Cairo/Pango), out_report.c.
@@ -52,7 +55,8 @@ typedef enum out_type {
 } out_type;
 
 typedef struct out_column {
-    char *name;       /* field name, e.g. "tax_per_mu"; ASCII, ≤ 63 bytes */
+    char *name;       /* field name, e.g. "tax_per_mu"; ours are ASCII, ≤ 63
+                         bytes; a source field keeps its own (UTF-8) */
     char *label_zh;   /* alias shown by QGIS, e.g. "亩均税收"; "" if none */
     char *unit;       /* e.g. "万元/亩"; "" if unitless */
     out_type type;
@@ -106,6 +110,14 @@ typedef struct out_sweep {
     double *mu;
 } out_sweep;
 
+/* A layer whose gates did not simply pass (load/gates.c): what the run
+** went on with, to be shown wherever the results are. */
+typedef struct out_verdict {
+    char *role;            /* "redline" */
+    ibmap_verdict verdict; /* IBMAP_VERDICT_WARNING or _ACCEPTED */
+    char *message;         /* the verdict in sentences */
+} out_verdict;
+
 typedef struct out_model {
     char *crs;             /* working CRS, e.g. "EPSG:4549" */
     char *scenario;        /* the classification's scenario name */
@@ -119,7 +131,11 @@ typedef struct out_model {
     int n_scenarios;
     out_scenario *scenarios;
     out_sweep sweep;       /* n_values 0 when none */
+    int n_verdicts;        /* the layers not simply ok, in role order */
+    out_verdict *verdicts;
     double extent[4];      /* blocks' minx, miny, maxx, maxy (working CRS) */
+    double view[4];        /* the map's frame when has_view (--extent) */
+    int has_view;
     /* Per row of the blocks table: class, mode, area in 亩. */
     const unsigned char *klass;
     const unsigned char *mode;
@@ -146,6 +162,12 @@ const out_table *out_model_table(const out_model *m, const char *name);
 ** just written (out_ogr.c), so that the writers after it (the report)
 ** show them. */
 void out_model_record_check(const out_model *m, int64_t blocks_out, double area_out_m2);
+
+/* One line for the map's title block naming the layers not simply ok,
+** e.g. "数据缺陷已接受 accepted defects: redline　图层警告 layer warnings:
+** landuse"; NULL when every layer passed (or out of memory).  Caller
+** frees. */
+char *out_model_defects_line(const out_model *m);
 
 /* Index of column `name` in t, or -1. */
 int out_column_index(const out_table *t, const char *name);

@@ -111,6 +111,11 @@ void out_model_free(out_model *m)
     free(m->owned_klass);
     free(m->owned_mode);
     free(m->owned_area_mu);
+    for (int i = 0; i < m->n_verdicts; i++) {
+        free(m->verdicts[i].role);
+        free(m->verdicts[i].message);
+    }
+    free(m->verdicts);
     free(m->crs);
     free(m->scenario);
     free(m->rules_name);
@@ -375,13 +380,96 @@ typedef struct colmap {
     int sql_col;   /* column of the statement, -1: filled by the caller */
 } colmap;
 
+/* The source's own fields of a layer (layer_source_fields: the blocks'
+** and the parcels'), as the workspace names them. */
+typedef struct source_cols {
+    int n;
+    char **name;
+    out_type *type;
+    int first;            /* the first of them among the table's columns */
+} source_cols;
+
+static void source_cols_free(source_cols *sc)
+{
+    for (int i = 0; i < sc->n; i++) free(sc->name[i]);
+    free(sc->name);
+    free(sc->type);
+    memset(sc, 0, sizeof *sc);
+}
+
+static ibmap_status read_source_cols(builder *b, ibmap_role role, source_cols *sc)
+{
+    memset(sc, 0, sizeof *sc);
+    if (!table_exists(b, "layer_source_fields")) return IBMAP_OK;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(b->db, "SELECT column_name, type FROM layer_source_fields "
+                                  "WHERE role = ? ORDER BY position", -1, &st, NULL) != SQLITE_OK)
+        return build_fail(b, "cannot read the source fields");
+    sqlite3_bind_text(st, 1, ibmap_role_name(role), -1, SQLITE_STATIC);
+    ibmap_status s = IBMAP_OK;
+    while (!s && sqlite3_step(st) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        const char *type = (const char *)sqlite3_column_text(st, 1);
+        char **names = realloc(sc->name, (size_t)(sc->n + 1) * sizeof *names);
+        if (names) sc->name = names;
+        out_type *types = realloc(sc->type, (size_t)(sc->n + 1) * sizeof *types);
+        if (types) sc->type = types;
+        if (!names || !types || !(names[sc->n] = ibmap_strdup(name ? name : ""))) {
+            s = nomem(b);
+            break;
+        }
+        types[sc->n++] = type && strcmp(type, "integer") == 0 ? OUT_INTEGER
+                         : type && strcmp(type, "real") == 0  ? OUT_REAL
+                                                              : OUT_TEXT;
+    }
+    sqlite3_finalize(st);
+    if (s) source_cols_free(sc);
+    return s;
+}
+
+/* ", L."NAME"…" selecting the source columns, then `rest`.  Caller frees. */
+static char *source_select(const source_cols *sc, const char *rest)
+{
+    ibmap_strbuf q = {0};
+    for (int i = 0; i < sc->n; i++) {
+        ibmap_strbuf_put(&q, ", L.\"");
+        for (const char *c = sc->name[i]; *c; c++)
+            ibmap_strbuf_put(&q, *c == '"' ? "\"\"" : (char[2]){*c, 0});
+        ibmap_strbuf_put(&q, "\"");
+    }
+    ibmap_strbuf_put(&q, rest);
+    return ibmap_strbuf_take(&q);
+}
+
+/* A source column named like another column of t (one added since the
+** workspace named it) becomes src_NAME (src_NAME_2, …): names compare
+** without regard to case, as SQLite, GeoPackage and DBF do. */
+static int rename_clashing_sources(out_table *t, const source_cols *sc)
+{
+    for (int i = 0; i < sc->n; i++) {
+        out_column *col = &t->columns[sc->first + i];
+        for (int k = 1; k < 100; k++) {
+            int clash = 0;
+            for (int c = 0; c < t->n_columns && !clash; c++)
+                clash = c != sc->first + i && strcasecmp(t->columns[c].name, col->name) == 0;
+            if (!clash) break;
+            char *renamed = k == 1 ? ibmap_sprintf("src_%s", sc->name[i])
+                                   : ibmap_sprintf("src_%s_%d", sc->name[i], k);
+            if (!renamed) return 0;
+            free(col->name);
+            col->name = renamed;
+        }
+    }
+    return 1;
+}
+
 /* The layer tables: id, fid, geom_state, the role's canonical fields (the
-** id already shown), then `extra` columns.  Blocks skip canonical fields
-** that a metric of the same name supersedes (town: the metric is the
-** block's own town when given). */
+** id already shown), the source's own fields (sc, may be NULL), then
+** `extra` columns.  Blocks skip canonical fields that a metric of the same
+** name supersedes (town: the metric is the block's own town when given). */
 static out_table *add_layer_table(builder *b, ibmap_role role, const char *id_name,
                                   int *first_field_col, int *n_field_cols,
-                                  int field_used[64])
+                                  int field_used[64], source_cols *sc)
 {
     const ibmap_role_def *def = ibmap_role_def_get(role);
     out_table *t = out_model_add_table(b->m, ibmap_role_name(role), def->label_zh, 1);
@@ -400,6 +488,9 @@ static out_table *add_layer_table(builder *b, ibmap_role role, const char *id_na
                                   f->type == IBMAP_FIELD_TEXT ? OUT_TEXT : OUT_REAL) >= 0;
         (*n_field_cols)++;
     }
+    if (sc) sc->first = t->n_columns;
+    for (int i = 0; ok && sc && i < sc->n; i++)
+        ok = out_table_add_column(t, sc->name[i], "", "", sc->type[i]) >= 0;
     return ok ? t : NULL;
 }
 
@@ -448,10 +539,11 @@ static char *layer_select(ibmap_role role, const char *extra, const char *join)
     return sql;
 }
 
-static ibmap_status build_blocks(builder *b, const ibmap_classification *c)
+static ibmap_status build_blocks_with(builder *b, const ibmap_classification *c,
+                                      source_cols *sc)
 {
     int first, nf, used[64];
-    out_table *t = add_layer_table(b, IBMAP_ROLE_BLOCKS, "block_id", &first, &nf, used);
+    out_table *t = add_layer_table(b, IBMAP_ROLE_BLOCKS, "block_id", &first, &nf, used, sc);
     if (!t) return nomem(b);
     int ok = 1;
     for (int k = 0; ok && k < ibmap_metric_count(); k++) {
@@ -468,7 +560,7 @@ static ibmap_status build_blocks(builder *b, const ibmap_classification *c)
     for (int k = 0; ok && k < 9; k++)
         ok = out_table_add_column(t, cls_cols[k][0], cls_cols[k][1], "",
                                   cls_cols[k][2][0] == 'I' ? OUT_INTEGER : OUT_TEXT) >= 0;
-    if (!ok) return nomem(b);
+    if (!ok || !rename_clashing_sources(t, sc)) return nomem(b);
     int64_t n = count_rows(b, "layer_blocks");
     if (n != ibmap_classification_count(c) || n != count_rows(b, "block_metrics"))
         return ibmap_fail(b->ctx, IBMAP_ERR_ARG,
@@ -482,16 +574,20 @@ static ibmap_status build_blocks(builder *b, const ibmap_classification *c)
     if (!extra) return nomem(b);
     for (int k = 0; k < ibmap_metric_count(); k++)
         len += (size_t)snprintf(extra + len, cap - len, ", M.\"%s\"", ibmap_metric(k)->name);
-    char *sql = layer_select(IBMAP_ROLE_BLOCKS, extra,
-                             "JOIN block_metrics M ON M.block_index = L.feature_index");
+    /* the source's own fields first: they come before the metrics */
+    char *all = source_select(sc, extra);
     free(extra);
+    if (!all) return nomem(b);
+    char *sql = layer_select(IBMAP_ROLE_BLOCKS, all,
+                             "JOIN block_metrics M ON M.block_index = L.feature_index");
+    free(all);
     sqlite3_stmt *st = NULL;
     if (!sql) return nomem(b);
     int prc = sqlite3_prepare_v2(b->db, sql, -1, &st, NULL);
     free(sql);
     if (prc != SQLITE_OK) return build_fail(b, "cannot read the blocks");
     ibmap_status s = fill_layer_rows(b, t, IBMAP_ROLE_BLOCKS, st, first, used,
-                                     ibmap_metric_count());
+                                     sc->n + ibmap_metric_count());
     sqlite3_finalize(st);
     if (s) return s;
     /* the classification, checked block by block against the workspace */
@@ -519,24 +615,48 @@ static ibmap_status build_blocks(builder *b, const ibmap_classification *c)
     return IBMAP_OK;
 }
 
-static ibmap_status build_parcels(builder *b)
+static ibmap_status build_parcels_with(builder *b, source_cols *sc)
 {
     int first, nf, used[64];
-    out_table *t = add_layer_table(b, IBMAP_ROLE_PARCELS, "parcel_id", &first, &nf, used);
+    out_table *t = add_layer_table(b, IBMAP_ROLE_PARCELS, "parcel_id", &first, &nf, used, sc);
     if (!t || out_table_add_column(t, "grade_computed", "等级为推算", "", OUT_INTEGER) < 0 ||
         out_table_add_column(t, "block_id", "所在区块", "", OUT_TEXT) < 0 ||
+        !rename_clashing_sources(t, sc) ||
         !out_table_set_rows(t, count_rows(b, "layer_parcels")))
         return nomem(b);
-    char *sql = layer_select(IBMAP_ROLE_PARCELS, ", L.grade_computed, BM.block_id",
-                             "LEFT JOIN parcel_block PB ON PB.parcel_index = L.feature_index "
-                             "LEFT JOIN block_metrics BM ON BM.block_index = PB.block_index");
+    char *extra = source_select(sc, ", L.grade_computed, BM.block_id");
+    char *sql = extra ? layer_select(IBMAP_ROLE_PARCELS, extra,
+                                     "LEFT JOIN parcel_block PB ON PB.parcel_index = "
+                                     "L.feature_index LEFT JOIN block_metrics BM ON "
+                                     "BM.block_index = PB.block_index")
+                      : NULL;
+    free(extra);
     sqlite3_stmt *st = NULL;
     if (!sql) return nomem(b);
     int prc = sqlite3_prepare_v2(b->db, sql, -1, &st, NULL);
     free(sql);
     if (prc != SQLITE_OK) return build_fail(b, "cannot read the parcels");
-    ibmap_status s = fill_layer_rows(b, t, IBMAP_ROLE_PARCELS, st, first, used, 2);
+    ibmap_status s = fill_layer_rows(b, t, IBMAP_ROLE_PARCELS, st, first, used, sc->n + 2);
     sqlite3_finalize(st);
+    return s;
+}
+
+/* The blocks and the parcels, with the source's own fields. */
+static ibmap_status build_blocks(builder *b, const ibmap_classification *c)
+{
+    source_cols sc;
+    ibmap_status s = read_source_cols(b, IBMAP_ROLE_BLOCKS, &sc);
+    if (!s) s = build_blocks_with(b, c, &sc);
+    source_cols_free(&sc);
+    return s;
+}
+
+static ibmap_status build_parcels(builder *b)
+{
+    source_cols sc;
+    ibmap_status s = read_source_cols(b, IBMAP_ROLE_PARCELS, &sc);
+    if (!s) s = build_parcels_with(b, &sc);
+    source_cols_free(&sc);
     return s;
 }
 
@@ -546,7 +666,7 @@ static ibmap_status build_zone(builder *b, ibmap_role role)
     snprintf(name, sizeof name, "layer_%s", ibmap_role_name(role));
     if (!table_exists(b, name)) return IBMAP_OK;
     int first, nf, used[64];
-    out_table *t = add_layer_table(b, role, "id", &first, &nf, used);
+    out_table *t = add_layer_table(b, role, "id", &first, &nf, used, NULL);
     if (!t || !out_table_set_rows(t, count_rows(b, name))) return nomem(b);
     char *sql = layer_select(role, "", "");
     sqlite3_stmt *st = NULL;
@@ -646,6 +766,82 @@ static char *iso_time(int64_t t)
     return ibmap_strdup(buf);
 }
 
+/* The layers' verdicts (layer_verdicts, workspace format 4): those not
+** simply ok into m->verdicts, every one into the run table. */
+static ibmap_status build_verdicts(builder *b, kv *k)
+{
+    sqlite3_stmt *st;
+    char *accepted = meta(b, "accepted_defects");
+    kv_add(k, "defects.accepted", accepted && *accepted ? accepted : ibmap_strdup("none"));
+    if (accepted && !*accepted) free(accepted);
+    if (!table_exists(b, "layer_verdicts")) {
+        kv_add(k, "verdicts", ibmap_strdup("not recorded (a workspace made by an older ibmap)"));
+        return IBMAP_OK;
+    }
+    if (sqlite3_prepare_v2(b->db, "SELECT role, verdict, message FROM layer_verdicts "
+                                  "ORDER BY rowid", -1, &st, NULL) != SQLITE_OK)
+        return build_fail(b, "cannot read the layer verdicts");
+    ibmap_status s = IBMAP_OK;
+    while (!s && sqlite3_step(st) == SQLITE_ROW) {
+        const char *role = (const char *)sqlite3_column_text(st, 0);
+        const char *name = (const char *)sqlite3_column_text(st, 1);
+        const char *msg = (const char *)sqlite3_column_text(st, 2);
+        int v = ibmap_verdict_from_name(name);
+        char *key = ibmap_sprintf("verdict.%s", role ? role : "");
+        kv_add(k, key ? key : "",
+               v == IBMAP_VERDICT_OK ? ibmap_strdup("ok")
+                                     : ibmap_sprintf("%s: %s", ibmap_verdict_name(v),
+                                                     msg ? msg : ""));
+        free(key);
+        if (v == IBMAP_VERDICT_OK) continue;
+        out_verdict *grown = realloc(b->m->verdicts,
+                                     (size_t)(b->m->n_verdicts + 1) * sizeof *grown);
+        if (!grown) {
+            s = nomem(b);
+            break;
+        }
+        b->m->verdicts = grown;
+        out_verdict *o = &grown[b->m->n_verdicts];
+        o->role = ibmap_strdup(role ? role : "");
+        o->verdict = (ibmap_verdict)v;
+        o->message = ibmap_strdup(msg ? msg : "");
+        if (!o->role || !o->message) {
+            free(o->role);
+            free(o->message);
+            s = nomem(b);
+            break;
+        }
+        b->m->n_verdicts++;
+    }
+    sqlite3_finalize(st);
+    if (!s && k->failed) s = nomem(b);
+    return s;
+}
+
+char *out_model_defects_line(const out_model *m)
+{
+    if (!m || m->n_verdicts == 0) return NULL;
+    ibmap_strbuf b = {0};
+    static const char *const heads[] = {"", "图层警告 layer warnings: ",
+                                        "数据缺陷已接受 accepted defects: "};
+    for (int pass = IBMAP_VERDICT_ACCEPTED; pass >= IBMAP_VERDICT_WARNING; pass--) {
+        int n = 0;
+        for (int i = 0; i < m->n_verdicts; i++) {
+            if ((int)m->verdicts[i].verdict != pass) continue;
+            if (n == 0) {
+                if (b.n) ibmap_strbuf_put(&b, "　");
+                ibmap_strbuf_put(&b, heads[pass]);
+            } else {
+                ibmap_strbuf_put(&b, ", ");
+            }
+            ibmap_strbuf_put(&b, m->verdicts[i].role);
+            n++;
+        }
+    }
+    ibmap_strbuf_put(&b, "（见报告 see the report）");
+    return ibmap_strbuf_take(&b);
+}
+
 static ibmap_status build_run(builder *b, const ibmap_rules *rules,
                               const ibmap_output_options *o)
 {
@@ -703,6 +899,16 @@ static ibmap_status build_run(builder *b, const ibmap_rules *rules,
     }
     kv_add(&k, "check.block_overlap_pairs", ibmap_sprintf("%lld", pairs));
     kv_add(&k, "check.block_overlap_m2", ibmap_sprintf("%.3f", overlap));
+    ibmap_status vs = build_verdicts(b, &k);
+    if (vs) {
+        for (int i = 0; i < k.n; i++) {
+            free(k.key[i]);
+            free(k.value[i]);
+        }
+        free(k.key);
+        free(k.value);
+        return vs;
+    }
     kv_add(&k, "scenario", ibmap_strdup(b->m->scenario));
     if (rules) {
         kv_add(&k, "rules.file", ibmap_strdup(rules->path ? rules->path : ""));
@@ -896,6 +1102,10 @@ ibmap_status out_model_build(ibmap_ctx *ctx, const char *workspace,
                            : strcmp(pn, "ranking_tier_share") == 0 ? &m->ranking_tier_share
                                                                    : NULL;
             if (slot) *slot = rules->params[i].value;
+        }
+        if (options->extent) {
+            memcpy(m->view, options->extent, sizeof m->view);
+            m->has_view = 1;
         }
         if (!m->crs || !m->data_date || !m->scenario || !m->rules_name || !m->title)
             s = nomem(&b);

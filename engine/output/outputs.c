@@ -10,6 +10,7 @@
 ** written: without `overwrite`, an existing output stops the call at
 ** once, naming the file.
 */
+#include <math.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +120,12 @@ ibmap_status ibmap_write_outputs(ibmap_ctx *ctx, const char *workspace,
     const ibmap_output_options *o = options ? options : &defaults;
     if (!workspace || !c || !out_dir)
         return ibmap_fail(ctx, IBMAP_ERR_ARG, "ibmap_write_outputs: NULL argument");
+    if (o->extent && !(isfinite(o->extent[0]) && isfinite(o->extent[1]) &&
+                       isfinite(o->extent[2]) && isfinite(o->extent[3]) &&
+                       o->extent[0] < o->extent[2] && o->extent[1] < o->extent[3]))
+        return ibmap_fail(ctx, IBMAP_ERR_ARG,
+                          "the map's extent must be minx,miny,maxx,maxy with minx < maxx "
+                          "and miny < maxy (working CRS)");
     unsigned formats = o->formats & (IBMAP_OUT_ALL | IBMAP_OUT_FGB | IBMAP_OUT_POSTGIS);
     /* The project file is of no use without the GeoPackage it opens. */
     if (formats & IBMAP_OUT_QGS) formats |= IBMAP_OUT_GPKG;

@@ -112,14 +112,19 @@ static void csv_number(FILE *f, double v)
 static int metrics_body(FILE *f, const void *arg)
 {
     const ibmap_metrics *m = arg;
-    fputs("block_id", f);
-    for (int k = 0; k < M_COUNT; k++) fprintf(f, ",%s", ibmap_metric(k)->name);
+    fputs(ibmap_csv_pick("block_id", "区块编号"), f);
+    for (int k = 0; k < M_COUNT; k++) {
+        fputc(',', f);
+        ibmap_csv_text(f, ibmap_csv_pick(ibmap_metric(k)->name, ibmap_metric(k)->label_zh));
+    }
     fputs("\r\n", f);
     for (int64_t b = 0; b < m->n_blocks; b++) {
         ibmap_csv_text(f, m->ids[b]);
         for (int k = 0; k < M_COUNT; k++) {
             fputc(',', f);
-            if (ibmap_metric(k)->kind == IBMAP_METRIC_TEXT)
+            if (k == M_CU_TYPE && ibmap_csv_zh())
+                ibmap_csv_text(f, ibmap_cu_type_label_zh(m->text[METRIC_AT(b, k)]));
+            else if (ibmap_metric(k)->kind == IBMAP_METRIC_TEXT)
                 ibmap_csv_text(f, m->text[METRIC_AT(b, k)]);
             else
                 csv_number(f, m->num[METRIC_AT(b, k)]);
@@ -132,7 +137,9 @@ static int metrics_body(FILE *f, const void *arg)
 static int landuse_body(FILE *f, const void *arg)
 {
     const ibmap_metrics *m = arg;
-    fputs("block_id,code,area_m2,share\r\n", f);
+    fputs(ibmap_csv_pick("block_id,code,area_m2,share\r\n",
+                         "区块编号,地类编码,面积(m²),占区块比例\r\n"),
+          f);
     for (int64_t i = 0; i < m->n_lu; i++) {
         ibmap_csv_text(f, m->ids[m->lu[i].block]);
         fputc(',', f);
@@ -150,7 +157,7 @@ ibmap_status ibmap_metrics_write_csv(ibmap_ctx *ctx, const ibmap_metrics *m,
                                      const char *path)
 {
     if (!m) return ibmap_fail(ctx, IBMAP_ERR_ARG, "no metrics");
-    return ibmap_write_file(ctx, path, metrics_body, m);
+    return ibmap_write_csv(ctx, path, metrics_body, m);
 }
 
 ibmap_status ibmap_metrics_write_landuse_csv(ibmap_ctx *ctx,
@@ -158,5 +165,5 @@ ibmap_status ibmap_metrics_write_landuse_csv(ibmap_ctx *ctx,
                                              const char *path)
 {
     if (!m) return ibmap_fail(ctx, IBMAP_ERR_ARG, "no metrics");
-    return ibmap_write_file(ctx, path, landuse_body, m);
+    return ibmap_write_csv(ctx, path, landuse_body, m);
 }

@@ -18,16 +18,27 @@
 **   ibmap_inputs(role, source, layer, fingerprint, driver, encoding,
 **                crs_used, n_features)
 **   layer_ROLE(feature_index, fid, id, geom_state, <canonical fields>,
-**              geom)         every role but landuse: the features as
+**              geom, <source fields>)   every role but landuse: the features as
 **                            loaded, geometry as WKB in the working CRS,
 **                            so that outputs are written from the
-**                            workspace alone (output_model.c)
+**                            workspace alone (output_model.c); the
+**                            blocks' and parcels' source fields as given
+**   layer_source_fields(role, position, source_name, column_name, type)
+**                            which those are (src_NAME where the name is
+**                            one of ours)
 **   block_metrics(block_index, block_id, <one column per metric>)
 **   landuse_by_block(block_index, block_id, code, area_m2, share)
 **   parcel_block(parcel_index, block_index)
 **   enterprise_parcels, enterprises   (format 3: store/enterprises.c)
 **   data_quality(layer, fid, feature_id, field, problem, severity, value,
 **                detail, action)
+**   layer_verdicts(role, verdict, message, n_features, n_usable,
+**                  n_without_geometry, n_repaired, area_m2, area_lost_m2,
+**                  n_unknown_codes, unknown_code_area_m2)   (format 4)
+**                            each layer's gates (load/gates.c), so that
+**                            outputs written from the workspace alone say
+**                            what the run went on with; the accepted
+**                            defects are ibmap_workspace's accepted_defects
 ** The file is written under a temporary name and renamed when complete, so
 ** a reader never sees a half-written workspace.
 */
@@ -45,7 +56,7 @@
 
 #include "store/store.h"
 
-#define WORKSPACE_FORMAT "3"
+#define WORKSPACE_FORMAT "4"
 
 /* ---------------------------------------------------------------------- */
 /* Fingerprints                                                           */
@@ -164,6 +175,11 @@ static int project_fingerprint(const ibmap_project *p,
     snprintf(buf, sizeof buf, "area %d grid %.17g parcels %d pieces %d overlaps %d %.17g",
              (int)p->area, o->grid, (int)o->parcels, o->max_piece_vertices,
              (int)p->block_overlaps, p->block_overlap_min_m2);
+    fnv_add(&f, buf);
+    /* The gates' settings: metrics made with a defect accepted are not
+    ** those of a run that does not accept it (that run must stop). */
+    snprintf(buf, sizeof buf, "gates %u %.17g %.17g", p->accept_defects, p->defect_warn,
+             p->unknown_codes_max);
     fnv_add(&f, buf);
     const ibmap_grade_options *g = &p->grades;
     snprintf(buf, sizeof buf, "grades %d %.17g %.17g %.17g %.17g", g->fallback,
@@ -330,6 +346,74 @@ ibmap_status ibmap_workspace_read(ibmap_ctx *ctx, const char *path,
     return IBMAP_OK;
 }
 
+ibmap_status ibmap_workspace_layer_verdict(ibmap_ctx *ctx, const char *path, ibmap_role role,
+                                           ibmap_layer_verdict *out, char **message)
+{
+    if (!path || !out || !message || (int)role < 0 || role >= IBMAP_ROLE_COUNT)
+        return ibmap_fail(ctx, IBMAP_ERR_ARG, "ibmap_workspace_layer_verdict: bad argument");
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        ibmap_status st = sql_fail(ctx, db, path, "cannot open workspace");
+        sqlite3_close(db);
+        return st;
+    }
+    sqlite3_busy_timeout(db, 10000);
+    sqlite3_stmt *q = NULL;
+    ibmap_layer_verdict v;
+    memset(&v, 0, sizeof v);
+    char *msg = NULL;
+    ibmap_status st = IBMAP_OK;
+    if (sqlite3_prepare_v2(db, "SELECT verdict, message, n_features, n_usable,"
+                               " n_without_geometry, n_repaired, area_m2, area_lost_m2,"
+                               " n_unknown_codes, unknown_code_area_m2 FROM layer_verdicts"
+                               " WHERE role = ?", -1, &q, NULL) != SQLITE_OK) {
+        st = sql_fail(ctx, db, path, "no layer verdicts (made by an older ibmap: run the "
+                                     "overlay again)");
+    } else {
+        sqlite3_bind_text(q, 1, ibmap_role_name(role), -1, SQLITE_STATIC);
+        if (sqlite3_step(q) == SQLITE_ROW) {
+            v.verdict = (ibmap_verdict)ibmap_verdict_from_name(
+                (const char *)sqlite3_column_text(q, 0));
+            msg = ibmap_strdup(sqlite3_column_text(q, 1) ? (const char *)sqlite3_column_text(q, 1)
+                                                         : "");
+            v.n_features = sqlite3_column_int64(q, 2);
+            v.n_usable = sqlite3_column_int64(q, 3);
+            v.n_without_geometry = sqlite3_column_int64(q, 4);
+            v.n_repaired = sqlite3_column_int64(q, 5);
+            v.area_m2 = sqlite3_column_double(q, 6);
+            v.area_lost_m2 = sqlite3_column_double(q, 7);
+            v.n_unknown_codes = sqlite3_column_int64(q, 8);
+            v.unknown_code_area_m2 = sqlite3_column_double(q, 9);
+        } else {
+            msg = ibmap_strdup("");
+        }
+        if (!msg) st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    }
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    if (st) return st;
+    v.message = msg;
+    *out = v;
+    *message = msg;
+    return IBMAP_OK;
+}
+
+ibmap_status ibmap_workspace_accepted_defects(ibmap_ctx *ctx, const char *path, char **text)
+{
+    if (!path || !text) return ibmap_fail(ctx, IBMAP_ERR_ARG, "NULL argument");
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        ibmap_status st = sql_fail(ctx, db, path, "cannot open workspace");
+        sqlite3_close(db);
+        return st;
+    }
+    sqlite3_busy_timeout(db, 10000);
+    char *v = meta_value(db, "accepted_defects");
+    sqlite3_close(db);
+    *text = v ? v : ibmap_strdup("");
+    return *text ? IBMAP_OK : ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+}
+
 /* ---------------------------------------------------------------------- */
 /* Writing                                                                */
 /* ---------------------------------------------------------------------- */
@@ -352,6 +436,76 @@ static int put_meta(sqlite3 *db, const char *key, const char *value)
     return ok;
 }
 
+/* The names the workspace and the outputs use for columns of their own:
+** a source field named like one of them is stored as src_NAME. */
+static const char *const reserved_names[] = {
+    "feature_index", "fid", "id", "geom_state", "grade_computed", "geom", "geometry",
+    "ogc_fid", "source_fid", "block_id", "parcel_id", "class", "class_zh", "mode",
+    "mode_zh", "rule_id", "reason", "matched", "stable", "flipped_by", NULL};
+
+static int name_taken(const ibmap_layer *L, char *const *names, int n, const char *name)
+{
+    if (strncasecmp(name, "f_", 2) == 0) return 1; /* the canonical columns' prefix */
+    for (int k = 0; reserved_names[k]; k++)
+        if (strcasecmp(reserved_names[k], name) == 0) return 1;
+    for (int k = 0; k < ibmap_role_field_count(L->role); k++)
+        if (strcasecmp(ibmap_role_field(L->role, k)->name, name) == 0) return 1;
+    for (int k = 0; k < ibmap_metric_count(); k++)
+        if (strcasecmp(ibmap_metric(k)->name, name) == 0) return 1;
+    for (int k = 0; k < n; k++)
+        if (strcasecmp(names[k], name) == 0) return 1;
+    return 0;
+}
+
+/* The column of each source field of L (layer_source_fields): its own
+** name, or src_NAME where that is taken, without regard to case (SQLite
+** and every output compare so), by a column of ours, a canonical field, a
+** metric or an earlier source field; then src_NAME_2, _3, ….  NULL when
+** out of memory; free each and the array. */
+static char **source_column_names(const ibmap_layer *L)
+{
+    char **names = calloc((size_t)L->n_source_fields + 1, sizeof *names);
+    for (int i = 0; names && i < L->n_source_fields; i++) {
+        const char *own = L->source_fields[i].name;
+        char *name = ibmap_strdup(own);
+        for (int k = 1; name && name_taken(L, names, i, name); k++) {
+            free(name);
+            name = k == 1 ? ibmap_sprintf("src_%s", own) : ibmap_sprintf("src_%s_%d", own, k);
+        }
+        if (!name) {
+            for (int k = 0; k < i; k++) free(names[k]);
+            free(names);
+            return NULL;
+        }
+        names[i] = name;
+    }
+    return names;
+}
+
+/* layer_source_fields: which columns of layer_ROLE are the source's own
+** fields, under what name and of what type. */
+static int write_source_fields(sqlite3 *db, const ibmap_layer *L, char *const *names)
+{
+    static const char *const types[] = {"text", "integer", "real"};
+    sqlite3_stmt *st = NULL;
+    int ok = exec(db, "CREATE TABLE IF NOT EXISTS layer_source_fields(role TEXT,"
+                      " position INTEGER, source_name TEXT, column_name TEXT, type TEXT,"
+                      " PRIMARY KEY (role, position))") &&
+             sqlite3_prepare_v2(db, "INSERT INTO layer_source_fields VALUES (?,?,?,?,?)", -1,
+                                &st, NULL) == SQLITE_OK;
+    for (int i = 0; ok && i < L->n_source_fields; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, ibmap_role_name(L->role), -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, i);
+        sqlite3_bind_text(st, 3, L->source_fields[i].name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, names[i], -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, types[L->source_fields[i].type], -1, SQLITE_STATIC);
+        ok = sqlite3_step(st) == SQLITE_DONE;
+    }
+    sqlite3_finalize(st);
+    return ok;
+}
+
 /* layer_ROLE: the features of one role as loaded, so that the outputs can
 ** be written from the workspace without reading the inputs again.  The
 ** land-use layer is left out: it is the largest by far and no output
@@ -359,9 +513,16 @@ static int put_meta(sqlite3 *db, const char *key, const char *value)
 static int write_layer(sqlite3 *db, GEOSContextHandle_t geos, const ibmap_layer *L)
 {
     const ibmap_role_def *def = ibmap_role_def_get(L->role);
+    char **src = source_column_names(L);
+    if (!src) return 0;
     size_t cap = 256 + (size_t)def->n_fields * 80, len = 0;
+    for (int i = 0; i < L->n_source_fields; i++) cap += 2 * strlen(src[i]) + 16;
     char *sql = malloc(cap);
-    if (!sql) return 0;
+    if (!sql) {
+        for (int i = 0; i < L->n_source_fields; i++) free(src[i]);
+        free(src);
+        return 0;
+    }
     const char *role = ibmap_role_name(L->role);
     len += (size_t)snprintf(sql + len, cap - len,
                             "CREATE TABLE layer_%s(feature_index INTEGER PRIMARY KEY,"
@@ -370,10 +531,22 @@ static int write_layer(sqlite3 *db, GEOSContextHandle_t geos, const ibmap_layer 
     for (int k = 0; k < def->n_fields; k++)
         len += (size_t)snprintf(sql + len, cap - len, ", \"f_%s\" %s", def->fields[k].name,
                                 def->fields[k].type == IBMAP_FIELD_TEXT ? "TEXT" : "REAL");
-    snprintf(sql + len, cap - len, ", geom BLOB)");
-    int ok = exec(db, sql);
+    len += (size_t)snprintf(sql + len, cap - len, ", geom BLOB");
+    /* the source's own fields, as given (column names quoted: "" doubled) */
+    static const char *const decl[] = {"TEXT", "INTEGER", "REAL"};
+    for (int i = 0; i < L->n_source_fields; i++) {
+        len += (size_t)snprintf(sql + len, cap - len, ", \"");
+        for (const char *c = src[i]; *c; c++)
+            len += (size_t)snprintf(sql + len, cap - len, *c == '"' ? "\"\"" : "%c", *c);
+        len += (size_t)snprintf(sql + len, cap - len, "\" %s", decl[L->source_fields[i].type]);
+    }
+    snprintf(sql + len, cap - len, ")");
+    int ok = exec(db, sql) && write_source_fields(db, L, src);
+    for (int i = 0; i < L->n_source_fields; i++) free(src[i]);
+    free(src);
     len = (size_t)snprintf(sql, cap, "INSERT INTO layer_%s VALUES (?,?,?,?,?", role);
-    for (int k = 0; k < def->n_fields; k++) len += (size_t)snprintf(sql + len, cap - len, ",?");
+    for (int k = 0; k < def->n_fields + L->n_source_fields; k++)
+        len += (size_t)snprintf(sql + len, cap - len, ",?");
     snprintf(sql + len, cap - len, ",?)");
     sqlite3_stmt *st = NULL;
     ok = ok && sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK;
@@ -405,10 +578,48 @@ static int write_layer(sqlite3 *db, GEOSContextHandle_t geos, const ibmap_layer 
         }
         if (g) sqlite3_bind_blob(st, def->n_fields + 6, g, (int)n, SQLITE_STATIC);
         else sqlite3_bind_null(st, def->n_fields + 6);
+        for (int k = 0; k < L->n_source_fields; k++) {
+            const ibmap_source_field *sf = &L->source_fields[k];
+            int col = def->n_fields + 7 + k;
+            if (sf->type == IBMAP_SOURCE_REAL && isfinite(sf->num[i]))
+                sqlite3_bind_double(st, col, sf->num[i]);
+            else if (sf->type != IBMAP_SOURCE_REAL && sf->text[i])
+                sqlite3_bind_text(st, col, sf->text[i], -1, SQLITE_STATIC);
+            else
+                sqlite3_bind_null(st, col);
+        }
         ok = ok && sqlite3_step(st) == SQLITE_DONE;
         if (g) GEOSFree_r(geos, g);
     }
     if (w) GEOSWKBWriter_destroy_r(geos, w);
+    sqlite3_finalize(st);
+    return ok;
+}
+
+/* layer_verdicts: one row per loaded layer, its gates' verdict. */
+static int write_verdicts(sqlite3 *db, const ibmap_data *data)
+{
+    sqlite3_stmt *st = NULL;
+    int ok = sqlite3_prepare_v2(db, "INSERT INTO layer_verdicts VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                                -1, &st, NULL) == SQLITE_OK;
+    for (int r = 0; ok && r < IBMAP_ROLE_COUNT; r++) {
+        if (!data->layers[r]) continue;
+        ibmap_layer_verdict v;
+        ibmap_layer_get_verdict(data->layers[r], &v);
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, ibmap_role_name((ibmap_role)r), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, ibmap_verdict_name(v.verdict), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, v.message, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, v.n_features);
+        sqlite3_bind_int64(st, 5, v.n_usable);
+        sqlite3_bind_int64(st, 6, v.n_without_geometry);
+        sqlite3_bind_int64(st, 7, v.n_repaired);
+        sqlite3_bind_double(st, 8, v.area_m2);
+        sqlite3_bind_double(st, 9, v.area_lost_m2);
+        sqlite3_bind_int64(st, 10, v.n_unknown_codes);
+        sqlite3_bind_double(st, 11, v.unknown_code_area_m2);
+        ok = sqlite3_step(st) == SQLITE_DONE;
+    }
     sqlite3_finalize(st);
     return ok;
 }
@@ -455,13 +666,20 @@ static int write_tables(sqlite3 *db, GEOSContextHandle_t geos,
                   " parcel_id TEXT, block_index INTEGER);"
                   "CREATE TABLE data_quality(layer TEXT, fid INTEGER, feature_id TEXT,"
                   " field TEXT, problem TEXT, severity TEXT, value TEXT, detail TEXT,"
-                  " action TEXT);") ||
+                  " action TEXT);"
+                  "CREATE TABLE layer_verdicts(role TEXT PRIMARY KEY, verdict TEXT,"
+                  " message TEXT, n_features INTEGER, n_usable INTEGER,"
+                  " n_without_geometry INTEGER, n_repaired INTEGER, area_m2 REAL,"
+                  " area_lost_m2 REAL, n_unknown_codes INTEGER,"
+                  " unknown_code_area_m2 REAL);") ||
         !put_meta(db, "format", WORKSPACE_FORMAT) ||
         !put_meta(db, "ibmap_version", IBMAP_VERSION_STRING) ||
         !put_meta(db, "dependencies", ibmap_dependency_versions()) ||
         !put_meta(db, "fingerprint", fp) || !put_meta(db, "crs", data->crs) ||
         !put_meta(db, "area_mode", p->area == IBMAP_AREA_ELLIPSOIDAL ? "ellipsoidal" : "planar") ||
-        !put_meta(db, "options", opts) || !put_meta(db, "data_date", date))
+        !put_meta(db, "options", opts) || !put_meta(db, "data_date", date) ||
+        !put_meta(db, "accepted_defects", ibmap_data_accepted_defects(data)) ||
+        !write_verdicts(db, data))
         return 0;
     for (int r = 0; r < IBMAP_ROLE_COUNT; r++)
         if (r != IBMAP_ROLE_LANDUSE && data->layers[r] &&
