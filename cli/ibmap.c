@@ -35,7 +35,7 @@ static const char usage_text[] =
     "  run [PROJECT.yaml] [LAYER OPTIONS] -o OUTDIR [--rules FILE]\n"
     "          [--set PARAM=VALUE ...] [--scenario NAME] [--threads N]\n"
     "          [--overwrite] [--formats all|gpkg,qgs,sqlite,shp,geojson,fgb,\n"
-    "          summaries,map,report,postgis] [--pg \"PG:…\" [--pg-schema S]]\n"
+    "          summaries,map,towns,report,postgis] [--pg \"PG:…\" [--pg-schema S]]\n"
     "          [--shp-encoding UTF-8|GBK] [--title TEXT] [--json]\n"
     "          [--sweep PARAM=FROM:TO:STEP]  (charted in report.html)\n"
     "          [--progress bar|lines|none]  (lines: \"progress N STAGE\" on stderr,\n"
@@ -120,7 +120,8 @@ static int parse_formats(const char *list, unsigned *out)
         {"geojson", IBMAP_OUT_GEOJSON}, {"summaries", IBMAP_OUT_SUMMARIES},
         {"map", IBMAP_OUT_MAP},         {"report", IBMAP_OUT_REPORT | IBMAP_OUT_MAP},
         {"fgb", IBMAP_OUT_FGB},         {"flatgeobuf", IBMAP_OUT_FGB},
-        {"postgis", IBMAP_OUT_POSTGIS}};
+        {"postgis", IBMAP_OUT_POSTGIS}, {"towns", IBMAP_OUT_TOWN_MAPS},
+        {"town_maps", IBMAP_OUT_TOWN_MAPS}};
     unsigned bits = 0;
     const char *p = list;
     while (*p) {
@@ -164,7 +165,8 @@ static int output_flag(const char *flag, const char *v, ibmap_output_options *o)
     } else if (strcmp(flag, "--formats") == 0) {
         if (!parse_formats(v, &o->formats))
             return usage_error("--formats takes a list of all, gpkg, qgs, sqlite, shp, "
-                               "geojson, fgb, postgis, summaries, map, report; not '%s'", v);
+                               "geojson, fgb, postgis, summaries, map, towns, report; "
+                               "not '%s'", v);
     } else if (strcmp(flag, "--pg") == 0) {
         o->pg = v;
     } else if (strcmp(flag, "--pg-schema") == 0) {

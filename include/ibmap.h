@@ -678,12 +678,16 @@ enum {
     IBMAP_OUT_SUMMARIES   = 1 << 5, /* summary_*.csv */
     IBMAP_OUT_MAP         = 1 << 6, /* industrial_map.png and .pdf */
     IBMAP_OUT_REPORT      = 1 << 7, /* report.html (needs the map's PNG) */
-    IBMAP_OUT_ALL         = (1 << 8) - 1,
+    IBMAP_OUT_TOWN_MAPS   = 1 << 10, /* town_maps.pdf (a page per 镇街) and
+                                        town_maps/NN-TOWN.png */
+    IBMAP_OUT_ALL         = ((1 << 8) - 1) | IBMAP_OUT_TOWN_MAPS,
     /* Not in IBMAP_OUT_ALL: asked for by name. */
     IBMAP_OUT_FGB         = 1 << 8, /* fgb/LAYER.fgb (FlatGeobuf, + .qml) */
-    IBMAP_OUT_POSTGIS     = 1 << 9  /* the GeoPackage's tables in a PostGIS
+    IBMAP_OUT_POSTGIS     = 1 << 9, /* the GeoPackage's tables in a PostGIS
                                        schema (options->pg, ->pg_schema),
                                        in one transaction */
+    IBMAP_OUT_PLANS       = 1 << 11 /* plans/: the block plan sheets
+                                       (一区块一方案), options->plan_* */
 };
 
 /* Called as stages progress: `stage` a short English name ("geopackage",

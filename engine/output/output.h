@@ -240,6 +240,11 @@ static const unsigned char out_town_rgb[3] = {0x60, 0x60, 0x60};
 #define OUT_NAME_MAP_PNG "industrial_map.png"
 #define OUT_NAME_MAP_PDF "industrial_map.pdf"
 #define OUT_NAME_REPORT "report.html"
+#define OUT_NAME_TOWN_MAPS_PDF "town_maps.pdf"
+#define OUT_NAME_TOWN_MAPS_DIR "town_maps"
+
+/* The model's table of 小微企业园 candidate sites (out_sites.c). */
+#define OUT_SITES_TABLE "sme_park_sites"
 
 /* ---------------------------------------------------------------------- */
 /* The writers.  Each writes its file(s) under a temporary name and       */
@@ -306,6 +311,33 @@ ibmap_status out_write_map(ibmap_ctx *ctx, const out_model *m,
 ** out_write_map() writes for m; 1 when inside the map frame, else 0 (also
 ** when m has no geometry).  px, py may be NULL.  For the tests. */
 int out_map_png_pixel(const out_model *m, double x, double y, int *px, int *py);
+
+/* out_map.c: the town maps: a page per town (in the order of the towns'
+** names) in the PDF `pdf` and, when png_dir is not NULL, each page as a PNG
+** in that directory (written whole under a temporary name and swapped in).
+** Either may be NULL. */
+ibmap_status out_write_town_maps(ibmap_ctx *ctx, const out_model *m, const char *pdf,
+                                 const char *png_dir);
+
+/* The towns of the blocks (their `town` values), in byte order, each with
+** its row in the towns table (-1 when it has none).  The names belong to
+** m; *out is the caller's to free.  Returns the count, -1 when out of
+** memory. */
+typedef struct out_town {
+    const char *name;
+    int64_t row;
+} out_town;
+int out_town_list(const out_model *m, out_town **out);
+
+/* "DIR/NN-TOWN.EXT" (NN the page, from 01), the town's name made safe for
+** a file name.  malloc'd; NULL when out of memory. */
+char *out_town_file_name(const char *dir, int page, const char *town, const char *ext);
+
+/* outputs.c: remove a directory of files (not recursive); put the
+** complete directory `tmp` in place of `dir` (the old one moved aside
+** first, removed after). */
+void out_remove_tree(const char *dir);
+ibmap_status out_swap_dir(ibmap_ctx *ctx, const char *tmp, const char *dir);
 
 /* out_report.c: report.html, with the map PNG at `map_png` embedded
 ** (NULL: no map). */

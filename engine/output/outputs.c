@@ -10,13 +10,49 @@
 ** written: without `overwrite`, an existing output stops the call at
 ** once, naming the file.
 */
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "output/output.h"
+
+void out_remove_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        unlink(dir);
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        char *p = ibmap_sprintf("%s/%s", dir, e->d_name);
+        if (p) unlink(p);
+        free(p);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+ibmap_status out_swap_dir(ibmap_ctx *ctx, const char *tmp, const char *dir)
+{
+    char *old = ibmap_sprintf("%s.old-%ld", dir, (long)getpid());
+    if (!old) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    int had_old = rename(dir, old) == 0;
+    if (rename(tmp, dir) != 0) {
+        int err = errno;
+        if (had_old) rename(old, dir);
+        free(old);
+        return ibmap_fail(ctx, IBMAP_ERR_WRITE, "%s: cannot write: %s", dir, strerror(err));
+    }
+    if (had_old) out_remove_tree(old);
+    free(old);
+    return IBMAP_OK;
+}
 
 void ibmap_output_options_init(ibmap_output_options *o)
 {
@@ -44,6 +80,8 @@ static const struct {
     {IBMAP_OUT_MAP, OUT_NAME_MAP_PNG},
     {IBMAP_OUT_MAP, OUT_NAME_MAP_PDF},
     {IBMAP_OUT_REPORT, OUT_NAME_REPORT},
+    {IBMAP_OUT_TOWN_MAPS, OUT_NAME_TOWN_MAPS_PDF},
+    {IBMAP_OUT_TOWN_MAPS, OUT_NAME_TOWN_MAPS_DIR},
 };
 
 int ibmap_output_file_count(void)
@@ -113,7 +151,8 @@ ibmap_status ibmap_write_outputs(ibmap_ctx *ctx, const char *workspace,
     const ibmap_output_options *o = options ? options : &defaults;
     if (!workspace || !c || !out_dir)
         return ibmap_fail(ctx, IBMAP_ERR_ARG, "ibmap_write_outputs: NULL argument");
-    unsigned formats = o->formats & (IBMAP_OUT_ALL | IBMAP_OUT_FGB | IBMAP_OUT_POSTGIS);
+    unsigned formats = o->formats & (IBMAP_OUT_ALL | IBMAP_OUT_FGB | IBMAP_OUT_POSTGIS |
+                                     IBMAP_OUT_PLANS);
     /* The project file is of no use without the GeoPackage it opens. */
     if (formats & IBMAP_OUT_QGS) formats |= IBMAP_OUT_GPKG;
     if (mkdir(out_dir, 0777) != 0 && errno != EEXIST)
@@ -161,6 +200,12 @@ ibmap_status ibmap_write_outputs(ibmap_ctx *ctx, const char *workspace,
         png = ibmap_sprintf("%s/" OUT_NAME_MAP_PNG, out_dir);
         s = png && OUT_PATH(OUT_NAME_MAP_PDF) ? out_write_map(ctx, m, png, path)
                                                   : nomem(ctx);
+    }
+    if (!s && (formats & IBMAP_OUT_TOWN_MAPS) && !(s = stage(ctx, o, "town maps"))) {
+        char *dir = ibmap_sprintf("%s/" OUT_NAME_TOWN_MAPS_DIR, out_dir);
+        s = dir && OUT_PATH(OUT_NAME_TOWN_MAPS_PDF) ? out_write_town_maps(ctx, m, path, dir)
+                                                    : nomem(ctx);
+        free(dir);
     }
     if (!s && (formats & IBMAP_OUT_REPORT) && !(s = stage(ctx, o, "report"))) {
         s = OUT_PATH(OUT_NAME_REPORT) ? out_write_report(ctx, m, path, png) : nomem(ctx);
