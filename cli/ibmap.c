@@ -57,6 +57,12 @@ static const char usage_text[] =
     "  compare WORKSPACE A B [--csv FILE]\n"
     "                               transition matrix between two scenarios; the\n"
     "                               CSV lists the blocks that changed class\n"
+    "  compare WS_A WS_B [--scenario-a S] [--scenario-b S] [--csv FILE]\n"
+    "          [--report FILE.html] two workspaces (two survey years, two plan\n"
+    "                               versions): blocks matched by id, else by\n"
+    "                               largest overlap (renamed, split, merged,\n"
+    "                               added, removed); class transitions, 亩均\n"
+    "                               changes\n"
     "  sweep WORKSPACE --rules FILE --param NAME --from X --to Y --step S\n"
     "          [--set PARAM=VALUE ...] [--csv FILE]\n"
     "                               blocks and 亩 per class for each value of a\n"
@@ -1003,14 +1009,68 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
     return rc;
 }
 
+/* compare WS_A WS_B: two workspaces (two survey years, two plan versions). */
+static int compare_workspaces(ibmap_ctx *ctx, const char *ws_a, const char *ws_b,
+                              const char *scen_a, const char *scen_b, const char *csv,
+                              const char *report)
+{
+    ibmap_ws_compare *c = NULL;
+    int64_t blocks[IBMAP_CLASS_COUNT][IBMAP_CLASS_COUNT];
+    double mu[IBMAP_CLASS_COUNT][IBMAP_CLASS_COUNT];
+    if (ibmap_compare_workspaces(ctx, ws_a, scen_a, ws_b, scen_b, &c) ||
+        (csv && ibmap_ws_compare_write_csv(ctx, c, csv)) ||
+        (report && ibmap_ws_compare_write_html(ctx, c, report, NULL))) {
+        fprintf(stderr, "ibmap compare: %s\n", ibmap_errmsg(ctx));
+        ibmap_ws_compare_free(c);
+        return 1;
+    }
+    ibmap_ws_compare_matrix(c, blocks, mu);
+    printf("rows: %s; columns: %s; blocks / 亩 (B's), the B blocks with a partner in A\n",
+           ws_a, ws_b);
+    printf("  %-16s", "");
+    for (int j = 0; j < IBMAP_CLASS_COUNT; j++) printf(" %22s", ibmap_class_name((ibmap_class)j));
+    printf("\n");
+    for (int i = 0; i < IBMAP_CLASS_COUNT; i++) {
+        printf("  %-16s", ibmap_class_name((ibmap_class)i));
+        for (int j = 0; j < IBMAP_CLASS_COUNT; j++)
+            printf(" %8lld / %11.1f", (long long)blocks[i][j], mu[i][j]);
+        printf("\n");
+    }
+    static const char *const kinds[] = {"id", "renamed", "split", "merged", "added", "removed"};
+    printf("matched:");
+    for (int k = 0; k < 6; k++)
+        printf(" %s %lld", kinds[k], (long long)ibmap_ws_compare_count(c, kinds[k]));
+    double ta = ibmap_ws_compare_tax_per_mu(c, 0), tb = ibmap_ws_compare_tax_per_mu(c, 1);
+    printf("\n亩均税收 tax per mu (city): ");
+    if (isfinite(ta)) printf("%.2f", ta); else printf("unknown");
+    printf(" -> ");
+    if (isfinite(tb)) printf("%.2f", tb); else printf("unknown");
+    printf(" 万元/亩%s%s%s%s\n", csv ? "; blocks listed in " : "", csv ? csv : "",
+           report ? "; report " : "", report ? report : "");
+    ibmap_ws_compare_free(c);
+    return 0;
+}
+
+static int is_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 static int cmd_compare(ibmap_ctx *ctx, int argc, char **argv)
 {
-    const char *pos[3] = {NULL, NULL, NULL}, *csv = NULL;
+    const char *pos[3] = {NULL, NULL, NULL}, *csv = NULL, *report = NULL;
+    const char *scen_a = NULL, *scen_b = NULL;
     int npos = 0;
     for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--csv") == 0) {
+        const char **flag = strcmp(argv[i], "--csv") == 0          ? &csv
+                            : strcmp(argv[i], "--report") == 0     ? &report
+                            : strcmp(argv[i], "--scenario-a") == 0 ? &scen_a
+                            : strcmp(argv[i], "--scenario-b") == 0 ? &scen_b
+                                                                   : NULL;
+        if (flag) {
             if (i + 1 >= argc) return usage_error("%s needs a value", argv[i]);
-            csv = argv[++i];
+            *flag = argv[++i];
         } else if (strncmp(argv[i], "--", 2) == 0) {
             return usage_error("unknown option %s", argv[i]);
         } else if (npos < 3) {
@@ -1019,7 +1079,17 @@ static int cmd_compare(ibmap_ctx *ctx, int argc, char **argv)
             return usage_error("unexpected argument %s", argv[i]);
         }
     }
-    if (npos != 3) return usage_error("compare needs WORKSPACE A B%s", "");
+    /* Two workspaces when the second argument is a file: a scenario name
+    ** that happens to name a file in the current directory is not likely,
+    ** and the three-argument form stays as it was. */
+    if (npos == 2 && is_file(pos[1]))
+        return compare_workspaces(ctx, pos[0], pos[1], scen_a, scen_b, csv, report);
+    if (npos == 2)
+        return usage_error("compare WS_A WS_B: %s is not a workspace file", pos[1]);
+    if (scen_a || scen_b || report)
+        return usage_error("--scenario-a, --scenario-b and --report are for compare WS_A WS_B%s",
+                           "");
+    if (npos != 3) return usage_error("compare needs WORKSPACE A B, or WS_A WS_B%s", "");
     ibmap_classification *a = NULL, *b = NULL;
     int64_t blocks[IBMAP_CLASS_COUNT][IBMAP_CLASS_COUNT];
     double mu[IBMAP_CLASS_COUNT][IBMAP_CLASS_COUNT];

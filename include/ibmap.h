@@ -654,6 +654,46 @@ IBMAP_API ibmap_status ibmap_compare_write_csv(ibmap_ctx *ctx,
                                      const ibmap_classification *b,
                                      const char *path);
 
+/* Two workspaces compared: two survey years, or two versions of a plan.
+** Each workspace's blocks are taken with their classes in scenario
+** scenario_a / scenario_b (NULL: "default", or the only one stored).
+** Blocks are matched by id, else by largest overlap: a B block whose id is
+** not in A is "renamed" (its A block has no other partner) or "split"
+** (several B blocks share the A block); an A block without a partner is
+** "merged" (it overlaps a B block) or "removed"; a B block overlapping
+** nothing in A is "added".  Free with ibmap_ws_compare_free(). */
+typedef struct ibmap_ws_compare ibmap_ws_compare;
+IBMAP_API ibmap_status ibmap_compare_workspaces(ibmap_ctx *ctx, const char *ws_a,
+                                                const char *scenario_a, const char *ws_b,
+                                                const char *scenario_b,
+                                                ibmap_ws_compare **out);
+IBMAP_API void ibmap_ws_compare_free(ibmap_ws_compare *c);
+
+/* The transition matrix over the B blocks that have a partner in A:
+** blocks[i][j] (and B's 亩, mu[i][j]) of class i in A and j in B.  Either
+** may be NULL. */
+IBMAP_API void ibmap_ws_compare_matrix(const ibmap_ws_compare *c,
+                                       int64_t blocks[IBMAP_CLASS_COUNT][IBMAP_CLASS_COUNT],
+                                       double mu[IBMAP_CLASS_COUNT][IBMAP_CLASS_COUNT]);
+
+/* Blocks matched so: "id", "renamed", "split", "merged", "added",
+** "removed"; -1 for another word. */
+IBMAP_API int64_t ibmap_ws_compare_count(const ibmap_ws_compare *c, const char *match);
+
+/* The city's 亩均税收 (Σ tax / Σ land of the blocks with both) of A
+** (side 0) or B (side 1); NaN when unknown. */
+IBMAP_API double ibmap_ws_compare_tax_per_mu(const ibmap_ws_compare *c, int side);
+
+/* One row per block of B and per block of A without a partner (UTF-8
+** with BOM): block_id_a, block_id_b, match, match_zh, overlap_share, town,
+** class_a, class_b, class_changed, mu_a, mu_b, tax_per_mu_a, tax_per_mu_b,
+** tax_per_mu_change (empty where unknown: never 0). */
+IBMAP_API ibmap_status ibmap_ws_compare_write_csv(ibmap_ctx *ctx, const ibmap_ws_compare *c,
+                                                  const char *path);
+/* A self-contained HTML page of the comparison (the report's look). */
+IBMAP_API ibmap_status ibmap_ws_compare_write_html(ibmap_ctx *ctx, const ibmap_ws_compare *c,
+                                                   const char *path, const char *title);
+
 /* Classify with param `param` set to each of values[0..n_values-1] in turn
 ** (all in one scan; nothing is stored; `rules` is not changed) and count
 ** the blocks and sum the 亩 of each class: blocks[v * IBMAP_CLASS_COUNT +

@@ -71,6 +71,11 @@ static void esc(FILE *f, const char *s)
     }
 }
 
+void out_html_esc(FILE *f, const char *s)
+{
+    esc(f, s);
+}
+
 /* Two decimals, never "-0.00". */
 static void put_fixed2(FILE *f, double v)
 {
@@ -109,6 +114,11 @@ static void class_label(FILE *f, int k)
     fputs(" <span class=\"key\">", f);
     esc(f, ibmap_class_name((ibmap_class)k));
     fputs("</span>", f);
+}
+
+void out_html_class_label(FILE *f, int k)
+{
+    class_label(f, k);
 }
 
 /* A heading: Chinese, then English in a lighter span. */
@@ -288,6 +298,19 @@ static const char css[] =
     "footer td{word-break:break-all}\n"
     "@media print{body{max-width:none;padding:0}h2{break-after:avoid}"
     "table,figure,svg{break-inside:avoid}}\n";
+
+void out_html_head(FILE *f, const char *title)
+{
+    fputs("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
+          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+          "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+          "img-src data:; style-src 'unsafe-inline'\">\n"
+          "<meta name=\"generator\" content=\"ibmap\">\n<title>", f);
+    esc(f, title);
+    fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<header>\n<h1>", css);
+    esc(f, title);
+    fputs("</h1>\n</header>\n<main>\n", f);
+}
 
 static void section_head(FILE *f, const report *r)
 {

@@ -339,6 +339,55 @@ char *out_town_file_name(const char *dir, int page, const char *town, const char
 void out_remove_tree(const char *dir);
 ibmap_status out_swap_dir(ibmap_ctx *ctx, const char *tmp, const char *dir);
 
+/* out_compare.c: two workspaces compared (ibmap_compare_workspaces). */
+typedef enum out_match {
+    OUT_MATCH_ID = 0,      /* same id in both */
+    OUT_MATCH_RENAMED,     /* a new id on the block it overlaps most */
+    OUT_MATCH_SPLIT,       /* one of several B blocks of one A block */
+    OUT_MATCH_MERGED,      /* an A block gone into a B block (row: A, b the B block) */
+    OUT_MATCH_ADDED,       /* a B block overlapping nothing in A */
+    OUT_MATCH_REMOVED,     /* an A block overlapping nothing in B */
+    OUT_MATCH_COUNT
+} out_match;
+
+typedef struct out_ws_side {
+    char *path, *scenario;
+    int64_t n;
+    char **ids, **town, **reason;   /* town NULL where none */
+    unsigned char *klass;
+    double *mu, *tax_per_mu;        /* NaN: unknown */
+    double tax_sum, land_sum;       /* over the blocks with both */
+} out_ws_side;
+
+typedef struct out_ws_row {
+    int64_t a, b;          /* block rows of A and B, -1: none */
+    out_match match;
+    double overlap_share;  /* of A's block, NaN when matched by id */
+} out_ws_row;
+
+struct ibmap_ws_compare {
+    out_ws_side a, b;
+    out_ws_row *rows;
+    int64_t n_rows, cap_rows;
+    int64_t n_match[OUT_MATCH_COUNT];
+    int64_t blocks[IBMAP_CLASS_COUNT][IBMAP_CLASS_COUNT];   /* [A][B] */
+    double mu[IBMAP_CLASS_COUNT][IBMAP_CLASS_COUNT];
+    int64_t added[IBMAP_CLASS_COUNT], removed[IBMAP_CLASS_COUNT];
+};
+
+const char *out_match_name(out_match m);
+const char *out_match_label_zh(out_match m);
+/* The comparison as a report section (<section id="ws-compare">). */
+void out_compare_section(FILE *f, const ibmap_ws_compare *c);
+
+/* out_report.c: the report's HTML pieces, for the other pages ibmap
+** writes (out_compare.c, out_plans.c): text escaped; a class's swatch,
+** label and key; the head of a page (doctype, CSP without scripts, the
+** report's CSS, <h1>title</h1>) up to an open <main>. */
+void out_html_esc(FILE *f, const char *s);
+void out_html_class_label(FILE *f, int k);
+void out_html_head(FILE *f, const char *title);
+
 /* out_report.c: report.html, with the map PNG at `map_png` embedded
 ** (NULL: no map). */
 ibmap_status out_write_report(ibmap_ctx *ctx, const out_model *m,
