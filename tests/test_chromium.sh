@@ -12,7 +12,10 @@
 # request whose isolation key is the file:// page came from the page; the
 # browser's own background calls have none, and every host name resolves
 # to nothing anyway).  A canary page with an external image and a throwing
-# script proves that the console and network checks can fail.
+# script proves that the console and network checks can fail.  Then the
+# interactive map is clicked (tests/chromium_click.py): the popup of the
+# first exit block must show its reason, with no console message and no
+# request over the whole visit.
 #
 # IBMAP_CHROMIUM names the browser (default /usr/bin/chromium); the tests
 # skip when it is absent.  IBMAP_CHROMIUM_REPORT=FILE checks that report
@@ -24,7 +27,8 @@ root="${IBMAP_SOURCE_ROOT:-$here/..}"
 ibmap="${IBMAP_EXE:?IBMAP_EXE not set}"
 chromium="${IBMAP_CHROMIUM:-/usr/bin/chromium}"
 build="${IBMAP_BUILD_ROOT:-/tmp}"
-page_tests=(screenshot_rendered dom_has_title_and_tables console_silent no_network_request)
+page_tests=(screenshot_rendered dom_has_title_and_tables console_silent no_network_request
+            imap_click_shows_reason imap_click_console_silent imap_click_no_network)
 
 if [ ! -x "$chromium" ]; then
   for t in report_written canary_is_caught "${page_tests[@]}"; do
@@ -141,7 +145,10 @@ dom_has_title_and_tables() {
   [ "$(grep -o '<polyline' "$d" | wc -l)" -eq 4 ] || { echo "# not 4 polylines"; missing=1; }
   # The facts, the class summary, four class × group tables, the rules, the
   # data quality, one scenario matrix, the sweep's values, the run table.
-  [ "$(grep -o '<table' "$d" | wc -l)" -eq 11 ] || { echo "# not 11 tables"; missing=1; }
+  # (At the start of a line: the interactive map's script holds "<table"
+  # in the popup's text.)
+  [ "$(grep -c '^<table' "$d")" -eq 11 ] || { echo "# not 11 tables"; missing=1; }
+  grep -qF '<div id="imap"' "$d" || { echo "# no interactive map"; missing=1; }
   [ "$missing" -eq 0 ]
 }
 
@@ -160,6 +167,50 @@ no_network_request() {
     return 1
   fi
   return 0
+}
+
+# The interactive map, clicked as a person would (tests/chromium_click.py:
+# DevTools protocol over a pipe, real mouse events): the first exit block
+# of block_class.csv, whose reason the popup must show; the page's console
+# and requests over the whole visit, click included.
+click_json="$dir/click.json"
+click_shot="$build/tests/report-click-screenshot.png"
+classes="$(dirname "$report")/block_class.csv"
+read -r click_block click_reason < <(python3 - "$classes" <<'PY'
+import csv, sys
+try:
+    with open(sys.argv[1], encoding="utf-8-sig", newline="") as f:
+        for row in csv.DictReader(f):
+            if row["class"] == "exit":
+                print(row["block_id"], row["reason"]); break
+except OSError:
+    pass
+PY
+)
+if [ -n "${click_block:-}" ]; then
+  timeout 300 python3 "$here/chromium_click.py" "$chromium" "$report" "$click_block" \
+    "$click_shot" > "$click_json" 2> "$dir/click.log"
+fi
+click_field() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1])).get(sys.argv[2]); print(json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v)' "$click_json" "$1" 2>/dev/null; }
+
+imap_click_shows_reason() {
+  [ -n "${click_block:-}" ] || { echo "# no exit block in $classes"; return 1; }
+  [ -s "$click_json" ] || { echo "# no result from chromium_click.py"; sed 's/^/# /' "$dir/click.log" | tail -5; return 1; }
+  local popup stage
+  stage=$(click_field stage)
+  popup=$(click_field popup)
+  echo "# clicked $click_block at $(click_field block_point); stage $stage $(click_field error)"
+  [ "$stage" = done ] && grep -qF -- "$click_reason" <<< "$popup" && grep -qF -- "$click_block" <<< "$popup"
+}
+
+imap_click_console_silent() {
+  [ -s "$click_json" ] || return 1
+  [ "$(click_field console)" = "[]" ] || { echo "# $(click_field console)"; return 1; }
+}
+
+imap_click_no_network() {
+  [ -s "$click_json" ] || return 1
+  [ "$(click_field requests)" = "[]" ] || { echo "# $(click_field requests)"; return 1; }
 }
 
 for t in "${page_tests[@]}"; do tap_ok "$t" "$t"; done

@@ -400,14 +400,8 @@ int out_town_list(const out_model *m, out_town **out)
 ** in the PDF's order; a character a file name cannot hold becomes '_'. */
 char *out_town_file_name(const char *dir, int page, const char *town, const char *ext)
 {
-    char *safe = ibmap_strdup(town ? town : "");
-    if (!safe) return NULL;
-    for (char *c = safe; *c; c++)
-        if (*c == '/' || *c == '\\' || (unsigned char)*c < 0x20 || *c == ':' || *c == '*' ||
-            *c == '?' || *c == '"' || *c == '<' || *c == '>' || *c == '|')
-            *c = '_';
-    if (safe[0] == '.') safe[0] = '_';
-    char *s = ibmap_sprintf("%s/%02d-%s.%s", dir, page + 1, safe, ext);
+    char *safe = out_safe_file_name(town);
+    char *s = safe ? ibmap_sprintf("%s/%02d-%s.%s", dir, page + 1, safe, ext) : NULL;
     free(safe);
     return s;
 }

@@ -32,6 +32,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "output/output.h"
 
@@ -170,6 +171,12 @@ typedef struct report {
     const char *png_path;       /* the path given, for the note */
     const char *png_problem;    /* why there is no map, or NULL */
     char problem[256];          /* its text, when from errno */
+    /* The interactive map: the data, Leaflet and the page's script, and
+    ** the hashes of the two scripts for the Content-Security-Policy. */
+    out_webmap webmap;
+    char *leaflet_js, *leaflet_css;
+    char leaflet_problem[512];  /* why there is no interactive map, or "" */
+    char hash_leaflet[64], hash_app[64];
 } report;
 
 /* The text of row r, column c; "" when null, not text or no column. */
@@ -312,6 +319,17 @@ void out_html_head(FILE *f, const char *title)
     fputs("</h1>\n</header>\n<main>\n", f);
 }
 
+static const char imap_css[] =
+    "#imap{height:640px;border:1px solid #b9bec8;background:#fff;margin:.4em 0 1em}\n"
+    ".leaflet-container{font-family:inherit;font-size:12px}\n"
+    ".town-label{background:transparent;border:0;box-shadow:none;color:#555;font-size:13px;"
+    "text-shadow:0 0 2px #fff,0 0 2px #fff}\n"
+    ".town-label:before{display:none}\n"
+    ".pop h4{margin:0 0 .3em;font-size:1.1em}.pop p{margin:.3em 0}\n"
+    ".pop table{margin:.3em 0;font-size:.95em}.pop th,.pop td{padding:1px 5px}\n"
+    ".pop .reason{max-width:400px}\n"
+    ".leaflet-control-layers label{font-size:12px}\n";
+
 static void section_head(FILE *f, const report *r)
 {
     const out_model *m = r->m;
@@ -319,10 +337,16 @@ static void section_head(FILE *f, const report *r)
     fputs("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
           "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-          "img-src data:; style-src 'unsafe-inline'\">\n"
-          "<meta name=\"generator\" content=\"ibmap\">\n<title>", f);
+          "img-src data:; style-src 'unsafe-inline'", f);
+    /* The two inline scripts, by hash: nothing else may run, and nothing
+    ** may be fetched (default-src 'none': no connect, no script source). */
+    if (r->webmap.json && r->leaflet_js)
+        fprintf(f, "; script-src 'sha256-%s' 'sha256-%s'", r->hash_leaflet, r->hash_app);
+    fputs("\">\n<meta name=\"generator\" content=\"ibmap\">\n<title>", f);
     esc(f, title);
-    fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<header>\n<h1>", css);
+    fprintf(f, "</title>\n<style>\n%s%s</style>\n", css, r->webmap.json && r->leaflet_js ? imap_css : "");
+    if (r->webmap.json && r->leaflet_js) fprintf(f, "<style>\n%s</style>\n", r->leaflet_css);
+    fputs("</head>\n<body>\n<header>\n<h1>", f);
     esc(f, title);
     fputs("</h1>\n<table class=\"meta\">\n", f);
     static const char *const labels[] = {"情景 Scenario", "规则 Rules", "坐标系 CRS",
@@ -334,6 +358,42 @@ static void section_head(FILE *f, const report *r)
         fputs("</td></tr>\n", f);
     }
     fputs("</table>\n</header>\n<main>\n", f);
+}
+
+/* The interactive map: the data block (not run: type application/json),
+** Leaflet and the page's script, both allowed by their hashes. */
+static void section_imap(FILE *f, const report *r)
+{
+    fputs("<section id=\"imap-section\">\n", f);
+    heading(f, 2, NULL, "交互地图", "Interactive map");
+    if (r->webmap.skipped) {
+        fprintf(f, "<p class=\"note\">交互地图未生成：区块过多（%lld 个，上限 %d）。"
+                   "Interactive map left out: %lld blocks, more than a browser draws "
+                   "(limit %d); the map image below and the plan sheets show them.</p>\n"
+                   "</section>\n",
+                (long long)r->webmap.n_blocks, OUT_WEBMAP_MAX_BLOCKS,
+                (long long)r->webmap.n_blocks, OUT_WEBMAP_MAX_BLOCKS);
+        return;
+    }
+    if (!r->leaflet_js || !r->webmap.json) {
+        fputs("<p class=\"note\">交互地图不可用 Interactive map unavailable: ", f);
+        esc(f, r->leaflet_problem[0] ? r->leaflet_problem : "no data");
+        fputs("</p>\n</section>\n", f);
+        return;
+    }
+    fprintf(f, "<p>点击区块查看指标、分类理由与企业；右上角切换图层。 Click a block for its "
+               "metrics, reason and enterprises; switch layers top right. "
+               "<span class=\"key\">图形已简化（容差 %.1f 米），仅供显示，数字均按原始图形计算。"
+               "Shapes simplified for display (tolerance %.1f m); every figure is measured "
+               "on the exact shapes.</span></p>\n",
+            r->webmap.tolerance, r->webmap.tolerance);
+    fputs("<div id=\"imap\"></div>\n<script type=\"application/json\" id=\"ibmap-data\">", f);
+    fputs(r->webmap.json, f);
+    fputs("</script>\n<script>", f);
+    fputs(r->leaflet_js, f);
+    fputs("</script>\n<script>", f);
+    fputs(out_webmap_app_js(), f);
+    fputs("</script>\n</section>\n", f);
 }
 
 static void section_classes(FILE *f, const report *r)
@@ -777,6 +837,7 @@ static int write_report(FILE *f, const void *arg)
 {
     const report *r = arg;
     section_head(f, r);
+    section_imap(f, r);
     section_map(f, r);
     section_classes(f, r);
     section_groups(f, r);
@@ -836,8 +897,36 @@ static int prepare_quality(report *r)
     return 1;
 }
 
+/* The interactive map's data, Leaflet, and the scripts' hashes.  Leaflet
+** missing is not a failure: the section says so.  The plan sheets are
+** linked when a plans/ directory stands beside the report. */
+static ibmap_status prepare_imap(ibmap_ctx *ctx, report *r, const char *path)
+{
+    if (!out_leaflet_read(&r->leaflet_js, &r->leaflet_css, r->leaflet_problem,
+                          sizeof r->leaflet_problem))
+        return IBMAP_OK;
+    char *dir = ibmap_strdup(path);
+    if (!dir) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    char *slash = strrchr(dir, '/');
+    char *plans = slash ? (*slash = '\0', ibmap_sprintf("%s/" OUT_NAME_PLANS_DIR, dir))
+                        : ibmap_strdup(OUT_NAME_PLANS_DIR);
+    free(dir);
+    struct stat st;
+    int has_plans = plans && stat(plans, &st) == 0 && S_ISDIR(st.st_mode);
+    free(plans);
+    ibmap_status s = out_webmap_build(ctx, r->m, has_plans ? OUT_NAME_PLANS_DIR : NULL,
+                                      &r->webmap);
+    if (s) return s;
+    out_sha256_base64(r->leaflet_js, r->hash_leaflet);
+    out_sha256_base64(out_webmap_app_js(), r->hash_app);
+    return IBMAP_OK;
+}
+
 static void report_free(report *r)
 {
+    out_webmap_free(&r->webmap);
+    free(r->leaflet_js);
+    free(r->leaflet_css);
     for (size_t g = 0; g < N_GROUPS; g++) free(r->groups[g].rows);
     free(r->dq);
     free(r->png);
@@ -863,8 +952,9 @@ ibmap_status out_write_report(ibmap_ctx *ctx, const out_model *m, const char *pa
     r.png_path = map_png;
     int ok = prepare_groups(&r) && prepare_quality(&r) &&
              (!map_png || read_png(map_png, &r));
-    ibmap_status s = ok ? ibmap_write_file(ctx, path, write_report, &r)
+    ibmap_status s = ok ? prepare_imap(ctx, &r, path)
                         : ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!s) s = ibmap_write_file(ctx, path, write_report, &r);
     report_free(&r);
     return s;
 }

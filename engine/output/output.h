@@ -122,7 +122,22 @@ typedef struct out_model {
     const double *area_mu;
     unsigned char *owned_klass, *owned_mode;
     double *owned_area_mu;
+    /* Per row of the parcels table: the row of the block it is assigned
+    ** to, -1 in none; NULL (a model built by hand): out_block_parcels
+    ** matches the parcels' block_id to the blocks' instead. */
+    int64_t *parcel_block;
 } out_model;
+
+/* The parcels of each block: those of block row b are the parcel rows
+** idx[first[b]] .. idx[first[b + 1] - 1], in parcel order. */
+typedef struct out_block_parcels {
+    int64_t *first;        /* [blocks + 1] */
+    int64_t *idx;
+} out_block_parcels;
+
+/* 0 when out of memory. */
+int out_block_parcels_build(const out_model *m, out_block_parcels *bp);
+void out_block_parcels_free(out_block_parcels *bp);
 
 /* The table named `name`, or NULL. */
 const out_table *out_model_table(const out_model *m, const char *name);
@@ -242,6 +257,7 @@ static const unsigned char out_town_rgb[3] = {0x60, 0x60, 0x60};
 #define OUT_NAME_REPORT "report.html"
 #define OUT_NAME_TOWN_MAPS_PDF "town_maps.pdf"
 #define OUT_NAME_TOWN_MAPS_DIR "town_maps"
+#define OUT_NAME_PLANS_DIR "plans"
 
 /* The model's table of 小微企业园 candidate sites (out_sites.c). */
 #define OUT_SITES_TABLE "sme_park_sites"
@@ -387,6 +403,41 @@ void out_compare_section(FILE *f, const ibmap_ws_compare *c);
 void out_html_esc(FILE *f, const char *s);
 void out_html_class_label(FILE *f, int k);
 void out_html_head(FILE *f, const char *title);
+
+/* out_webmap.c: the report's interactive map (Leaflet, embedded). */
+#define OUT_WEBMAP_MAX_BLOCKS 250000   /* past this the map is left out, noted */
+#define OUT_WEBMAP_MAX_ENT 12          /* enterprises listed in a block's popup */
+#define OUT_WEBMAP_ENT_BUDGET 200000   /* … and over the whole city */
+
+typedef struct out_webmap {
+    char *json;            /* the data block; NULL when skipped */
+    int skipped;           /* too many blocks */
+    int64_t n_blocks, n_vertices;
+    double tolerance;      /* of the display simplification, metres */
+    double quantum;        /* coordinates are multiples of it, metres */
+    int ent_per_block;     /* enterprises listed per popup at most */
+} out_webmap;
+
+/* The map's data as JSON (docs/outputs.md), links to the plan sheets in
+** directory plans_dir (relative to the report; NULL: none). */
+ibmap_status out_webmap_build(ibmap_ctx *ctx, const out_model *m, const char *plans_dir,
+                              out_webmap *w);
+void out_webmap_free(out_webmap *w);
+const char *out_webmap_app_js(void);
+/* Where Leaflet is read from: $IBMAP_LEAFLET_DIR, else the directory
+** found at build time. */
+const char *out_leaflet_dir(void);
+/* Leaflet's script and CSS (images inlined), malloc'd; 0 and why when
+** they cannot be read. */
+int out_leaflet_read(char **js, char **css, char *why, size_t why_size);
+/* The base64 SHA-256 of s, for a Content-Security-Policy hash. */
+void out_sha256_base64(const char *s, char out[64]);
+
+/* "DIR/TOWN.EXT", the plan sheets' file of a town (NULL or "": "无镇街"),
+** the name made safe for a file.  malloc'd; NULL when out of memory. */
+char *out_plan_file_name(const char *dir, const char *town, const char *ext);
+/* s with the characters a file name cannot hold made '_'.  malloc'd. */
+char *out_safe_file_name(const char *s);
 
 /* out_report.c: report.html, with the map PNG at `map_png` embedded
 ** (NULL: no map). */

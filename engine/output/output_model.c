@@ -88,6 +88,7 @@ void out_model_free(out_model *m)
     free(m->owned_klass);
     free(m->owned_mode);
     free(m->owned_area_mu);
+    free(m->parcel_block);
     free(m->crs);
     free(m->scenario);
     free(m->rules_name);
@@ -514,7 +515,88 @@ static ibmap_status build_parcels(builder *b)
     if (prc != SQLITE_OK) return build_fail(b, "cannot read the parcels");
     ibmap_status s = fill_layer_rows(b, t, IBMAP_ROLE_PARCELS, st, first, used, 2);
     sqlite3_finalize(st);
+    /* Each parcel's block row, for the pages that list a block's parcels. */
+    int64_t n = t->n_rows;
+    if (!s && !(b->m->parcel_block = malloc((size_t)(n > 0 ? n : 1) * sizeof(int64_t))))
+        s = nomem(b);
+    for (int64_t r = 0; !s && r < n; r++) b->m->parcel_block[r] = -1;
+    if (!s && sqlite3_prepare_v2(b->db, "SELECT parcel_index, block_index FROM parcel_block",
+                                 -1, &st, NULL) == SQLITE_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            int64_t p = sqlite3_column_int64(st, 0);
+            if (p >= 0 && p < n && sqlite3_column_type(st, 1) != SQLITE_NULL)
+                b->m->parcel_block[p] = sqlite3_column_int64(st, 1);
+        }
+        sqlite3_finalize(st);
+    }
     return s;
+}
+
+typedef struct id_row {
+    const char *id;
+    int64_t row;
+} id_row;
+
+static int id_row_cmp(const void *a, const void *b)
+{
+    const id_row *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+    return c ? c : (x->row > y->row) - (x->row < y->row);
+}
+
+int out_block_parcels_build(const out_model *m, out_block_parcels *bp)
+{
+    memset(bp, 0, sizeof *bp);
+    const out_table *blocks = out_model_table(m, "blocks");
+    const out_table *parcels = out_model_table(m, "parcels");
+    int64_t nb = blocks ? blocks->n_rows : 0, np = parcels ? parcels->n_rows : 0;
+    int64_t *of = malloc((size_t)(np > 0 ? np : 1) * sizeof *of);
+    bp->first = calloc((size_t)nb + 2, sizeof *bp->first);
+    bp->idx = malloc((size_t)(np > 0 ? np : 1) * sizeof *bp->idx);
+    id_row *ix = m->parcel_block ? NULL : malloc((size_t)(nb > 0 ? nb : 1) * sizeof *ix);
+    if (!of || !bp->first || !bp->idx || (!m->parcel_block && !ix)) {
+        free(of);
+        free(ix);
+        out_block_parcels_free(bp);
+        return 0;
+    }
+    int64_t n_ix = 0;
+    for (int64_t r = 0; ix && r < nb; r++) {
+        const char *id = out_text(blocks, r, "block_id");
+        if (id) ix[n_ix++] = (id_row){id, r};
+    }
+    if (ix) qsort(ix, (size_t)n_ix, sizeof *ix, id_row_cmp);
+    for (int64_t p = 0; p < np; p++) {
+        of[p] = -1;
+        if (m->parcel_block) {
+            if (m->parcel_block[p] >= 0 && m->parcel_block[p] < nb) of[p] = m->parcel_block[p];
+            continue;
+        }
+        const char *id = out_text(parcels, p, "block_id");
+        int64_t lo = 0, hi = n_ix;
+        while (id && lo < hi) {
+            int64_t mid = lo + (hi - lo) / 2;
+            if (strcmp(ix[mid].id, id) < 0) lo = mid + 1;
+            else hi = mid;
+        }
+        if (id && lo < n_ix && strcmp(ix[lo].id, id) == 0) of[p] = ix[lo].row;
+    }
+    for (int64_t p = 0; p < np; p++)
+        if (of[p] >= 0) bp->first[of[p] + 2]++;
+    for (int64_t b = 0; b < nb; b++) bp->first[b + 2] += bp->first[b + 1];
+    for (int64_t p = 0; p < np; p++)
+        if (of[p] >= 0) bp->idx[bp->first[of[p] + 1]++] = p;
+    free(of);
+    free(ix);
+    return 1;
+}
+
+void out_block_parcels_free(out_block_parcels *bp)
+{
+    free(bp->first);
+    free(bp->idx);
+    bp->first = NULL;
+    bp->idx = NULL;
 }
 
 static ibmap_status build_zone(builder *b, ibmap_role role)

@@ -38,6 +38,27 @@ void out_remove_tree(const char *dir)
     rmdir(dir);
 }
 
+char *out_safe_file_name(const char *s)
+{
+    char *safe = ibmap_strdup(s ? s : "");
+    if (!safe) return NULL;
+    for (char *c = safe; *c; c++)
+        if (*c == '/' || *c == '\\' || (unsigned char)*c < 0x20 || *c == ':' || *c == '*' ||
+            *c == '?' || *c == '"' || *c == '<' || *c == '>' || *c == '|' || *c == '#' ||
+            *c == '%')
+            *c = '_';
+    if (safe[0] == '.') safe[0] = '_';
+    return safe;
+}
+
+char *out_plan_file_name(const char *dir, const char *town, const char *ext)
+{
+    char *safe = out_safe_file_name(town && *town ? town : "无镇街");
+    char *s = safe ? ibmap_sprintf("%s/%s.%s", dir, safe, ext) : NULL;
+    free(safe);
+    return s;
+}
+
 ibmap_status out_swap_dir(ibmap_ctx *ctx, const char *tmp, const char *dir)
 {
     char *old = ibmap_sprintf("%s.old-%ld", dir, (long)getpid());
