@@ -434,6 +434,60 @@ static void section_classes(FILE *f, const report *r)
     fputs("</tbody>\n</table>\n</section>\n", f);
 }
 
+/* The 小微企业园 candidate sites, ranked, with what their score is made of. */
+static void section_sites(FILE *f, const report *r)
+{
+    const out_table *t = out_model_table(r->m, OUT_SITES_TABLE);
+    if (!t) return;
+    const rules_sme *p = &r->m->sme;
+    fputs("<section id=\"sites\">\n", f);
+    heading(f, 2, NULL, "小微企业园候选地块", "SME park candidate sites");
+    fputs("<p>整合改造区块（改造方式：", f);
+    int first = 1;
+    for (int k = 1; k < IBMAP_MODE_COUNT; k++)
+        if (p->modes & (1u << k)) {
+            fprintf(f, "%s%s", first ? "" : "、", ibmap_mode_label_zh((ibmap_mode)k));
+            first = 0;
+        }
+    fprintf(f, "）与区块外的小宗地（&lt;%g 亩）或低效宗地（亩均税收 &lt;%g 万元/亩），扣除生态保护红线、"
+               "永久基本农田与优先保护单元后，相距 %g 米以内的连成一片，%g–%g 亩。评分 0–100："
+               "规模 %g、紧凑度 %g、规划园区内占比 %g、%g 米内可入园小微企业 %g（权重）。"
+               "Consolidate blocks of the modes above and small or low-efficiency parcels "
+               "outside every block, less the red line, basic farmland and 优先保护 units, "
+               "grouped when within %g m, %g–%g mu; score by size, compactness, share in "
+               "planned parks and small firms nearby that could move in "
+               "(docs/rules.md).</p>\n",
+            p->small_parcel_mu, p->low_tax_per_mu, p->link_distance, p->min_mu, p->max_mu,
+            p->w_size, p->w_compactness, p->w_parks, p->mover_distance, p->w_movers,
+            p->link_distance, p->min_mu, p->max_mu);
+    if (t->n_rows == 0) {
+        fputs("<p class=\"note\">没有符合条件的候选地块。 No candidate site.</p>\n</section>\n", f);
+        return;
+    }
+    fputs("<table data-table=\"sites\">\n<thead><tr><th>编号 Site</th><th>镇街 Town</th>"
+          "<th class=\"n\">面积（亩）</th><th class=\"n\">评分 Score</th>"
+          "<th class=\"n\">规模</th><th class=\"n\">紧凑</th><th class=\"n\">园区</th>"
+          "<th class=\"n\">入园</th><th class=\"n\">可入园企业</th><th>组成 Members</th></tr>"
+          "</thead>\n<tbody>\n",
+          f);
+    for (int64_t i = 0; i < t->n_rows; i++) {
+        fputs("<tr><td><code class=\"id\">", f);
+        esc(f, out_text(t, i, "site_id"));
+        fputs("</code></td><td>", f);
+        esc(f, out_text(t, i, "town"));
+        fputs("</td>", f);
+        fprintf(f, "<td class=\"n\">%.1f</td><td class=\"n\">%.1f</td>", out_number(t, i, "area_mu"),
+                out_number(t, i, "score"));
+        static const char *const parts[] = {"score_size", "score_compactness", "score_parks",
+                                            "score_movers"};
+        for (int k = 0; k < 4; k++) fprintf(f, "<td class=\"n\">%.2f</td>", out_number(t, i, parts[k]));
+        fprintf(f, "<td class=\"n\">%.0f</td><td><code>", out_number(t, i, "n_movers"));
+        esc(f, out_text(t, i, "members"));
+        fputs("</code></td></tr>\n", f);
+    }
+    fputs("</tbody>\n</table>\n</section>\n", f);
+}
+
 /* One pivot table: a row per group, the class pairs, the row total; and
 ** a total row. */
 static void pivot_table(FILE *f, const out_grouping *p, const char *corner, const char *none_label)
@@ -840,6 +894,7 @@ static int write_report(FILE *f, const void *arg)
     section_imap(f, r);
     section_map(f, r);
     section_classes(f, r);
+    section_sites(f, r);
     section_groups(f, r);
     section_rules(f, r);
     section_quality(f, r);

@@ -126,6 +126,11 @@ typedef struct out_model {
     ** to, -1 in none; NULL (a model built by hand): out_block_parcels
     ** matches the parcels' block_id to the blocks' instead. */
     int64_t *parcel_block;
+    /* The rules' sme_parks: params and targets: (the defaults without
+    ** rules), for out_sites.c and out_targets.c. */
+    rules_sme sme;
+    rules_target *targets;
+    int n_targets;
 } out_model;
 
 /* The parcels of each block: those of block row b are the parcel rows
@@ -199,6 +204,10 @@ ibmap_status out_model_build(ibmap_ctx *ctx, const char *workspace,
                              out_model **out);
 
 void out_model_free(out_model *m);
+
+/* Copy the rules' sme_parks and targets into m (the defaults when rules is
+** NULL); out_model_build does it, a model built by hand may. */
+ibmap_status out_model_set_plan(ibmap_ctx *ctx, out_model *m, const ibmap_rules *rules);
 
 /* Building a model (output_model.c uses these; so do the tests, which
 ** build small models by hand).  An empty model is calloc'd; tables are
@@ -403,6 +412,11 @@ void out_compare_section(FILE *f, const ibmap_ws_compare *c);
 void out_html_esc(FILE *f, const char *s);
 void out_html_class_label(FILE *f, int k);
 void out_html_head(FILE *f, const char *title);
+
+/* out_sites.c: the 小微企业园 candidate sites of the model's blocks and
+** parcels, with params p, as table OUT_SITES_TABLE (replacing none: call
+** once).  Serial and in a fixed order: the same for any thread count. */
+ibmap_status out_sites_build(ibmap_ctx *ctx, out_model *m, const rules_sme *p);
 
 /* out_webmap.c: the report's interactive map (Leaflet, embedded). */
 #define OUT_WEBMAP_MAX_BLOCKS 250000   /* past this the map is left out, noted */

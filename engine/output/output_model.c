@@ -89,6 +89,14 @@ void out_model_free(out_model *m)
     free(m->owned_mode);
     free(m->owned_area_mu);
     free(m->parcel_block);
+    for (int i = 0; i < m->n_targets; i++) {
+        free(m->targets[i].id);
+        free(m->targets[i].label);
+        free(m->targets[i].measure);
+        free(m->targets[i].unit);
+        free(m->targets[i].source);
+    }
+    free(m->targets);
     free(m->crs);
     free(m->scenario);
     free(m->rules_name);
@@ -855,6 +863,36 @@ static ibmap_status build_sweep(builder *b, const ibmap_rules *rules,
     return s;
 }
 
+ibmap_status out_model_set_plan(ibmap_ctx *ctx, out_model *m, const ibmap_rules *rules)
+{
+    ibmap_rules defaults;
+    memset(&defaults, 0, sizeof defaults);
+    if (!rules) {
+        rules_sme_defaults(&defaults.sme);
+        if (!rules_targets_defaults(&defaults)) {
+            rules_targets_free(&defaults);
+            return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        }
+        rules = &defaults;
+    }
+    m->sme = rules->sme;
+    int ok = (m->targets = calloc((size_t)(rules->n_targets > 0 ? rules->n_targets : 1),
+                                  sizeof *m->targets)) != NULL;
+    for (int i = 0; ok && i < rules->n_targets; i++) {
+        const rules_target *t = &rules->targets[i];
+        rules_target *o = &m->targets[m->n_targets++];
+        o->id = ibmap_strdup(t->id);
+        o->label = ibmap_strdup(t->label);
+        o->measure = ibmap_strdup(t->measure);
+        o->unit = ibmap_strdup(t->unit);
+        o->source = ibmap_strdup(t->source);
+        o->target = t->target;
+        ok = o->id && o->label && o->measure && o->unit && o->source;
+    }
+    rules_targets_free(&defaults);
+    return ok ? IBMAP_OK : ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+}
+
 double out_blocks_area(ibmap_ctx *ctx, const out_table *t)
 {
     double sum = 0;
@@ -977,6 +1015,10 @@ ibmap_status out_model_build(ibmap_ctx *ctx, const char *workspace,
         m->area_mu = m->owned_area_mu;
         blocks_extent(m, ctx);
     }
+    /* The plan: the sme_parks and targets of the rules (else the
+    ** defaults), the candidate sites. */
+    if (!s) s = out_model_set_plan(ctx, m, rules);
+    if (!s) s = out_sites_build(ctx, m, &m->sme);
     if (s) {
         out_model_free(m);
         return s;
