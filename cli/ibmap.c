@@ -75,7 +75,13 @@ static const char usage_text[] =
     "  --blocks SRC[:LAYER]   --parcels ...   --landuse ...   --redline ...\n"
     "  --control-units ...    --parks ...     --central ...   --transition ...\n"
     "  --basic-farmland ...   --towns ...\n"
+    "                         (a source given here replaces the project file's\n"
+    "                         and starts from the role's defaults: coords:,\n"
+    "                         crs:, fields: of the file's source are dropped)\n"
     "  --crs EPSG:4549|auto   --area planar|ellipsoidal\n"
+    "  --accept-defects ROLE[,ROLE]    go on although a hard constraint\n"
+    "                                  (redline, basic_farmland, control_units)\n"
+    "                                  lost features; the results say so\n"
     "  --field ROLE.CANONICAL=SOURCE   e.g. --field parcels.tax=SSHJ\n"
     "  --set ROLE.KEY=VALUE            e.g. --set blocks.encoding=GBK,\n"
     "                                  --set redline.coords=gcj02,\n"
@@ -216,10 +222,20 @@ static int build_project(ibmap_ctx *ctx, int argc, char **argv, options *o,
         fprintf(stderr, "ibmap: %s\n", ibmap_errmsg(ctx));
         return 1;
     }
+    /* Two passes: the sources given as --ROLE SRC first, so that a source
+    ** replacing the project file's starts from the role's defaults (not
+    ** the file's coords:, crs:, fields: for another file) and every
+    ** --set ROLE.KEY applies to it, whatever the order of the flags. */
+    for (int pass = 0; pass < 2; pass++)
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-o") == 0) a = "--out";
         if (!(a[0] == '-' && a[1] == '-')) continue;
+        int source_flag = ibmap_role_from_name(a + 2) >= 0;
+        if (source_flag != (pass == 0)) {
+            if (strcmp(a, "--json") != 0 && strcmp(a, "--overwrite") != 0) i++;
+            continue;
+        }
         if (strcmp(a, "--json") == 0) {
             o->json = 1;
             continue;
@@ -307,6 +323,8 @@ static int build_project(ibmap_ctx *ctx, int argc, char **argv, options *o,
             else
                 return usage_error("--parcel-mode takes majority or apportion, not '%s'", v);
             continue;
+        } else if (strcmp(a, "--accept-defects") == 0) {
+            snprintf(key, sizeof key, "accept_defects");
         } else if (strcmp(a, "--crs") == 0 || strcmp(a, "--area") == 0) {
             snprintf(key, sizeof key, "%s", a + 2);
         } else if (strcmp(a, "--field") == 0 || strcmp(a, "--set") == 0) {
@@ -376,6 +394,28 @@ static void json_string(const char *s)
     putchar('"');
 }
 
+static const char *verdict_name(ibmap_verdict v)
+{
+    return v == IBMAP_VERDICT_ACCEPTED  ? "defects accepted"
+           : v == IBMAP_VERDICT_WARNING ? "warning"
+                                        : "ok";
+}
+
+/* The layers' warnings and accepted defects, to `f`; the number printed. */
+static int print_verdicts(FILE *f, const ibmap_data *data)
+{
+    int n = 0;
+    for (int r = 0; r < IBMAP_ROLE_COUNT; r++) {
+        ibmap_layer_verdict v;
+        ibmap_layer_get_verdict(ibmap_data_layer(data, (ibmap_role)r), &v);
+        if (v.verdict == IBMAP_VERDICT_OK) continue;
+        fprintf(f, "%s %s: %s\n", verdict_name(v.verdict),
+                ibmap_role_name((ibmap_role)r), v.message);
+        n++;
+    }
+    return n;
+}
+
 static void print_text_summary(const ibmap_data *data, const options *o)
 {
     printf("working CRS: %s\n", ibmap_data_crs(data));
@@ -426,6 +466,14 @@ static void print_text_summary(const ibmap_data *data, const options *o)
             printf("  亩均 grades   %lld official, %lld computed (no official "
                    "grade), %lld none\n", official, computed, none);
         }
+        ibmap_layer_verdict v;
+        ibmap_layer_get_verdict(L, &v);
+        if (r == IBMAP_ROLE_LANDUSE)
+            printf("  unknown codes %lld features, %.1f %% of the area\n",
+                   (long long)v.n_unknown_codes,
+                   v.area_m2 > 0 ? 100 * v.unknown_code_area_m2 / v.area_m2 : 0.0);
+        printf("  verdict       %s%s%s\n", verdict_name(v.verdict),
+               *v.message ? ": " : "", v.message);
         problem_count pc[64];
         int k = count_problems(data, (ibmap_role)r, pc, 64);
         printf("  defects      ");
@@ -433,6 +481,8 @@ static void print_text_summary(const ibmap_data *data, const options *o)
         for (int j = 0; j < k; j++) printf(" %s %lld", pc[j].problem, pc[j].n);
         printf("\n");
     }
+    const char *accepted = ibmap_data_accepted_defects(data);
+    if (*accepted) printf("\naccepted defects:\n%s\n", accepted);
     printf("\ndata-quality log: %lld entries written to %s\n",
            (long long)ibmap_data_defect_count(data), o->log_path);
 }
@@ -469,6 +519,14 @@ static void print_json_summary(const ibmap_data *data, const options *o)
         json_string(li.encoding);
         printf(",\"encoding_from\":");
         json_string(li.encoding_from);
+        ibmap_layer_verdict v;
+        ibmap_layer_get_verdict(L, &v);
+        printf(",\"verdict\":");
+        json_string(verdict_name(v.verdict));
+        printf(",\"verdict_message\":");
+        json_string(v.message);
+        printf(",\"area_lost_m2\":%.1f,\"unknown_codes\":%lld",
+               v.area_lost_m2, (long long)v.n_unknown_codes);
         printf(",\"problems\":{");
         problem_count pc[64];
         int k = count_problems(data, (ibmap_role)r, pc, 64);
@@ -559,13 +617,15 @@ static int overlay_or_reuse(ibmap_ctx *ctx, const char *cmd, options *o,
         fprintf(human, "%lld blocks: metrics reused from %s (inputs and options "
                "unchanged)\n",
                (long long)ibmap_metrics_count(*m), o->workspace_path);
-    else
+    else {
+        print_verdicts(stderr, *data);
         fprintf(human, "%lld blocks measured (%lld failed); data-quality log %s "
                "(%lld entries)%s%s\n",
                (long long)ibmap_metrics_count(*m), failed, o->log_path,
                (long long)ibmap_data_defect_count(*data),
                o->workspace_path ? "; workspace " : "",
                o->workspace_path ? o->workspace_path : "");
+    }
     return 0;
 }
 
@@ -781,6 +841,41 @@ static int load_rules(ibmap_ctx *ctx, const char *cmd, const rules_options *o,
     return 0;
 }
 
+/* The enterprises under the 低效 line and the 项目清单 categories. */
+static void print_enterprises(FILE *out, const ibmap_classification *c,
+                              const ibmap_rules *rules)
+{
+    int64_t n = ibmap_classification_enterprise_count(c);
+    if (n == 0) return;
+    long long low = 0, unknown = 0, cat[IBMAP_CATEGORY_COUNT] = {0};
+    double low_mu = 0, cat_mu[IBMAP_CATEGORY_COUNT] = {0};
+    double floor = 5;
+    for (int i = 0; i < ibmap_rules_param_count(rules); i++)
+        if (strcmp(ibmap_rules_param_name(rules, i), "tax_floor") == 0)
+            floor = ibmap_rules_param_value(rules, i);
+    for (int64_t i = 0; i < n; i++) {
+        double mu = ibmap_classification_enterprise_land_mu(c, i);
+        int le = ibmap_classification_enterprise_low_eff(c, i);
+        ibmap_category k = ibmap_classification_enterprise_category(c, i);
+        if (le == 1) {
+            low++;
+            if (isfinite(mu)) low_mu += mu;
+        }
+        unknown += le < 0;
+        cat[k]++;
+        if (isfinite(mu)) cat_mu[k] += mu;
+    }
+    fprintf(out, "enterprises 企业: %lld; 低效 (亩均税收 under %g 万元/亩): %lld on %.1f 亩; "
+                 "亩均税收 unknown: %lld\n",
+            (long long)n, floor, low, low_mu, unknown);
+    fprintf(out, "  %-16s %-10s %8s %12s\n", "category", "项目清单", "firms", "亩");
+    for (int k = 1; k <= IBMAP_CATEGORY_COUNT; k++) {
+        int j = k % IBMAP_CATEGORY_COUNT; /* none last */
+        fprintf(out, "  %-16s %-10s %8lld %12.1f\n", ibmap_category_name((ibmap_category)j),
+                ibmap_category_label_zh((ibmap_category)j), cat[j], cat_mu[j]);
+    }
+}
+
 static int cmd_classify(ibmap_ctx *ctx, int argc, char **argv)
 {
     static const char *const flags[] = {"--rules", "--set", "--scenario", "--csv", "--out",
@@ -835,6 +930,7 @@ static int cmd_classify(ibmap_ctx *ctx, int argc, char **argv)
                (long long)ibmap_classification_count(c), total_mu);
         printf("unstable (a param moved by ±10%% changes the class): %lld blocks\n",
                unstable);
+        print_enterprises(stdout, c, rules);
         if (o.csv_path) printf("blocks written to %s\n", o.csv_path);
         if (o.out_dir) printf("输出 the industrial map of scenario %s written to %s\n", o.scenario,
                               o.out_dir);
@@ -912,12 +1008,14 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
     line_progress lines;
     choose_progress(o.progress, o.json, &o.output, &lines);
     if (!o.rules_path) o.rules_path = default_rules_path();
-    char ws[4096], log[4096], metrics_csv[4096], lu_csv[4096], class_csv[4096], existing[4200];
+    char ws[4096], log[4096], metrics_csv[4096], lu_csv[4096], class_csv[4096], existing[4200],
+        ent_csv[4096];
     snprintf(ws, sizeof ws, "%s/workspace.sqlite", o.out_dir);
     snprintf(log, sizeof log, "%s/data_quality.csv", o.out_dir);
     snprintf(metrics_csv, sizeof metrics_csv, "%s/block_metrics.csv", o.out_dir);
     snprintf(lu_csv, sizeof lu_csv, "%s/landuse_by_block.csv", o.out_dir);
     snprintf(class_csv, sizeof class_csv, "%s/block_class.csv", o.out_dir);
+    snprintf(ent_csv, sizeof ent_csv, "%s/enterprise_class.csv", o.out_dir);
     if (!o.workspace_path) o.workspace_path = ws;
     if (strcmp(o.log_path, "data_quality.csv") == 0) o.log_path = log;
     /* Read the rules first: a mistake in them should not cost an overlay. */
@@ -950,6 +1048,7 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
                 announce(&o.output, "classify") ||
                 ibmap_classify(ctx, o.workspace_path, rules, o.scenario, &c) ||
                 ibmap_classification_write_csv(ctx, c, class_csv) ||
+                ibmap_classification_write_enterprises_csv(ctx, c, ent_csv) ||
                 ibmap_write_outputs(ctx, o.workspace_path, c, rules, o.out_dir, &o.output))) {
         progress_done(&o);
         fprintf(stderr, "ibmap run: %s\n", ibmap_errmsg(ctx));
@@ -970,8 +1069,10 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
         for (int k = 0; k < IBMAP_CLASS_COUNT; k++)
             fprintf(human, " %s %s %lld", ibmap_class_label_zh((ibmap_class)k),
                     ibmap_class_name((ibmap_class)k), n[k]);
-        fprintf(human, "\n输出 written to %s: block_metrics.csv, landuse_by_block.csv, "
-                       "block_class.csv%s",
+        fprintf(human, "\n");
+        print_enterprises(human, c, rules);
+        fprintf(human, "输出 written to %s: block_metrics.csv, landuse_by_block.csv, "
+                       "block_class.csv, enterprise_class.csv%s",
                 o.out_dir, reused ? "" : ", data_quality.csv");
         unsigned format;
         for (int i = 0; i < ibmap_output_file_count(); i++) {
@@ -979,6 +1080,10 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
             if (format & o.output.formats) fprintf(human, ", %s", name);
         }
         fprintf(human, "; workspace %s\n", o.workspace_path);
+        /* Results built on layers that lost features say so, every time. */
+        if (data && *ibmap_data_accepted_defects(data))
+            fprintf(human, "accepted defects (accept_defects / --accept-defects):\n%s\n",
+                    ibmap_data_accepted_defects(data));
         if (o.json) {
             printf("{\"out_dir\": ");
             json_string(o.out_dir);

@@ -95,6 +95,11 @@ typedef enum ibmap_status {
     IBMAP_ERR_FIELD_MISSING = 500,  /* a required field is not in the layer */
     IBMAP_ERR_CODE_SYSTEM = 501,    /* land-use codes contradict the declared system */
     IBMAP_ERR_ENCODING = 502,       /* text could not be decoded */
+    IBMAP_ERR_LAYER_REJECTED = 503, /* a layer failed a gate: no usable
+                                       feature, points or lines for a zone,
+                                       a hard constraint lost features,
+                                       mostly unknown land-use codes
+                                       (docs/data-quality.md) */
 
     IBMAP_ERR_RULES_SYNTAX = 600,   /* the rules file is malformed (YAML, keys,
                                        values, a `when` SQLite cannot parse) */
@@ -374,6 +379,48 @@ typedef struct ibmap_defect {
     const char *action;
 } ibmap_defect;
 
+/* The verdict of a layer's gates (docs/data-quality.md), made after
+** loading.  A layer that fails a gate fails ibmap_load() itself
+** (IBMAP_ERR_LAYER_REJECTED, the message naming the file, layer, counts
+** and first causes), so a loaded layer's verdict is one of these. */
+typedef enum ibmap_verdict {
+    IBMAP_VERDICT_OK = 0,       /* passed every gate */
+    IBMAP_VERDICT_WARNING,      /* loaded, with something to look at: more
+                                   than defect_warn_percent of its features
+                                   or area lost, unknown land-use codes, a
+                                   web-map export (GCJ-02?) */
+    IBMAP_VERDICT_ACCEPTED      /* a hard constraint (redline,
+                                   basic_farmland, control_units) lost
+                                   features and the project accepted it
+                                   (accept_defects / --accept-defects) */
+} ibmap_verdict;
+
+typedef struct ibmap_layer_verdict {
+    ibmap_verdict verdict;
+    int64_t n_features;          /* features read */
+    int64_t n_usable;            /* with a usable polygonal geometry */
+    int64_t n_without_geometry;  /* n_features - n_usable */
+    int64_t n_repaired;          /* made valid (or merged) by the repair */
+    double area_m2;              /* area of the usable geometries */
+    double area_lost_m2;         /* area the repair took away (before −
+                                    after, over the repaired features) */
+    int64_t n_unknown_codes;     /* landuse: features whose code is unknown */
+    double unknown_code_area_m2; /* landuse: their area */
+    const char *message;         /* the verdict in sentences, "" when OK;
+                                    owned by the layer */
+} ibmap_layer_verdict;
+
+/* The verdict of a loaded layer (all zero, message "", for NULL). */
+IBMAP_API void ibmap_layer_get_verdict(const ibmap_layer *layer,
+                             ibmap_layer_verdict *out);
+
+/* The defects the project accepted (accept_defects: / --accept-defects
+** ROLE), one sentence per layer separated by "\n", or "" when none were
+** accepted.  Owned by data.  Meant to be shown wherever results are:
+** the run summary, the report's first lines, the map's title block, the
+** GeoPackage's run table. */
+IBMAP_API const char *ibmap_data_accepted_defects(const ibmap_data *data);
+
 /* Number of entries in the log, in the order they were found (roles in
 ** enum order, features in source order). */
 IBMAP_API int64_t ibmap_data_defect_count(const ibmap_data *data);
@@ -536,8 +583,34 @@ typedef enum ibmap_mode {
     IBMAP_MODE_REBUILD,             /* "rebuild"            拆除重建 */
     IBMAP_MODE_PARTIAL_RENEWAL,     /* "partial_renewal"    局部更新 */
     IBMAP_MODE_CONSOLIDATION,       /* "consolidation"      零星归宗 */
+    /* Exit methods: what becomes of a block that is not kept (清理退出).
+    ** A rule of class exit names one of these or none; a rule that keeps
+    ** its block names one of the five modes above (二、(四)) or
+    ** organic_renewal (二、(二), 过渡控制区) or none. */
+    IBMAP_MODE_RELOCATE,            /* "relocate"           搬迁腾退 */
+    IBMAP_MODE_RESTORE,             /* "restore"            复垦复绿 */
+    IBMAP_MODE_RESERVE,             /* "reserve"            收储 */
+    IBMAP_MODE_ORGANIC_RENEWAL,     /* "organic_renewal"    有机更新 */
     IBMAP_MODE_COUNT
 } ibmap_mode;
+
+/* 1 for the exit methods (relocate, restore, reserve). */
+IBMAP_API int ibmap_mode_is_exit_method(ibmap_mode m);
+
+/* The four categories of the 项目清单 (三、(二)) an enterprise rule puts an
+** enterprise in, or none.  Order stable. */
+typedef enum ibmap_category {
+    IBMAP_CATEGORY_NONE = 0,        /* "none"       不列入 */
+    IBMAP_CATEGORY_ELIMINATE,       /* "eliminate"  整治淘汰类 */
+    IBMAP_CATEGORY_UPGRADE,         /* "upgrade"    改造提升类 */
+    IBMAP_CATEGORY_CLUSTER,         /* "cluster"    园区集聚类 */
+    IBMAP_CATEGORY_RELOCATE,        /* "relocate"   搬迁拆除类 */
+    IBMAP_CATEGORY_COUNT
+} ibmap_category;
+
+IBMAP_API const char *ibmap_category_name(ibmap_category c);
+IBMAP_API const char *ibmap_category_label_zh(ibmap_category c);
+IBMAP_API int ibmap_category_from_name(const char *name);
 
 /* Key and Chinese label of a class or mode (static; "" for
 ** IBMAP_MODE_NONE; NULL when out of range), and back from a key (-1). */
@@ -626,6 +699,27 @@ IBMAP_API const char *ibmap_classification_matched(const ibmap_classification *c
 IBMAP_API int ibmap_classification_stable(const ibmap_classification *c, int64_t b);
 IBMAP_API const char *ibmap_classification_flipped_by(const ibmap_classification *c,
                                             int64_t b);
+
+/* The enterprises of a classification made by ibmap_classify (a loaded
+** scenario has none): their number, and for enterprise i its key, the 项目清单
+** category the enterprise rules gave it, the rule and reason, whether it
+** is 低效 (亩均税收 under tax_floor: 1, 0, or -1 when unknown) and its land. */
+IBMAP_API int64_t ibmap_classification_enterprise_count(const ibmap_classification *c);
+IBMAP_API const char *ibmap_classification_enterprise_id(const ibmap_classification *c, int64_t i);
+IBMAP_API ibmap_category ibmap_classification_enterprise_category(const ibmap_classification *c,
+                                                        int64_t i);
+IBMAP_API const char *ibmap_classification_enterprise_rule(const ibmap_classification *c, int64_t i);
+IBMAP_API const char *ibmap_classification_enterprise_reason(const ibmap_classification *c,
+                                                   int64_t i);
+IBMAP_API int ibmap_classification_enterprise_low_eff(const ibmap_classification *c, int64_t i);
+IBMAP_API double ibmap_classification_enterprise_land_mu(const ibmap_classification *c, int64_t i);
+
+/* enterprise_class.csv: ent_id,name,block_id,town,industry_division,chain,land_mu,
+** tax_per_mu,va_per_mu,low_eff,category,category_zh,rule_id,reason (UTF-8, BOM). */
+IBMAP_API ibmap_status ibmap_classification_write_enterprises_csv(ibmap_ctx *ctx,
+                                                        const ibmap_classification *c,
+                                                        const char *path);
+
 
 /* The scenario name c was stored under or loaded from; "" when it was not
 ** stored (ibmap_classify with scenario NULL).  Owned by c. */

@@ -46,17 +46,75 @@ static void bind_metric(sqlite3_stmt *st, const char *name, const char *value)
         sqlite3_bind_double(st, col, atof(value));
 }
 
-/* Apply "name=value;name=value" to the row being bound. */
+/* Apply "name=value;name=value" to the row being bound; e.NAME and e2.NAME
+** are enterprise columns, applied by apply_enterprise_spec. */
 static void bind_spec(sqlite3_stmt *st, const char *spec)
 {
     char buf[2048];
     snprintf(buf, sizeof buf, "%s", spec);
     for (char *save = NULL, *kv = strtok_r(buf, ";", &save); kv; kv = strtok_r(NULL, ";", &save)) {
         char *eq = strchr(kv, '=');
-        if (!eq) continue;
+        if (!eq || strncmp(kv, "e.", 2) == 0 || strncmp(kv, "e2.", 3) == 0) continue;
         *eq = '\0';
         bind_metric(st, kv, eq + 1);
     }
+}
+
+/* Every block with parcels gets one enterprise ("E" and the block id, in
+** block order) of 20 亩 whose 亩均税收 is the block's, graded B, no flags,
+** and its parcel; "e.col=v" in the block's spec overrides a column of it,
+** and "e2.col=v" adds a second enterprise like it ("E<id>-2", next). */
+static int make_enterprises(sqlite3 *db, const char *const *specs)
+{
+    char sql[8192];
+    size_t len = (size_t)snprintf(sql, sizeof sql,
+                                  "CREATE TABLE enterprises(ent_index INTEGER PRIMARY KEY");
+    for (int k = 0; k < EC_COUNT; k++)
+        len += (size_t)snprintf(sql + len, sizeof sql - len, ", \"%s\" %s",
+                                rules_ent_columns[k].name,
+                                rules_ent_columns[k].text ? "TEXT" : "REAL");
+    snprintf(sql + len, sizeof sql - len,
+             "); CREATE TABLE enterprise_parcels(parcel_index INTEGER PRIMARY KEY,"
+             " parcel_id TEXT, ent_index INTEGER, block_index INTEGER, land_mu REAL);");
+    int ok = sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK;
+    static const char insert[] =
+        "INSERT INTO enterprises(ent_index, ent_id, name, n_parcels, n_blocks, land_mu,"
+        " tax_per_mu, tax_known_land_share, grade, is_cd, is_lsl, is_small, block_index,"
+        " block_id, town, block_parks_share, block_redline_share, block_basic_farmland_share,"
+        " block_transition_share, block_central_share, block_cu_type)"
+        " SELECT (SELECT count(*) FROM enterprises), 'E' || block_id || '%s', 'E' || block_id, 1, 1, 20,"
+        " tax_per_mu, iif(tax_per_mu IS NULL, 0, 1), 'B', 0, 0, 0, block_index, block_id,"
+        " town, parks_share, redline_share, basic_farmland_share, transition_share,"
+        " central_share, cu_type FROM block_metrics WHERE n_parcels > 0 AND block_index = %d";
+    for (int i = 0; ok && specs[i]; i++) {
+        snprintf(sql, sizeof sql, insert, "", i);
+        ok = sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK;
+        char buf[2048];
+        snprintf(buf, sizeof buf, "%s", specs[i]);
+        int second = 0;
+        for (char *save = NULL, *kv = strtok_r(buf, ";", &save); ok && kv;
+             kv = strtok_r(NULL, ";", &save)) {
+            char *eq = strchr(kv, '=');
+            int e2 = strncmp(kv, "e2.", 3) == 0;
+            if (!eq || (strncmp(kv, "e.", 2) != 0 && !e2)) continue;
+            *eq = '\0';
+            if (e2 && !second++) {
+                snprintf(sql, sizeof sql, insert, "-2", i);
+                ok = sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK;
+            }
+            char *v = sqlite3_mprintf("UPDATE enterprises SET \"%w\" = %s WHERE ent_id ="
+                                      " (SELECT 'E' || block_id || '%s' FROM block_metrics"
+                                      " WHERE block_index = %d)",
+                                      kv + (e2 ? 3 : 2), eq + 1, e2 ? "-2" : "", i);
+            ok = v && sqlite3_exec(db, v, NULL, NULL, NULL) == SQLITE_OK;
+            if (!ok) printf("# %s: %s\n", v, sqlite3_errmsg(db));
+            sqlite3_free(v);
+        }
+    }
+    return ok && sqlite3_exec(db,
+                              "INSERT INTO enterprise_parcels SELECT ent_index, ent_id, ent_index,"
+                              " block_index, land_mu FROM enterprises",
+                              NULL, NULL, NULL) == SQLITE_OK;
 }
 
 /* A workspace at dir/name.sqlite holding block i = (ids[i], neutral
@@ -95,6 +153,7 @@ static const char *make_workspace(const char *name, const char *const *ids,
         ok = sqlite3_step(st) == SQLITE_DONE;
     }
     sqlite3_finalize(st);
+    ok = ok && make_enterprises(db, specs);
     sqlite3_close(db);
     return ok ? path : NULL;
 }
@@ -132,35 +191,41 @@ static ibmap_classification *classify(const char *ws, const ibmap_rules *r,
 static const struct {
     const char *spec, *klass, *mode, *rule, *reason;
 } per_rule[] = {
-    {"redline_share=0.032", "exit", "rebuild", "redline", "生态红线占比 3.2% 超过 1.0%"},
-    {"basic_farmland_share=0.25", "exit", "rebuild", "basic_farmland",
-     "永久基本农田占比 25.0% 超过 1.0%"},
-    {"cu_type=priority;cu_code=ZH01;tax_per_mu=12", "exit", "function_change", "priority_unit",
-     "位于优先保护单元（ZH01），亩均税收 12 万元/亩 低于 20 万元/亩"},
-    {"transition_share=0.45;tax_per_mu=12", "exit", "function_change", "transition",
-     "过渡控制区占比 45.0% 超过 30.0%，亩均税收 12 万元/亩 低于 20 万元/亩"},
-    {"central_share=0.8", "consolidate", "function_change", "central",
-     "位于中心城区（占比 80.0%）且不在规划园区内，不列入扶持，功能转换"},
+    {"redline_share=0.032", "exit", "restore", "redline", "生态红线占比 3.2% 超过 1.0%，复垦复绿"},
+    {"basic_farmland_share=0.25", "exit", "restore", "basic_farmland",
+     "永久基本农田占比 25.0% 超过 1.0%，复垦"},
+    /* a high tax does not buy a block out of a 优先保护 unit */
+    {"cu_type=priority;cu_code=ZH01;tax_per_mu=30;grade_a_share=0.8", "exit", "relocate",
+     "priority_unit", "位于优先保护单元（ZH01），搬迁腾退"},
     {"n_parcels=0;tax_per_mu=NULL;grade_a_share=NULL;grade_b_share=NULL;grade_c_share=NULL;"
      "grade_d_share=NULL;far=NULL;small_parcel_share=NULL",
-     "consolidate", "function_change", "no_enterprise",
-     "区块内无宗地企业数据（宗地数 0），无法评价亩均效益"},
+     "unclassifiable", "", "no_data", "数据不足：宗地 0 宗，亩均税收 —，税收缺失用地占比 —"},
+    {"transition_share=0.45", "consolidate", "organic_renewal", "transition_renewal",
+     "过渡控制区占比 45.0%；低效企业用地 0.0%、低散乱污 0.0% 未超限，存量工业用地有机更新"},
+    {"transition_share=0.45;tax_per_mu=3", "exit", "reserve", "transition_reserve",
+     "过渡控制区占比 45.0%，低效企业用地 100.0%、低散乱污 0.0%，不符合有机更新条件，收储"},
+    {"town=浒山街道;tax_per_mu=25", "consolidate", "industrial_upgrade", "central_keep",
+     "中心城区（浒山街道）工业保留区块，亩均税收 25 万元/亩，发展绿色都市工业"},
+    {"central_share=0.8", "consolidate", "function_change", "central_change",
+     "中心城区（—），亩均税收 15 万元/亩、低效企业用地 0.0%，不列为保留区块，功能转换"},
     {"parks_share=1;park_name=慈东园区;tax_per_mu=25;grade_a_share=0.5;grade_b_share=0.3",
      "support", "", "park_efficient",
      "位于规划园区（慈东园区），亩均税收 25 万元/亩 达到 20 万元/亩，A类 50.0%、B类 30.0%"},
-    {"far=0.45", "consolidate", "rebuild", "low_far", "容积率 0.45 低于 0.6，拆除重建"},
-    {"tax_per_mu=4.3;small_parcel_share=0.7", "consolidate", "consolidation",
-     "weak_small_parcels",
-     "低效（亩均税收 4.3 万元/亩，C类 20.0%、D类 10.0%，容积率 1.2），小宗地占比 70.0% 超过 "
-     "50.0%，零星归宗"},
-    {"tax_per_mu=4.3", "consolidate", "industrial_upgrade", "weak_firms",
-     "建筑容积率 1.2 达标，但企业低效（亩均税收 4.3 万元/亩，C类 20.0%、D类 10.0%），产业更新"},
-    {"far=0.8", "consolidate", "partial_renewal", "weak_other",
-     "低效（亩均税收 15 万元/亩，C类 20.0%、D类 10.0%，容积率 0.8），局部更新"},
+    {"e.is_lsl=1", "consolidate", "industrial_upgrade", "lsl_block",
+     "低散乱污企业用地占比 100.0% 超过 30.0%，整治后产业更新"},
+    {"tax_per_mu=4.3;small_parcel_share=0.7", "consolidate", "consolidation", "low_eff_scattered",
+     "低效企业用地 100.0%（1 家），C类 20.0%、D类 10.0%，小宗地占比 70.0%，零星归宗"},
+    {"tax_per_mu=4.3;far=0.45", "consolidate", "rebuild", "low_eff_low_far",
+     "低效企业用地 100.0%（1 家），容积率 0.45 低于 0.6，拆除重建"},
+    {"tax_per_mu=4.3", "consolidate", "industrial_upgrade", "low_eff_block",
+     "低效企业用地 100.0%（1 家），C类 20.0%、D类 10.0%，产业更新"},
+    /* one firm of 20 亩 at 15 万元/亩 and one of 5 亩 at 2: 20% low */
+    {"e2.land_mu=5;e2.tax_per_mu=2", "consolidate", "partial_renewal", "low_eff_some",
+     "1 家低效企业（用地 5 亩，占 20.0%），局部更新"},
     {"tax_per_mu=25;grade_a_share=0.5;grade_b_share=0.3", "support", "", "efficient",
-     "亩均税收 25 万元/亩 达到 20 万元/亩，A类 50.0%、B类 30.0%"},
+     "亩均税收 25 万元/亩 达到 20 万元/亩，A类 50.0%、B类 30.0%，无低效企业"},
     {"", "consolidate", "industrial_upgrade", "default",
-     "亩均效益未达扶持标准（亩均税收 15 万元/亩，扶持线 20 万元/亩），产业更新"},
+     "无低效企业，亩均税收 15 万元/亩 未达扶持线 20 万元/亩，整合改造、产业更新"},
 };
 #define N_PER_RULE ((int)(sizeof per_rule / sizeof per_rule[0]))
 
@@ -216,13 +281,13 @@ TEST(matched_lists_every_matching_rule)
     CHECK(c != NULL);
     /* R01 (red line 3.2%, otherwise neutral): only redline and default. */
     CHECK_STR(ibmap_classification_matched(c, 0), "redline;default");
-    /* R09 (tax 4.3, 70% small parcels, far 1.2): the three weak rules all
-    ** match (weak_firms: far >= 1; weak_other: tax < 5), and default. */
-    CHECK_STR(ibmap_classification_matched(c, 8),
-              "weak_small_parcels;weak_firms;weak_other;default");
-    /* R06 (no parcels, NULL economics): coalesce(tax, 0) < 20 does not
-    ** matter outside zones; the NULL comparisons match nothing else. */
-    CHECK_STR(ibmap_classification_matched(c, 5), "no_enterprise;default");
+    /* R11 (its one firm at 4.3 万元/亩, 70% small parcels, far 1.2): the
+    ** low-efficiency rules but the low-far one, and default. */
+    CHECK_STR(ibmap_classification_matched(c, 10),
+              "low_eff_scattered;low_eff_block;low_eff_some;default");
+    /* R04 (no parcels, NULL economics): only no_data; n_low_eff is 0, not
+    ** NULL, and the NULL comparisons match nothing else. */
+    CHECK_STR(ibmap_classification_matched(c, 3), "no_data;default");
     ibmap_classification_free(c);
     ibmap_rules_free(r);
 }
@@ -256,13 +321,25 @@ TEST(one_param_change_moves_only_the_expected_block)
     ibmap_classification *after = classify(ws, r, NULL);
     ibmap_rules_free(r);
     CHECK(before && after);
-    /* Only T (tax 5.5) crosses a floor moved from 5 to 6: from the default
-    ** to weak_firms (far 1.2 >= 1).  R09 and R10 (tax 4.3) were already
-    ** below it. */
+    /* Only T's firm (5.5 万元/亩) crosses a floor moved from 5 to 6: it
+    ** becomes 低效 (改造提升类), so T goes from the default to low_eff_block
+    ** (100% of its land low).  The firms at 4.3, 3 and 2 were already
+    ** below the line. */
     int64_t t = N_PER_RULE + 1;
     CHECK_STR(ibmap_classification_block_id(after, t), "T");
     CHECK_STR(ibmap_classification_rule(before, t), "default");
-    CHECK_STR(ibmap_classification_rule(after, t), "weak_firms");
+    CHECK_STR(ibmap_classification_rule(after, t), "low_eff_block");
+    int64_t te = -1;
+    for (int64_t i = 0; i < ibmap_classification_enterprise_count(after); i++)
+        if (strcmp(ibmap_classification_enterprise_id(after, i), "ET") == 0) te = i;
+    CHECK(te >= 0);
+    CHECK_INT(ibmap_classification_enterprise_low_eff(before, te), 0);
+    CHECK_INT(ibmap_classification_enterprise_low_eff(after, te), 1);
+    CHECK_INT(ibmap_classification_enterprise_category(before, te), IBMAP_CATEGORY_NONE);
+    CHECK_INT(ibmap_classification_enterprise_category(after, te), IBMAP_CATEGORY_UPGRADE);
+    CHECK_STR(ibmap_classification_enterprise_rule(after, te), "ent_low_eff");
+    CHECK_STR(ibmap_classification_enterprise_reason(after, te),
+              "亩均税收 5.5 万元/亩 低于 6 万元/亩，低效企业改造提升");
     for (int64_t b = 0; b < ibmap_classification_count(after); b++)
         if (b != t)
             CHECK_STR(ibmap_classification_rule(after, b), ibmap_classification_rule(before, b));
@@ -280,7 +357,7 @@ static const char small_rules_text[] =
     "rules:\n"
     "  - id: redline\n"
     "    class: exit\n"
-    "    mode: rebuild\n"
+    "    mode: restore\n"
     "    when: redline_share > redline_max\n"
     "    reason: 红线 {redline_share} > {redline_max}\n"
     "  - id: low_tax\n"
@@ -387,7 +464,7 @@ TEST(scenarios_are_stored_and_reproducible)
     CHECK_STR(rows2, rows1);
     CHECK_STR(b2, b1);
     CHECK_CONTAINS(rows1, "0|'A'|'support'|NULL|'default'|'达标'|'default'|0|'tax_floor'\n");
-    CHECK_CONTAINS(b1, "E,exit,清理退出,rebuild,拆除重建,redline,红线 2.0% > 1.0%,"
+    CHECK_CONTAINS(b1, "E,exit,清理退出,restore,复垦复绿,redline,红线 2.0% > 1.0%,"
                        "redline;low_tax;default,1,\r\n");
     free(rows1);
     free(rows2);

@@ -80,6 +80,49 @@ static int when_fails(const char *name, const char *when, ibmap_status want_stat
     return 1;
 }
 
+TEST(exit_needs_an_exit_method)
+{
+    const char *msg;
+    CHECK(load_fails("exitmode",
+                     "rules:\n  - id: a\n    class: exit\n    mode: rebuild\n"
+                     "    when: far < 1\n    reason: x\n"
+                     "  - id: d\n    class: support\n    when: \"1\"\n    reason: y\n",
+                     IBMAP_ERR_RULES_NAME, "class exit cannot have mode rebuild", &msg));
+    CHECK(load_fails("keepmethod",
+                     "rules:\n  - id: a\n    class: consolidate\n    mode: reserve\n"
+                     "    when: far < 1\n    reason: x\n"
+                     "  - id: d\n    class: support\n    when: \"1\"\n    reason: y\n",
+                     IBMAP_ERR_RULES_NAME, "class consolidate cannot have mode reserve", &msg));
+}
+
+TEST(enterprise_rules_checked)
+{
+    static const char tail[] = "  - id: d\n    class: support\n    when: \"1\"\n    reason: y\n";
+    char text[1024];
+    const char *msg;
+    /* an enterprise rule reads enterprise columns, not block metrics */
+    snprintf(text, sizeof text,
+             "enterprises:\n  - id: e\n    category: upgrade\n    when: redline_share > 0\n"
+             "    reason: x\n  - id: n\n    category: none\n    when: \"1\"\n    reason: n\n"
+             "rules:\n%s", tail);
+    CHECK(load_fails("entmetric", text, IBMAP_ERR_RULES_NAME, "unknown metric or param", &msg));
+    snprintf(text, sizeof text,
+             "enterprises:\n  - id: e\n    category: demolish\n    when: tax_per_mu < 5\n"
+             "    reason: x\nrules:\n%s", tail);
+    CHECK(load_fails("entcat", text, IBMAP_ERR_RULES_NAME, "unknown category 'demolish'", &msg));
+    snprintf(text, sizeof text,
+             "enterprises:\n  - id: e\n    category: upgrade\n    when: tax_per_mu < 5\n"
+             "    reason: x\nrules:\n%s", tail);
+    CHECK(load_fails("entdefault", text, IBMAP_ERR_RULES_DEFAULT, "every enterprise", &msg));
+    /* the guard holds for enterprise rules too */
+    snprintf(text, sizeof text,
+             "enterprises:\n  - id: e\n    category: upgrade\n"
+             "    when: tax_per_mu < (SELECT max(tax_per_mu) FROM enterprises)\n"
+             "    reason: x\n  - id: n\n    category: none\n    when: \"1\"\n    reason: n\n"
+             "rules:\n%s", tail);
+    CHECK(load_fails("entsub", text, IBMAP_ERR_RULES_DENIED, "subquery", &msg));
+}
+
 TEST(default_rules_load)
 {
     char p[4200];
@@ -88,11 +131,22 @@ TEST(default_rules_load)
     ibmap_status st = ibmap_rules_read(ctx, p, &r);
     if (st) printf("# %s\n", ibmap_errmsg(ctx));
     CHECK_INT(st, IBMAP_OK);
-    CHECK_STR(ibmap_rules_name(r), "慈溪市工业区块分类规则");
-    CHECK_INT(ibmap_rules_rule_count(r), 13);
+    CHECK_STR(ibmap_rules_name(r), "慈溪市制造业全域产业治理分类规则");
+    CHECK_INT(ibmap_rules_rule_count(r), 16);
     CHECK_STR(ibmap_rules_rule_id(r, 0), "redline");
-    CHECK_STR(ibmap_rules_rule_id(r, 12), "default");
-    CHECK_INT(ibmap_rules_param_count(r), 13);
+    CHECK_STR(ibmap_rules_rule_id(r, 15), "default");
+    CHECK_INT(ibmap_rules_param_count(r), 16);
+    /* the enterprise section and the central towns of 二、(二) */
+    CHECK_INT(r->n_ent_rules, 7);
+    CHECK_STR(r->ent_rules[0].id, "ent_protected_land");
+    CHECK_INT(r->n_central_towns, 3);
+    CHECK_STR(r->central_towns[0], "白沙路街道");
+    /* tax_floor is read by the enterprise stage, and so, through
+    ** block_ent, by the block rules that read low_eff_land_share */
+    CHECK(r->tax_floor >= 0 && r->ent_param[r->tax_floor]);
+    CHECK_INT(r->rules[0].reads_ent, 0);
+    CHECK_INT(r->rules[4].reads_ent, 1);
+    CHECK(r->rules[4].uses_param[r->tax_floor]);
     CHECK_STR(ibmap_rules_param_name(r, 6), "tax_floor");
     CHECK_NEAR(ibmap_rules_param_value(r, 6), 5, 0);
     ibmap_rules_free(r);
@@ -410,6 +464,8 @@ int main(void)
     RUN(unknown_param_key);
     RUN(unknown_class);
     RUN(unknown_mode);
+    RUN(exit_needs_an_exit_method);
+    RUN(enterprise_rules_checked);
     RUN(duplicate_rule_id);
     RUN(unknown_metric_in_when);
     RUN(sql_syntax_error_in_when);

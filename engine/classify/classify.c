@@ -41,6 +41,7 @@ struct ibmap_classification {
     unsigned char *stable;
     char **flipped_by;        /* "" when stable */
     char *scenario;           /* the name stored under; NULL when not stored */
+    ent_result ent;           /* the enterprises (enterprises.c) */
 };
 
 static ibmap_classification *classification_new(int64_t n)
@@ -87,6 +88,7 @@ void ibmap_classification_free(ibmap_classification *c)
     free(c->stable);
     free(c->flipped_by);
     free(c->scenario);
+    ent_result_clear(&c->ent);
     free(c);
 }
 
@@ -147,7 +149,7 @@ static ibmap_status open_workspace(ibmap_ctx *ctx, const char *path, int writabl
 
 /* The reason of rule k for the current row of q, placeholders filled. */
 static char *fill_reason(const ibmap_rules *r, int k, sqlite3_stmt *q,
-                         const int metric_col[M_COUNT])
+                         const int metric_col[RULES_N_METRICS])
 {
     const rules_rule *rule = &r->rules[k];
     ibmap_strbuf b = {0};
@@ -163,13 +165,18 @@ static char *fill_reason(const ibmap_rules *r, int k, sqlite3_stmt *q,
         } else {
             int col = metric_col[part->metric];
             const ibmap_metric_info *mi = ibmap_metric(part->metric);
+            const rules_column *be = part->metric >= M_COUNT
+                                         ? &rules_block_ent_columns[part->metric - M_COUNT]
+                                         : NULL;
             if (sqlite3_column_type(q, col) == SQLITE_NULL) {
                 ibmap_strbuf_put(&b, "—");
-            } else if (mi->kind == IBMAP_METRIC_TEXT) {
+            } else if (be ? be->text : mi->kind == IBMAP_METRIC_TEXT) {
                 ibmap_strbuf_put(&b, (const char *)sqlite3_column_text(q, col));
             } else {
                 rules_format_value(num, sizeof num, sqlite3_column_double(q, col),
-                                   rules_metric_is_share(part->metric) ? "share" : mi->unit);
+                                   rules_metric_is_share(part->metric) ? "share"
+                                   : be                                ? be->unit
+                                                                       : mi->unit);
                 ibmap_strbuf_put(&b, num);
             }
         }
@@ -256,14 +263,22 @@ static ibmap_status run_scan(ibmap_ctx *ctx, sqlite3 *db, const char *path,
         scan_clear(s);
         return st;
     }
+    /* The enterprises first: the block rules read their summary. */
+    ibmap_status st = ent_stage(ctx, db, path, r, variant_param, n_variants, want_text,
+                                &s->c->ent);
+    if (st) {
+        free(ok);
+        free(base);
+        scan_clear(s);
+        return st;
+    }
     rules_guard g;
-    ibmap_status st = IBMAP_OK;
     /* Pass 0: variant 0, with everything the result needs; pass 1: the
     ** other variants, their truths only. */
     for (int pass = 0; !st && pass < (n_variants > 1 ? 2 : 1); pass++) {
         /* Once per statement: the guard counts its SELECTs (rules.c). */
         rules_guard_on(db, &g);
-        int metric_col[M_COUNT], first_rule_col;
+        int metric_col[RULES_N_METRICS], first_rule_col;
         char *sql = rules_scan_sql(r, pass == 0, variant_param, n_variants, metric_col,
                                    &first_rule_col);
         if (!sql)
@@ -375,6 +390,76 @@ static void bind_text_or_null(sqlite3_stmt *st, int col, const char *s)
     else sqlite3_bind_null(st, col);
 }
 
+/* The scenario's enterprises (enterprise_class) and the block summaries of
+** them that the block rules read (block_enterprise), inside the
+** transaction of store_scenario. */
+static int store_enterprises(sqlite3 *db, const char *scenario,
+                             const ibmap_classification *c)
+{
+    char cols[2048] = "";
+    size_t len = 0;
+    for (int k = 0; k < BE_COUNT; k++)
+        len += (size_t)snprintf(cols + len, sizeof cols - len, ", \"%s\" %s",
+                                rules_block_ent_columns[k].name,
+                                rules_block_ent_columns[k].text ? "TEXT" : "REAL");
+    char *sql = ibmap_sprintf(
+        "CREATE TABLE IF NOT EXISTS enterprise_class(scenario TEXT, ent_index INTEGER,"
+        " ent_id TEXT, category TEXT, category_zh TEXT, low_eff INTEGER, rule_id TEXT,"
+        " reason TEXT, PRIMARY KEY (scenario, ent_index));"
+        "CREATE TABLE IF NOT EXISTS block_enterprise(scenario TEXT, block_index INTEGER%s,"
+        " PRIMARY KEY (scenario, block_index));",
+        cols);
+    int ok = sql && sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK;
+    free(sql);
+    sqlite3_stmt *st = NULL;
+    for (int t = 0; ok && t < 2; t++) {
+        ok = sqlite3_prepare_v2(db, t ? "DELETE FROM block_enterprise WHERE scenario = ?"
+                                      : "DELETE FROM enterprise_class WHERE scenario = ?",
+                                -1, &st, NULL) == SQLITE_OK;
+        if (ok) {
+            sqlite3_bind_text(st, 1, scenario, -1, SQLITE_STATIC);
+            ok = sqlite3_step(st) == SQLITE_DONE;
+        }
+        sqlite3_finalize(st);
+        st = NULL;
+    }
+    char names[2048] = "";
+    len = 0;
+    for (int k = 0; k < BE_COUNT; k++)
+        len += (size_t)snprintf(names + len, sizeof names - len, ", \"%s\"",
+                                rules_block_ent_columns[k].name);
+    sql = ibmap_sprintf("INSERT INTO block_enterprise SELECT ?, block_index%s FROM temp."
+                        RULES_BLOCK_ENT_TABLE " WHERE " RULES_EVARIANT_COLUMN " = 0"
+                        " ORDER BY block_index", names);
+    ok = ok && sql && sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK;
+    free(sql);
+    if (ok) {
+        sqlite3_bind_text(st, 1, scenario, -1, SQLITE_STATIC);
+        ok = sqlite3_step(st) == SQLITE_DONE;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    ok = ok && sqlite3_prepare_v2(db, "INSERT INTO enterprise_class VALUES (?,?,?,?,?,?,?,?)",
+                                  -1, &st, NULL) == SQLITE_OK;
+    const ent_result *e = &c->ent;
+    for (int64_t i = 0; ok && i < e->n; i++) {
+        ibmap_category k = (ibmap_category)e->category[i];
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, scenario, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, i);
+        sqlite3_bind_text(st, 3, e->id[i], -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, ibmap_category_name(k), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, ibmap_category_label_zh(k), -1, SQLITE_STATIC);
+        if (e->low_eff[i] >= 0) sqlite3_bind_int(st, 6, e->low_eff[i]);
+        else sqlite3_bind_null(st, 6);
+        bind_text_or_null(st, 7, e->rule[i]);
+        bind_text_or_null(st, 8, e->reason[i]);
+        ok = sqlite3_step(st) == SQLITE_DONE;
+    }
+    sqlite3_finalize(st);
+    return ok;
+}
+
 /* Replace scenario `scenario` in the workspace by c, in one transaction. */
 static ibmap_status store_scenario(ibmap_ctx *ctx, sqlite3 *db, const char *path,
                                    const ibmap_rules *r, const char *scenario,
@@ -428,7 +513,9 @@ static ibmap_status store_scenario(ibmap_ctx *ctx, sqlite3 *db, const char *path
         ok = sqlite3_step(st) == SQLITE_DONE;
     }
     sqlite3_finalize(st);
+    st = NULL;
     free(params);
+    ok = ok && store_enterprises(db, scenario, c);
     ok = ok && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
     if (ok) return IBMAP_OK;
     /* The message of the failure, before ROLLBACK replaces it. */
@@ -681,6 +768,88 @@ int ibmap_classification_stable(const ibmap_classification *c, int64_t b)
 const char *ibmap_classification_flipped_by(const ibmap_classification *c, int64_t b)
 {
     return IN_RANGE(c, b) ? c->flipped_by[b] : NULL;
+}
+
+#define ENT_IN_RANGE(c, i) ((c) && (i) >= 0 && (i) < (c)->ent.n)
+
+int64_t ibmap_classification_enterprise_count(const ibmap_classification *c)
+{
+    return c ? c->ent.n : 0;
+}
+
+const char *ibmap_classification_enterprise_id(const ibmap_classification *c, int64_t i)
+{
+    return ENT_IN_RANGE(c, i) ? c->ent.id[i] : NULL;
+}
+
+ibmap_category ibmap_classification_enterprise_category(const ibmap_classification *c,
+                                                        int64_t i)
+{
+    return ENT_IN_RANGE(c, i) ? (ibmap_category)c->ent.category[i] : IBMAP_CATEGORY_NONE;
+}
+
+const char *ibmap_classification_enterprise_rule(const ibmap_classification *c, int64_t i)
+{
+    return ENT_IN_RANGE(c, i) ? c->ent.rule[i] : NULL;
+}
+
+const char *ibmap_classification_enterprise_reason(const ibmap_classification *c, int64_t i)
+{
+    return ENT_IN_RANGE(c, i) ? c->ent.reason[i] : NULL;
+}
+
+int ibmap_classification_enterprise_low_eff(const ibmap_classification *c, int64_t i)
+{
+    return ENT_IN_RANGE(c, i) ? c->ent.low_eff[i] : -1;
+}
+
+double ibmap_classification_enterprise_land_mu(const ibmap_classification *c, int64_t i)
+{
+    return ENT_IN_RANGE(c, i) ? c->ent.land_mu[i] : NAN;
+}
+
+static void csv_num(FILE *f, double v)
+{
+    if (isfinite(v)) fprintf(f, "%.6g", v);
+}
+
+static int enterprises_csv_body(FILE *f, const void *arg)
+{
+    const ent_result *e = &((const ibmap_classification *)arg)->ent;
+    int ok = fputs("\xEF\xBB\xBF" "ent_id,name,block_id,town,industry_division,chain,"
+                   "land_mu,tax_per_mu,va_per_mu,low_eff,category,category_zh,rule_id,"
+                   "reason\r\n", f) >= 0;
+    for (int64_t i = 0; ok && i < e->n; i++) {
+        const char *t1[] = {e->id[i], e->name[i], e->block_id[i], e->town[i], e->division[i],
+                            e->chain[i]};
+        for (size_t k = 0; ok && k < 6; k++)
+            ok = (k == 0 || fputc(',', f) != EOF) && ibmap_csv_text(f, t1[k] ? t1[k] : "");
+        fputc(',', f);
+        csv_num(f, e->land_mu[i]);
+        fputc(',', f);
+        csv_num(f, e->tax_per_mu[i]);
+        fputc(',', f);
+        csv_num(f, e->va_per_mu[i]);
+        fputc(',', f);
+        if (e->low_eff[i] >= 0) fprintf(f, "%d", e->low_eff[i]);
+        ibmap_category k = (ibmap_category)e->category[i];
+        const char *t2[] = {ibmap_category_name(k), ibmap_category_label_zh(k), e->rule[i],
+                            e->reason[i]};
+        for (size_t j = 0; ok && j < 4; j++)
+            ok = fputc(',', f) != EOF && ibmap_csv_text(f, t2[j] ? t2[j] : "");
+        ok = ok && fputs("\r\n", f) >= 0;
+    }
+    return ok && !ferror(f);
+}
+
+ibmap_status ibmap_classification_write_enterprises_csv(ibmap_ctx *ctx,
+                                                        const ibmap_classification *c,
+                                                        const char *path)
+{
+    if (!c || !path)
+        return ibmap_fail(ctx, IBMAP_ERR_ARG,
+                          "ibmap_classification_write_enterprises_csv: NULL argument");
+    return ibmap_write_file(ctx, path, enterprises_csv_body, c);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -39,9 +39,37 @@ static const char *const class_labels[IBMAP_CLASS_COUNT] = {
     "扶持发展", "整合改造", "清理退出", "未能分类"};
 static const char *const mode_names[IBMAP_MODE_COUNT] = {
     "", "industrial_upgrade", "function_change", "rebuild",
-    "partial_renewal", "consolidation"};
+    "partial_renewal", "consolidation", "relocate", "restore", "reserve",
+    "organic_renewal"};
 static const char *const mode_labels[IBMAP_MODE_COUNT] = {
-    "", "产业更新", "功能转换", "拆除重建", "局部更新", "零星归宗"};
+    "", "产业更新", "功能转换", "拆除重建", "局部更新", "零星归宗", "搬迁腾退",
+    "复垦复绿", "收储", "有机更新"};
+static const char *const category_names[IBMAP_CATEGORY_COUNT] = {
+    "none", "eliminate", "upgrade", "cluster", "relocate"};
+static const char *const category_labels[IBMAP_CATEGORY_COUNT] = {
+    "不列入", "整治淘汰类", "改造提升类", "园区集聚类", "搬迁拆除类"};
+
+int ibmap_mode_is_exit_method(ibmap_mode m)
+{
+    return m == IBMAP_MODE_RELOCATE || m == IBMAP_MODE_RESTORE || m == IBMAP_MODE_RESERVE;
+}
+
+const char *ibmap_category_name(ibmap_category c)
+{
+    return (unsigned)c < IBMAP_CATEGORY_COUNT ? category_names[c] : NULL;
+}
+
+const char *ibmap_category_label_zh(ibmap_category c)
+{
+    return (unsigned)c < IBMAP_CATEGORY_COUNT ? category_labels[c] : NULL;
+}
+
+int ibmap_category_from_name(const char *name)
+{
+    for (int i = 0; name && i < IBMAP_CATEGORY_COUNT; i++)
+        if (strcmp(name, category_names[i]) == 0) return i;
+    return -1;
+}
 
 const char *ibmap_class_name(ibmap_class c)
 {
@@ -74,6 +102,45 @@ int ibmap_mode_from_name(const char *name)
 {
     for (int i = 1; name && i < IBMAP_MODE_COUNT; i++)
         if (strcmp(name, mode_names[i]) == 0) return i;
+    return -1;
+}
+
+enum { KIND_N = 0, KIND_T = 1 };
+const rules_column rules_block_ent_columns[BE_COUNT] = {
+#define BENT(name, kind, unit, zh, desc) {#name, unit, zh, KIND_##kind},
+#include "classify/block_ent_list.h"
+#undef BENT
+};
+
+const rules_column rules_ent_columns[EC_COUNT] = {
+#define ENT(name, kind, unit, zh, expr, desc) {#name, unit, zh, KIND_##kind},
+#include "overlay/enterprise_list.h"
+#undef ENT
+};
+
+char *rules_block_ent_ddl(void)
+{
+    ibmap_strbuf b = {0};
+    ibmap_strbuf_put(&b, "CREATE TEMP TABLE " RULES_BLOCK_ENT_TABLE "(" RULES_EVARIANT_COLUMN
+                         " INTEGER, block_index INTEGER");
+    for (int k = 0; k < BE_COUNT; k++)
+        ibmap_strbuf_printf(&b, ", \"%s\" %s", rules_block_ent_columns[k].name,
+                            rules_block_ent_columns[k].text ? "TEXT" : "REAL");
+    ibmap_strbuf_put(&b, ", PRIMARY KEY (" RULES_EVARIANT_COLUMN ", block_index))");
+    return ibmap_strbuf_take(&b);
+}
+
+static int block_ent_index(const char *name)
+{
+    for (int i = 0; name && i < BE_COUNT; i++)
+        if (strcmp(rules_block_ent_columns[i].name, name) == 0) return i;
+    return -1;
+}
+
+static int ent_column_index(const char *name)
+{
+    for (int i = 0; name && i < EC_COUNT; i++)
+        if (strcmp(rules_ent_columns[i].name, name) == 0) return i;
     return -1;
 }
 
@@ -121,8 +188,17 @@ static int authorize(void *arg, int action, const char *a1, const char *a2,
         if (g && g->uses && a1 && a2 && strcmp(a1, RULES_PARAMS_TABLE) == 0)
             for (int i = 0; i < g->rules->n_params; i++)
                 if (strcmp(g->rules->params[i].name, a2) == 0) g->uses[i] = 1;
+        /* (the join's own keys are not a rule reading block_ent) */
+        if (g && g->reads_ent && a1 && a2 && strcmp(a1, RULES_BLOCK_ENT_TABLE) == 0 &&
+            strcmp(a2, "block_index") != 0 && strcmp(a2, RULES_EVARIANT_COLUMN) != 0)
+            *g->reads_ent = 1;
+        /* Block rules read block_metrics and block_ent, enterprise rules
+        ** enterprises: each scan joins only its own, so a rule naming the
+        ** other's columns fails as an unknown name. */
         if (a1 && db &&
             ((strcmp(a1, "block_metrics") == 0 && strcmp(db, "main") == 0) ||
+             (strcmp(a1, "enterprises") == 0 && strcmp(db, "main") == 0) ||
+             (strcmp(a1, RULES_BLOCK_ENT_TABLE) == 0 && strcmp(db, "temp") == 0) ||
              (strcmp(a1, RULES_PARAMS_TABLE) == 0 && strcmp(db, "temp") == 0)))
             return SQLITE_OK;
         snprintf(buf, sizeof buf,
@@ -181,6 +257,7 @@ void rules_guard_on(sqlite3 *db, rules_guard *guard)
     guard->selects = 0;
     guard->rules = NULL;
     guard->uses = NULL;
+    guard->reads_ent = NULL;
     sqlite3_set_authorizer(db, authorize, guard);
 }
 
@@ -206,14 +283,15 @@ int rules_fill_params(sqlite3 *db, const ibmap_rules *r, const double *values,
     size_t len = (size_t)snprintf(sql, cap,
                                   "DROP TABLE IF EXISTS temp." RULES_PARAMS_TABLE
                                   "; CREATE TEMP TABLE " RULES_PARAMS_TABLE
-                                  "(" RULES_VARIANT_COLUMN " INTEGER PRIMARY KEY");
+                                  "(" RULES_VARIANT_COLUMN " INTEGER PRIMARY KEY, "
+                                  RULES_EVARIANT_COLUMN " INTEGER DEFAULT 0");
     for (int i = 0; i < r->n_params; i++)
         len += (size_t)snprintf(sql + len, cap - len, ", \"%s\" REAL",
                                 r->params[i].name);
     snprintf(sql + len, cap - len, ")");
     int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
     len = (size_t)snprintf(sql, cap, "INSERT INTO temp." RULES_PARAMS_TABLE
-                                     " VALUES (?");
+                                     " VALUES (?, 0");
     for (int i = 0; i < r->n_params; i++)
         len += (size_t)snprintf(sql + len, cap - len, ", ?");
     snprintf(sql + len, cap - len, ")");
@@ -231,11 +309,27 @@ int rules_fill_params(sqlite3 *db, const ibmap_rules *r, const double *values,
     return rc;
 }
 
+int rules_set_evariants(sqlite3 *db, const int *evariant, int n_variants)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, "UPDATE temp." RULES_PARAMS_TABLE " SET "
+                                RULES_EVARIANT_COLUMN " = ? WHERE " RULES_VARIANT_COLUMN " = ?",
+                                -1, &st, NULL);
+    for (int v = 0; rc == SQLITE_OK && v < n_variants; v++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int(st, 1, evariant ? evariant[v] : 0);
+        sqlite3_bind_int(st, 2, v);
+        rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(db);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 /* Append the truths of the rules (see rules_scan_sql) to sql: as result
 ** columns, or with `as_test` as " OR (column) != 0" for each column. */
-static size_t append_truths(char *sql, size_t len, size_t cap, const ibmap_rules *r,
-                            int base, const int *variant_param, int n_variants,
-                            int as_test)
+static size_t append_truths(char *sql, size_t len, size_t cap, const rules_rule *rules,
+                            int n_rules, int base, const int *variant_param,
+                            int n_variants, int as_test)
 {
     /* The truths of the rules are packed as bits into integer columns of
     ** RULES_PER_MASK rules each: one value to step over per row instead of
@@ -246,17 +340,17 @@ static size_t append_truths(char *sql, size_t len, size_t cap, const ibmap_rules
     ** beginning ibmap_ are refused).  In the other variants a rule is
     ** evaluated only in those whose param it reads (an OR of equalities:
     ** an IN list would cost an index lookup per row). */
-    for (int k0 = 0; k0 < r->n_rules; k0 += RULES_PER_MASK) {
+    for (int k0 = 0; k0 < n_rules; k0 += RULES_PER_MASK) {
         int terms = 0;
         len += (size_t)snprintf(sql + len, cap - len, "%s", as_test ? " OR (" : ",\n");
-        for (int k = k0; k < r->n_rules && k < k0 + RULES_PER_MASK; k++) {
+        for (int k = k0; k < n_rules && k < k0 + RULES_PER_MASK; k++) {
             const char *sep = terms ? " +\n" : "";
             if (base) {
                 len += (size_t)snprintf(sql + len, cap - len, "%s(CASE WHEN (\n", sep);
             } else {
                 int relevant = 0;
                 for (int v = 1; v < n_variants; v++) {
-                    if (!r->rules[k].uses_param[variant_param[v]]) continue;
+                    if (!rules[k].uses_param[variant_param[v]]) continue;
                     if (!relevant++)
                         len += (size_t)snprintf(sql + len, cap - len, "%s(CASE WHEN (", sep);
                     else
@@ -269,7 +363,7 @@ static size_t append_truths(char *sql, size_t len, size_t cap, const ibmap_rules
                 len += (size_t)snprintf(sql + len, cap - len, ") AND (\n");
             }
             len += (size_t)snprintf(sql + len, cap - len, "%s\n) THEN %lld ELSE 0 END)",
-                                    r->rules[k].when, 1LL << (k - k0));
+                                    rules[k].when, 1LL << (k - k0));
             terms++;
         }
         if (!terms) len += (size_t)snprintf(sql + len, cap - len, "0");
@@ -279,10 +373,10 @@ static size_t append_truths(char *sql, size_t len, size_t cap, const ibmap_rules
 }
 
 char *rules_scan_sql(const ibmap_rules *r, int base, const int *variant_param,
-                     int n_variants, int reason_metric_col[M_COUNT],
+                     int n_variants, int reason_metric_col[RULES_N_METRICS],
                      int *first_rule_col)
 {
-    int used[M_COUNT] = {0};
+    int used[RULES_N_METRICS] = {0};
     for (int k = 0; k < r->n_rules; k++)
         for (int p = 0; p < r->rules[k].n_parts; p++)
             if (r->rules[k].parts[p].metric >= 0) used[r->rules[k].parts[p].metric] = 1;
@@ -301,19 +395,28 @@ char *rules_scan_sql(const ibmap_rules *r, int base, const int *variant_param,
                                 "block_metrics.area_mu");
         col = 5;
     }
-    for (int m = 0; m < M_COUNT; m++) {
+    for (int m = 0; m < RULES_N_METRICS; m++) {
         reason_metric_col[m] = -1;
         if (!base || !used[m]) continue;
         reason_metric_col[m] = col++;
-        len += (size_t)snprintf(sql + len, cap - len, ", block_metrics.\"%s\"",
-                                ibmap_metric(m)->name);
+        if (m < M_COUNT)
+            len += (size_t)snprintf(sql + len, cap - len, ", block_metrics.\"%s\"",
+                                    ibmap_metric(m)->name);
+        else
+            len += (size_t)snprintf(sql + len, cap - len, ", " RULES_BLOCK_ENT_TABLE ".\"%s\"",
+                                    rules_block_ent_columns[m - M_COUNT].name);
     }
     *first_rule_col = col;
-    len = append_truths(sql, len, cap, r, base, variant_param, n_variants, 0);
+    len = append_truths(sql, len, cap, r->rules, r->n_rules, base, variant_param, n_variants,
+                        0);
     /* CROSS JOIN keeps params the outer loop, so that each block row is
     ** decoded once per variant rather than once per column read. */
     len += (size_t)snprintf(sql + len, cap - len,
                             "\nFROM temp." RULES_PARAMS_TABLE " CROSS JOIN main.block_metrics"
+                            "\nLEFT JOIN temp." RULES_BLOCK_ENT_TABLE " ON " RULES_BLOCK_ENT_TABLE
+                            "." RULES_EVARIANT_COLUMN " = " RULES_PARAMS_TABLE "."
+                            RULES_EVARIANT_COLUMN " AND " RULES_BLOCK_ENT_TABLE
+                            ".block_index = block_metrics.block_index"
                             "\nWHERE " RULES_PARAMS_TABLE "." RULES_VARIANT_COLUMN " %s 0",
                             base ? "=" : ">");
     /* In the other variants, only rows where a rule that reads the
@@ -322,7 +425,8 @@ char *rules_scan_sql(const ibmap_rules *r, int base, const int *variant_param,
     ** less than handing them over one by one. */
     if (!base) {
         len += (size_t)snprintf(sql + len, cap - len, " AND (0");
-        len = append_truths(sql, len, cap, r, base, variant_param, n_variants, 1);
+        len = append_truths(sql, len, cap, r->rules, r->n_rules, base, variant_param,
+                            n_variants, 1);
         len += (size_t)snprintf(sql + len, cap - len, ")");
     }
     snprintf(sql + len, cap - len,
@@ -331,11 +435,60 @@ char *rules_scan_sql(const ibmap_rules *r, int base, const int *variant_param,
     return sql;
 }
 
+char *rules_ent_scan_sql(const ibmap_rules *r, const int *which, int n_which,
+                         int col[EC_COUNT], int *first_rule_col)
+{
+    int used[EC_COUNT] = {0};
+    for (int k = 0; k < r->n_ent_rules; k++)
+        for (int p = 0; p < r->ent_rules[k].n_parts; p++)
+            if (r->ent_rules[k].parts[p].metric >= 0) used[r->ent_rules[k].parts[p].metric] = 1;
+    size_t cap = 1024 + (size_t)EC_COUNT * 48 + (size_t)n_which * 16;
+    for (int k = 0; k < r->n_ent_rules; k++) cap += strlen(r->ent_rules[k].when) + 96;
+    char *sql = malloc(cap);
+    if (!sql) return NULL;
+    size_t len = (size_t)snprintf(sql, cap,
+                                  "SELECT enterprises.ent_index, " RULES_PARAMS_TABLE
+                                  "." RULES_VARIANT_COLUMN ", (enterprises.tax_per_mu < ");
+    if (r->tax_floor >= 0)
+        len += (size_t)snprintf(sql + len, cap - len, RULES_PARAMS_TABLE ".\"%s\")",
+                                r->params[r->tax_floor].name);
+    else
+        len += (size_t)snprintf(sql + len, cap - len, "5)");
+    int c = 3;
+    for (int m = 0; m < EC_COUNT; m++) {
+        col[m] = -1;
+        if (!used[m]) continue;
+        col[m] = c++;
+        len += (size_t)snprintf(sql + len, cap - len, ", enterprises.\"%s\"",
+                                rules_ent_columns[m].name);
+    }
+    *first_rule_col = c;
+    len = append_truths(sql, len, cap, r->ent_rules, r->n_ent_rules, 1, NULL, 0, 0);
+    len += (size_t)snprintf(sql + len, cap - len,
+                            "\nFROM temp." RULES_PARAMS_TABLE " CROSS JOIN main.enterprises"
+                            "\nWHERE " RULES_PARAMS_TABLE "." RULES_VARIANT_COLUMN " IN (");
+    for (int i = 0; i < n_which; i++)
+        len += (size_t)snprintf(sql + len, cap - len, "%s%d", i ? ", " : "", which[i]);
+    snprintf(sql + len, cap - len,
+             ")\nORDER BY " RULES_PARAMS_TABLE "." RULES_VARIANT_COLUMN
+             ", enterprises.ent_index");
+    return sql;
+}
+
 int rules_metric_is_share(int m)
 {
     const ibmap_metric_info *mi = ibmap_metric(m);
-    size_t n = mi ? strlen(mi->name) : 0;
-    return n > 6 && strcmp(mi->name + n - 6, "_share") == 0;
+    const char *name = m >= M_COUNT && m < RULES_N_METRICS
+                           ? rules_block_ent_columns[m - M_COUNT].name
+                           : mi ? mi->name : NULL;
+    size_t n = name ? strlen(name) : 0;
+    return n > 6 && strcmp(name + n - 6, "_share") == 0;
+}
+
+int rules_name_is_share(const char *name)
+{
+    size_t n = name ? strlen(name) : 0;
+    return n > 6 && strcmp(name + n - 6, "_share") == 0;
 }
 
 void rules_format_value(char *buf, size_t n, double v, const char *unit)
@@ -387,6 +540,20 @@ void ibmap_rules_free(ibmap_rules *r)
     }
     free(r->rules);
     rules_targets_free(r);
+    for (int k = 0; k < r->n_ent_rules; k++) {
+        rules_rule *rule = &r->ent_rules[k];
+        free(rule->id);
+        free(rule->when);
+        free(rule->reason);
+        free(rule->source);
+        for (int p = 0; p < rule->n_parts; p++) free(rule->parts[p].text);
+        free(rule->parts);
+        free(rule->uses_param);
+    }
+    free(r->ent_rules);
+    for (int i = 0; i < r->n_central_towns; i++) free(r->central_towns[i]);
+    free(r->central_towns);
+    free(r->ent_param);
     free(r->path);
     free(r->name);
     free(r->source);
@@ -590,7 +757,7 @@ static ibmap_status read_param(reader *y, yaml_node_t *k, yaml_node_t *v)
 /* Split a reason into literal text and {placeholders}, each a metric or a
 ** param. */
 static ibmap_status parse_reason(reader *y, rules_rule *rule,
-                                 const yaml_node_t *where)
+                                 const yaml_node_t *where, int ent)
 {
     const char *s = rule->reason;
     while (*s) {
@@ -616,7 +783,13 @@ static ibmap_status parse_reason(reader *y, rules_rule *rule,
         snprintf(name, sizeof name, "%.*s", (int)(close - open - 1), open + 1);
         reason_part *p = &rule->parts[rule->n_parts++];
         p->text = NULL;
-        p->metric = ibmap_metric_index(name);
+        if (ent) {
+            p->metric = ent_column_index(name);
+        } else {
+            p->metric = ibmap_metric_index(name);
+            if (p->metric < 0 && block_ent_index(name) >= 0)
+                p->metric = M_COUNT + block_ent_index(name);
+        }
         p->param = param_index(y->r, name);
         if (p->metric < 0 && p->param < 0)
             return ibmap_fail(y->ctx, IBMAP_ERR_RULES_NAME,
@@ -628,18 +801,20 @@ static ibmap_status parse_reason(reader *y, rules_rule *rule,
     return IBMAP_OK;
 }
 
-static ibmap_status read_rule(reader *y, yaml_node_t *item)
+static ibmap_status read_rule(reader *y, yaml_node_t *item, int ent)
 {
     ibmap_rules *r = y->r;
     if (item->type != YAML_MAPPING_NODE)
         return ibmap_fail(y->ctx, IBMAP_ERR_RULES_SYNTAX,
-                          "%s: each rule must be a mapping (id:, class:, "
+                          "%s: each rule must be a mapping (id:, %s:, "
                           "when:, reason:, …)",
-                          at(y, item));
-    rules_rule *grown = realloc(r->rules, (size_t)(r->n_rules + 1) * sizeof *grown);
+                          at(y, item), ent ? "category" : "class");
+    rules_rule **list = ent ? &r->ent_rules : &r->rules;
+    int *count = ent ? &r->n_ent_rules : &r->n_rules;
+    rules_rule *grown = realloc(*list, (size_t)(*count + 1) * sizeof *grown);
     if (!grown) return ibmap_fail(y->ctx, IBMAP_ERR_NOMEM, "out of memory");
-    r->rules = grown;
-    rules_rule *rule = &r->rules[r->n_rules++];
+    *list = grown;
+    rules_rule *rule = &grown[(*count)++];
     memset(rule, 0, sizeof *rule);
     rule->klass = IBMAP_CLASS_COUNT;
     rule->mode = IBMAP_MODE_NONE;
@@ -661,29 +836,42 @@ static ibmap_status read_rule(reader *y, yaml_node_t *item)
                                   "%s: rule id '%s' must be letters, digits "
                                   "and _",
                                   at(y, v), val);
-            for (int j = 0; j < r->n_rules - 1; j++)
-                if (strcmp(r->rules[j].id, val) == 0)
+            for (int j = 0; j < *count - 1; j++)
+                if (strcmp((*list)[j].id, val) == 0)
                     return ibmap_fail(y->ctx, IBMAP_ERR_RULES_SYNTAX,
                                       "%s: duplicate rule id '%s' (first at "
                                       "line %lu)",
-                                      at(y, v), val, r->rules[j].line);
+                                      at(y, v), val, (*list)[j].line);
             set_or_fail(y, &rule->id, val, &st);
-        } else if (strcmp(key, "class") == 0) {
+        } else if (!ent && strcmp(key, "class") == 0) {
+            /* unclassifiable: a rule may say the data do not allow a
+            ** class (数据不足), never a planning class from missing data */
             int c = ibmap_class_from_name(val);
-            if (c < 0 || c == IBMAP_CLASS_UNCLASSIFIABLE)
+            if (c < 0)
                 return ibmap_fail(y->ctx, IBMAP_ERR_RULES_NAME,
                                   "%s: unknown class '%s' (classes: support, "
-                                  "consolidate, exit)",
+                                  "consolidate, exit, unclassifiable)",
                                   at(y, v), val);
             rule->klass = (ibmap_class)c;
             class_node = v;
-        } else if (strcmp(key, "mode") == 0) {
+        } else if (ent && strcmp(key, "category") == 0) {
+            int c = ibmap_category_from_name(val);
+            if (c < 0)
+                return ibmap_fail(y->ctx, IBMAP_ERR_RULES_NAME,
+                                  "%s: unknown category '%s' (categories: eliminate, "
+                                  "upgrade, cluster, relocate, none)",
+                                  at(y, v), val);
+            rule->category = (ibmap_category)c;
+            class_node = v;
+        } else if (!ent && strcmp(key, "mode") == 0) {
             int m = ibmap_mode_from_name(val);
             if (m < 0)
                 return ibmap_fail(y->ctx, IBMAP_ERR_RULES_NAME,
                                   "%s: unknown mode '%s' (modes: "
                                   "industrial_upgrade, function_change, "
-                                  "rebuild, partial_renewal, consolidation)",
+                                  "rebuild, partial_renewal, consolidation, "
+                                  "organic_renewal; exit methods: relocate, "
+                                  "restore, reserve)",
                                   at(y, v), val);
             rule->mode = (ibmap_mode)m;
         } else if (strcmp(key, "when") == 0) {
@@ -695,14 +883,24 @@ static ibmap_status read_rule(reader *y, yaml_node_t *item)
             set_or_fail(y, &rule->source, val, &st);
         } else {
             return ibmap_fail(y->ctx, IBMAP_ERR_RULES_SYNTAX,
-                              "%s: rule: unknown key '%s' (known: id, class, "
-                              "mode, when, reason, source)",
-                              at(y, k), key);
+                              "%s: rule: unknown key '%s' (known: %s)",
+                              at(y, k), key,
+                              ent ? "id, category, when, reason, source"
+                                  : "id, class, mode, when, reason, source");
         }
     }
     if (st) return st;
+    if (!ent && class_node && rule->mode != IBMAP_MODE_NONE &&
+        (rule->klass == IBMAP_CLASS_UNCLASSIFIABLE ||
+         (rule->klass == IBMAP_CLASS_EXIT) != ibmap_mode_is_exit_method(rule->mode)))
+        return ibmap_fail(y->ctx, IBMAP_ERR_RULES_NAME,
+                          "%s: rule '%s': class %s cannot have mode %s (an exit "
+                          "block gets an exit method: relocate, restore, reserve; "
+                          "a kept block a renovation mode; unclassifiable none)",
+                          at(y, item), rule->id ? rule->id : "?",
+                          ibmap_class_name(rule->klass), ibmap_mode_name(rule->mode));
     const char *missing = !rule->id ? "id"
-                          : !class_node ? "class"
+                          : !class_node ? (ent ? "category" : "class")
                           : !rule->when ? "when"
                           : !rule->reason ? "reason" : NULL;
     if (missing)
@@ -712,7 +910,7 @@ static ibmap_status read_rule(reader *y, yaml_node_t *item)
                           rule->id ? "'" : "", missing);
     if (!rule->source && !(rule->source = ibmap_strdup("")))
         return ibmap_fail(y->ctx, IBMAP_ERR_NOMEM, "out of memory");
-    return parse_reason(y, rule, reason_node);
+    return parse_reason(y, rule, reason_node, ent);
 }
 
 /* The closing default rule is recognised by its text, so that a reader of
@@ -725,7 +923,8 @@ static int is_always_true(const char *when)
     return (n == 1 && when[0] == '1') || (n == 4 && strncasecmp(when, "true", 4) == 0);
 }
 
-static ibmap_status read_document(reader *y, yaml_node_t **rules_node)
+static ibmap_status read_document(reader *y, yaml_node_t **rules_node,
+                                  yaml_node_t **ent_node)
 {
     yaml_node_t *root = yaml_document_get_root_node(y->doc);
     if (!root)
@@ -736,7 +935,7 @@ static ibmap_status read_document(reader *y, yaml_node_t **rules_node)
                           "%s: the rules file must be a mapping (name:, "
                           "source:, params:, rules:)",
                           at(y, root));
-    yaml_node_t *params = NULL, *rules = NULL;
+    yaml_node_t *params = NULL, *rules = NULL, *ents = NULL, *towns = NULL;
     ibmap_status st = IBMAP_OK;
     for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
          !st && p < root->data.mapping.pairs.top; p++) {
@@ -746,6 +945,10 @@ static ibmap_status read_document(reader *y, yaml_node_t **rules_node)
             params = v;
         else if (key && strcmp(key, "rules") == 0 && v->type == YAML_SEQUENCE_NODE)
             rules = v;
+        else if (key && strcmp(key, "enterprises") == 0 && v->type == YAML_SEQUENCE_NODE)
+            ents = v;
+        else if (key && strcmp(key, "central_towns") == 0 && v->type == YAML_SEQUENCE_NODE)
+            towns = v;
         else if (key && strcmp(key, "name") == 0 && scalar(v))
             set_or_fail(y, &y->r->name, scalar(v), &st);
         else if (key && strcmp(key, "source") == 0 && scalar(v))
@@ -755,16 +958,21 @@ static ibmap_status read_document(reader *y, yaml_node_t **rules_node)
         else if (key && strcmp(key, "targets") == 0)
             st = rules_read_targets(y->ctx, y->path, y->doc, v, y->r);
         else if (key && (strcmp(key, "params") == 0 || strcmp(key, "rules") == 0 ||
-                         strcmp(key, "name") == 0 || strcmp(key, "source") == 0))
+                         strcmp(key, "name") == 0 || strcmp(key, "source") == 0 ||
+                         strcmp(key, "enterprises") == 0 ||
+                         strcmp(key, "central_towns") == 0))
             return ibmap_fail(y->ctx, IBMAP_ERR_RULES_SYNTAX,
                               "%s: '%s' must be %s", at(y, v), key,
                               strcmp(key, "params") == 0 ? "a mapping of name: {value: …}"
-                              : strcmp(key, "rules") == 0 ? "a list of rules"
+                              : strcmp(key, "rules") == 0 ||
+                                      strcmp(key, "enterprises") == 0 ? "a list of rules"
+                              : strcmp(key, "central_towns") == 0 ? "a list of town names"
                                                           : "text");
         else
             return ibmap_fail(y->ctx, IBMAP_ERR_RULES_SYNTAX,
                               "%s: unknown key '%s' (known: name, source, "
-                              "params, rules, sme_parks, targets)",
+                              "params, central_towns, enterprises, rules, sme_parks, "
+                              "targets)",
                               at(y, k), key ? key : "?");
     }
     if (st) return st;
@@ -779,8 +987,34 @@ static ibmap_status read_document(reader *y, yaml_node_t **rules_node)
                           y->path);
     for (yaml_node_item_t *it = rules->data.sequence.items.start;
          it < rules->data.sequence.items.top; it++)
-        if ((st = read_rule(y, node(y, *it)))) return st;
+        if ((st = read_rule(y, node(y, *it), 0))) return st;
+    for (yaml_node_item_t *it = ents ? ents->data.sequence.items.start : NULL;
+         ents && it < ents->data.sequence.items.top; it++)
+        if ((st = read_rule(y, node(y, *it), 1))) return st;
+    for (yaml_node_item_t *it = towns ? towns->data.sequence.items.start : NULL;
+         towns && it < towns->data.sequence.items.top; it++) {
+        const char *t = scalar(node(y, *it));
+        if (!t || !*t)
+            return ibmap_fail(y->ctx, IBMAP_ERR_RULES_SYNTAX,
+                              "%s: central_towns: each item must be a town name",
+                              at(y, node(y, *it)));
+        char **grown = realloc(y->r->central_towns,
+                               (size_t)(y->r->n_central_towns + 1) * sizeof *grown);
+        if (!grown) return ibmap_fail(y->ctx, IBMAP_ERR_NOMEM, "out of memory");
+        y->r->central_towns = grown;
+        if (!(grown[y->r->n_central_towns] = ibmap_strdup(t)))
+            return ibmap_fail(y->ctx, IBMAP_ERR_NOMEM, "out of memory");
+        y->r->n_central_towns++;
+    }
+    /* What the enterprise stage reads: the enterprise rules' params and
+    ** tax_floor, the 低效 line.  A block rule reading block_ent reads them
+    ** too, through the enterprises (so stability and sweeps move it). */
+    ibmap_rules *r = y->r;
+    r->tax_floor = param_index(r, "tax_floor");
+    r->ent_param = calloc((size_t)(r->n_params ? r->n_params : 1), 1);
+    if (!r->ent_param) return ibmap_fail(y->ctx, IBMAP_ERR_NOMEM, "out of memory");
     *rules_node = rules;
+    *ent_node = ents;
     return IBMAP_OK;
 }
 
@@ -788,19 +1022,27 @@ static ibmap_status read_document(reader *y, yaml_node_t **rules_node)
 /* Compiling every `when`                                                 */
 /* ---------------------------------------------------------------------- */
 
-/* The in-memory stand-in for a workspace: block_metrics with every metric
-** column (two rows of NULLs) and the params. */
+/* The in-memory stand-in for a workspace: block_metrics and enterprises
+** with every column (two rows of NULLs each), the per-block enterprise
+** summary and the params, each defined where the real ones are. */
 static int open_check_db(const ibmap_rules *r, sqlite3 **out)
 {
     sqlite3 *db = NULL;
     int rc = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE, NULL);
-    char *ddl = rc == SQLITE_OK ? ibmap_block_metrics_ddl() : NULL;
-    if (!ddl) rc = rc == SQLITE_OK ? SQLITE_NOMEM : rc;
-    if (rc == SQLITE_OK) rc = sqlite3_exec(db, ddl, NULL, NULL, NULL);
+    char *ddl[3] = {NULL, NULL, NULL};
+    if (rc == SQLITE_OK) {
+        ddl[0] = ibmap_block_metrics_ddl();
+        ddl[1] = ibmap_enterprises_ddl();
+        ddl[2] = rules_block_ent_ddl();
+        if (!ddl[0] || !ddl[1] || !ddl[2]) rc = SQLITE_NOMEM;
+    }
+    for (int i = 0; i < 3 && rc == SQLITE_OK; i++) rc = sqlite3_exec(db, ddl[i], NULL, NULL, NULL);
+    for (int i = 0; i < 3; i++) free(ddl[i]);
     if (rc == SQLITE_OK)
-        rc = sqlite3_exec(db, "INSERT INTO block_metrics(block_index) VALUES (0), (1);",
+        rc = sqlite3_exec(db,
+                          "INSERT INTO block_metrics(block_index) VALUES (0), (1);"
+                          "INSERT INTO enterprises(ent_index) VALUES (0), (1);",
                           NULL, NULL, NULL);
-    free(ddl);
     double *values = malloc((size_t)(r->n_params ? r->n_params : 1) * sizeof *values);
     if (!values && rc == SQLITE_OK) rc = SQLITE_NOMEM;
     for (int i = 0; values && i < r->n_params; i++) values[i] = r->params[i].value;
@@ -862,21 +1104,26 @@ static int has_statement_end(const char *when)
 }
 
 static ibmap_status check_when(reader *y, sqlite3 *db, rules_rule *rule,
-                               const yaml_node_t *where)
+                               const yaml_node_t *where, int ent)
 {
     if (has_statement_end(rule->when))
         return ibmap_fail(y->ctx, IBMAP_ERR_RULES_DENIED,
                           "%s: rule '%s': when: refused: ';' ends the expression "
                           "and a second SQL statement follows: %s",
                           at(y, where), rule->id, rule->when);
-    char *sql = ibmap_sprintf("SELECT (\n%s\n) FROM main.block_metrics, temp."
-                              RULES_PARAMS_TABLE,
-                              rule->when);
+    char *sql = ent ? ibmap_sprintf("SELECT (\n%s\n) FROM main.enterprises, temp."
+                                    RULES_PARAMS_TABLE, rule->when)
+                    : ibmap_sprintf("SELECT (\n%s\n) FROM temp." RULES_PARAMS_TABLE
+                                    " CROSS JOIN main.block_metrics LEFT JOIN temp."
+                                    RULES_BLOCK_ENT_TABLE " ON " RULES_BLOCK_ENT_TABLE
+                                    ".block_index = block_metrics.block_index",
+                                    rule->when);
     if (!sql) return ibmap_fail(y->ctx, IBMAP_ERR_NOMEM, "out of memory");
     rules_guard g;
     rules_guard_on(db, &g);
     g.rules = y->r;
     g.uses = rule->uses_param;
+    g.reads_ent = &rule->reads_ent;
     sqlite3_stmt *st = NULL;
     const char *tail = NULL;
     int rc = sqlite3_prepare_v2(db, sql, -1, &st, &tail);
@@ -917,7 +1164,38 @@ static ibmap_status check_when(reader *y, sqlite3 *db, rules_rule *rule,
     return status;
 }
 
-static ibmap_status check_rules(reader *y, yaml_node_t *rules_node)
+/* Check one list of rules (block rules, or with `ent` enterprise rules). */
+static ibmap_status check_list(reader *y, sqlite3 *db, yaml_node_t *list_node,
+                               rules_rule *rules, int n, int ent)
+{
+    ibmap_status st = IBMAP_OK;
+    yaml_node_item_t *it = list_node ? list_node->data.sequence.items.start : NULL;
+    for (int k = 0; !st && k < n; k++, it++) {
+        yaml_node_t *item = node(y, *it);
+        /* The line of the `when` itself, for its errors. */
+        yaml_node_t *when_node = item;
+        for (yaml_node_pair_t *p = item->data.mapping.pairs.start;
+             p < item->data.mapping.pairs.top; p++)
+            if (strcmp(scalar(node(y, p->key)), "when") == 0) when_node = node(y, p->value);
+        st = check_when(y, db, &rules[k], when_node, ent);
+        if (!st && k < n - 1 && is_always_true(rules[k].when))
+            st = ibmap_fail(y->ctx, IBMAP_ERR_RULES_DEFAULT,
+                            "%s: rule '%s' always applies, so the rules after "
+                            "it never would; only the last rule may be the "
+                            "default",
+                            at(y, when_node), rules[k].id);
+        if (!st && k == n - 1 && !is_always_true(rules[k].when))
+            st = ibmap_fail(y->ctx, IBMAP_ERR_RULES_DEFAULT,
+                            "%s: the last rule '%s' must be the closing "
+                            "default, with when: \"1\", so that every %s "
+                            "gets a %s (its when is: %s)",
+                            at(y, when_node), rules[k].id, ent ? "enterprise" : "block",
+                            ent ? "category" : "class", rules[k].when);
+    }
+    return st;
+}
+
+static ibmap_status check_rules(reader *y, yaml_node_t *rules_node, yaml_node_t *ent_node)
 {
     ibmap_rules *r = y->r;
     sqlite3 *db = NULL;
@@ -928,33 +1206,27 @@ static ibmap_status check_rules(reader *y, yaml_node_t *rules_node)
         sqlite3_close(db);
         return st;
     }
-    ibmap_status st = IBMAP_OK;
-    yaml_node_item_t *it = rules_node->data.sequence.items.start;
-    for (int k = 0; !st && k < r->n_rules; k++, it++) {
-        yaml_node_t *item = node(y, *it);
-        /* The line of the `when` itself, for its errors. */
-        yaml_node_t *when_node = item;
-        for (yaml_node_pair_t *p = item->data.mapping.pairs.start;
-             p < item->data.mapping.pairs.top; p++)
-            if (strcmp(scalar(node(y, p->key)), "when") == 0) when_node = node(y, p->value);
-        st = check_when(y, db, &r->rules[k], when_node);
-        if (!st && k < r->n_rules - 1 && is_always_true(r->rules[k].when))
-            st = ibmap_fail(y->ctx, IBMAP_ERR_RULES_DEFAULT,
-                            "%s: rule '%s' always applies, so the rules after "
-                            "it never would; only the last rule may be the "
-                            "default",
-                            at(y, when_node), r->rules[k].id);
-        if (!st && k == r->n_rules - 1 && !is_always_true(r->rules[k].when))
-            st = ibmap_fail(y->ctx, IBMAP_ERR_RULES_DEFAULT,
-                            "%s: the last rule '%s' must be the closing "
-                            "default, with when: \"1\", so that every block "
-                            "gets a class (its when is: %s)",
-                            at(y, when_node), r->rules[k].id, r->rules[k].when);
+    ibmap_status st = check_list(y, db, rules_node, r->rules, r->n_rules, 0);
+    if (!st) st = check_list(y, db, ent_node, r->ent_rules, r->n_ent_rules, 1);
+    /* The params the enterprise stage reads, and the block rules that read
+    ** them through block_ent. */
+    if (r->tax_floor >= 0) r->ent_param[r->tax_floor] = 1;
+    for (int k = 0; k < r->n_ent_rules; k++)
+        for (int i = 0; i < r->n_params; i++)
+            if (r->ent_rules[k].uses_param[i]) r->ent_param[i] = 1;
+    for (int k = 0; k < r->n_rules; k++) {
+        int reads = r->rules[k].reads_ent;
+        for (int p = 0; p < r->rules[k].n_parts; p++)
+            if (r->rules[k].parts[p].metric >= M_COUNT) reads = 1;
+        r->rules[k].reads_ent = (unsigned char)reads;
+        for (int i = 0; reads && i < r->n_params; i++)
+            if (r->ent_param[i]) r->rules[k].uses_param[i] = 1;
     }
-    /* The whole scan, once, as classify.c will compile it. */
-    if (!st) {
-        int cols[M_COUNT], first, base = -1;
-        char *sql = rules_scan_sql(r, 1, &base, 1, cols, &first);
+    /* The whole scans, once, as classify.c will compile them. */
+    for (int pass = 0; !st && pass < 2; pass++) {
+        int cols[RULES_N_METRICS], first, base = -1, zero = 0;
+        char *sql = pass == 0 ? rules_scan_sql(r, 1, &base, 1, cols, &first)
+                              : rules_ent_scan_sql(r, &zero, 1, cols, &first);
         rules_guard g;
         rules_guard_on(db, &g);
         sqlite3_stmt *q = NULL;
@@ -962,8 +1234,9 @@ static ibmap_status check_rules(reader *y, yaml_node_t *rules_node)
             st = ibmap_fail(y->ctx, IBMAP_ERR_NOMEM, "out of memory");
         else if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
             st = ibmap_fail(y->ctx, IBMAP_ERR_RULES_SYNTAX,
-                            "%s: the rules do not compile together: %s%s%s", y->path,
-                            sqlite3_errmsg(db), g.denied[0] ? ": " : "", g.denied);
+                            "%s: the %srules do not compile together: %s%s%s", y->path,
+                            pass ? "enterprise " : "", sqlite3_errmsg(db),
+                            g.denied[0] ? ": " : "", g.denied);
         sqlite3_finalize(q);
         rules_guard_off(db);
         free(sql);
@@ -1041,8 +1314,9 @@ ibmap_status ibmap_rules_read(ibmap_ctx *ctx, const char *path, ibmap_rules **ou
     } else {
         reader y = {ctx, r, &doc, path, {0}};
         yaml_node_t *rules_node = NULL;
-        st = read_document(&y, &rules_node);
-        if (!st) st = check_rules(&y, rules_node);
+        yaml_node_t *ent_node = NULL;
+        st = read_document(&y, &rules_node, &ent_node);
+        if (!st) st = check_rules(&y, rules_node, ent_node);
         yaml_document_delete(&doc);
     }
     yaml_parser_delete(&parser);

@@ -18,6 +18,41 @@
 #define RULES_PARAMS_TABLE "params"
 #define RULES_VARIANT_COLUMN "ibmap_variant"
 
+/* The enterprise-summary block metrics (block_ent_list.h), read by block
+** rules from temp.block_ent(ibmap_evariant, block_index, <metrics>), and
+** the columns of main.enterprises (overlay/enterprise_list.h) that
+** enterprise rules read.  temp.params has a column ibmap_evariant naming
+** the row of block_ent each variant joins. */
+#define RULES_BLOCK_ENT_TABLE "block_ent"
+#define RULES_EVARIANT_COLUMN "ibmap_evariant"
+enum rules_block_ent_id {
+#define BENT(name, kind, unit, zh, desc) BE_##name,
+#include "classify/block_ent_list.h"
+#undef BENT
+    BE_COUNT
+};
+enum rules_ent_id {
+#define ENT(name, kind, unit, zh, expr, desc) EC_##name,
+#include "overlay/enterprise_list.h"
+#undef ENT
+    EC_COUNT
+};
+/* Placeholders and reason columns: block metrics 0..M_COUNT-1, then the
+** block_ent metrics. */
+#define RULES_N_METRICS (M_COUNT + BE_COUNT)
+
+typedef struct rules_column {
+    const char *name, *unit, *zh;
+    int text;
+} rules_column;
+extern const rules_column rules_block_ent_columns[BE_COUNT];
+
+/* "CREATE TEMP TABLE block_ent(…)": the per-block enterprise summary the
+** block rules join, defined once for the classification and the rules'
+** compile check.  Caller frees; NULL when memory is exhausted. */
+char *rules_block_ent_ddl(void);
+extern const rules_column rules_ent_columns[EC_COUNT];
+
 /* Rules whose truths share one 64-bit integer column of the scan. */
 #define RULES_PER_MASK 62
 
@@ -40,6 +75,8 @@ typedef struct rules_rule {
     char *id;
     ibmap_class klass;
     ibmap_mode mode;
+    ibmap_category category;  /* enterprise rules */
+    unsigned char reads_ent;  /* a block rule reading block_ent */
     char *when;
     char *reason;        /* as written */
     reason_part *parts;
@@ -85,6 +122,17 @@ struct ibmap_rules {
     int n_params;
     rules_rule *rules;
     int n_rules;
+    /* enterprises: — ordered rules over main.enterprises (reason
+    ** placeholders: metric = enterprise column) */
+    rules_rule *ent_rules;
+    int n_ent_rules;
+    /* central_towns: — towns that count as 中心城区 (in_central_town) */
+    char **central_towns;
+    int n_central_towns;
+    /* [n_params]: 1 for the params the enterprise stage reads (the
+    ** enterprise rules' and tax_floor, which defines 低效) */
+    unsigned char *ent_param;
+    int tax_floor;            /* index of param tax_floor, or -1 (then 5) */
 };
 
 /* Make `db` a connection that rule expressions can be compiled on safely:
@@ -103,6 +151,8 @@ typedef struct rules_guard {
     ** `rules`. */
     const ibmap_rules *rules;
     unsigned char *uses;
+    /* When not NULL: set when the statement reads temp.block_ent. */
+    unsigned char *reads_ent;
 } rules_guard;
 
 void rules_db_harden(sqlite3 *db);
@@ -113,6 +163,18 @@ void rules_guard_off(sqlite3 *db);
 ** param i in variant v.  Returns SQLITE_OK or an SQLite error code. */
 int rules_fill_params(sqlite3 *db, const ibmap_rules *rules,
                       const double *values, int n_variants);
+
+/* Set temp.params.ibmap_evariant of each variant (evariant[v]; all 0 when
+** NULL). */
+int rules_set_evariants(sqlite3 *db, const int *evariant, int n_variants);
+
+/* The SQL of the enterprise scan over the variants listed in `which`
+** (n_which of them): rows ent_index, variant, low_eff (1, 0 or NULL), the
+** enterprise columns reasons mention (col[c] receives each one's column or
+** -1), then the truths of the enterprise rules packed as in
+** rules_scan_sql.  malloc'd. */
+char *rules_ent_scan_sql(const ibmap_rules *rules, const int *which, int n_which,
+                         int col[EC_COUNT], int *first_rule_col);
 
 /* The SQL of the scan over n_variants variants, variant 0 holding the
 ** params as they are and variant v > 0 differing from it in param
@@ -126,7 +188,7 @@ int rules_fill_params(sqlite3 *db, const ibmap_rules *rules,
 ** is bit k % RULES_PER_MASK of column *first_rule_col + k / RULES_PER_MASK.
 ** Rows come variant by variant, blocks in order.  malloc'd. */
 char *rules_scan_sql(const ibmap_rules *rules, int base, const int *variant_param,
-                     int n_variants, int reason_metric_col[M_COUNT],
+                     int n_variants, int reason_metric_col[RULES_N_METRICS],
                      int *first_rule_col);
 
 /* Format a value as a reason shows it: a share as a percentage with one
@@ -155,5 +217,26 @@ ibmap_status rules_read_targets(ibmap_ctx *ctx, const char *path,
 /* Whether metric m is a share (its name ends in _share): it is 0..1 and
 ** reasons show it as a percentage. */
 int rules_metric_is_share(int m);
+int rules_name_is_share(const char *name);
+
+/* enterprises.c: the enterprise stage of classify.  The enterprises as
+** the rules classified them in variant 0 (the params as given). */
+typedef struct ent_result {
+    int64_t n;
+    unsigned char *category;  /* ibmap_category */
+    signed char *low_eff;     /* 1, 0, -1 when its 亩均税收 is unknown */
+    char **rule, **reason;    /* "" when no rule applied */
+    char **id, **name, **block_id, **town, **division, **chain; /* NULL: none */
+    double *land_mu, *tax_per_mu, *va_per_mu;                    /* NaN: none */
+} ent_result;
+
+/* Classify the enterprises of the workspace open in db under every
+** variant that moves a param the enterprise stage reads (temp.params must
+** hold the variants: rules_fill_params), set temp.params.ibmap_evariant
+** and fill temp.block_ent for the block scan.  With want_text, reasons. */
+ibmap_status ent_stage(ibmap_ctx *ctx, sqlite3 *db, const char *path, const ibmap_rules *r,
+                       const int *variant_param, int n_variants, int want_text,
+                       ent_result *out);
+void ent_result_clear(ent_result *e);
 
 #endif /* IBMAP_RULES_H */

@@ -28,6 +28,7 @@ const char *ibmap_status_str(ibmap_status status)
     case IBMAP_ERR_FIELD_MISSING: return "required field missing";
     case IBMAP_ERR_CODE_SYSTEM: return "land-use codes contradict the declared code system";
     case IBMAP_ERR_ENCODING: return "text could not be decoded";
+    case IBMAP_ERR_LAYER_REJECTED: return "a layer failed a data-quality gate";
     case IBMAP_ERR_RULES_SYNTAX: return "rules file is malformed";
     case IBMAP_ERR_RULES_NAME: return "unknown name in rules";
     case IBMAP_ERR_RULES_DENIED: return "rule expression not allowed";

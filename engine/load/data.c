@@ -9,16 +9,6 @@
 
 #include "load/load.h"
 
-void ibmap_data_free(ibmap_data *data)
-{
-    if (!data) return;
-    for (int r = 0; r < IBMAP_ROLE_COUNT; r++)
-        ibmap_layer_free(data->layers[r], data->geos);
-    ibmap_dq_clear(&data->dq);
-    free(data->crs);
-    free(data);
-}
-
 const char *ibmap_data_crs(const ibmap_data *data)
 {
     return data && data->crs ? data->crs : "";
@@ -51,6 +41,20 @@ void ibmap_layer_get_info(const ibmap_layer *L, ibmap_layer_info *out)
     for (int64_t i = 0; i < L->n; i++)
         if (L->geom[i]) out->n_with_geometry++;
     out->n_defects = L->log ? L->log->per_role[L->role] : 0;
+}
+
+void ibmap_layer_get_verdict(const ibmap_layer *L, ibmap_layer_verdict *out)
+{
+    memset(out, 0, sizeof *out);
+    out->message = "";
+    if (!L) return;
+    *out = L->verdict;
+    out->message = nz(L->verdict_msg);
+}
+
+const char *ibmap_data_accepted_defects(const ibmap_data *data)
+{
+    return data && data->accepted ? data->accepted : "";
 }
 
 int64_t ibmap_layer_count(const ibmap_layer *L) { return L ? L->n : 0; }

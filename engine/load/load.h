@@ -9,19 +9,38 @@
 #include "roles.h"
 
 /* ---------------------------------------------------------------------- */
-/* ingest.c: geometry clean-up, shared with the fuzz harness so that it    */
-/* measures exactly what the loader keeps                                  */
+/* geometry.c and repair.c: geometry clean-up, shared with the fuzz        */
+/* harness so that it measures exactly what the loader keeps              */
 /* ---------------------------------------------------------------------- */
 
-/* 1 when every coordinate of g is finite and within ±1e9 (a GEOS envelope
+/* geometry.c: 1 when every coordinate of g is finite and within ±1e9 (a GEOS envelope
 ** skips NaN, so the extent alone would let a NaN vertex pass), widening
 ** [*x0,*x1] × [*y0,*y1] to them. */
 int ibmap_coords_usable(GEOSContextHandle_t h, const GEOSGeometry *g,
                         double *x0, double *y0, double *x1, double *y1);
 
-/* The polygons of g (taken) as one Polygon or MultiPolygon; NULL when it
+/* repair.c: the polygons of g (taken) as one Polygon or MultiPolygon; NULL when it
 ** has none. */
 GEOSGeometry *ibmap_polygonal_part(GEOSContextHandle_t h, GEOSGeometry *g);
+
+/* repair.c: what ibmap_repair_polygonal did, as bits of *done. */
+enum {
+    IBMAP_REPAIR_MADE_VALID = 1 << 0, /* invalid: GEOS make-valid (structure
+                                         method), polygonal part kept */
+    IBMAP_REPAIR_MERGED = 1 << 1,     /* a GeometryCollection: its polygons
+                                         merged, overlaps counted once */
+    IBMAP_REPAIR_NO_AREA = 1 << 2     /* nothing of area left: NULL */
+};
+
+/* The loader's repair of one geometry g (taken), as every loaded geometry
+** gets it: the geometry to keep, or NULL when nothing of area is left.
+** When g is valid and not a GeometryCollection it is returned as it is,
+** with *done 0.  `valid` is GEOSisValid's answer for g (1, 0 or 2) when
+** the caller already has it, or -1 to check it here.  `reason` (may be
+** NULL) receives GEOS's reason g is invalid, or "". */
+GEOSGeometry *ibmap_repair_polygonal(GEOSContextHandle_t h, GEOSGeometry *g,
+                                     int valid, int *done, char *reason,
+                                     size_t reason_size);
 
 /* ---------------------------------------------------------------------- */
 /* numtext.c: numbers typed as text                                       */
@@ -143,6 +162,8 @@ typedef struct ibmap_role_source {
     ibmap_coords coords;
     int codes;        /* ibmap_code_system, landuse only; -1 = default */
     char **field_map; /* per canonical field: source name or NULL */
+    int from_file;    /* set by the project file: a source given on the
+                         command line then starts from the role's defaults */
 } ibmap_role_source;
 
 /* 亩均 grades where the official one is missing (grades.c). */
@@ -162,10 +183,17 @@ struct ibmap_project {
     char *crs;            /* working CRS, NULL = auto */
     ibmap_area_mode area;
     ibmap_grade_options grades;
+    /* The layer gates (gates.c, docs/data-quality.md). */
+    unsigned accept_defects;  /* bit 1 << role: accept_defects: /
+                                 --accept-defects ROLE */
+    double defect_warn;       /* share of features or of area lost above
+                                 which a layer warns (0.01) */
+    double unknown_codes_max; /* share of land-use features with unknown
+                                 codes above which the load stops (0.5) */
 };
 
 /* ---------------------------------------------------------------------- */
-/* ingest.c and data.c: loaded layers                                     */
+/* loaded layers: layer.c makes and frees them, data.c reads them       */
 /* ---------------------------------------------------------------------- */
 
 typedef struct ibmap_column {
@@ -194,6 +222,13 @@ struct ibmap_layer {
     /* parcels only: 1 where the grade was computed (grades.c), not given */
     unsigned char *grade_computed;
     const ibmap_dq *log;      /* the data-quality log the layer reports to */
+    /* for the gates (gates.c) */
+    char *geom_type;          /* the source layer's declared geometry type */
+    char *not_areal_type;     /* type of the first point or line feature */
+    char *webmap_fields;      /* DataV/Amap signature fields found, or NULL */
+    double area_lost;         /* m² the repair took away */
+    ibmap_layer_verdict verdict; /* its message is verdict_msg */
+    char *verdict_msg;        /* NULL when OK */
 };
 
 struct ibmap_data {
@@ -203,8 +238,18 @@ struct ibmap_data {
     ibmap_layer *layers[IBMAP_ROLE_COUNT];
     ibmap_dq dq;
     GEOSContextHandle_t geos; /* the context the geometries were made in */
+    char *accepted;           /* ibmap_data_accepted_defects, or NULL */
 };
 
+/* gates.c: the verdict of every loaded layer; fails with
+** IBMAP_ERR_LAYER_REJECTED naming every layer that stops the load. */
+ibmap_status ibmap_gates_run(ibmap_ctx *ctx, ibmap_data *data,
+                             const ibmap_project *p);
+
+/* layer.c: a layer's life.  A new layer of `role` with no feature; room
+** for n features in every array (0 when out of memory); freeing it. */
+ibmap_layer *ibmap_layer_new(ibmap_role role);
+int ibmap_layer_reserve(ibmap_layer *L, int64_t n);
 void ibmap_layer_free(ibmap_layer *layer, GEOSContextHandle_t geos);
 
 /* 1 亩 in m². */

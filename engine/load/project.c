@@ -120,6 +120,8 @@ ibmap_status ibmap_project_new(ibmap_ctx *ctx, ibmap_project **out)
     }
     p->area = IBMAP_AREA_PLANAR;
     ibmap_grade_options_init(&p->grades);
+    p->defect_warn = 0.01;
+    p->unknown_codes_max = 0.5;
     *out = p;
     return IBMAP_OK;
 }
@@ -357,9 +359,40 @@ static ibmap_status project_set_global(ibmap_ctx *ctx, ibmap_project *p,
         return IBMAP_OK;
     }
     if (strncmp(key, "grades.", 7) == 0) return project_set_grades(ctx, p, key + 7, value, where);
+    if (strcmp(key, "accept_defects") == 0 || strcmp(key, "accept-defects") == 0) {
+        /* a role or a comma list of them; each setting adds to the others */
+        char buf[512];
+        snprintf(buf, sizeof buf, "%s", value);
+        for (char *save = NULL, *tok = strtok_r(buf, ", ", &save); tok;
+             tok = strtok_r(NULL, ", ", &save)) {
+            int r = ibmap_role_from_name(tok);
+            if (r < 0)
+                return ibmap_fail(ctx, IBMAP_ERR_PROJECT_VALUE,
+                                  "%s: accept_defects: '%s' is not a layer role "
+                                  "(roles: blocks, parcels, landuse, redline, "
+                                  "control_units, parks, central, transition, "
+                                  "basic_farmland, towns)",
+                                  where, tok);
+            p->accept_defects |= 1u << r;
+        }
+        return IBMAP_OK;
+    }
+    if (strcmp(key, "defect_warn_percent") == 0 ||
+        strcmp(key, "unknown_codes_max_percent") == 0) {
+        double v;
+        if (!parse_double(value, &v) || v < 0 || v > 100)
+            return ibmap_fail(ctx, IBMAP_ERR_PROJECT_VALUE,
+                              "%s: %s: '%s' is not a percentage (0 to 100)",
+                              where, key, value);
+        if (key[0] == 'd') p->defect_warn = v / 100;
+        else p->unknown_codes_max = v / 100;
+        return IBMAP_OK;
+    }
     return ibmap_fail(ctx, IBMAP_ERR_PROJECT_KEY,
                       "%s: unknown setting '%s' (known: crs, area, grades.*, "
-                      "and ROLE.KEY for the input layers)",
+                      "accept_defects, defect_warn_percent, "
+                      "unknown_codes_max_percent, and ROLE.KEY for the input "
+                      "layers)",
                       where, key);
 }
 
@@ -387,9 +420,24 @@ ibmap_status ibmap_project_set(ibmap_ctx *ctx, ibmap_project *p,
         return ibmap_fail(ctx, IBMAP_ERR_ARG, "ibmap_project_set: NULL argument");
     ibmap_role role;
     const char *rest;
-    if (split_role_key(key, &role, &rest))
+    if (split_role_key(key, &role, &rest)) {
+        /* A source given here replaces the project file's: what the file
+        ** said about how to read its source (coords: gcj02, crs:, fields:,
+        ** encoding:, …) is not about this one, so the role starts again
+        ** from its defaults.  (The CLI gives sources before --set.) */
+        ibmap_role_source *rs = &p->roles[role];
+        if (rs->from_file && (!*rest || strcmp(rest, "source") == 0)) {
+            int nf = ibmap_role_field_count(role);
+            char **field_map = calloc((size_t)(nf > 0 ? nf : 1), sizeof(char *));
+            if (!field_map) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+            role_source_clear(rs, nf);
+            memset(rs, 0, sizeof *rs);
+            rs->codes = -1;
+            rs->field_map = field_map;
+        }
         return project_set_role_key(ctx, p, role, rest, value, NULL,
                                     "command line");
+    }
     return project_set_global(ctx, p, key, value, "command line");
 }
 
@@ -434,9 +482,11 @@ static ibmap_status read_role(yaml_reader *y, ibmap_role role,
                               yaml_node_t *value)
 {
     const char *dir = y->p->dir;
-    if (value->type == YAML_SCALAR_NODE)
+    if (value->type == YAML_SCALAR_NODE) {
+        y->p->roles[role].from_file = 1;
         return project_set_role_key(y->ctx, y->p, role, "", scalar(value),
                                     dir, at(y, value));
+    }
     if (value->type != YAML_MAPPING_NODE)
         return ibmap_fail(y->ctx, IBMAP_ERR_PROJECT_VALUE,
                           "%s: layers.%s must be a source (SRC or SRC:LAYER) "
@@ -484,6 +534,7 @@ static ibmap_status read_role(yaml_reader *y, ibmap_role role,
         return ibmap_fail(y->ctx, IBMAP_ERR_PROJECT_VALUE,
                           "%s: layers.%s has no source", at(y, value),
                           ibmap_role_name(role));
+    y->p->roles[role].from_file = 1;
     return IBMAP_OK;
 }
 
@@ -574,6 +625,19 @@ static ibmap_status read_document(yaml_reader *y)
         } else if (strcmp(key, "grades") == 0 && v->type == YAML_MAPPING_NODE) {
             ibmap_status st = read_grades(y, v);
             if (st) return st;
+        } else if (strcmp(key, "accept_defects") == 0 &&
+                   v->type == YAML_SEQUENCE_NODE) {
+            for (yaml_node_item_t *it = v->data.sequence.items.start;
+                 it < v->data.sequence.items.top; it++) {
+                yaml_node_t *item = yaml_document_get_node(y->doc, *it);
+                if (!scalar(item))
+                    return ibmap_fail(y->ctx, IBMAP_ERR_PROJECT_VALUE,
+                                      "%s: accept_defects lists layer roles",
+                                      at(y, item));
+                ibmap_status st = project_set_global(y->ctx, y->p, key,
+                                                     scalar(item), at(y, item));
+                if (st) return st;
+            }
         } else if (scalar(v)) {
             ibmap_status st =
                 project_set_global(y->ctx, y->p, key, scalar(v), at(y, k));

@@ -75,4 +75,21 @@ int64_t ibmap_zone_index_query(GEOSContextHandle_t h,
                                const GEOSGeometry *g, int64_t **buf,
                                int64_t *cap);
 
+/* ---------------------------------------------------------------------- */
+/* store/enterprises.c: the enterprises of a workspace                    */
+/* ---------------------------------------------------------------------- */
+
+/* Write the tables enterprise_parcels and enterprises into db, which
+** already holds layer_parcels and block_metrics (workspace.c, inside its
+** transaction).  1 on success. */
+struct sqlite3;
+int ibmap_workspace_write_enterprises(struct sqlite3 *db, const ibmap_data *data,
+                                      const ibmap_metrics *m);
+
+/* The six 标志性产业链 by GB/T 4754-2017 code prefix (the rows of
+** layers/tables/industry_chains.csv). */
+int ibmap_industry_chain_count(void);
+const char *ibmap_industry_chain_prefix(int i);
+const char *ibmap_industry_chain_name(int i);
+
 #endif

@@ -18,4 +18,8 @@
 ** memory is exhausted. */
 char *ibmap_block_metrics_ddl(void);
 
+/* "CREATE TABLE enterprises(ent_index INTEGER PRIMARY KEY, <the columns of
+** overlay/enterprise_list.h>)", likewise. */
+char *ibmap_enterprises_ddl(void);
+
 #endif /* IBMAP_STORE_H */

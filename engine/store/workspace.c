@@ -25,6 +25,7 @@
 **   block_metrics(block_index, block_id, <one column per metric>)
 **   landuse_by_block(block_index, block_id, code, area_m2, share)
 **   parcel_block(parcel_index, block_index)
+**   enterprise_parcels, enterprises   (format 3: store/enterprises.c)
 **   data_quality(layer, fid, feature_id, field, problem, severity, value,
 **                detail, action)
 ** The file is written under a temporary name and renamed when complete, so
@@ -44,7 +45,7 @@
 
 #include "store/store.h"
 
-#define WORKSPACE_FORMAT "2"
+#define WORKSPACE_FORMAT "3"
 
 /* ---------------------------------------------------------------------- */
 /* Fingerprints                                                           */
@@ -558,6 +559,7 @@ static int write_tables(sqlite3 *db, GEOSContextHandle_t geos,
         ok = sqlite3_step(st) == SQLITE_DONE;
     }
     sqlite3_finalize(st);
+    ok = ok && ibmap_workspace_write_enterprises(db, data, m);
     return ok && exec(db, "COMMIT");
 }
 

@@ -13,13 +13,13 @@
 **   bit 6 area: ellipsoidal                  bit 7 zone pieces of at most 8 vertices
 **
 ** Each WKB is parsed by GEOS; if either fails to parse the input is
-** dropped.  Then each is made what ibmap_load() would make of it (in
-** engine/load/ingest.c, read_geometry and transform_and_repair; keep the two
-** in step): empty, non-areal and out-of-range (a NaN, infinite or beyond
+** dropped.  Then each is made what ibmap_load() would make of it (the
+** checks of engine/load/geometry.c's read_geometry, then repair.c's
+** ibmap_repair_polygonal itself): empty, non-areal and out-of-range (a NaN, infinite or beyond
 ** 1e9 ordinate) geometries become "no geometry", Z/M are dropped, invalid
 ** polygons are repaired with make-valid (structure) and reduced to their
 ** polygonal part, and what has no area left is dropped.  The data is built
-** in memory (as ingest.c fills ibmap_layer) and ibmap_overlay() runs on
+** in memory (layers made by load/layer.c, filled as ingest.c fills them) and ibmap_overlay() runs on
 ** one thread.  Checked: every block gets a metric_status, and where it is
 ** "ok" no zone overlap exceeds the block's area.
 */
@@ -35,7 +35,6 @@
 static ibmap_ctx *ctx;
 static GEOSWKBReader *reader;
 static GEOSWKBWriter *writer2d;
-static GEOSMakeValidParams *make_valid;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -49,11 +48,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     GEOSContextHandle_t h = ctx->geos;
     reader = GEOSWKBReader_create_r(h);
     writer2d = GEOSWKBWriter_create_r(h);
-    make_valid = GEOSMakeValidParams_create_r(h);
-    if (!reader || !writer2d || !make_valid) abort();
+    if (!reader || !writer2d) abort();
     GEOSWKBWriter_setOutputDimension_r(h, writer2d, 2);
-    GEOSMakeValidParams_setMethod_r(h, make_valid, GEOS_MAKE_VALID_STRUCTURE);
-    GEOSMakeValidParams_setKeepCollapsed_r(h, make_valid, 0);
     return 0;
 }
 
@@ -69,7 +65,7 @@ static GEOSGeometry *as_loaded(GEOSGeometry *g)
         GEOSGeom_destroy_r(h, g);
         return NULL;
     }
-    /* Z and M dropped: through 2D WKB, as ingest.c flattens with OGR. */
+    /* Z and M dropped: through 2D WKB, as geometry.c flattens with OGR. */
     size_t n = 0;
     unsigned char *wkb = GEOSWKBWriter_write_r(h, writer2d, g, &n);
     GEOSGeom_destroy_r(h, g);
@@ -81,68 +77,40 @@ static GEOSGeometry *as_loaded(GEOSGeometry *g)
         GEOSGeom_destroy_r(h, g);
         return NULL;
     }
-    /* As ingest.c: an invalid geometry is made valid; a collection's
-    ** polygons are merged too (valid, they may still overlap). */
-    int collection = GEOSGeomTypeId_r(h, g) == GEOS_GEOMETRYCOLLECTION;
-    if (GEOSisValid_r(h, g) != 1 || collection) {
-        /* GEOS 3.11's make-valid leaks when the buffer(0) inside its
-        ** GeometryFixer throws and retries (BufferBuilder::createSubgraphs):
-        ** not ibmap's leak, and its stacks end in libstdc++ (no frame
-        ** pointers), where no suppression can tell it from ours.  So only
-        ** this call is exempt from the leak check; the overlay is not. */
-        __lsan_disable();
-        GEOSGeometry *fixed = GEOSMakeValidWithParams_r(h, g, make_valid);
-        __lsan_enable();
-        GEOSGeom_destroy_r(h, g);
-        g = fixed ? ibmap_polygonal_part(h, fixed) : NULL;
-        if (g && collection) {
-            GEOSGeometry *merged = GEOSUnaryUnion_r(h, g);
-            GEOSGeom_destroy_r(h, g);
-            g = merged ? ibmap_polygonal_part(h, merged) : NULL;
-        }
-        double area = 0;
-        if (g && (GEOSArea_r(h, g, &area) != 1 || !(area > 0))) {
-            GEOSGeom_destroy_r(h, g);
-            g = NULL;
-        }
-    }
+    /* The loader's own repair (engine/load/repair.c).  GEOS 3.11's
+    ** make-valid leaks when the buffer(0) inside its GeometryFixer throws
+    ** and retries (BufferBuilder::createSubgraphs): not ibmap's leak, and
+    ** its stacks end in libstdc++ (no frame pointers), where no
+    ** suppression can tell it from ours.  So only this call is exempt from
+    ** the leak check (with the union and polygonal part that the repair
+    ** also does); the overlay is not. */
+    int done = 0;
+    __lsan_disable();
+    g = ibmap_repair_polygonal(h, g, -1, &done, NULL, 0);
+    __lsan_enable();
     return g;
 }
 
-/* A layer of one feature (as ingest.c builds it), taking g (may be NULL). */
+/* A layer of one feature, made by the loader's own layer.c, taking g (may
+** be NULL). */
 static ibmap_layer *one_feature(ibmap_role role, const char *id, GEOSGeometry *g)
 {
-    ibmap_layer *L = calloc(1, sizeof *L);
-    if (!L) abort();
-    L->role = role;
-    L->n = L->cap = 1;
-    L->fid = calloc(1, sizeof *L->fid);
-    L->id = calloc(1, sizeof *L->id);
-    L->geom = calloc(1, sizeof *L->geom);
-    L->geom_state = calloc(1, 1);
-    L->area = calloc(1, sizeof *L->area);
-    L->n_columns = ibmap_role_field_count(role);
-    L->columns = calloc((size_t)L->n_columns, sizeof *L->columns);
-    if (!L->fid || !L->id || !L->geom || !L->geom_state || !L->area || !L->columns)
-        abort();
+    ibmap_layer *L = ibmap_layer_new(role);
+    if (!L || !ibmap_layer_reserve(L, 1)) abort();
+    L->n = 1;
     for (int f = 0; f < L->n_columns; f++) {
         ibmap_column *c = &L->columns[f];
-        c->type = ibmap_role_field(role, f)->type;
-        if (c->type == IBMAP_FIELD_TEXT) {
-            if (!(c->text = calloc(1, sizeof *c->text))) abort();
-        } else {
-            if (!(c->num = malloc(sizeof *c->num))) abort();
+        if (c->type == IBMAP_FIELD_TEXT)
+            c->text[0] = NULL;
+        else
             c->num[0] = NAN;
-        }
     }
-    if (role == IBMAP_ROLE_LANDUSE) {
-        if (!(L->lu_group = malloc(1))) abort();
-        L->lu_group[0] = IBMAP_LU_INDUSTRIAL;
-    }
+    if (L->lu_group) L->lu_group[0] = IBMAP_LU_INDUSTRIAL;
     L->fid[0] = 1;
     L->id[0] = strdup(id);
     L->geom[0] = g;
     L->geom_state[0] = g ? 0 : IBMAP_GEOM_NULL;
+    L->area[0] = 0;
     if (g) GEOSArea_r(ctx->geos, g, &L->area[0]);
     return L;
 }
