@@ -561,7 +561,7 @@ void draw_feature(const draw_ctx *d, const out_table *t, int64_t r, draw_kind ki
         cairo_set_dash(cr, NULL, 0, 0);
         break;
     case DRAW_SITES:
-        draw_set_rgb(cr, draw_site_rgb);
+        draw_set_rgb(cr, out_site_rgb);
         cairo_set_line_width(cr, DRAW_SITE_LINE);
         set_long_dash(cr);
         cairo_stroke(cr);
@@ -628,7 +628,7 @@ void draw_swatch(const draw_ctx *d, draw_kind kind, ibmap_class k, double x, dou
         break;
     case DRAW_TRANSITION:
     case DRAW_SITES:
-        draw_set_rgb(cr, kind == DRAW_SITES ? draw_site_rgb : draw_transition_rgb);
+        draw_set_rgb(cr, kind == DRAW_SITES ? out_site_rgb : draw_transition_rgb);
         cairo_set_line_width(cr, kind == DRAW_SITES ? DRAW_SITE_LINE : DRAW_PARK_LINE * 0.7);
         set_long_dash(cr);
         cairo_stroke(cr);
@@ -905,7 +905,7 @@ void out_draw_site_labels(const draw_ctx *d)
         if (!id || !draw_feature_bbox(t, r, e)) continue;
         draw_view_page(d->v, (e[0] + e[2]) / 2, e[3], &px, &py);
         if (draw_view_in_frame(d->v, px, py))
-            draw_text(d, id, px, py - 2, 10, 1, 0.5, 1, draw_site_rgb, 1, 0);
+            draw_text(d, id, px, py - 2, 10, 1, 0.5, 1, out_site_rgb, 1, 0);
     }
 }
 

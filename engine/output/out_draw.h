@@ -25,11 +25,10 @@ static const unsigned char draw_ink_rgb[3] = {0x22, 0x22, 0x22};
 static const unsigned char draw_grey_rgb[3] = {0x55, 0x55, 0x55};
 static const unsigned char draw_white_rgb[3] = {0xff, 0xff, 0xff};
 /* Hatch of permanent basic farmland, of 优先保护 control units; outline of
-** transition zones; outline of 小微企业园 candidate sites. */
+** transition zones.  (The sites' outline is output.h's out_site_rgb.) */
 static const unsigned char draw_farmland_rgb[3] = {0x8c, 0x6d, 0x1f};
 static const unsigned char draw_priority_rgb[3] = {0x00, 0x7a, 0x7a};
 static const unsigned char draw_transition_rgb[3] = {0x7b, 0x32, 0x94};
-static const unsigned char draw_site_rgb[3] = {0xc5, 0x1b, 0x7d};
 
 /* Line widths and the hatch, in points. */
 #define DRAW_TOWN_LINE 0.9

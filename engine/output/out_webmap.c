@@ -407,9 +407,15 @@ ibmap_status out_webmap_build(ibmap_ctx *ctx, const out_model *m, const char *pl
     w->tolerance = fmax(0.1, k * typical);
     w->quantum = w->tolerance >= 2 ? 1.0 : 0.1;
     if (!(e[0] <= e[2])) e[0] = e[1] = e[2] = e[3] = 0;
+    /* The enterprises with their categories when the workspace has them,
+    ** else the parcels with their enterprise data. */
+    const out_table *ents = out_model_table(m, "enterprises");
+    int use_ents = ents && m->ent_block;
+    const out_table *et = use_ents ? ents : parcels;
     out_block_parcels bp;
-    if (!out_block_parcels_build(m, &bp)) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
-    int64_t np = parcels ? parcels->n_rows : 0;
+    if (!(use_ents ? out_block_ents_build(m, &bp) : out_block_parcels_build(m, &bp)))
+        return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    int64_t np = et ? et->n_rows : 0;
     int per_block = OUT_WEBMAP_MAX_ENT;
     if (np > OUT_WEBMAP_ENT_BUDGET && n > 0) {
         per_block = (int)(OUT_WEBMAP_ENT_BUDGET / n);
@@ -482,23 +488,27 @@ ibmap_status out_webmap_build(ibmap_ctx *ctx, const out_model *m, const char *pl
         /* Its enterprises, the largest first. */
         int64_t k0 = bp.first[r], k1 = bp.first[r + 1], ne = k1 - k0;
         for (int64_t k = k0; k < k1; k++)
-            order[k - k0] = (ent_order){bp.idx[k], out_number(parcels, bp.idx[k], "land_mu")};
+            order[k - k0] = (ent_order){bp.idx[k], out_number(et, bp.idx[k], "land_mu")};
         qsort(order, (size_t)ne, sizeof *order, ent_cmp);
         ibmap_strbuf_printf(&b, ",\"n_ent\":%lld,\"ents\":[", (long long)ne);
         for (int64_t k = 0; k < ne && k < per_block; k++) {
             int64_t p = order[k].row;
-            double land = out_number(parcels, p, "land_mu"), tax = out_number(parcels, p, "tax");
+            double land = out_number(et, p, "land_mu");
+            double tpm = use_ents ? out_number(et, p, "tax_per_mu")
+                         : land > 0 ? out_number(et, p, "tax") / land
+                                    : NAN;
             ibmap_strbuf_put(&b, k ? ",[" : "[");
-            const char *name = out_text(parcels, p, "enterprise");
-            json_str(&b, name ? name : out_text(parcels, p, "parcel_id"));
+            const char *name = out_text(et, p, use_ents ? "name" : "enterprise");
+            json_str(&b, name ? name : out_text(et, p, use_ents ? "ent_id" : "parcel_id"));
             ibmap_strbuf_put(&b, ",");
             json_num(&b, land);
             ibmap_strbuf_put(&b, ",");
-            json_num(&b, land > 0 ? tax / land : NAN);
+            json_num(&b, tpm);
             ibmap_strbuf_put(&b, ",");
-            json_str(&b, out_text(parcels, p, "grade"));
+            json_str(&b, out_text(et, p, "grade"));
             ibmap_strbuf_put(&b, ",");
-            json_str(&b, out_text(parcels, p, "category_zh"));
+            const char *cat = out_text(et, p, "category");
+            json_str(&b, cat && strcmp(cat, "none") != 0 ? out_text(et, p, "category_zh") : "");
             ibmap_strbuf_put(&b, "]");
         }
         ibmap_strbuf_put(&b, "],");

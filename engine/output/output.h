@@ -22,6 +22,9 @@
 **   parcels           every parcel: parcel_id, source_fid, geom_state, its
 **                     canonical fields, grade_computed,
 **                     block_id (majority assignment; NULL when in no block)
+**   enterprises       every enterprise of the workspace (when it has the
+**                     table), with the 项目清单 category of this
+**                     classification                      (not spatial)
 **   redline, basic_farmland, parks, central, transition, control_units,
 **   towns             the zone layers given (id, source_fid, geom_state,
 **                     canonical fields)
@@ -126,6 +129,9 @@ typedef struct out_model {
     ** to, -1 in none; NULL (a model built by hand): out_block_parcels
     ** matches the parcels' block_id to the blocks' instead. */
     int64_t *parcel_block;
+    /* Per row of the enterprises table (when the workspace has one): its
+    ** main block's row, -1 in none. */
+    int64_t *ent_block;
     /* The rules' sme_parks: params and targets: (the defaults without
     ** rules), for out_sites.c and out_targets.c. */
     rules_sme sme;
@@ -140,8 +146,10 @@ typedef struct out_block_parcels {
     int64_t *idx;
 } out_block_parcels;
 
-/* 0 when out of memory. */
+/* 0 when out of memory.  out_block_ents_build does the same for the rows
+** of the enterprises table by their main block (none without the table). */
 int out_block_parcels_build(const out_model *m, out_block_parcels *bp);
+int out_block_ents_build(const out_model *m, out_block_parcels *bp);
 void out_block_parcels_free(out_block_parcels *bp);
 
 /* The table named `name`, or NULL. */
@@ -244,6 +252,8 @@ static const unsigned char out_class_rgb[IBMAP_CLASS_COUNT][3] = {
 static const unsigned char out_park_rgb[3] = {0x1f, 0x4e, 0x9c};
 static const unsigned char out_redline_rgb[3] = {0xc0, 0x00, 0x00};
 static const unsigned char out_town_rgb[3] = {0x60, 0x60, 0x60};
+/* Outline of the 小微企业园 candidate sites (dashed). */
+static const unsigned char out_site_rgb[3] = {0xc5, 0x1b, 0x7d};
 
 /* ---------------------------------------------------------------------- */
 /* The names of the output files: outputs.c's table (the existence check,  */

@@ -89,6 +89,7 @@ void out_model_free(out_model *m)
     free(m->owned_mode);
     free(m->owned_area_mu);
     free(m->parcel_block);
+    free(m->ent_block);
     for (int i = 0; i < m->n_targets; i++) {
         free(m->targets[i].id);
         free(m->targets[i].label);
@@ -552,6 +553,16 @@ static int id_row_cmp(const void *a, const void *b)
     return c ? c : (x->row > y->row) - (x->row < y->row);
 }
 
+/* Counting sort of rows 0..n-1 by their block of[row] (-1: none). */
+static void index_rows(const int64_t *of, int64_t n, int64_t nb, out_block_parcels *bp)
+{
+    for (int64_t p = 0; p < n; p++)
+        if (of[p] >= 0) bp->first[of[p] + 2]++;
+    for (int64_t b = 0; b < nb; b++) bp->first[b + 2] += bp->first[b + 1];
+    for (int64_t p = 0; p < n; p++)
+        if (of[p] >= 0) bp->idx[bp->first[of[p] + 1]++] = p;
+}
+
 int out_block_parcels_build(const out_model *m, out_block_parcels *bp)
 {
     memset(bp, 0, sizeof *bp);
@@ -589,13 +600,30 @@ int out_block_parcels_build(const out_model *m, out_block_parcels *bp)
         }
         if (id && lo < n_ix && strcmp(ix[lo].id, id) == 0) of[p] = ix[lo].row;
     }
-    for (int64_t p = 0; p < np; p++)
-        if (of[p] >= 0) bp->first[of[p] + 2]++;
-    for (int64_t b = 0; b < nb; b++) bp->first[b + 2] += bp->first[b + 1];
-    for (int64_t p = 0; p < np; p++)
-        if (of[p] >= 0) bp->idx[bp->first[of[p] + 1]++] = p;
+    index_rows(of, np, nb, bp);
     free(of);
     free(ix);
+    return 1;
+}
+
+int out_block_ents_build(const out_model *m, out_block_parcels *bp)
+{
+    memset(bp, 0, sizeof *bp);
+    const out_table *blocks = out_model_table(m, "blocks");
+    const out_table *ents = out_model_table(m, "enterprises");
+    int64_t nb = blocks ? blocks->n_rows : 0, ne = ents && m->ent_block ? ents->n_rows : 0;
+    int64_t *of = malloc((size_t)(ne > 0 ? ne : 1) * sizeof *of);
+    bp->first = calloc((size_t)nb + 2, sizeof *bp->first);
+    bp->idx = malloc((size_t)(ne > 0 ? ne : 1) * sizeof *bp->idx);
+    if (!of || !bp->first || !bp->idx) {
+        free(of);
+        out_block_parcels_free(bp);
+        return 0;
+    }
+    for (int64_t e = 0; e < ne; e++)
+        of[e] = m->ent_block[e] >= 0 && m->ent_block[e] < nb ? m->ent_block[e] : -1;
+    index_rows(of, ne, nb, bp);
+    free(of);
     return 1;
 }
 
@@ -605,6 +633,78 @@ void out_block_parcels_free(out_block_parcels *bp)
     free(bp->idx);
     bp->first = NULL;
     bp->idx = NULL;
+}
+
+/* The enterprises (issue 12's workspace table `enterprises`, one row per
+** enterprise) with the 项目清单 category of this classification: from c
+** itself when it has them (a classification just made), else from the
+** scenario's stored rows.  Not there in a workspace made before
+** enterprises were: then no table, and the pages fall back on the
+** parcels. */
+static ibmap_status build_enterprises(builder *b, const ibmap_classification *c)
+{
+    if (!table_exists(b, "enterprises")) return IBMAP_OK;
+    static const char *const cols[][4] = {
+        {"ent_id", "企业标识", "", "T"},          {"name", "企业名称", "", "T"},
+        {"block_id", "主区块编号", "", "T"},      {"town", "所属镇街", "", "T"},
+        {"land_mu", "用地面积", "亩", "R"},       {"tax_per_mu", "亩均税收", "万元/亩", "R"},
+        {"va_per_mu", "亩均增加值", "万元/亩", "R"}, {"grade", "亩均等级", "", "T"},
+        {"is_lsl", "低散乱污", "", "R"},          {"is_small", "两小", "", "R"},
+        {"industry", "行业代码", "", "T"},        {"n_parcels", "宗地数", "", "R"},
+        {"category", "项目清单分类", "", "T"},    {"category_zh", "项目清单分类名称", "", "T"},
+        {"low_eff", "低效企业", "", "I"},         {"rule_id", "决定规则", "", "T"},
+        {"reason", "分类理由", "", "T"}};
+    enum { N_COLS = (int)(sizeof cols / sizeof *cols), N_WS = 12 };
+    int64_t n = count_rows(b, "enterprises");
+    out_table *t = out_model_add_table(b->m, "enterprises", "企业", 0);
+    int ok = t != NULL;
+    for (int k = 0; ok && k < N_COLS; k++)
+        ok = out_table_add_column(t, cols[k][0], cols[k][1], cols[k][2],
+                                  cols[k][3][0] == 'T'   ? OUT_TEXT
+                                  : cols[k][3][0] == 'R' ? OUT_REAL
+                                                         : OUT_INTEGER) >= 0;
+    if (!ok || n < 0 || !out_table_set_rows(t, n) ||
+        !(b->m->ent_block = malloc((size_t)(n > 0 ? n : 1) * sizeof *b->m->ent_block)))
+        return nomem(b);
+    int from_c = ibmap_classification_enterprise_count(c) == n && n > 0;
+    int stored = !from_c && table_exists(b, "enterprise_class");
+    char *sql = ibmap_sprintf(
+        "SELECT E.ent_id, E.name, E.block_id, E.town, E.land_mu, E.tax_per_mu, E.va_per_mu,"
+        " E.grade, E.is_lsl, E.is_small, E.industry, E.n_parcels, %s, E.block_index"
+        " FROM enterprises E%s ORDER BY E.ent_index",
+        stored ? "C.category, C.category_zh, C.low_eff, C.rule_id, C.reason"
+               : "NULL, NULL, NULL, NULL, NULL",
+        stored ? " LEFT JOIN enterprise_class C ON C.ent_index = E.ent_index AND C.scenario = ?"
+               : "");
+    sqlite3_stmt *st = NULL;
+    if (!sql) return nomem(b);
+    int prc = sqlite3_prepare_v2(b->db, sql, -1, &st, NULL);
+    free(sql);
+    if (prc != SQLITE_OK) return build_fail(b, "cannot read the enterprises");
+    if (stored) sqlite3_bind_text(st, 1, ibmap_classification_scenario(c), -1, SQLITE_STATIC);
+    int64_t r = 0;
+    int rc;
+    while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW && r < n) {
+        for (int k = 0; ok && k < N_COLS; k++) ok = put_value(t, r, k, st, k);
+        if (ok && from_c) {
+            ibmap_category k = ibmap_classification_enterprise_category(c, r);
+            int low = ibmap_classification_enterprise_low_eff(c, r);
+            ok = out_table_set_text(t, r, N_WS, ibmap_category_name(k)) &&
+                 out_table_set_text(t, r, N_WS + 1, ibmap_category_label_zh(k)) &&
+                 (low < 0 || out_table_set_integer(t, r, N_WS + 2, low)) &&
+                 out_table_set_text(t, r, N_WS + 3, ibmap_classification_enterprise_rule(c, r)) &&
+                 out_table_set_text(t, r, N_WS + 4,
+                                    ibmap_classification_enterprise_reason(c, r));
+        }
+        b->m->ent_block[r] = sqlite3_column_type(st, N_COLS) == SQLITE_NULL
+                                 ? -1
+                                 : sqlite3_column_int64(st, N_COLS);
+        r++;
+    }
+    sqlite3_finalize(st);
+    if (!ok) return nomem(b);
+    for (; r < n; r++) b->m->ent_block[r] = -1;
+    return IBMAP_OK;
 }
 
 static ibmap_status build_zone(builder *b, ibmap_role role)
@@ -971,6 +1071,7 @@ ibmap_status out_model_build(ibmap_ctx *ctx, const char *workspace,
         s = build_fail(&b, "cannot read");
     if (!s) s = build_blocks(&b, c);
     if (!s) s = build_parcels(&b);
+    if (!s) s = build_enterprises(&b, c);
     static const ibmap_role zones[] = {IBMAP_ROLE_REDLINE, IBMAP_ROLE_BASIC_FARMLAND,
                                        IBMAP_ROLE_PARKS, IBMAP_ROLE_CENTRAL,
                                        IBMAP_ROLE_TRANSITION, IBMAP_ROLE_CONTROL_UNITS,
