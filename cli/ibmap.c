@@ -379,6 +379,26 @@ static int count_problems(const ibmap_data *data, ibmap_role role,
     return k;
 }
 
+static void json_string(const char *s);
+
+/* The targets, one a line: "目标 label: value / target unit (p%) — note";
+** with `other`, that scenario's value beside (compare). */
+static void print_targets(FILE *f, const ibmap_targets *t, const ibmap_targets *other)
+{
+    if (!t || ibmap_targets_count(t) == 0) return;
+    fprintf(f, "目标 targets%s:\n", other ? " (A | B)" : "");
+    for (int i = 0; i < ibmap_targets_count(t); i++) {
+        char a[200], b[200];
+        fprintf(f, "  %-10s %s: %s", ibmap_targets_id(t, i), ibmap_targets_label(t, i),
+                ibmap_targets_text(t, i, a, sizeof a));
+        if (other && i < ibmap_targets_count(other))
+            fprintf(f, " | %s", ibmap_targets_text(other, i, b, sizeof b));
+        const char *note = ibmap_targets_note(t, i);
+        if (!other && note && *note) fprintf(f, " — %s", note);
+        fprintf(f, "\n");
+    }
+}
+
 static void json_string(const char *s)
 {
     putchar('"');
@@ -1040,6 +1060,7 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
     ibmap_data *data = NULL;
     ibmap_metrics *m = NULL;
     ibmap_classification *c = NULL;
+    ibmap_targets *targets = NULL;
     int reused = 0;
     if (!rc) announce(&o.output, "overlay");
     if (!rc) rc = overlay_or_reuse(ctx, "run", &o, project, &data, &m, &reused);
@@ -1080,6 +1101,14 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
             if (format & o.output.formats) fprintf(human, ", %s", name);
         }
         fprintf(human, "; workspace %s\n", o.workspace_path);
+        /* The plan against its targets (the rules' targets:, by default
+        ** 一、(三) of 31号). */
+        if (ibmap_targets_evaluate(ctx, o.workspace_path, c, rules, &targets)) {
+            fprintf(stderr, "ibmap run: targets: %s\n", ibmap_errmsg(ctx));
+            rc = 1;
+        } else {
+            print_targets(human, targets, NULL);
+        }
         /* Results built on layers that lost features say so, every time. */
         if (data && *ibmap_data_accepted_defects(data))
             fprintf(human, "accepted defects (accept_defects / --accept-defects):\n%s\n",
@@ -1103,9 +1132,26 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
                 const char *name = ibmap_output_file_name(i, &format);
                 if (format & o.output.formats) printf(", \"%s\"", name);
             }
+            printf("], \"targets\": [");
+            for (int i = 0; i < ibmap_targets_count(targets); i++) {
+                double v = ibmap_targets_value(targets, i);
+                printf("%s{\"id\": ", i ? ", " : "");
+                json_string(ibmap_targets_id(targets, i));
+                printf(", \"label\": ");
+                json_string(ibmap_targets_label(targets, i));
+                printf(", \"unit\": ");
+                json_string(ibmap_targets_unit(targets, i));
+                printf(", \"target\": %.10g, \"value\": ", ibmap_targets_goal(targets, i));
+                if (isfinite(v)) printf("%.10g", v);
+                else printf("null");
+                printf(", \"note\": ");
+                json_string(ibmap_targets_note(targets, i));
+                printf("}");
+            }
             printf("]}\n");
         }
     }
+    ibmap_targets_free(targets);
     ibmap_classification_free(c);
     ibmap_metrics_free(m);
     ibmap_data_free(data);
@@ -1224,6 +1270,18 @@ static int cmd_compare(ibmap_ctx *ctx, int argc, char **argv)
         printf("%lld of %lld blocks changed class%s%s\n", changed,
                (long long)ibmap_classification_count(a), csv ? "; listed in " : "",
                csv ? csv : "");
+        /* Both scenarios against the targets (the default ones: the rules
+        ** each was made with are not stored with it). */
+        ibmap_targets *ta = NULL, *tb = NULL;
+        if (ibmap_targets_evaluate(ctx, pos[0], a, NULL, &ta) ||
+            ibmap_targets_evaluate(ctx, pos[0], b, NULL, &tb)) {
+            fprintf(stderr, "ibmap compare: targets: %s\n", ibmap_errmsg(ctx));
+            rc = 1;
+        } else {
+            print_targets(stdout, ta, tb);
+        }
+        ibmap_targets_free(ta);
+        ibmap_targets_free(tb);
     }
     ibmap_classification_free(a);
     ibmap_classification_free(b);

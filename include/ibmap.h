@@ -748,6 +748,32 @@ IBMAP_API ibmap_status ibmap_compare_write_csv(ibmap_ctx *ctx,
                                      const ibmap_classification *b,
                                      const char *path);
 
+/* The plan against its targets: the rules' targets: section, by default
+** the 2025 targets of 慈政办发〔2021〕31号 一、(三) (docs/rules.md), measured
+** for the classification c of the workspace's blocks (its candidate sites
+** found with the rules' sme_parks: params).  rules may be NULL (the
+** defaults).  Free with ibmap_targets_free(). */
+typedef struct ibmap_targets ibmap_targets;
+IBMAP_API ibmap_status ibmap_targets_evaluate(ibmap_ctx *ctx, const char *workspace,
+                                              const ibmap_classification *c,
+                                              const ibmap_rules *rules, ibmap_targets **out);
+IBMAP_API void ibmap_targets_free(ibmap_targets *t);
+/* Target i (0 .. count-1): id, label (e.g. "盘活低效工业用地"), unit
+** ("亩", "个", "家", or "share": value and goal 0..1), source clause, the
+** goal, the value measured (NaN when the data cannot tell: never 0 for
+** missing data) and a note (what was counted, what was left out and
+** why).  Strings owned by t; NULL / NaN out of range. */
+IBMAP_API int ibmap_targets_count(const ibmap_targets *t);
+IBMAP_API const char *ibmap_targets_id(const ibmap_targets *t, int i);
+IBMAP_API const char *ibmap_targets_label(const ibmap_targets *t, int i);
+IBMAP_API const char *ibmap_targets_unit(const ibmap_targets *t, int i);
+IBMAP_API const char *ibmap_targets_source(const ibmap_targets *t, int i);
+IBMAP_API const char *ibmap_targets_note(const ibmap_targets *t, int i);
+IBMAP_API double ibmap_targets_goal(const ibmap_targets *t, int i);
+IBMAP_API double ibmap_targets_value(const ibmap_targets *t, int i);
+/* "value / goal unit (progress%)" into buf; buf, or NULL out of range. */
+IBMAP_API const char *ibmap_targets_text(const ibmap_targets *t, int i, char *buf, size_t n);
+
 /* Two workspaces compared: two survey years, or two versions of a plan.
 ** Each workspace's blocks are taken with their classes in scenario
 ** scenario_a / scenario_b (NULL: "default", or the only one stored).

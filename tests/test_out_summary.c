@@ -95,7 +95,8 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
         CHECK(same_);                                                        \
     } while (0)
 
-/* The five files of the fixture, byte for byte. */
+/* The six files of the fixture, byte for byte (the fixture has no
+** targets: summary_targets.csv is its header). */
 TEST(fixture_files_exact)
 {
     out_model *m = fx_output_model();
@@ -103,7 +104,10 @@ TEST(fixture_files_exact)
     ibmap_status s = out_write_summaries(ctx, m, d);
     out_model_free(m);
     CHECK_INT(s, IBMAP_OK);
-    CHECK_INT(count_entries(d), 5);
+    CHECK_INT(count_entries(d), 6);
+    CHECK_FILE(d, "summary_targets.csv",
+               BOM "scenario,target_id,label,measure,target,unit,value,progress,n_unknown,"
+                   "note,source\r\n");
     CHECK_FILE(d, "summary_class_town.csv",
                BOM "town,class,class_zh,blocks,area_mu\r\n"
                    "坎墩街道,support,扶持发展,1,60.00\r\n"

@@ -300,6 +300,9 @@ static const char css[] =
     "figure img{max-width:100%;height:auto;border:1px solid #ccc}\n"
     ".note{color:#7a4b00;background:#fff6dc;border:1px solid #eccd7c;padding:6px 10px}\n"
     "svg{max-width:100%;height:auto}\n"
+    ".bar{display:inline-block;width:80px;height:.7em;background:#e9ecf1;margin-left:.5em;"
+    "vertical-align:middle}.bar span{display:block;height:100%}\n"
+    "td.unknown{color:#7a4b00;background:#fff6dc}\n"
     "svg text{font-family:inherit;font-size:12px;fill:#333}\n"
     "footer{margin-top:3em;font-size:.85em;color:#444}\n"
     "footer td{word-break:break-all}\n"
@@ -358,6 +361,58 @@ static void section_head(FILE *f, const report *r)
         fputs("</td></tr>\n", f);
     }
     fputs("</table>\n</header>\n<main>\n", f);
+}
+
+/* One target's value cell: the measure, a bar of its progress, or
+** "unknown" — never a 0 for missing data. */
+static void target_cells(FILE *f, const rules_target *t, const out_target_value *v)
+{
+    char buf[200];
+    out_target_format(t, v, buf, sizeof buf);
+    int met = isfinite(v->progress) && v->progress >= 1 - 1e-9;
+    fprintf(f, "<td class=\"n%s\" data-value=\"", isfinite(v->value) ? "" : " unknown");
+    if (isfinite(v->value)) fprintf(f, "%.10g", v->value);
+    fputs("\">", f);
+    esc(f, buf);
+    if (isfinite(v->progress)) {
+        double w = v->progress > 1 ? 100 : v->progress < 0 ? 0 : 100 * v->progress;
+        fprintf(f, "<span class=\"bar\"><span style=\"width:%.0f%%;background:%s\"></span></span>",
+                w, met ? "#2e9e4f" : "#f2a900");
+    }
+    fprintf(f, "</td><td>%s</td>", !isfinite(v->value) ? "数据不足 unknown"
+                                   : met                ? "已达到 met"
+                                                        : "未达到 not yet");
+}
+
+/* The targets (一、(三) by default) on the first screen. */
+static void section_targets(FILE *f, const report *r)
+{
+    const out_model *m = r->m;
+    if (m->n_targets <= 0 || !m->target_values) return;
+    fputs("<section id=\"targets\">\n", f);
+    heading(f, 2, NULL, "目标进度", "Targets");
+    fputs("<p>本情景的区块分类、企业清单与小微企业园候选地块对照规则文件中的目标（默认：慈政办发〔2021〕31号 "
+          "一、(三) 2025年目标）。数据不足的指标注明原因，不按 0 计。 This scenario's plan against "
+          "the targets; where the data cannot tell, the page says so instead of counting 0.</p>\n"
+          "<table data-table=\"targets\">\n<thead><tr><th>目标 Target</th><th class=\"n\">"
+          "进度 Value / target</th><th>状态 Status</th><th>说明 Note</th><th>依据 Source</th></tr>"
+          "</thead>\n<tbody>\n",
+          f);
+    for (int i = 0; i < m->n_targets; i++) {
+        const rules_target *t = &m->targets[i];
+        fprintf(f, "<tr data-target=\"%s\"><th scope=\"row\">", t->id);
+        esc(f, t->label);
+        fputs(" <span class=\"key\">", f);
+        esc(f, t->measure);
+        fputs("</span></th>", f);
+        target_cells(f, t, &m->target_values[i]);
+        fputs("<td>", f);
+        esc(f, m->target_values[i].note);
+        fputs("</td><td>", f);
+        esc(f, t->source);
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</tbody>\n</table>\n</section>\n", f);
 }
 
 /* The interactive map: the data block (not run: type application/json),
@@ -686,6 +741,40 @@ static void section_scenarios(FILE *f, const report *r)
           "keep their class.</p>\n",
           f);
     for (int i = 0; i < r->m->n_scenarios; i++) scenario_matrix(f, r, &r->m->scenarios[i]);
+    const out_model *m = r->m;
+    if (m->n_targets > 0 && m->target_values) {
+        fputs("<h3>目标对照 <span class=\"en\">Targets, scenario by scenario</span></h3>\n"
+              "<table data-table=\"targets-by-scenario\">\n<thead><tr><th>目标 Target</th><th>",
+              f);
+        esc(f, m->scenario);
+        fputs(" <span class=\"key\">本情景 this</span></th>", f);
+        for (int i = 0; i < m->n_scenarios; i++) {
+            fputs("<th>", f);
+            esc(f, m->scenarios[i].name);
+            fputs("</th>", f);
+        }
+        fputs("</tr></thead>\n<tbody>\n", f);
+        for (int t = 0; t < m->n_targets; t++) {
+            char buf[200];
+            fputs("<tr><th scope=\"row\">", f);
+            esc(f, m->targets[t].label);
+            fputs("</th>", f);
+            out_target_format(&m->targets[t], &m->target_values[t], buf, sizeof buf);
+            fputs("<td class=\"n\">", f);
+            esc(f, buf);
+            fputs("</td>", f);
+            for (int i = 0; i < m->n_scenarios; i++) {
+                fputs("<td class=\"n\">", f);
+                if (m->scenarios[i].targets) {
+                    out_target_format(&m->targets[t], &m->scenarios[i].targets[t], buf, sizeof buf);
+                    esc(f, buf);
+                }
+                fputs("</td>", f);
+            }
+            fputs("</tr>\n", f);
+        }
+        fputs("</tbody>\n</table>\n", f);
+    }
     fputs("</section>\n", f);
 }
 
@@ -891,6 +980,7 @@ static int write_report(FILE *f, const void *arg)
 {
     const report *r = arg;
     section_head(f, r);
+    section_targets(f, r);
     section_imap(f, r);
     section_map(f, r);
     section_classes(f, r);

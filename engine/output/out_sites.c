@@ -247,8 +247,28 @@ static int is_yes(double v)
     return isfinite(v) && v != 0;
 }
 
+static ibmap_status sites_run(ibmap_ctx *ctx, out_model *m, const unsigned char *klass,
+                              const unsigned char *mode, const rules_sme *p, int add_table,
+                              int64_t *count);
+
 ibmap_status out_sites_build(ibmap_ctx *ctx, out_model *m, const rules_sme *p)
 {
+    int64_t n;
+    return sites_run(ctx, m, m->klass, m->mode, p, 1, &n);
+}
+
+ibmap_status out_sites_count(ibmap_ctx *ctx, const out_model *m, const unsigned char *klass,
+                             const unsigned char *mode, const rules_sme *p, int64_t *n)
+{
+    /* Not changed: add_table is 0. */
+    return sites_run(ctx, (out_model *)m, klass, mode, p, 0, n);
+}
+
+static ibmap_status sites_run(ibmap_ctx *ctx, out_model *m, const unsigned char *klass,
+                              const unsigned char *mode, const rules_sme *p, int add_table,
+                              int64_t *count)
+{
+    *count = 0;
     GEOSContextHandle_t h = ctx->geos;
     const out_table *blocks = out_model_table(m, "blocks");
     const out_table *parcels = out_model_table(m, "parcels");
@@ -291,8 +311,8 @@ ibmap_status out_sites_build(ibmap_ctx *ctx, out_model *m, const rules_sme *p)
         int is_block = r < nb;
         int64_t row = is_block ? r : r - nb;
         if (is_block) {
-            if (m->klass[row] != IBMAP_CLASS_CONSOLIDATE ||
-                !(p->modes & (1u << (m->mode ? m->mode[row] : 0))))
+            if (klass[row] != IBMAP_CLASS_CONSOLIDATE ||
+                !(p->modes & (1u << (mode ? mode[row] : 0))))
                 continue;
         } else {
             if (parcel_block[row] >= 0) continue;
@@ -386,7 +406,7 @@ ibmap_status out_sites_build(ibmap_ctx *ctx, out_model *m, const rules_sme *p)
     int64_t n_movers = 0;
     for (int64_t q = 0; movers && mover_pts && q < np; q++) {
         int64_t b = parcel_block[q];
-        if (b < 0 || (m->klass[b] != IBMAP_CLASS_EXIT && m->klass[b] != IBMAP_CLASS_CONSOLIDATE))
+        if (b < 0 || (klass[b] != IBMAP_CLASS_EXIT && klass[b] != IBMAP_CLASS_CONSOLIDATE))
             continue;
         double land = out_number(parcels, q, "land_mu");
         if (!(isfinite(land) && land < p->small_parcel_mu) &&
@@ -488,6 +508,12 @@ ibmap_status out_sites_build(ibmap_ctx *ctx, out_model *m, const rules_sme *p)
         if (sites[i].g) order[n_kept++] = i;
     rank_sites = sites;
     if (order) qsort(order, (size_t)n_kept, sizeof *order, site_cmp);
+    *count = n_kept;
+    if (!add_table) {
+        free(order);
+        if (!order) s = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        goto done;
+    }
     out_table *t = out_model_add_table(m, OUT_SITES_TABLE, "小微企业园候选地块", 1);
     /* Adding a table may move the others. */
     blocks = out_model_table(m, "blocks");

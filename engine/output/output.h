@@ -89,11 +89,24 @@ typedef struct out_rule {
     int64_t n_decided;     /* blocks this rule decided */
 } out_rule;
 
+/* A target's measure in one scenario (out_targets.c). */
+typedef struct out_target_value {
+    double value;          /* NaN: unknown (note says why) */
+    double progress;       /* value / target; NaN when unknown */
+    int64_t n_unknown;     /* items left out for want of data */
+    char note[256];
+} out_target_value;
+
 /* Another scenario stored in the workspace, compared with this one. */
 typedef struct out_scenario {
     char *name;
     int64_t blocks[IBMAP_CLASS_COUNT][IBMAP_CLASS_COUNT]; /* [this][other] */
     double mu[IBMAP_CLASS_COUNT][IBMAP_CLASS_COUNT];
+    unsigned char *klass, *mode;   /* its classes and modes, per block row */
+    unsigned char *ent_cat;        /* its enterprises' categories (255: none
+                                      stored); NULL without enterprises */
+    int64_t n_sites;               /* its 小微企业园 candidate sites */
+    out_target_value *targets;     /* [m->n_targets] */
 } out_scenario;
 
 /* A sweep to chart in the report (ibmap_output_options.sweep_*). */
@@ -137,6 +150,7 @@ typedef struct out_model {
     rules_sme sme;
     rules_target *targets;
     int n_targets;
+    out_target_value *target_values;   /* [n_targets], this scenario's */
 } out_model;
 
 /* The parcels of each block: those of block row b are the parcel rows
@@ -213,6 +227,14 @@ ibmap_status out_model_build(ibmap_ctx *ctx, const char *workspace,
 
 void out_model_free(out_model *m);
 
+/* The model of the plan only: blocks, parcels, enterprises, zones, the
+** candidate sites and the targets (no land-use table, data-quality log,
+** run table, rules, scenarios or sweep), for ibmap_targets_evaluate and
+** the plan sheets. */
+ibmap_status out_model_build_plan(ibmap_ctx *ctx, const char *workspace,
+                                  const ibmap_classification *c, const ibmap_rules *rules,
+                                  out_model **out);
+
 /* Copy the rules' sme_parks and targets into m (the defaults when rules is
 ** NULL); out_model_build does it, a model built by hand may. */
 ibmap_status out_model_set_plan(ibmap_ctx *ctx, out_model *m, const ibmap_rules *rules);
@@ -271,6 +293,7 @@ static const unsigned char out_site_rgb[3] = {0xc5, 0x1b, 0x7d};
 #define OUT_NAME_SUMMARY_CU "summary_class_cu.csv"
 #define OUT_NAME_SUMMARY_MODE "summary_class_mode.csv"
 #define OUT_NAME_SUMMARY_TOTALS "summary_class_totals.csv"
+#define OUT_NAME_SUMMARY_TARGETS "summary_targets.csv"
 #define OUT_NAME_MAP_PNG "industrial_map.png"
 #define OUT_NAME_MAP_PDF "industrial_map.pdf"
 #define OUT_NAME_REPORT "report.html"
@@ -427,6 +450,18 @@ void out_html_head(FILE *f, const char *title);
 ** parcels, with params p, as table OUT_SITES_TABLE (replacing none: call
 ** once).  Serial and in a fixed order: the same for any thread count. */
 ibmap_status out_sites_build(ibmap_ctx *ctx, out_model *m, const rules_sme *p);
+/* The number of sites the blocks would give with these classes and modes
+** (another scenario's), no table made. */
+ibmap_status out_sites_count(ibmap_ctx *ctx, const out_model *m, const unsigned char *klass,
+                             const unsigned char *mode, const rules_sme *p, int64_t *n);
+
+/* out_targets.c: m's targets measured for classes klass (per block row),
+** the enterprises' categories ent_cat (NULL: the enterprises table's) and
+** n_sites candidate sites, into v[m->n_targets]; and one as text,
+** "value / target unit (progress%)". */
+void out_targets_eval(const out_model *m, const unsigned char *klass,
+                      const unsigned char *ent_cat, int64_t n_sites, out_target_value *v);
+void out_target_format(const rules_target *t, const out_target_value *v, char *buf, size_t n);
 
 /* out_webmap.c: the report's interactive map (Leaflet, embedded). */
 #define OUT_WEBMAP_MAX_BLOCKS 250000   /* past this the map is left out, noted */

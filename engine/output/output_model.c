@@ -79,7 +79,14 @@ void out_model_free(out_model *m)
         free(m->rules[i].when);
     }
     free(m->rules);
-    for (int i = 0; i < m->n_scenarios; i++) free(m->scenarios[i].name);
+    for (int i = 0; i < m->n_scenarios; i++) {
+        free(m->scenarios[i].name);
+        free(m->scenarios[i].klass);
+        free(m->scenarios[i].mode);
+        free(m->scenarios[i].ent_cat);
+        free(m->scenarios[i].targets);
+    }
+    free(m->target_values);
     free(m->scenarios);
     free(m->sweep.param);
     free(m->sweep.values);
@@ -858,6 +865,15 @@ static ibmap_status build_run(builder *b, const ibmap_rules *rules,
     kv_add(&k, "check.area_in_m2", ibmap_sprintf("%.6f", area_in));
     kv_add(&k, "check.area_out_m2", ibmap_strdup(""));
     kv_add(&k, "scenario", ibmap_strdup(b->m->scenario));
+    for (int i = 0; b->m->target_values && i < b->m->n_targets; i++) {
+        char buf[200], *key = ibmap_sprintf("target.%s", b->m->targets[i].id);
+        out_target_format(&b->m->targets[i], &b->m->target_values[i], buf, sizeof buf);
+        kv_add(&k, key ? key : "",
+               ibmap_sprintf("%s: %s%s%s", b->m->targets[i].label, buf,
+                             b->m->target_values[i].note[0] ? "; " : "",
+                             b->m->target_values[i].note));
+        free(key);
+    }
     if (rules) {
         kv_add(&k, "rules.file", ibmap_strdup(rules->path ? rules->path : ""));
         kv_add(&k, "rules.name", ibmap_strdup(rules->name ? rules->name : ""));
@@ -911,6 +927,47 @@ static ibmap_status build_rules(builder *b, const ibmap_rules *rules,
     return IBMAP_OK;
 }
 
+/* The targets measured for classes klass and enterprise categories
+** ent_cat (NULL: the model's), into a new array *out. */
+static ibmap_status eval_targets(builder *b, const unsigned char *klass,
+                                 const unsigned char *ent_cat, out_target_value **out)
+{
+    out_model *m = b->m;
+    int64_t n_sites = 0;
+    if (klass == m->klass) {
+        const out_table *t = out_model_table(m, OUT_SITES_TABLE);
+        n_sites = t ? t->n_rows : 0;
+    }
+    *out = calloc((size_t)(m->n_targets > 0 ? m->n_targets : 1), sizeof **out);
+    if (!*out) return nomem(b);
+    out_targets_eval(m, klass, ent_cat, n_sites, *out);
+    return IBMAP_OK;
+}
+
+/* Another scenario's enterprise categories, from its stored rows (255
+** where none is stored); NULL when the model has no enterprises. */
+static unsigned char *scenario_categories(builder *b, const char *name)
+{
+    const out_table *ents = out_model_table(b->m, "enterprises");
+    if (!ents || !table_exists(b, "enterprise_class")) return NULL;
+    int64_t n = ents->n_rows;
+    unsigned char *cat = malloc((size_t)(n > 0 ? n : 1));
+    if (!cat) return NULL;
+    memset(cat, 255, (size_t)(n > 0 ? n : 1));
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(b->db, "SELECT ent_index, category FROM enterprise_class"
+                                  " WHERE scenario = ?", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            int64_t e = sqlite3_column_int64(st, 0);
+            int k = ibmap_category_from_name((const char *)sqlite3_column_text(st, 1));
+            if (e >= 0 && e < n && k >= 0) cat[e] = (unsigned char)k;
+        }
+        sqlite3_finalize(st);
+    }
+    return cat;
+}
+
 /* Every other scenario stored in the workspace, compared with this one. */
 static ibmap_status build_scenarios(builder *b, const ibmap_classification *c)
 {
@@ -935,8 +992,24 @@ static ibmap_status build_scenarios(builder *b, const ibmap_classification *c)
             out_scenario *o = &sc[b->m->n_scenarios];
             memset(o, 0, sizeof *o);
             if (ibmap_compare(b->ctx, c, other, o->blocks, o->mu) == IBMAP_OK) {
-                if (!(o->name = ibmap_strdup(name))) s = nomem(b);
-                else b->m->n_scenarios++;
+                int64_t n = ibmap_classification_count(other);
+                o->klass = malloc((size_t)(n > 0 ? n : 1));
+                o->mode = malloc((size_t)(n > 0 ? n : 1));
+                for (int64_t r = 0; o->klass && o->mode && r < n; r++) {
+                    o->klass[r] = (unsigned char)ibmap_classification_class(other, r);
+                    o->mode[r] = (unsigned char)ibmap_classification_mode(other, r);
+                }
+                o->ent_cat = scenario_categories(b, name);
+                if (!(o->name = ibmap_strdup(name)) || !o->klass || !o->mode) s = nomem(b);
+                if (!s) s = out_sites_count(b->ctx, b->m, o->klass, o->mode, &b->m->sme,
+                                            &o->n_sites);
+                if (!s) {
+                    s = eval_targets(b, o->klass, o->ent_cat, &o->targets);
+                    /* eval_targets counts the sites of the model's classes
+                    ** only: this scenario's are its own. */
+                    if (!s) out_targets_eval(b->m, o->klass, o->ent_cat, o->n_sites, o->targets);
+                }
+                b->m->n_scenarios++;
             }
         }
         ibmap_classification_free(other);
@@ -1032,11 +1105,33 @@ static void blocks_extent(out_model *m, ibmap_ctx *ctx)
     memcpy(m->extent, e, sizeof e);
 }
 
+static ibmap_status model_build(ibmap_ctx *ctx, const char *workspace,
+                                const ibmap_classification *c, const ibmap_rules *rules,
+                                const ibmap_output_options *options, int light,
+                                out_model **out);
+
 ibmap_status out_model_build(ibmap_ctx *ctx, const char *workspace,
                              const ibmap_classification *c,
                              const ibmap_rules *rules,
                              const ibmap_output_options *options,
                              out_model **out)
+{
+    return model_build(ctx, workspace, c, rules, options, 0, out);
+}
+
+ibmap_status out_model_build_plan(ibmap_ctx *ctx, const char *workspace,
+                                  const ibmap_classification *c, const ibmap_rules *rules,
+                                  out_model **out)
+{
+    ibmap_output_options o;
+    ibmap_output_options_init(&o);
+    return model_build(ctx, workspace, c, rules, &o, 1, out);
+}
+
+static ibmap_status model_build(ibmap_ctx *ctx, const char *workspace,
+                                const ibmap_classification *c, const ibmap_rules *rules,
+                                const ibmap_output_options *options, int light,
+                                out_model **out)
 {
     if (!workspace || !c || !options || !out)
         return ibmap_fail(ctx, IBMAP_ERR_ARG, "out_model_build: NULL argument");
@@ -1081,7 +1176,7 @@ ibmap_status out_model_build(ibmap_ctx *ctx, const char *workspace,
                                              {"code", "地类编码", "T"},
                                              {"area_m2", "面积", "R"},
                                              {"share", "占区块比例", "R"}};
-    if (!s)
+    if (!s && !light)
         s = build_plain(&b, "landuse_by_block", "区块地类构成", lu_cols, 4, "landuse_by_block",
                         "SELECT block_id, code, area_m2, share FROM landuse_by_block "
                         "ORDER BY rowid");
@@ -1089,16 +1184,13 @@ ibmap_status out_model_build(ibmap_ctx *ctx, const char *workspace,
         {"layer", "图层", "T"},       {"source_fid", "源要素号", "I"},  {"feature_id", "要素编号", "T"},
         {"field", "字段", "T"},       {"problem", "问题", "T"},  {"severity", "严重程度", "T"},
         {"value", "原值", "T"},       {"detail", "说明", "T"},   {"action", "处理", "T"}};
-    if (!s)
+    if (!s && !light)
         s = build_plain(&b, "data_quality", "数据质量", dq_cols, 9, "data_quality",
                         "SELECT layer, fid, feature_id, field, problem, severity, value, detail,"
                         " action FROM data_quality ORDER BY rowid");
-    if (!s) s = build_run(&b, rules, options);
-    if (!s) s = build_rules(&b, rules, c);
-    if (!s) s = build_scenarios(&b, c);
-    sqlite3_exec(b.db, "COMMIT", NULL, NULL, NULL);
-    if (!s) s = build_sweep(&b, rules, options);
-    sqlite3_close(b.db);
+    /* The classes, modes and areas of the blocks, then the plan: the
+    ** sme_parks and targets of the rules (else the defaults), the
+    ** candidate sites, the targets measured; the run table records them. */
     if (!s) {
         const out_table *blocks = out_model_table(m, "blocks");
         size_t n = (size_t)(blocks->n_rows > 0 ? blocks->n_rows : 1);
@@ -1116,10 +1208,16 @@ ibmap_status out_model_build(ibmap_ctx *ctx, const char *workspace,
         m->area_mu = m->owned_area_mu;
         blocks_extent(m, ctx);
     }
-    /* The plan: the sme_parks and targets of the rules (else the
-    ** defaults), the candidate sites. */
     if (!s) s = out_model_set_plan(ctx, m, rules);
     if (!s) s = out_sites_build(ctx, m, &m->sme);
+    if (!s) s = eval_targets(&b, m->klass, NULL, &m->target_values);
+    if (!s && !light) s = build_run(&b, rules, options);
+    if (!s && !light) s = build_rules(&b, rules, c);
+    if (!s && !light) s = build_scenarios(&b, c);
+    sqlite3_exec(b.db, "COMMIT", NULL, NULL, NULL);
+    if (!s && !light) s = build_sweep(&b, rules, options);
+    sqlite3_close(b.db);
+
     if (s) {
         out_model_free(m);
         return s;
