@@ -35,7 +35,8 @@ static const char usage_text[] =
     "  run [PROJECT.yaml] [LAYER OPTIONS] -o OUTDIR [--rules FILE]\n"
     "          [--set PARAM=VALUE ...] [--scenario NAME] [--threads N]\n"
     "          [--overwrite] [--formats all|gpkg,qgs,sqlite,shp,geojson,fgb,\n"
-    "          summaries,map,towns,report,postgis] [--pg \"PG:…\" [--pg-schema S]]\n"
+    "          summaries,map,towns,report,plans,postgis] [--pg \"PG:…\"\n"
+    "          [--pg-schema S]] [--plan-blocks SPEC] [--plan-town T]\n"
     "          [--shp-encoding UTF-8|GBK] [--title TEXT] [--json]\n"
     "          [--sweep PARAM=FROM:TO:STEP]  (charted in report.html)\n"
     "          [--progress bar|lines|none]  (lines: \"progress N STAGE\" on stderr,\n"
@@ -63,6 +64,13 @@ static const char usage_text[] =
     "                               largest overlap (renamed, split, merged,\n"
     "                               added, removed); class transitions, 亩均\n"
     "                               changes\n"
+    "  plans WORKSPACE -o DIR [--scenario S] [--rules FILE]\n"
+    "          [--blocks all|consolidate,exit|ID,...] [--town T] [--per-block]\n"
+    "          [--png] [--project P.yaml] [--organization ORG] [--date D]\n"
+    "          [--title T] [--overwrite]\n"
+    "                               the block plan sheets (一区块一方案): an A4\n"
+    "                               page per block, TOWN.pdf and TOWN.html per\n"
+    "                               town (default blocks: consolidate,exit)\n"
     "  sweep WORKSPACE --rules FILE --param NAME --from X --to Y --step S\n"
     "          [--set PARAM=VALUE ...] [--csv FILE]\n"
     "                               blocks and 亩 per class for each value of a\n"
@@ -133,7 +141,7 @@ static int parse_formats(const char *list, unsigned *out)
         {"map", IBMAP_OUT_MAP},         {"report", IBMAP_OUT_REPORT | IBMAP_OUT_MAP},
         {"fgb", IBMAP_OUT_FGB},         {"flatgeobuf", IBMAP_OUT_FGB},
         {"postgis", IBMAP_OUT_POSTGIS}, {"towns", IBMAP_OUT_TOWN_MAPS},
-        {"town_maps", IBMAP_OUT_TOWN_MAPS}};
+        {"town_maps", IBMAP_OUT_TOWN_MAPS}, {"plans", IBMAP_OUT_PLANS}};
     unsigned bits = 0;
     const char *p = list;
     while (*p) {
@@ -177,12 +185,17 @@ static int output_flag(const char *flag, const char *v, ibmap_output_options *o)
     } else if (strcmp(flag, "--formats") == 0) {
         if (!parse_formats(v, &o->formats))
             return usage_error("--formats takes a list of all, gpkg, qgs, sqlite, shp, "
-                               "geojson, fgb, postgis, summaries, map, towns, report; "
+                               "geojson, fgb, postgis, summaries, map, towns, report, "
+                               "plans; "
                                "not '%s'", v);
     } else if (strcmp(flag, "--pg") == 0) {
         o->pg = v;
     } else if (strcmp(flag, "--pg-schema") == 0) {
         o->pg_schema = v;
+    } else if (strcmp(flag, "--plan-blocks") == 0) {
+        o->plan_blocks = v;
+    } else if (strcmp(flag, "--plan-town") == 0) {
+        o->plan_town = v;
     } else {
         return -1;
     }
@@ -380,6 +393,16 @@ static int count_problems(const ibmap_data *data, ibmap_role role,
 }
 
 static void json_string(const char *s);
+
+/* What the plan sheets print, from the project's plan: section. */
+static int set_plan_texts(ibmap_output_options *o, const ibmap_project *project)
+{
+    if (!o->plan_organization) o->plan_organization = ibmap_project_get(project, "plan.organization");
+    if (!o->plan_date) o->plan_date = ibmap_project_get(project, "plan.date");
+    if (!o->plan_title) o->plan_title = ibmap_project_get(project, "plan.title");
+    return 0;
+}
+
 
 /* The targets, one a line: "目标 label: value / target unit (p%) — note";
 ** with `other`, that scenario's value beside (compare). */
@@ -1070,7 +1093,8 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
                 ibmap_classify(ctx, o.workspace_path, rules, o.scenario, &c) ||
                 ibmap_classification_write_csv(ctx, c, class_csv) ||
                 ibmap_classification_write_enterprises_csv(ctx, c, ent_csv) ||
-                ibmap_write_outputs(ctx, o.workspace_path, c, rules, o.out_dir, &o.output))) {
+                (set_plan_texts(&o.output, project),
+                 ibmap_write_outputs(ctx, o.workspace_path, c, rules, o.out_dir, &o.output)))) {
         progress_done(&o);
         fprintf(stderr, "ibmap run: %s\n", ibmap_errmsg(ctx));
         rc = 1;
@@ -1155,6 +1179,77 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
     ibmap_classification_free(c);
     ibmap_metrics_free(m);
     ibmap_data_free(data);
+    ibmap_rules_free(rules);
+    ibmap_project_free(project);
+    return rc;
+}
+
+/* plans WORKSPACE -o DIR: the block plan sheets (一区块一方案) of a stored
+** scenario. */
+static int cmd_plans(ibmap_ctx *ctx, int argc, char **argv)
+{
+    const char *ws = NULL, *out = NULL, *scenario = "default", *rules_path = NULL,
+               *project_path = NULL;
+    ibmap_output_options o;
+    ibmap_output_options_init(&o);
+    for (int i = 0; i < argc; i++) {
+        const char *a = strcmp(argv[i], "-o") == 0 ? "--out" : argv[i];
+        if (strncmp(a, "--", 2) != 0) {
+            if (ws) return usage_error("unexpected argument %s", a);
+            ws = a;
+            continue;
+        }
+        if (strcmp(a, "--per-block") == 0) {
+            o.plan_per_block = 1;
+            continue;
+        }
+        if (strcmp(a, "--png") == 0) {
+            o.plan_png = 1;
+            continue;
+        }
+        if (strcmp(a, "--overwrite") == 0) {
+            o.overwrite = 1;
+            continue;
+        }
+        if (i + 1 >= argc) return usage_error("%s needs a value", a);
+        const char *v = argv[++i];
+        if (strcmp(a, "--out") == 0) out = v;
+        else if (strcmp(a, "--scenario") == 0) scenario = v;
+        else if (strcmp(a, "--rules") == 0) rules_path = v;
+        else if (strcmp(a, "--blocks") == 0) o.plan_blocks = v;
+        else if (strcmp(a, "--town") == 0) o.plan_town = v;
+        else if (strcmp(a, "--project") == 0) project_path = v;
+        else if (strcmp(a, "--organization") == 0) o.plan_organization = v;
+        else if (strcmp(a, "--date") == 0) o.plan_date = v;
+        else if (strcmp(a, "--title") == 0) o.plan_title = v;
+        else return usage_error("unknown option %s", a);
+    }
+    if (!ws || !out) return usage_error("plans needs WORKSPACE and -o DIR%s", "");
+    if (!rules_path) rules_path = default_rules_path();
+    ibmap_project *project = NULL;
+    ibmap_rules *rules = NULL;
+    ibmap_classification *c = NULL;
+    int rc = 0;
+    if ((project_path && ibmap_project_read(ctx, project_path, &project)) ||
+        ibmap_rules_read(ctx, rules_path, &rules) ||
+        ibmap_classification_load(ctx, ws, scenario, &c)) {
+        fprintf(stderr, "ibmap plans: %s\n", ibmap_errmsg(ctx));
+        rc = 1;
+    }
+    /* The flags win over the project file's plan: section. */
+    if (!rc && project) {
+        if (!o.plan_organization) o.plan_organization = ibmap_project_get(project, "plan.organization");
+        if (!o.plan_date) o.plan_date = ibmap_project_get(project, "plan.date");
+        if (!o.plan_title) o.plan_title = ibmap_project_get(project, "plan.title");
+    }
+    if (!rc && ibmap_write_plans(ctx, ws, c, rules, out, &o)) {
+        fprintf(stderr, "ibmap plans: %s\n", ibmap_errmsg(ctx));
+        rc = 1;
+    }
+    if (!rc)
+        printf("一区块一方案 plan sheets: %lld blocks, %lld pages (A4) in %s (scenario %s)\n",
+               (long long)o.plan_blocks_written, (long long)o.plan_pages_written, out, scenario);
+    ibmap_classification_free(c);
     ibmap_rules_free(rules);
     ibmap_project_free(project);
     return rc;
@@ -1490,6 +1585,8 @@ int main(int argc, char **argv)
         rc = cmd_classify(ctx, argc - 2, argv + 2);
     else if (strcmp(cmd, "compare") == 0)
         rc = cmd_compare(ctx, argc - 2, argv + 2);
+    else if (strcmp(cmd, "plans") == 0)
+        rc = cmd_plans(ctx, argc - 2, argv + 2);
     else if (strcmp(cmd, "sweep") == 0)
         rc = cmd_sweep(ctx, argc - 2, argv + 2);
     else

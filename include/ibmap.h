@@ -238,11 +238,21 @@ IBMAP_API void ibmap_project_free(ibmap_project *project);
 **                             va_per_mu, va_per_energy, va_per_emissions,
 **                             labour_productivity, rnd_share)
 **   grades.benchmarks.IND     its benchmark (default: the county mean)
+**   plan.organization, plan.date, plan.title
+**                             编制单位, 编制日期 and the title the plan
+**                             sheets print
 **
 ** Relative source paths given here are taken as they are (relative to the
 ** current directory), as a shell user expects. */
 IBMAP_API ibmap_status ibmap_project_set(ibmap_ctx *ctx, ibmap_project *project,
                                const char *key, const char *value);
+
+/* A setting of the project as text, or NULL when not set: "plan.organization"
+** (编制单位), "plan.date" (编制日期), "plan.title" (the plan sheets' title),
+** "crs".  Owned by the project.  The plan.* keys are read from the project
+** file's plan: section or set with ibmap_project_set(); they print on the
+** plan sheets and change no fingerprint. */
+IBMAP_API const char *ibmap_project_get(const ibmap_project *project, const char *key);
 
 /* Write a commented template project file to `path` (written to a
 ** temporary name, then renamed; an existing file is an error). */
@@ -874,6 +884,17 @@ typedef struct ibmap_output_options {
                                    string, "PG:dbname=… host=…" */
     const char *pg_schema;      /* IBMAP_OUT_POSTGIS: the schema written
                                    (made if missing); default "ibmap" */
+    /* IBMAP_OUT_PLANS, ibmap_write_plans: the block plan sheets. */
+    const char *plan_blocks;    /* "all", class names and/or block ids,
+                                   comma-separated; NULL: "consolidate,exit" */
+    const char *plan_town;      /* only this town's blocks; NULL: all */
+    int plan_per_block;         /* also blocks/ID.pdf, a file per block */
+    int plan_png;               /* also png/ID.png, a preview per page */
+    const char *plan_organization;  /* 编制单位, 编制日期 and the title the */
+    const char *plan_date;          /* sheets print (ibmap_project_get's  */
+    const char *plan_title;         /* plan.*); NULL: none, the data date */
+    int64_t plan_blocks_written;    /* set by the writer: sheets and pages */
+    int64_t plan_pages_written;
 } ibmap_output_options;
 
 /* Fill *o with the defaults. */
@@ -905,6 +926,18 @@ IBMAP_API ibmap_status ibmap_write_outputs(ibmap_ctx *ctx, const char *workspace
                                  const ibmap_rules *rules,
                                  const char *out_dir,
                                  const ibmap_output_options *options);
+
+/* The block plan sheets (一区块一方案, docs/outputs.md) of the blocks
+** options->plan_blocks asks for (default: consolidate and exit), in
+** `out_dir` itself, made if missing and replaced whole (an existing one
+** needs options->overwrite): TOWN.pdf and TOWN.html per town, index.html,
+** blocks/ID.pdf with plan_per_block, png/ID.png with plan_png.  A page per
+** block (more when its enterprises do not fit).  options->plan_blocks_written
+** and ->plan_pages_written receive the counts. */
+IBMAP_API ibmap_status ibmap_write_plans(ibmap_ctx *ctx, const char *workspace,
+                                         const ibmap_classification *c,
+                                         const ibmap_rules *rules, const char *out_dir,
+                                         ibmap_output_options *options);
 
 #ifdef __cplusplus
 }

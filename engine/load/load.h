@@ -190,6 +190,11 @@ struct ibmap_project {
                                  which a layer warns (0.01) */
     double unknown_codes_max; /* share of land-use features with unknown
                                  codes above which the load stops (0.5) */
+    /* plan: what the plan sheets print (not part of the fingerprint:
+    ** changing them redoes no overlay). */
+    char *plan_organization;  /* 编制单位 */
+    char *plan_date;          /* 编制日期 */
+    char *plan_title;         /* the sheets' title */
 };
 
 /* ---------------------------------------------------------------------- */

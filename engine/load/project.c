@@ -147,7 +147,20 @@ void ibmap_project_free(ibmap_project *p)
     free(p->path);
     free(p->dir);
     free(p->crs);
+    free(p->plan_organization);
+    free(p->plan_date);
+    free(p->plan_title);
     free(p);
+}
+
+const char *ibmap_project_get(const ibmap_project *p, const char *key)
+{
+    if (!p || !key) return NULL;
+    if (strcmp(key, "plan.organization") == 0) return p->plan_organization;
+    if (strcmp(key, "plan.date") == 0) return p->plan_date;
+    if (strcmp(key, "plan.title") == 0) return p->plan_title;
+    if (strcmp(key, "crs") == 0) return p->crs;
+    return NULL;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -359,6 +372,19 @@ static ibmap_status project_set_global(ibmap_ctx *ctx, ibmap_project *p,
         return IBMAP_OK;
     }
     if (strncmp(key, "grades.", 7) == 0) return project_set_grades(ctx, p, key + 7, value, where);
+    if (strncmp(key, "plan.", 5) == 0) {
+        char **slot = strcmp(key + 5, "organization") == 0 ? &p->plan_organization
+                      : strcmp(key + 5, "date") == 0       ? &p->plan_date
+                      : strcmp(key + 5, "title") == 0      ? &p->plan_title
+                                                           : NULL;
+        if (!slot)
+            return ibmap_fail(ctx, IBMAP_ERR_PROJECT_KEY,
+                              "%s: unknown setting '%s' (known: plan.organization, "
+                              "plan.date, plan.title)",
+                              where, key);
+        return replace_string(slot, value) ? IBMAP_OK
+                                           : ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    }
     if (strcmp(key, "accept_defects") == 0 || strcmp(key, "accept-defects") == 0) {
         /* a role or a comma list of them; each setting adds to the others */
         char buf[512];
@@ -625,6 +651,20 @@ static ibmap_status read_document(yaml_reader *y)
         } else if (strcmp(key, "grades") == 0 && v->type == YAML_MAPPING_NODE) {
             ibmap_status st = read_grades(y, v);
             if (st) return st;
+        } else if (strcmp(key, "plan") == 0 && v->type == YAML_MAPPING_NODE) {
+            /* plan: {organization: …, date: …, title: …} */
+            for (yaml_node_pair_t *pp = v->data.mapping.pairs.start;
+                 pp < v->data.mapping.pairs.top; pp++) {
+                yaml_node_t *pk, *pv;
+                const char *name = pair_nodes(y, pp, &pk, &pv);
+                char full[128];
+                snprintf(full, sizeof full, "plan.%s", name ? name : "?");
+                if (!scalar(pv))
+                    return ibmap_fail(y->ctx, IBMAP_ERR_PROJECT_VALUE, "%s: %s must be text",
+                                      at(y, pv), full);
+                ibmap_status st = project_set_global(y->ctx, y->p, full, scalar(pv), at(y, pk));
+                if (st) return st;
+            }
         } else if (strcmp(key, "accept_defects") == 0 &&
                    v->type == YAML_SEQUENCE_NODE) {
             for (yaml_node_item_t *it = v->data.sequence.items.start;
@@ -645,7 +685,7 @@ static ibmap_status read_document(yaml_reader *y)
         } else {
             return ibmap_fail(y->ctx, IBMAP_ERR_PROJECT_KEY,
                               "%s: unknown key '%s' (known: crs, area, "
-                              "layers)",
+                              "layers, grades, plan)",
                               at(y, k), key);
         }
     }
@@ -732,6 +772,12 @@ static const char template_text[] =
     "#   weights: {tax_per_mu: 30, va_per_mu: 20, va_per_energy: 20,\n"
     "#             va_per_emissions: 10, labour_productivity: 10, rnd_share: 10}\n"
     "#   benchmarks: {tax_per_mu: 25}    # default: the county mean\n"
+    "\n"
+    "# What the block plan sheets (一区块一方案, ibmap plans) print:\n"
+    "# plan:\n"
+    "#   organization: 慈溪市经济和信息化局   # 编制单位\n"
+    "#   date: 2025-06                       # 编制日期\n"
+    "#   title: 工业区块有机更新“一区块一方案”\n"
     "\n"
     "layers:\n"
     "  # Required roles --------------------------------------------------\n"

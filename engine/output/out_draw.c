@@ -972,9 +972,7 @@ static int cairo_result(doc_file *mf, int ok, cairo_status_t st)
     return ok;
 }
 
-/* A Pango context for cr, whose user unit is `scale` device units per
-** point.  The caller unrefs. */
-static PangoContext *page_context(cairo_t *cr, PangoFontMap *fm, double scale)
+PangoContext *draw_page_context(cairo_t *cr, PangoFontMap *fm, double scale)
 {
     cairo_scale(cr, scale, scale);
     PangoContext *pc = pango_font_map_create_context(fm);
@@ -1000,7 +998,7 @@ static int write_png(doc_file *mf, PangoFontMap *fm, const draw_doc *doc, int pa
     int w = (int)lround(doc->page_w * scale), h = (int)lround(doc->page_h * scale);
     cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
     cairo_t *cr = cairo_create(s);
-    PangoContext *pc = page_context(cr, fm, scale);
+    PangoContext *pc = draw_page_context(cr, fm, scale);
     int ok = doc->draw(doc->arg, cr, pc, page) ? DOC_OK : DOC_INTERRUPTED;
     g_object_unref(pc);
     ok = cairo_result(mf, ok, cairo_status(cr));
@@ -1056,7 +1054,7 @@ static int write_pdf(doc_file *mf, PangoFontMap *fm, const draw_doc *doc)
         cairo_pdf_surface_create_for_stream(file_write, mf->f, doc->page_w, doc->page_h);
     pdf_metadata(s, doc);
     cairo_t *cr = cairo_create(s);
-    PangoContext *pc = page_context(cr, fm, 1.0);
+    PangoContext *pc = draw_page_context(cr, fm, 1.0);
     int ok = DOC_OK;
     for (int p = 0; ok == DOC_OK && p < doc->n_pages; p++) {
         if (p > 0) {

@@ -199,6 +199,13 @@ typedef struct draw_doc {
     double png_dpi;
 } draw_doc;
 
+/* A Pango context for cr, whose user unit is `scale` device units per
+** point, with the font options every page uses (no hinting, grey
+** antialiasing: the same layout on PNG and PDF); cr scaled, its fill
+** rule and line join set.  The caller unrefs.  For measuring text before
+** drawing it, and for drawing outside draw_write_doc. */
+PangoContext *draw_page_context(cairo_t *cr, PangoFontMap *fm, double scale);
+
 /* Write the document's files, each under a temporary name beside it; the
 ** renames come last, once every file is complete, so that a failure or
 ** an interruption leaves every target as it was.  Errors name the file:

@@ -128,6 +128,8 @@ typedef struct out_model {
     out_table *tables;     /* in the order of the comment above */
     int n_rules;
     out_rule *rules;
+    int n_ent_rules;       /* the enterprise rules (id, source, when) */
+    out_rule *ent_rules;
     int n_scenarios;
     out_scenario *scenarios;
     out_sweep sweep;       /* n_values 0 when none */
@@ -145,6 +147,9 @@ typedef struct out_model {
     /* Per row of the enterprises table (when the workspace has one): its
     ** main block's row, -1 in none. */
     int64_t *ent_block;
+    /* Per row of the parcels table: its enterprise's row, -1 when none
+    ** (or no enterprises table). */
+    int64_t *parcel_ent;
     /* The rules' sme_parks: params and targets: (the defaults without
     ** rules), for out_sites.c and out_targets.c. */
     rules_sme sme;
@@ -391,11 +396,31 @@ int out_town_list(const out_model *m, out_town **out);
 ** a file name.  malloc'd; NULL when out of memory. */
 char *out_town_file_name(const char *dir, int page, const char *town, const char *ext);
 
-/* outputs.c: remove a directory of files (not recursive); put the
+/* outputs.c: remove a directory of files (and its subdirectories, a few
+** levels down; symbolic links are removed, not followed); put the
 ** complete directory `tmp` in place of `dir` (the old one moved aside
 ** first, removed after). */
 void out_remove_tree(const char *dir);
 ibmap_status out_swap_dir(ibmap_ctx *ctx, const char *tmp, const char *dir);
+
+/* out_plans.c: the block plan sheets (一区块一方案) of the blocks asked
+** for, into directory `dir` (written whole under a temporary name and
+** swapped in): TOWN.pdf and TOWN.html per town, index.html, and on
+** request blocks/ID.pdf and png/ID.png.  *n_blocks and *n_pages (may be
+** NULL) receive what was written. */
+typedef struct out_plan_options {
+    const char *blocks;    /* "all", class names and/or block ids, comma-
+                              separated; NULL: "consolidate,exit" */
+    const char *town;      /* only this town's blocks; NULL: all */
+    int per_block;         /* also blocks/ID.pdf */
+    int png;               /* also png/ID.png previews */
+    const char *organization, *date, *title;   /* what the sheets print */
+} out_plan_options;
+ibmap_status out_write_plans(ibmap_ctx *ctx, const out_model *m, const char *dir,
+                             const out_plan_options *o, int64_t *n_blocks, int64_t *n_pages);
+/* Where world point (x, y) lands in the PNG preview (150 dpi) of the first
+** page of block row `block`'s sheet; 1 inside the map frame.  For the tests. */
+int out_plan_png_pixel(const out_model *m, int64_t block, double x, double y, int *px, int *py);
 
 /* out_compare.c: two workspaces compared (ibmap_compare_workspaces). */
 typedef enum out_match {

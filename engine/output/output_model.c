@@ -79,6 +79,13 @@ void out_model_free(out_model *m)
         free(m->rules[i].when);
     }
     free(m->rules);
+    for (int i = 0; i < m->n_ent_rules; i++) {
+        free(m->ent_rules[i].id);
+        free(m->ent_rules[i].source);
+        free(m->ent_rules[i].when);
+    }
+    free(m->ent_rules);
+    free(m->parcel_ent);
     for (int i = 0; i < m->n_scenarios; i++) {
         free(m->scenarios[i].name);
         free(m->scenarios[i].klass);
@@ -711,6 +718,21 @@ static ibmap_status build_enterprises(builder *b, const ibmap_classification *c)
     sqlite3_finalize(st);
     if (!ok) return nomem(b);
     for (; r < n; r++) b->m->ent_block[r] = -1;
+    /* Each parcel's enterprise, to colour the parcels by category. */
+    const out_table *parcels = out_model_table(b->m, "parcels");
+    int64_t np = parcels ? parcels->n_rows : 0;
+    if (!(b->m->parcel_ent = malloc((size_t)(np > 0 ? np : 1) * sizeof *b->m->parcel_ent)))
+        return nomem(b);
+    for (int64_t p = 0; p < np; p++) b->m->parcel_ent[p] = -1;
+    if (table_exists(b, "enterprise_parcels") &&
+        sqlite3_prepare_v2(b->db, "SELECT parcel_index, ent_index FROM enterprise_parcels", -1,
+                           &st, NULL) == SQLITE_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            int64_t p = sqlite3_column_int64(st, 0), e = sqlite3_column_int64(st, 1);
+            if (p >= 0 && p < np && e >= 0 && e < n) b->m->parcel_ent[p] = e;
+        }
+        sqlite3_finalize(st);
+    }
     return IBMAP_OK;
 }
 
@@ -923,6 +945,19 @@ static ibmap_status build_rules(builder *b, const ibmap_rules *rules,
         if (!o->id || !o->source || !o->when) return nomem(b);
         for (int64_t k = 0; k < ibmap_classification_count(c); k++)
             o->n_decided += strcmp(ibmap_classification_rule(c, k), r->id) == 0;
+    }
+    /* The enterprise rules, for the policy clauses of the plan sheets. */
+    m->ent_rules = calloc((size_t)(rules->n_ent_rules > 0 ? rules->n_ent_rules : 1),
+                          sizeof *m->ent_rules);
+    if (!m->ent_rules) return nomem(b);
+    m->n_ent_rules = rules->n_ent_rules;
+    for (int i = 0; i < rules->n_ent_rules; i++) {
+        const rules_rule *r = &rules->ent_rules[i];
+        out_rule *o = &m->ent_rules[i];
+        o->id = ibmap_strdup(r->id);
+        o->source = ibmap_strdup(r->source ? r->source : "");
+        o->when = ibmap_strdup(r->when ? r->when : "");
+        if (!o->id || !o->source || !o->when) return nomem(b);
     }
     return IBMAP_OK;
 }
@@ -1212,7 +1247,7 @@ static ibmap_status model_build(ibmap_ctx *ctx, const char *workspace,
     if (!s) s = out_sites_build(ctx, m, &m->sme);
     if (!s) s = eval_targets(&b, m->klass, NULL, &m->target_values);
     if (!s && !light) s = build_run(&b, rules, options);
-    if (!s && !light) s = build_rules(&b, rules, c);
+    if (!s) s = build_rules(&b, rules, c);
     if (!s && !light) s = build_scenarios(&b, c);
     sqlite3_exec(b.db, "COMMIT", NULL, NULL, NULL);
     if (!s && !light) s = build_sweep(&b, rules, options);

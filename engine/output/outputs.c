@@ -20,22 +20,31 @@
 
 #include "output/output.h"
 
-void out_remove_tree(const char *dir)
+/* Depth-limited: ibmap's own directories nest one level (plans/blocks). */
+static void remove_tree_depth(const char *dir, int depth)
 {
-    DIR *d = opendir(dir);
-    if (!d) {
+    struct stat st;
+    if (lstat(dir, &st) != 0) return;
+    if (!S_ISDIR(st.st_mode) || depth > 4) {
         unlink(dir);
         return;
     }
+    DIR *d = opendir(dir);
+    if (!d) return;
     struct dirent *e;
     while ((e = readdir(d))) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
         char *p = ibmap_sprintf("%s/%s", dir, e->d_name);
-        if (p) unlink(p);
+        if (p) remove_tree_depth(p, depth + 1);
         free(p);
     }
     closedir(d);
     rmdir(dir);
+}
+
+void out_remove_tree(const char *dir)
+{
+    remove_tree_depth(dir, 0);
 }
 
 char *out_safe_file_name(const char *s)
@@ -104,6 +113,7 @@ static const struct {
     {IBMAP_OUT_REPORT, OUT_NAME_REPORT},
     {IBMAP_OUT_TOWN_MAPS, OUT_NAME_TOWN_MAPS_PDF},
     {IBMAP_OUT_TOWN_MAPS, OUT_NAME_TOWN_MAPS_DIR},
+    {IBMAP_OUT_PLANS, OUT_NAME_PLANS_DIR},
 };
 
 int ibmap_output_file_count(void)
@@ -160,6 +170,41 @@ static ibmap_status stage(ibmap_ctx *ctx, const ibmap_output_options *o, const c
     if (ibmap_interrupt_pending()) return ibmap_fail_interrupted(ctx);
     if (o->progress) o->progress(o->progress_arg, name, 0, 0);
     return IBMAP_OK;
+}
+
+static ibmap_status write_plans(ibmap_ctx *ctx, const out_model *m, const char *dir,
+                                const ibmap_output_options *o)
+{
+    out_plan_options po = {o->plan_blocks, o->plan_town, o->plan_per_block, o->plan_png,
+                           o->plan_organization, o->plan_date, o->plan_title};
+    int64_t nb = 0, np = 0;
+    ibmap_status s = out_write_plans(ctx, m, dir, &po, &nb, &np);
+    /* The counts go back through the caller's options when it gave them. */
+    ((ibmap_output_options *)o)->plan_blocks_written = nb;
+    ((ibmap_output_options *)o)->plan_pages_written = np;
+    return s;
+}
+
+ibmap_status ibmap_write_plans(ibmap_ctx *ctx, const char *workspace,
+                               const ibmap_classification *c, const ibmap_rules *rules,
+                               const char *out_dir, ibmap_output_options *options)
+{
+    ibmap_output_options defaults;
+    ibmap_output_options_init(&defaults);
+    ibmap_output_options *o = options ? options : &defaults;
+    if (!workspace || !c || !out_dir)
+        return ibmap_fail(ctx, IBMAP_ERR_ARG, "ibmap_write_plans: NULL argument");
+    struct stat st;
+    if (!o->overwrite && lstat(out_dir, &st) == 0)
+        return ibmap_fail(ctx, IBMAP_ERR_EXISTS,
+                          "%s 已存在 exists: use --overwrite to replace it", out_dir);
+    out_model *m = NULL;
+    ibmap_status s = stage(ctx, o, "model");
+    if (!s) s = out_model_build_plan(ctx, workspace, c, rules, &m);
+    if (!s) s = stage(ctx, o, "plans");
+    if (!s) s = write_plans(ctx, m, out_dir, o);
+    out_model_free(m);
+    return s;
 }
 
 ibmap_status ibmap_write_outputs(ibmap_ctx *ctx, const char *workspace,
@@ -228,6 +273,10 @@ ibmap_status ibmap_write_outputs(ibmap_ctx *ctx, const char *workspace,
         s = dir && OUT_PATH(OUT_NAME_TOWN_MAPS_PDF) ? out_write_town_maps(ctx, m, path, dir)
                                                     : nomem(ctx);
         free(dir);
+    }
+    /* Before the report, which links each block to its sheet. */
+    if (!s && (formats & IBMAP_OUT_PLANS) && !(s = stage(ctx, o, "plans"))) {
+        s = OUT_PATH(OUT_NAME_PLANS_DIR) ? write_plans(ctx, m, path, o) : nomem(ctx);
     }
     if (!s && (formats & IBMAP_OUT_REPORT) && !(s = stage(ctx, o, "report"))) {
         s = OUT_PATH(OUT_NAME_REPORT) ? out_write_report(ctx, m, path, png) : nomem(ctx);
