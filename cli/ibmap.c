@@ -1125,6 +1125,10 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
             if (format & o.output.formats) fprintf(human, ", %s", name);
         }
         fprintf(human, "; workspace %s\n", o.workspace_path);
+        if (o.output.formats & IBMAP_OUT_PLANS)
+            fprintf(human, "一区块一方案 plan sheets: %lld blocks, %lld pages (A4) in %s/plans\n",
+                    (long long)o.output.plan_blocks_written,
+                    (long long)o.output.plan_pages_written, o.out_dir);
         /* The plan against its targets (the rules' targets:, by default
         ** 一、(三) of 31号). */
         if (ibmap_targets_evaluate(ctx, o.workspace_path, c, rules, &targets)) {

@@ -653,7 +653,8 @@ static double draw_decision(const plans *p, const draw_ctx *d, const plan_block 
     fmt_num(v[1], 64, out_number(t, r, "tax_per_mu"), 2, "万元/亩");
     fmt_num(v[2], 64, out_number(t, r, "va_per_mu"), 2, "万元/亩");
     fmt_num(v[3], 64, out_number(t, r, "far"), 2, "");
-    snprintf(v[4], 64, "%.0f / %lld", out_number(t, r, "n_parcels"), (long long)b->n_ents);
+    fmt_num(v[4], 64, out_number(t, r, "n_parcels"), 0, "");
+    snprintf(v[4] + strlen(v[4]), 64 - strlen(v[4]), " / %lld", (long long)b->n_ents);
     fmt_share(v[5], 64, out_number(t, r, "grade_a_share") + out_number(t, r, "grade_b_share"));
     fmt_share(v[6], 64, out_number(t, r, "grade_c_share") + out_number(t, r, "grade_d_share"));
     fmt_share(v[7], 64, out_number(t, r, "redline_share"));
