@@ -31,7 +31,10 @@ static const char usage_text[] =
     "  overlay [PROJECT.yaml] [LAYER OPTIONS] [--workspace FILE] [--csv FILE]\n"
     "          [--landuse-csv FILE]\n"
     "          [--threads N] [--grid METRES] [--parcel-mode majority|apportion]\n"
-    "          [--log FILE]         compute every block's metrics (docs/metrics.md)\n"
+    "          [--log FILE] [--stats]\n"
+    "                               compute every block's metrics (docs/metrics.md);\n"
+    "                               --stats: how its covers tests were decided\n"
+    "                               (exact kernel or GEOS), on stderr\n"
     "  run [PROJECT.yaml] [LAYER OPTIONS] -o OUTDIR [--rules FILE]\n"
     "          [--set PARAM=VALUE ...] [--scenario NAME] [--threads N]\n"
     "          [--overwrite] [--formats all|gpkg,qgs,sqlite,shp,geojson,fgb,\n"
@@ -90,6 +93,10 @@ static const char usage_text[] =
     "  --accept-defects ROLE[,ROLE]    go on although a hard constraint\n"
     "                                  (redline, basic_farmland, control_units)\n"
     "                                  lost features; the results say so\n"
+    "  --block-overlaps keep|split     where two blocks overlap: count the overlap\n"
+    "                                  in both and flag them (overlap_m2), or give\n"
+    "                                  it to the block with the lower id\n"
+    "  --block-overlap-min-m2 AREA     ignore overlaps of AREA m² or less (1)\n"
     "  --field ROLE.CANONICAL=SOURCE   e.g. --field parcels.tax=SSHJ\n"
     "  --set ROLE.KEY=VALUE            e.g. --set blocks.encoding=GBK,\n"
     "                                  --set redline.coords=gcj02,\n"
@@ -111,6 +118,7 @@ typedef struct options {
     const char *project_path;
     const char *log_path;
     int json;
+    int stats;                    /* overlay: --stats */
     const char *csv_path;         /* overlay: metrics CSV */
     const char *landuse_csv_path; /* overlay: the long land-use table */
     const char *workspace_path;   /* overlay: where metrics are kept */
@@ -220,8 +228,9 @@ static int build_project(ibmap_ctx *ctx, int argc, char **argv, options *o,
     /* The project file comes first (if any) so that flags override it. */
     for (int i = 0; i < argc; i++) {
         if ((argv[i][0] == '-' && argv[i][1] == '-') || strcmp(argv[i], "-o") == 0) {
-            i++; /* every flag but --json and --overwrite takes a value */
-            if (strcmp(argv[i - 1], "--json") == 0 || strcmp(argv[i - 1], "--overwrite") == 0)
+            i++; /* every flag but --json, --overwrite, --stats takes a value */
+            if (strcmp(argv[i - 1], "--json") == 0 || strcmp(argv[i - 1], "--overwrite") == 0 ||
+                strcmp(argv[i - 1], "--stats") == 0)
                 i--;
             continue;
         }
@@ -251,6 +260,10 @@ static int build_project(ibmap_ctx *ctx, int argc, char **argv, options *o,
         }
         if (strcmp(a, "--json") == 0) {
             o->json = 1;
+            continue;
+        }
+        if (!o->run && strcmp(a, "--stats") == 0) {
+            o->stats = 1;
             continue;
         }
         if (o->run && strcmp(a, "--overwrite") == 0) {
@@ -340,6 +353,10 @@ static int build_project(ibmap_ctx *ctx, int argc, char **argv, options *o,
             snprintf(key, sizeof key, "accept_defects");
         } else if (strcmp(a, "--crs") == 0 || strcmp(a, "--area") == 0) {
             snprintf(key, sizeof key, "%s", a + 2);
+        } else if (strcmp(a, "--block-overlaps") == 0) {
+            snprintf(key, sizeof key, "block_overlaps");
+        } else if (strcmp(a, "--block-overlap-min-m2") == 0) {
+            snprintf(key, sizeof key, "block_overlap_min_m2");
         } else if (strcmp(a, "--field") == 0 || strcmp(a, "--set") == 0) {
             const char *eq = strchr(v, '=');
             const char *dot = strchr(v, '.');
@@ -459,7 +476,14 @@ static int print_verdicts(FILE *f, const ibmap_data *data)
     return n;
 }
 
-static void print_text_summary(const ibmap_data *data, const options *o)
+/* Blocks that overlap each other: found by ibmap_block_overlaps(). */
+typedef struct overlap_summary {
+    int64_t pairs;
+    double area_m2;
+} overlap_summary;
+
+static void print_text_summary(const ibmap_data *data, const options *o,
+                               const overlap_summary *ov)
 {
     printf("working CRS: %s\n", ibmap_data_crs(data));
     for (int r = 0; r < IBMAP_ROLE_COUNT; r++) {
@@ -526,18 +550,23 @@ static void print_text_summary(const ibmap_data *data, const options *o)
     }
     const char *accepted = ibmap_data_accepted_defects(data);
     if (*accepted) printf("\naccepted defects:\n%s\n", accepted);
+    printf("\nblock overlaps: %lld pair%s of blocks overlap, %.1f m² (%.2f 亩) in all%s\n",
+           (long long)ov->pairs, ov->pairs == 1 ? "" : "s", ov->area_m2, ov->area_m2 * 15 / 10000,
+           ov->pairs ? " (each pair: block_overlap in the log)" : "");
     printf("\ndata-quality log: %lld entries written to %s\n",
            (long long)ibmap_data_defect_count(data), o->log_path);
 }
 
-static void print_json_summary(const ibmap_data *data, const options *o)
+static void print_json_summary(const ibmap_data *data, const options *o,
+                               const overlap_summary *ov)
 {
     printf("{\"crs\":");
     json_string(ibmap_data_crs(data));
     printf(",\"log\":");
     json_string(o->log_path);
-    printf(",\"defects\":%lld,\"layers\":{",
-           (long long)ibmap_data_defect_count(data));
+    printf(",\"defects\":%lld,\"block_overlaps\":{\"pairs\":%lld,\"area_m2\":%.3f}"
+           ",\"layers\":{",
+           (long long)ibmap_data_defect_count(data), (long long)ov->pairs, ov->area_m2);
     int first = 1;
     for (int r = 0; r < IBMAP_ROLE_COUNT; r++) {
         const ibmap_layer *L = ibmap_data_layer(data, (ibmap_role)r);
@@ -608,14 +637,17 @@ static int cmd_check(ibmap_ctx *ctx, int argc, char **argv)
         return 1;
     }
     rc = 0;
-    if (ibmap_data_write_defects_csv(ctx, data, o.log_path)) {
+    /* the blocks overlapping each other: logged like any other defect */
+    overlap_summary ov = {0, 0};
+    if (ibmap_block_overlaps(ctx, data, &ov.pairs, &ov.area_m2) ||
+        ibmap_data_write_defects_csv(ctx, data, o.log_path)) {
         fprintf(stderr, "ibmap check: %s\n", ibmap_errmsg(ctx));
         rc = 1;
     } else if (o.json) {
-        print_json_summary(data, &o);
+        print_json_summary(data, &o, &ov);
     } else {
         if (o.project_path) printf("ibmap check %s\n", o.project_path);
-        print_text_summary(data, &o);
+        print_text_summary(data, &o, &ov);
     }
     ibmap_data_free(data);
     ibmap_project_free(project);
@@ -672,6 +704,31 @@ static int overlay_or_reuse(ibmap_ctx *ctx, const char *cmd, options *o,
     return 0;
 }
 
+/* --stats: the overlay's covers tests by kind, and the share the exact
+** kernel decided (the rest went to GEOS). */
+static void print_covers_stats(const ibmap_metrics *m, int reused)
+{
+    static const char *kinds[IBMAP_COVERS_KINDS] = {"parcels", "land use", "zones"};
+    if (reused) {
+        fprintf(stderr, "covers tests: none (metrics reused)\n");
+        return;
+    }
+    int64_t all_kernel = 0, all_geos = 0;
+    for (int k = 0; k <= IBMAP_COVERS_KINDS; k++) {
+        int64_t kernel = all_kernel, geos = all_geos;
+        if (k < IBMAP_COVERS_KINDS) {
+            ibmap_metrics_covers_stats(m, k, &kernel, &geos);
+            all_kernel += kernel;
+            all_geos += geos;
+        }
+        int64_t n = kernel + geos;
+        fprintf(stderr, "covers tests, %-9s %10lld: exact kernel %10lld (%.2f %%), GEOS %lld\n",
+                k < IBMAP_COVERS_KINDS ? kinds[k] : "all", (long long)n,
+                (long long)kernel, n ? 100.0 * (double)kernel / (double)n : 0.0,
+                (long long)geos);
+    }
+}
+
 static int cmd_overlay(ibmap_ctx *ctx, int argc, char **argv)
 {
     options o;
@@ -690,6 +747,7 @@ static int cmd_overlay(ibmap_ctx *ctx, int argc, char **argv)
     ibmap_metrics *m = NULL;
     int reused;
     rc = overlay_or_reuse(ctx, "overlay", &o, project, &data, &m, &reused);
+    if (!rc && o.stats) print_covers_stats(m, reused);
     if (!rc && ((o.csv_path && ibmap_metrics_write_csv(ctx, m, o.csv_path)) ||
                 (o.landuse_csv_path &&
                  ibmap_metrics_write_landuse_csv(ctx, m, o.landuse_csv_path)))) {

@@ -506,7 +506,26 @@ IBMAP_API ibmap_status ibmap_overlay(ibmap_ctx *ctx, ibmap_data *data,
                            const ibmap_overlay_options *options,
                            ibmap_metrics **out);
 
+/* Find the pairs of blocks whose polygons overlap by more than the
+** project's block_overlap_min_m2 (default 1 m²), add one "block_overlap"
+** entry per pair to data's data-quality log, and return their number and
+** total area (each pair's overlap once).  ibmap_overlay() finds and logs
+** the same pairs itself; this is for `ibmap check`, which measures
+** nothing else. */
+IBMAP_API ibmap_status ibmap_block_overlaps(ibmap_ctx *ctx, ibmap_data *data, int64_t *n_pairs,
+                                  double *area_m2);
+
 IBMAP_API void ibmap_metrics_free(ibmap_metrics *m);
+
+/* The overlay's "covers" tests (a piece inside the block, the block inside
+** a piece) by kind of layer: parcels, land use, and zones (every other
+** layer).  *kernel were decided by the exact kernel, *geos handed to GEOS
+** (undecided, or a geometry the loader repaired).  Both 0 for metrics read
+** back from a workspace.  Returns 0 for an unknown kind. */
+enum { IBMAP_COVERS_PARCEL, IBMAP_COVERS_LANDUSE, IBMAP_COVERS_ZONE,
+       IBMAP_COVERS_KINDS };
+IBMAP_API int ibmap_metrics_covers_stats(const ibmap_metrics *m, int kind,
+                               int64_t *kernel, int64_t *geos);
 
 /* Number of blocks (every input block, with or without geometry). */
 IBMAP_API int64_t ibmap_metrics_count(const ibmap_metrics *m);

@@ -22,12 +22,13 @@ static char default_rules[4200];
 /* A block that no rule but the closing default matches (default file):
 ** outside every zone, 10 parcels, tax 15 万元/亩 (above the floor 5, below
 ** support 20), A+B 60% with tax too low for support, C+D 30%, far 1.2,
-** 20% small parcels. */
+** 20% small parcels; every parcel's tax and floor area known. */
 static const char *const neutral =
     "metric_status=ok;area_m2=10000;area_mu=15;redline_share=0;basic_farmland_share=0;"
     "cu_type=key_industry;cu_code=ZH00;cu_priority_m2=0;transition_share=0;central_share=0;"
     "parks_share=0;n_parcels=10;tax_per_mu=15;grade_a_share=0.3;grade_b_share=0.3;"
-    "grade_c_share=0.2;grade_d_share=0.1;far=1.2;small_parcel_share=0.2";
+    "grade_c_share=0.2;grade_d_share=0.1;far=1.2;small_parcel_share=0.2;"
+    "tax_known_land_share=1;floor_known_land_share=1";
 
 /* Set metric `name` to `value` ("NULL" for none) in the row being bound. */
 static void bind_metric(sqlite3_stmt *st, const char *name, const char *value)
@@ -198,8 +199,10 @@ static const struct {
     {"cu_type=priority;cu_code=ZH01;tax_per_mu=30;grade_a_share=0.8", "exit", "relocate",
      "priority_unit", "位于优先保护单元（ZH01），搬迁腾退"},
     {"n_parcels=0;tax_per_mu=NULL;grade_a_share=NULL;grade_b_share=NULL;grade_c_share=NULL;"
-     "grade_d_share=NULL;far=NULL;small_parcel_share=NULL",
-     "unclassifiable", "", "no_data", "数据不足：宗地 0 宗，亩均税收 —，税收缺失用地占比 —"},
+     "grade_d_share=NULL;far=NULL;small_parcel_share=NULL;tax_known_land_share=NULL;"
+     "floor_known_land_share=NULL",
+     "unclassifiable", "", "no_data",
+     "数据不足：宗地 0 宗，亩均税收 —；税收已知的用地占比 —、建筑面积已知的用地占比 —，低于 80.0%"},
     {"transition_share=0.45", "consolidate", "organic_renewal", "transition_renewal",
      "过渡控制区占比 45.0%；低效企业用地 0.0%、低散乱污 0.0% 未超限，存量工业用地有机更新"},
     {"transition_share=0.45;tax_per_mu=3", "exit", "reserve", "transition_reserve",
@@ -229,10 +232,11 @@ static const struct {
 };
 #define N_PER_RULE ((int)(sizeof per_rule / sizeof per_rule[0]))
 
-/* The per-rule blocks R01…R13, then U (no geometry) and T (tax 5.5). */
+/* The per-rule blocks R01…R16, then U (no geometry), T (tax 5.5) and K
+** (tax known on 79.5% of its land). */
 static const char *per_rule_workspace(void)
 {
-    static const char *ids[N_PER_RULE + 3], *specs[N_PER_RULE + 3];
+    static const char *ids[N_PER_RULE + 4], *specs[N_PER_RULE + 4];
     static char names[N_PER_RULE][8];
     for (int i = 0; i < N_PER_RULE; i++) {
         snprintf(names[i], sizeof names[i], "R%02d", i + 1);
@@ -243,7 +247,9 @@ static const char *per_rule_workspace(void)
     specs[N_PER_RULE] = "metric_status=no_geometry;area_m2=NULL;area_mu=NULL;redline_share=NULL";
     ids[N_PER_RULE + 1] = "T";
     specs[N_PER_RULE + 1] = "tax_per_mu=5.5";
-    ids[N_PER_RULE + 2] = NULL;
+    ids[N_PER_RULE + 2] = "K";
+    specs[N_PER_RULE + 2] = "tax_known_land_share=0.795";
+    ids[N_PER_RULE + 3] = NULL;
     return make_workspace("per_rule", ids, specs);
 }
 
@@ -256,7 +262,7 @@ TEST(every_default_rule_fires_on_its_block)
     CHECK_INT(ibmap_rules_rule_count(r), N_PER_RULE);
     ibmap_classification *c = classify(ws, r, NULL);
     CHECK(c != NULL);
-    CHECK_INT(ibmap_classification_count(c), N_PER_RULE + 2);
+    CHECK_INT(ibmap_classification_count(c), N_PER_RULE + 3);
     for (int i = 0; i < N_PER_RULE; i++) {
         /* Rule i decides block i, and block i is the only one rule i
         ** decides: the rules are in the same order as the blocks. */
@@ -288,6 +294,13 @@ TEST(matched_lists_every_matching_rule)
     /* R04 (no parcels, NULL economics): only no_data; n_low_eff is 0, not
     ** NULL, and the NULL comparisons match nothing else. */
     CHECK_STR(ibmap_classification_matched(c, 3), "no_data;default");
+    /* K (tax known on 79.5% of the parcel land, 15 万元/亩 on that part):
+    ** under min_known_share, so 数据不足 — not weak, not efficient. */
+    CHECK_STR(ibmap_classification_matched(c, N_PER_RULE + 2), "no_data;default");
+    CHECK_STR(ibmap_class_name(ibmap_classification_class(c, N_PER_RULE + 2)), "unclassifiable");
+    CHECK_STR(ibmap_classification_reason(c, N_PER_RULE + 2),
+              "数据不足：宗地 10 宗，亩均税收 15 万元/亩；税收已知的用地占比 79.5%、"
+              "建筑面积已知的用地占比 100.0%，低于 80.0%");
     ibmap_classification_free(c);
     ibmap_rules_free(r);
 }

@@ -26,14 +26,14 @@ run_writes_fgb() {
 }
 count() { ogrinfo -so "$out/fgb/$1.fgb" "$1" 2>/dev/null | sed -n 's/^Feature Count: //p'; }
 # The sample city: 300 blocks, 5,047 parcels (docs/sample-city.md); the
-# default rules put 47 in support, 234 in consolidate, 19 in exit.
+# default rules put 24 in support, 256 in consolidate, 20 in exit.
 fgb_blocks_count() { [ "$(count blocks)" = 300 ]; }
 fgb_parcels_count() { [ "$(count parcels)" = 5047 ]; }
 fgb_classes() {
   ogrinfo -q -dialect sqlite \
     -sql "SELECT class || '=' || count(*) AS c FROM blocks GROUP BY class ORDER BY class" \
     "$out/fgb/blocks.fgb" | sed -n 's/^ *c (String) = //p' | tr '\n' ' ' > "$dir/classes.txt"
-  [ "$(cat "$dir/classes.txt")" = "consolidate=234 exit=19 support=47 " ] ||
+  [ "$(cat "$dir/classes.txt")" = "consolidate=256 exit=20 support=24 " ] ||
     { echo "# classes: $(cat "$dir/classes.txt")"; return 1; }
 }
 fgb_crs() { ogrinfo -so "$out/fgb/blocks.fgb" blocks | grep -q 'ID\["EPSG",4549\]'; }

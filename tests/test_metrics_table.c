@@ -71,6 +71,34 @@ static char *render_doc(void)
                                 m->name, m->kind == IBMAP_METRIC_TEXT ? "text" : "number",
                                 m->unit, m->label_zh, m->description);
     }
+    len += (size_t)snprintf(s + len, cap - len, "%s",
+        "\n## Rates and missing values\n\n"
+        "Missing is never zero.  A parcel whose value is missing (a blank cell,\n"
+        "`无`, `-`: docs/fields.md) counts in no sum and in no rate; it is not a\n"
+        "parcel that paid 0.  The parcels of a block are those assigned to it\n"
+        "(`parcels: majority`, each counted whole in the block it overlaps most) or\n"
+        "every parcel overlapping it, each weighted by the fraction of its area\n"
+        "inside the block (`parcels: apportion`).  A parcel's land is its own\n"
+        "`land_mu`, else the area of its polygon.\n\n"
+        "| rate | numerator | denominator | parcels that count | coverage |\n"
+        "|---|---|---|---|---|\n"
+        "| `tax_per_mu` | Σ tax | Σ land_mu | tax known | `tax_known_land_share` |\n"
+        "| `va_per_mu` | Σ value_added | Σ land_mu | value added known | `va_known_land_share` |\n"
+        "| `va_per_energy` | Σ value_added | Σ energy | value added and energy both known | `energy_known_land_share` (with `va_known_land_share`) |\n"
+        "| `labour_productivity` | Σ value_added | Σ employees | value added and employees both known | `employees_known_land_share` (with `va_known_land_share`) |\n"
+        "| `far` | Σ floor_m2 | Σ land_mu × 10000/15 | floor area known | `floor_known_land_share` |\n\n"
+        "A rate is empty when no parcel of the block has its numerator, or the\n"
+        "denominator is 0.  `X_known_land_share` = Σ land_mu of the parcels whose X\n"
+        "is known / `land_mu_sum`: 1 when every parcel has it, 0 when none does,\n"
+        "empty for a block without parcels.  A rate measured on a small known\n"
+        "share is an estimate from the parcels that reported; the default rules\n"
+        "(docs/rules.md) call a block whose `tax_known_land_share` or\n"
+        "`floor_known_land_share` is under `min_known_share` (0.8) unclassifiable\n"
+        "(数据不足) instead of weak.  The sums (`tax_sum`, …) likewise add the known\n"
+        "values only and are empty when no parcel has the value; `n_lsl` and\n"
+        "`n_small` are empty when no parcel of the block has the flag.  The grade\n"
+        "shares need no known share: a parcel without a grade is land in\n"
+        "`grade_none_share`.\n");
     return s;
 }
 

@@ -18,6 +18,7 @@
 #include "classify/rules.h"
 #include "output/output.h"
 #include "out_fixture.h"
+#include "fixtures.h"
 
 static ibmap_ctx *ctx;
 static char dir[256];
@@ -252,6 +253,73 @@ TEST(run_table_records_the_nothing_lost_check)
         sum += ibmap_metrics_number(clean.metrics, b, area);
     CHECK_REL(strtod(got[2], NULL), sum, 1e-9);
     CHECK_REL(strtod(got[3], NULL), sum, 1e-9);
+}
+
+/* A city made for this test: blocks A (x 0..100) and B (x 80..180, both
+** 100 m tall) overlap on 2000 m²; the project says block_overlaps: split.
+** Taken through the real pipeline to a GeoPackage and report.html, the
+** report's run table shows the nothing-lost figures measured on the
+** GeoPackage (2 blocks, 20000 m² of source polygons) and the overlap:
+** one pair, 2000 m². */
+TEST(report_shows_the_nothing_lost_check_and_block_overlaps)
+{
+    char src[600], yaml[600];
+    snprintf(src, sizeof src, "%s/overlap-src.gpkg", dir);
+    snprintf(yaml, sizeof yaml, "%s/overlap.yaml", dir);
+    const char *blocks[] = {
+        "POLYGON((620000 3340000,620100 3340000,620100 3340100,620000 3340100,620000 3340000))|A",
+        "POLYGON((620080 3340000,620180 3340000,620180 3340100,620080 3340100,620080 3340000))|B",
+        NULL};
+    const char *parcels[] = {
+        "POLYGON((620000 3340000,620050 3340000,620050 3340100,620000 3340100,620000 3340000))|P1|120.5|7.5",
+        NULL};
+    const char *landuse[] = {
+        "POLYGON((619900 3339900,620300 3339900,620300 3340200,619900 3340200,619900 3339900))|0601|工业用地",
+        NULL};
+    const char *cu[] = {
+        "POLYGON((619000 3339000,622000 3339000,622000 3342000,619000 3342000,619000 3339000))|ZH1|单元|2",
+        NULL};
+    CHECK(fx_layer(src, "GPKG", "blocks", 4549, NULL, "QKBH:s", blocks));
+    CHECK(fx_layer(src, "GPKG", "parcels", 4549, NULL, "ZDDM:s,SSHJ:r,YDMJ:r", parcels));
+    CHECK(fx_layer(src, "GPKG", "DLTB", 4549, NULL, "DLBM:s,DLMC:s", landuse));
+    CHECK(fx_layer(src, "GPKG", "cu", 4549, NULL, "HJGKDYBM:s,HJGKDYMC:s,ZHGKDYFL:s", cu));
+    const char *redline[] = {
+        "POLYGON((621000 3341000,621100 3341000,621100 3341100,621000 3341100,621000 3341000))|HX1|湿地红线",
+        NULL};
+    CHECK(fx_layer(src, "GPKG", "redline", 4549, NULL, "HXBH:s,HXMC:s", redline));
+    CHECK(fx_layer(src, "GPKG", "parks", 4549, NULL, "YQBH:s,YQMC:s", redline));
+    FILE *f = fopen(yaml, "w");
+    CHECK(f != NULL);
+    fprintf(f, "crs: EPSG:4549\nblock_overlaps: split\nlayers:\n"
+               "  blocks: %s:blocks\n  parcels: %s:parcels\n  landuse: %s:DLTB\n"
+               "  control_units: %s:cu\n  redline: %s:redline\n  parks: %s:parks\n", src, src,
+            src, src, src, src);
+    fclose(f);
+    ibmap_output_options o;
+    ibmap_output_options_init(&o);
+    o.formats = IBMAP_OUT_GPKG | IBMAP_OUT_REPORT;
+    city k;
+    memset(&k, 0, sizeof k);
+    run_city(&k, yaml, "overlap", &o);
+    CHECK(k.ok);
+    CHECK_INT(ibmap_metrics_count(k.metrics), 2);
+    CHECK_NEAR(ibmap_metrics_number(k.metrics, 1, ibmap_metric_index("area_m2")), 8000, 1e-6);
+    char path[700];
+    snprintf(path, sizeof path, "%s/report.html", k.out);
+    size_t size = 0;
+    char *html = read_all(path, &size);
+    CHECK(html != NULL);
+    static const char *const want[] = {
+        "<th>check.blocks_in</th><td>2</td>",
+        "<th>check.blocks_out</th><td>2</td>",
+        "<th>check.area_in_m2</th><td>20000.000000</td>",
+        "<th>check.area_out_m2</th><td>20000.000000</td>",
+        "<th>check.block_overlap_pairs</th><td>1</td>",
+        "<th>check.block_overlap_m2</th><td>2000.000</td>"};
+    for (int i = 0; i < 6; i++)
+        if (!strstr(html, want[i])) TEST_FAILF("report.html lacks %s", want[i]);
+    free(html);
+    city_free(&k);
 }
 
 /* The SpatiaLite database: the same blocks, in a real SpatiaLite file
@@ -551,6 +619,7 @@ int main(void)
     RUN(geopackage_blocks_match_the_computed_blocks);
     RUN(geopackage_holds_every_layer_the_styles_and_the_run);
     RUN(run_table_records_the_nothing_lost_check);
+    RUN(report_shows_the_nothing_lost_check_and_block_overlaps);
     RUN(spatialite_has_the_same_blocks);
     RUN(shapefile_utf8_reads_back_intact);
     RUN(shapefile_gbk_reads_back_intact);

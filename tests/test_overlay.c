@@ -268,6 +268,45 @@ TEST(parcel_straddling_two_blocks)
     ibmap_data_free(d);
 }
 
+/* Missing is never zero.  Block A (100x100) holds three parcels, each with
+** its own land_mu: Q1 6 亩, tax 60, floor 4000 m²; Q2 4 亩, tax missing
+** ("~": NULL), floor 2000; Q3 2 亩, tax 10, floor missing.
+**   tax_per_mu = (60 + 10) / (6 + 2) = 8.75 (not 70 / 12 = 5.83);
+**   tax_known_land_share = 8 / 12;  tax_sum = 70;
+**   far = (4000 + 2000) / ((6 + 4) × 10000/15) = 0.9;
+**   floor_known_land_share = 10 / 12;
+**   value added: none given → va_per_mu NULL, va_known_land_share 0. */
+TEST(rates_over_parcels_whose_value_is_known)
+{
+    ibmap_project *p = fx_city(ctx, dir);
+    static char b[1][512], q[3][512];
+    snprintf(b[0], 512, "%s|A", rect((char[400]){0}, 400, 0, 0, 100, 100));
+    const char *blocks[] = {b[0], NULL};
+    set_layer(p, "blocks", "QKBH:s", blocks);
+    snprintf(q[0], 512, "%s|Q1|60|6|4000|~", rect((char[400]){0}, 400, 0, 0, 50, 100));
+    snprintf(q[1], 512, "%s|Q2|~|4|2000|~", rect((char[400]){0}, 400, 50, 0, 100, 50));
+    snprintf(q[2], 512, "%s|Q3|10|2|~|~", rect((char[400]){0}, 400, 50, 50, 100, 100));
+    const char *parcels[] = {q[0], q[1], q[2], NULL};
+    set_layer(p, "parcels", "ZDDM:s,SSHJ:r,YDMJ:r,JZMJ:r,ZJZ:r", parcels);
+    ibmap_data *d;
+    ibmap_metrics *m = overlay(p, &d, IBMAP_PARCELS_MAJORITY);
+    ibmap_project_free(p);
+    CHECK(m != NULL);
+    CHECK_NEAR(num(m, 0, "n_parcels"), 3, 0);
+    CHECK_NEAR(num(m, 0, "land_mu_sum"), 12, 1e-12);
+    CHECK_NEAR(num(m, 0, "tax_sum"), 70, 1e-12);
+    CHECK_NEAR(num(m, 0, "tax_per_mu"), 8.75, 1e-12);
+    CHECK_NEAR(num(m, 0, "tax_known_land_share"), 8.0 / 12, 1e-12);
+    CHECK_NEAR(num(m, 0, "far"), 0.9, 1e-12);
+    CHECK_NEAR(num(m, 0, "floor_known_land_share"), 10.0 / 12, 1e-12);
+    CHECK(isnan(num(m, 0, "va_per_mu")));
+    CHECK(isnan(num(m, 0, "value_added_sum")));
+    CHECK_NEAR(num(m, 0, "va_known_land_share"), 0, 0);
+    CHECK(isnan(num(m, 0, "n_lsl"))); /* no parcel has the flag */
+    ibmap_metrics_free(m);
+    ibmap_data_free(d);
+}
+
 /* A self-intersecting (bow-tie) transition zone over A: repaired on load
 ** into two triangles of 2500 m² each, both inside A: 5000 m². */
 TEST(self_intersecting_zone_is_measured_after_repair)
@@ -345,6 +384,149 @@ TEST(landuse_composition_and_long_table)
     CHECK_STR(code, "1201");
     CHECK_NEAR(area, 4000, 1e-9);
     CHECK_NEAR(share, 0.4, 1e-12);
+    ibmap_metrics_free(m);
+    ibmap_data_free(d);
+}
+
+/* Overlapping land-use polygons inside block A (100x100): L1 industrial
+** x 0..60 (6000 m²); L2 空闲地 x 40..100 (6000), overlapping L1 on x 40..60
+** (2000); L3 industrial x 0..60 again, a copy of L1.  Summed, industrial
+** was 12000 m² (share 1.2) and the cover 18000.  Counted once, in layer
+** order: L1 keeps its 6000, L2 keeps x 60..100 (4000), L3 nothing:
+** industrial 6000 (share 0.6), other 4000, covered 10000; L2 and L3 are
+** logged with 2000 and 6000 m². */
+TEST(overlapping_landuse_is_counted_once)
+{
+    ibmap_project *p = geometry_city();
+    static char r[3][512];
+    snprintf(r[0], 512, "%s|0601|工业用地", rect((char[400]){0}, 400, 0, 0, 60, 100));
+    snprintf(r[1], 512, "%s|1201|空闲地", rect((char[400]){0}, 400, 40, 0, 100, 100));
+    snprintf(r[2], 512, "%s|0601|工业用地", rect((char[400]){0}, 400, 0, 0, 60, 100));
+    const char *rows[] = {r[0], r[1], r[2], NULL};
+    set_layer(p, "landuse", "DLBM:s,DLMC:s", rows);
+    ibmap_data *d;
+    ibmap_metrics *m = overlay(p, &d, IBMAP_PARCELS_MAJORITY);
+    ibmap_project_free(p);
+    CHECK(m != NULL);
+    CHECK_NEAR(num(m, 0, "lu_industrial_m2"), 6000, 1e-6);
+    CHECK_NEAR(num(m, 0, "lu_other_m2"), 4000, 1e-6);
+    CHECK_NEAR(num(m, 0, "lu_industrial_share"), 0.6, 1e-10);
+    CHECK_NEAR(num(m, 0, "lu_covered_m2"), 10000, 1e-6);
+    CHECK(num(m, 0, "lu_covered_m2") <= num(m, 0, "area_m2") * (1 + 1e-12));
+    double total_share = 0;
+    for (int64_t i = 0; i < ibmap_metrics_landuse_count(m); i++) {
+        int64_t blk;
+        double share;
+        CHECK_INT(ibmap_metrics_landuse_row(m, i, &blk, NULL, NULL, &share), IBMAP_OK);
+        CHECK(share <= 1);
+        if (blk == 0) total_share += share;
+    }
+    CHECK_NEAR(total_share, 1, 1e-10);
+    CHECK_INT(fx_count(d, IBMAP_ROLE_LANDUSE, "landuse_overlap"), 2);
+    int seen = 0;
+    for (int64_t i = 0; i < ibmap_data_defect_count(d); i++) {
+        ibmap_defect e;
+        ibmap_data_defect(d, i, &e);
+        if (strcmp(e.problem, "landuse_overlap") != 0) continue;
+        CHECK_STR(e.value, seen == 0 ? "2000.000" : "6000.000");
+        seen++;
+    }
+    CHECK_INT(seen, 2);
+    ibmap_metrics_free(m);
+    ibmap_data_free(d);
+}
+
+/* Two overlapping blocks: A x 0..100 and B x 80..180 (both 100 m tall)
+** share x 80..100: 2000 m²; C (x 300..400) overlaps nothing, and D (x
+** 400..500) only touches C along an edge.  Keep: both A and B measure
+** 10000 m² and carry overlap_m2 2000; split: B, the higher id, loses the
+** strip (8000 m², and its parcel-free land-use cover drops alike), A
+** keeps 10000.  Either way one block_overlap entry names the pair. */
+static ibmap_project *overlapping_blocks(const char *mode)
+{
+    ibmap_project *p = fx_city(ctx, dir);
+    static char b[4][512], l[1][512];
+    snprintf(b[0], 512, "%s|A", rect((char[400]){0}, 400, 0, 0, 100, 100));
+    snprintf(b[1], 512, "%s|B", rect((char[400]){0}, 400, 80, 0, 180, 100));
+    snprintf(b[2], 512, "%s|C", rect((char[400]){0}, 400, 300, 0, 400, 100));
+    snprintf(b[3], 512, "%s|D", rect((char[400]){0}, 400, 400, 0, 500, 100));
+    const char *blocks[] = {b[1], b[0], b[2], b[3], NULL}; /* B first: ids decide, not order */
+    set_layer(p, "blocks", "QKBH:s", blocks);
+    snprintf(l[0], 512, "%s|0601|工业用地", rect((char[400]){0}, 400, -100, -100, 600, 200));
+    const char *rows[] = {l[0], NULL};
+    set_layer(p, "landuse", "DLBM:s,DLMC:s", rows);
+    if (mode) ibmap_project_set(ctx, p, "block_overlaps", mode);
+    return p;
+}
+
+static const char *overlap_entry(const ibmap_data *d, const char **action)
+{
+    for (int64_t i = 0; i < ibmap_data_defect_count(d); i++) {
+        ibmap_defect e;
+        ibmap_data_defect(d, i, &e);
+        if (strcmp(e.problem, "block_overlap") != 0) continue;
+        *action = e.action;
+        return e.detail;
+    }
+    return NULL;
+}
+
+TEST(overlapping_blocks_kept_and_flagged)
+{
+    ibmap_project *p = overlapping_blocks(NULL); /* keep is the default */
+    ibmap_data *d;
+    ibmap_metrics *m = overlay(p, &d, IBMAP_PARCELS_MAJORITY);
+    ibmap_project_free(p);
+    CHECK(m != NULL);
+    CHECK_STR(ibmap_metrics_block_id(m, 0), "B");
+    CHECK_NEAR(num(m, 0, "area_m2"), 10000, 1e-9);
+    CHECK_NEAR(num(m, 1, "area_m2"), 10000, 1e-9);
+    CHECK_NEAR(num(m, 0, "overlap_m2"), 2000, 1e-6);
+    CHECK_NEAR(num(m, 1, "overlap_m2"), 2000, 1e-6);
+    CHECK_NEAR(num(m, 2, "overlap_m2"), 0, 0);
+    CHECK_NEAR(num(m, 3, "overlap_m2"), 0, 0); /* touching is not overlapping */
+    CHECK_INT(fx_count(d, IBMAP_ROLE_BLOCKS, "block_overlap"), 1);
+    const char *action = NULL, *detail = overlap_entry(d, &action);
+    CHECK_STR(detail, "blocks A and B overlap by 2000.000 m² (3.0000 亩)");
+    CHECK(action && strncmp(action, "kept", 4) == 0);
+    ibmap_metrics_free(m);
+    ibmap_data_free(d);
+    /* check's own count, from the loaded data alone */
+    p = overlapping_blocks("keep");
+    CHECK_INT(ibmap_load(ctx, p, &d), IBMAP_OK);
+    ibmap_project_free(p);
+    int64_t pairs = -1;
+    double area = -1;
+    CHECK_INT(ibmap_block_overlaps(ctx, d, &pairs, &area), IBMAP_OK);
+    CHECK_INT(pairs, 1);
+    CHECK_NEAR(area, 2000, 1e-6);
+    CHECK_INT(fx_count(d, IBMAP_ROLE_BLOCKS, "block_overlap"), 1);
+    ibmap_data_free(d);
+}
+
+TEST(overlapping_blocks_split_to_the_lower_id)
+{
+    ibmap_project *p = overlapping_blocks("split");
+    ibmap_data *d;
+    ibmap_metrics *m = overlay(p, &d, IBMAP_PARCELS_MAJORITY);
+    ibmap_project_free(p);
+    CHECK(m != NULL);
+    /* B (index 0) gives x 80..100 to A (index 1) */
+    CHECK_NEAR(num(m, 0, "area_m2"), 8000, 1e-6);
+    CHECK_NEAR(num(m, 0, "area_mu"), 12, 1e-9);
+    CHECK_NEAR(num(m, 0, "perimeter_m"), 360, 1e-6);
+    CHECK_NEAR(num(m, 0, "lu_industrial_m2"), 8000, 1e-6);
+    CHECK_NEAR(num(m, 0, "lu_industrial_share"), 1, 1e-12);
+    CHECK_NEAR(num(m, 1, "area_m2"), 10000, 1e-9);
+    CHECK_NEAR(num(m, 1, "lu_industrial_m2"), 10000, 1e-6);
+    CHECK_NEAR(num(m, 0, "area_m2") + num(m, 1, "area_m2"), 18000, 1e-6); /* the union */
+    CHECK_NEAR(num(m, 0, "overlap_m2"), 2000, 1e-6);
+    CHECK_NEAR(num(m, 1, "overlap_m2"), 2000, 1e-6);
+    CHECK_INT(fx_count(d, IBMAP_ROLE_BLOCKS, "block_overlap"), 1);
+    const char *action = NULL, *detail = overlap_entry(d, &action);
+    CHECK_STR(detail, "blocks A and B overlap by 2000.000 m² (3.0000 亩)");
+    CHECK_STR(action, "split: the overlap stays in the block named first (the lower id); "
+                      "the other is measured without it");
     ibmap_metrics_free(m);
     ibmap_data_free(d);
 }
@@ -542,9 +724,13 @@ int main(void)
     RUN(block_straddling_two_parks_and_distance);
     RUN(huge_zone_is_subdivided_without_changing_areas);
     RUN(parcel_straddling_two_blocks);
+    RUN(rates_over_parcels_whose_value_is_known);
     RUN(self_intersecting_zone_is_measured_after_repair);
     RUN(control_unit_areas_by_type);
     RUN(landuse_composition_and_long_table);
+    RUN(overlapping_landuse_is_counted_once);
+    RUN(overlapping_blocks_kept_and_flagged);
+    RUN(overlapping_blocks_split_to_the_lower_id);
     RUN(ellipsoidal_area_mode);
 
     char project[4200];

@@ -81,11 +81,11 @@ pg_out_written() {
         information_schema.tables WHERE table_schema = 'result'")" = \
     "basic_farmland,blocks,central,control_units,data_quality,landuse_by_block,parcels,parks,redline,run,towns,transition" ]
 }
-# The sample city under the default rules: 47 support, 234 consolidate, 19 exit.
+# The sample city under the default rules: 24 support, 256 consolidate, 20 exit.
 pg_out_classes() {
   [ "$(pg_psql city "SELECT string_agg(class || '=' || n, ' ' ORDER BY class) FROM
         (SELECT class, count(*) n FROM result.blocks GROUP BY class) c")" = \
-    "consolidate=234 exit=19 support=47" ]
+    "consolidate=256 exit=20 support=24" ]
 }
 pg_out_counts_ogr() {
   local b p
@@ -124,11 +124,12 @@ pg_out_refused_without_overwrite() {
 }
 pg_out_overwrite_replaces() {
   "$ibmap" run "$sample/project.yaml" -o "$dir/files" --overwrite --formats postgis --pg "$db" \
-    --pg-schema result --set tax_floor=1000 > "$dir/overwrite.txt" 2>&1 &&
-  # Support wants tax_per_mu >= tax_floor: with 1000 万元/亩 only the 19
-  # blocks that other rules support stay (the class counts ibmap printed).
-  grep -q "support 19 整合改造 consolidate 262 清理退出 exit 19" "$dir/overwrite.txt" &&
-  [ "$(pg_psql city "SELECT count(*) FROM result.blocks WHERE class = 'support'")" = 19 ] &&
+    --pg-schema result --set tax_floor=10 > "$dir/overwrite.txt" 2>&1 &&
+  # A floor of 10 万元/亩 makes more firms 低效, and blocks holding them
+  # are no longer supported: 11 of the 24 stay (the counts ibmap printed,
+  # the same as `ibmap classify --set tax_floor=10` on the workspace).
+  grep -q "support 11 整合改造 consolidate 268 清理退出 exit 21" "$dir/overwrite.txt" &&
+  [ "$(pg_psql city "SELECT count(*) FROM result.blocks WHERE class = 'support'")" = 11 ] &&
   [ "$(pg_psql city "SELECT count(*) FROM layer_styles WHERE f_table_schema = 'result'")" = 9 ]
 }
 pg_out_conflict_leaves_schema() {
@@ -154,7 +155,7 @@ pg_out_dependent_view_leaves_schema() {
       --pg "$db" --pg-schema result > "$dir/view.txt" 2>&1 &&
   grep -q "support_blocks" "$dir/view.txt" &&
   snapshot result | cmp -s - "$dir/before_view.txt" &&
-  [ "$(pg_psql city "SELECT count(*) FROM result.support_blocks")" = 19 ] &&
+  [ "$(pg_psql city "SELECT count(*) FROM result.support_blocks")" = 11 ] &&
   pg_psql city "DROP VIEW result.support_blocks"
 }
 pg_out_dropped_connection_leaves_schema() {

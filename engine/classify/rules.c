@@ -54,55 +54,64 @@ int ibmap_mode_is_exit_method(ibmap_mode m)
     return m == IBMAP_MODE_RELOCATE || m == IBMAP_MODE_RESTORE || m == IBMAP_MODE_RESERVE;
 }
 
+/* The name tables above, read one way: entry i, or NULL past the end; and
+** the index of a name from `first` on, or -1. */
+static const char *table_at(const char *const *table, int n, int i)
+{
+    return i >= 0 && i < n ? table[i] : NULL;
+}
+
+static int table_find(const char *const *table, int first, int n, const char *name)
+{
+    for (int i = first; name && i < n; i++)
+        if (strcmp(name, table[i]) == 0) return i;
+    return -1;
+}
+
 const char *ibmap_category_name(ibmap_category c)
 {
-    return (unsigned)c < IBMAP_CATEGORY_COUNT ? category_names[c] : NULL;
+    return table_at(category_names, IBMAP_CATEGORY_COUNT, (int)c);
 }
 
 const char *ibmap_category_label_zh(ibmap_category c)
 {
-    return (unsigned)c < IBMAP_CATEGORY_COUNT ? category_labels[c] : NULL;
+    return table_at(category_labels, IBMAP_CATEGORY_COUNT, (int)c);
 }
 
 int ibmap_category_from_name(const char *name)
 {
-    for (int i = 0; name && i < IBMAP_CATEGORY_COUNT; i++)
-        if (strcmp(name, category_names[i]) == 0) return i;
-    return -1;
+    return table_find(category_names, 0, IBMAP_CATEGORY_COUNT, name);
 }
 
 const char *ibmap_class_name(ibmap_class c)
 {
-    return (unsigned)c < IBMAP_CLASS_COUNT ? class_names[c] : NULL;
+    return table_at(class_names, IBMAP_CLASS_COUNT, (int)c);
 }
 
 const char *ibmap_class_label_zh(ibmap_class c)
 {
-    return (unsigned)c < IBMAP_CLASS_COUNT ? class_labels[c] : NULL;
+    return table_at(class_labels, IBMAP_CLASS_COUNT, (int)c);
 }
 
 int ibmap_class_from_name(const char *name)
 {
-    for (int i = 0; name && i < IBMAP_CLASS_COUNT; i++)
-        if (strcmp(name, class_names[i]) == 0) return i;
-    return -1;
+    return table_find(class_names, 0, IBMAP_CLASS_COUNT, name);
 }
 
 const char *ibmap_mode_name(ibmap_mode m)
 {
-    return (unsigned)m < IBMAP_MODE_COUNT ? mode_names[m] : NULL;
+    return table_at(mode_names, IBMAP_MODE_COUNT, (int)m);
 }
 
 const char *ibmap_mode_label_zh(ibmap_mode m)
 {
-    return (unsigned)m < IBMAP_MODE_COUNT ? mode_labels[m] : NULL;
+    return table_at(mode_labels, IBMAP_MODE_COUNT, (int)m);
 }
 
+/* From 1: mode 0 is "none", which no rule names. */
 int ibmap_mode_from_name(const char *name)
 {
-    for (int i = 1; name && i < IBMAP_MODE_COUNT; i++)
-        if (strcmp(name, mode_names[i]) == 0) return i;
-    return -1;
+    return table_find(mode_names, 1, IBMAP_MODE_COUNT, name);
 }
 
 enum { KIND_N = 0, KIND_T = 1 };

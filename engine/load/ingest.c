@@ -372,6 +372,8 @@ ibmap_status ibmap_load(ibmap_ctx *ctx, const ibmap_project *p,
     if (!data) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
     data->geos = ctx->geos;
     data->area = p->area;
+    data->block_overlaps = p->block_overlaps;
+    data->block_overlap_min_m2 = p->block_overlap_min_m2;
     CPLPushErrorHandler(CPLQuietErrorHandler);
     ibmap_status st = IBMAP_OK;
     int deferred[IBMAP_ROLE_COUNT] = {0};

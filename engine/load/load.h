@@ -152,6 +152,13 @@ typedef enum ibmap_area_mode {
     IBMAP_AREA_ELLIPSOIDAL
 } ibmap_area_mode;
 
+/* What the overlay does with the part two blocks share (project key
+** block_overlaps, CLI --block-overlaps; docs/project-file.md). */
+typedef enum ibmap_overlap_mode {
+    IBMAP_OVERLAPS_KEEP = 0,   /* counted in both, flagged (overlap_m2) */
+    IBMAP_OVERLAPS_SPLIT       /* given to the block with the lower id */
+} ibmap_overlap_mode;
+
 typedef struct ibmap_role_source {
     int given;
     char *source;     /* resolved path or connection string */
@@ -190,6 +197,8 @@ struct ibmap_project {
                                  which a layer warns (0.01) */
     double unknown_codes_max; /* share of land-use features with unknown
                                  codes above which the load stops (0.5) */
+    ibmap_overlap_mode block_overlaps;
+    double block_overlap_min_m2;  /* smaller overlaps are ignored (default 1) */
     /* plan: what the plan sheets print (not part of the fingerprint:
     ** changing them redoes no overlay). */
     char *plan_organization;  /* 编制单位 */
@@ -240,6 +249,8 @@ struct ibmap_data {
     char *crs;                /* working CRS, e.g. "EPSG:4549" */
     int epsg;                 /* its EPSG code, or 0 */
     ibmap_area_mode area;
+    ibmap_overlap_mode block_overlaps;   /* from the project */
+    double block_overlap_min_m2;
     ibmap_layer *layers[IBMAP_ROLE_COUNT];
     ibmap_dq dq;
     GEOSContextHandle_t geos; /* the context the geometries were made in */

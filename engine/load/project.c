@@ -119,6 +119,8 @@ ibmap_status ibmap_project_new(ibmap_ctx *ctx, ibmap_project **out)
         }
     }
     p->area = IBMAP_AREA_PLANAR;
+    p->block_overlaps = IBMAP_OVERLAPS_KEEP;
+    p->block_overlap_min_m2 = 1;
     ibmap_grade_options_init(&p->grades);
     p->defect_warn = 0.01;
     p->unknown_codes_max = 0.5;
@@ -371,6 +373,28 @@ static ibmap_status project_set_global(ibmap_ctx *ctx, ibmap_project *p,
                               where, value);
         return IBMAP_OK;
     }
+    if (strcmp(key, "block_overlaps") == 0) {
+        if (strcasecmp(value, "keep") == 0)
+            p->block_overlaps = IBMAP_OVERLAPS_KEEP;
+        else if (strcasecmp(value, "split") == 0)
+            p->block_overlaps = IBMAP_OVERLAPS_SPLIT;
+        else
+            return ibmap_fail(ctx, IBMAP_ERR_PROJECT_VALUE,
+                              "%s: block_overlaps: '%s' is not keep or split",
+                              where, value);
+        return IBMAP_OK;
+    }
+    if (strcmp(key, "block_overlap_min_m2") == 0) {
+        char *end;
+        double v = strtod(value, &end);
+        if (end == value || *end || !(v >= 0) || !isfinite(v))
+            return ibmap_fail(ctx, IBMAP_ERR_PROJECT_VALUE,
+                              "%s: block_overlap_min_m2: '%s' is not an area "
+                              "in m² (0 or more)",
+                              where, value);
+        p->block_overlap_min_m2 = v;
+        return IBMAP_OK;
+    }
     if (strncmp(key, "grades.", 7) == 0) return project_set_grades(ctx, p, key + 7, value, where);
     if (strncmp(key, "plan.", 5) == 0) {
         char **slot = strcmp(key + 5, "organization") == 0 ? &p->plan_organization
@@ -417,7 +441,8 @@ static ibmap_status project_set_global(ibmap_ctx *ctx, ibmap_project *p,
     return ibmap_fail(ctx, IBMAP_ERR_PROJECT_KEY,
                       "%s: unknown setting '%s' (known: crs, area, grades.*, "
                       "accept_defects, defect_warn_percent, "
-                      "unknown_codes_max_percent, and ROLE.KEY for the input "
+                      "unknown_codes_max_percent, block_overlaps, "
+                      "block_overlap_min_m2, and ROLE.KEY for the input "
                       "layers)",
                       where, key);
 }
@@ -684,7 +709,7 @@ static ibmap_status read_document(yaml_reader *y)
             if (st) return st;
         } else {
             return ibmap_fail(y->ctx, IBMAP_ERR_PROJECT_KEY,
-                              "%s: unknown key '%s' (known: crs, area, "
+                              "%s: unknown key '%s' (known: crs, area, block_overlaps, "
                               "layers, grades, plan)",
                               at(y, k), key);
         }

@@ -453,6 +453,7 @@ static ibmap_status check_nothing_lost(ibmap_ctx *ctx, const out_model *m, const
     }
     sqlite3_finalize(st);
     if (sqlite3_close(db) != SQLITE_OK) ok = 0;
+    if (ok) out_model_record_check(m, n_out, area_out);
     return ok ? IBMAP_OK
               : ibmap_fail(ctx, IBMAP_ERR_WRITE, "%s: cannot record the nothing-lost check",
                            path);

@@ -174,6 +174,15 @@ void out_block_parcels_free(out_block_parcels *bp);
 /* The table named `name`, or NULL. */
 const out_table *out_model_table(const out_model *m, const char *name);
 
+/* The run table's check.blocks_out and check.area_out_m2 until a
+** GeoPackage or SpatiaLite database has been written and read back. */
+#define CHECK_NOT_MEASURED "not measured (measured when the GeoPackage or SpatiaLite database is written)"
+
+/* Record in m's run table the blocks and area read back from a database
+** just written (out_ogr.c), so that the writers after it (the report)
+** show them. */
+void out_model_record_check(const out_model *m, int64_t blocks_out, double area_out_m2);
+
 /* Index of column `name` in t, or -1. */
 int out_column_index(const out_table *t, const char *name);
 

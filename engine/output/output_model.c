@@ -26,6 +26,29 @@ int out_column_index(const out_table *t, const char *name)
     return -1;
 }
 
+void out_model_record_check(const out_model *m, int64_t blocks_out, double area_out_m2)
+{
+    /* The model is built once and read by every writer; the nothing-lost
+    ** figures are the one thing measured later, by the database writers,
+    ** for the writers after them (the report).  The tables are the
+    ** model's own, allocated by out_model_add_table: not const objects. */
+    out_table *t = (out_table *)out_model_table(m, "run");
+    int key = out_column_index(t, "key"), value = out_column_index(t, "value");
+    if (key < 0 || value < 0) return;
+    char text[64];
+    for (int64_t r = 0; r < t->n_rows; r++) {
+        const char *k = out_text(t, r, "key");
+        if (!k) continue;
+        if (strcmp(k, "check.blocks_out") == 0)
+            snprintf(text, sizeof text, "%lld", (long long)blocks_out);
+        else if (strcmp(k, "check.area_out_m2") == 0)
+            snprintf(text, sizeof text, "%.6f", area_out_m2);
+        else
+            continue;
+        out_table_set_text(t, r, value, text);
+    }
+}
+
 const char *out_text(const out_table *t, int64_t r, const char *name)
 {
     int c = out_column_index(t, name);
@@ -883,9 +906,22 @@ static ibmap_status build_run(builder *b, const ibmap_rules *rules,
     const out_table *blocks = out_model_table(b->m, "blocks");
     double area_in = out_blocks_area(b->ctx, blocks);
     kv_add(&k, "check.blocks_in", ibmap_sprintf("%lld", (long long)blocks->n_rows));
-    kv_add(&k, "check.blocks_out", ibmap_strdup(""));
+    kv_add(&k, "check.blocks_out", ibmap_strdup(CHECK_NOT_MEASURED));
     kv_add(&k, "check.area_in_m2", ibmap_sprintf("%.6f", area_in));
-    kv_add(&k, "check.area_out_m2", ibmap_strdup(""));
+    kv_add(&k, "check.area_out_m2", ibmap_strdup(CHECK_NOT_MEASURED));
+    /* Blocks that overlap each other (block_overlap in the log, one entry
+    ** a pair, its area the value). */
+    const out_table *dq = out_model_table(b->m, "data_quality");
+    long long pairs = 0;
+    double overlap = 0;
+    for (int64_t r = 0; dq && r < dq->n_rows; r++) {
+        const char *problem = out_text(dq, r, "problem"), *value = out_text(dq, r, "value");
+        if (!problem || strcmp(problem, "block_overlap") != 0) continue;
+        pairs++;
+        overlap += value ? strtod(value, NULL) : 0;
+    }
+    kv_add(&k, "check.block_overlap_pairs", ibmap_sprintf("%lld", pairs));
+    kv_add(&k, "check.block_overlap_m2", ibmap_sprintf("%.3f", overlap));
     kv_add(&k, "scenario", ibmap_strdup(b->m->scenario));
     for (int i = 0; b->m->target_values && i < b->m->n_targets; i++) {
         char buf[200], *key = ibmap_sprintf("target.%s", b->m->targets[i].id);

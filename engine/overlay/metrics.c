@@ -46,6 +46,15 @@ ibmap_metrics *ibmap_metrics_alloc(int64_t nb, int64_t np)
     return m;
 }
 
+int ibmap_metrics_covers_stats(const ibmap_metrics *m, int kind,
+                               int64_t *kernel, int64_t *geos)
+{
+    if (!m || kind < 0 || kind >= IBMAP_COVERS_KINDS) return 0;
+    if (kernel) *kernel = m->covers_kernel[kind];
+    if (geos) *geos = m->covers_geos[kind];
+    return 1;
+}
+
 int64_t ibmap_metrics_count(const ibmap_metrics *m)
 {
     return m ? m->n_blocks : 0;

@@ -13,9 +13,11 @@
 ** Exactness at a reasonable cost, per block and candidate piece:
 **   1. the STRtree gives pieces whose envelope meets the block's;
 **   2. a prepared "intersects" drops those that do not touch it;
-**   3. a prepared "covers" (piece inside the block) or a "covers" the
-**      other way (block inside the piece) gives the area without computing
-**      an intersection;
+**   3. "covers" (piece inside the block, or the block inside the piece)
+**      gives the area without computing an intersection.  The exact kernel
+**      of covers.c decides it (on the block's rings, copied once); only
+**      what it leaves undecided, and geometries the loader repaired (the
+**      kernel takes valid input only), go to GEOS's (prepared) covers;
 **   4. only then is the intersection computed, with GEOS's OverlayNG in
 **      floating point — the same computation PostGIS's ST_Intersection
 **      makes, so the areas agree with it to the last digits.
@@ -103,6 +105,10 @@ typedef struct worker {
     overlap *ov;
     int64_t n_ov, ov_cap;
     int nomem;
+    ibmap_cover_geom block_cover;   /* the current block's rings */
+    ibmap_cover_geom piece_cover;
+    ibmap_cover_scratch cover_scratch;
+    int64_t covers_kernel[IBMAP_COVERS_KINDS], covers_geos[IBMAP_COVERS_KINDS];
 } worker;
 
 typedef struct block_lu {   /* per-block land-use rows, before merging */
@@ -124,6 +130,12 @@ typedef struct job {
     ibmap_zone_index *idx[IBMAP_ROLE_COUNT];
     signed char *cu_class;       /* per control unit */
     hit_list *hits;              /* per block */
+    hit_list *lu_ovl;            /* per block: land-use features (parcel)
+                                    and the m² (fraction) each overlapped
+                                    earlier ones by */
+    hit_list *ovl;               /* per block: the other blocks overlapping
+                                    it (parcel = block index, fraction =
+                                    overlap m²), in block order */
     double *parcel_mu;           /* land area used for each parcel, 亩 */
     int64_t *block_first;        /* parcels of block b: entries      */
     member *block_entries;       /* [block_first[b], block_first[b+1]) */
@@ -180,11 +192,42 @@ static GEOSGeometry *intersection(worker *w, const GEOSGeometry *a,
                     : GEOSIntersection_r(w->h, a, b);
 }
 
-/* Fill w->ov with the overlaps of g (prepared as gp, area g_area) with the
-** pieces of z, in piece order.  Returns 0 when GEOS failed. */
+/* Whether a covers b (1, 0; 2 when GEOS failed): the exact kernel on
+** their rings ca, cb, else GEOS (prepared as ap when given).  Counted under
+** `kind`. */
+static char covers(worker *w, int kind, const ibmap_cover_geom *ca,
+                   const ibmap_cover_geom *cb, const GEOSPreparedGeometry *ap,
+                   const GEOSGeometry *a, const GEOSGeometry *b)
+{
+    ibmap_covers_result r = ibmap_covers(ca, cb, &w->cover_scratch);
+    if (r != IBMAP_COVERS_UNDECIDED) {
+        w->covers_kernel[kind]++;
+        return r == IBMAP_COVERS_YES;
+    }
+    w->covers_geos[kind]++;
+    return ap ? GEOSPreparedCovers_r(w->h, ap, b) : GEOSCovers_r(w->h, a, b);
+}
+
+/* The rings of piece p for the kernel; not usable (GEOS decides) when the
+** loader repaired the feature: make-valid's output is not checked again,
+** and the kernel's answers hold for valid geometries only. */
+static const ibmap_cover_geom *piece_cover(worker *w, const ibmap_zone_index *z,
+                                           const ibmap_piece *p)
+{
+    const ibmap_layer *L = z->layer;
+    if (L && L->geom_state && (L->geom_state[p->feature] & IBMAP_GEOM_REPAIRED))
+        w->piece_cover.usable = 0;
+    else
+        ibmap_cover_geom_set(w->h, &w->piece_cover, p->geom);
+    return &w->piece_cover;
+}
+
+/* Fill w->ov with the overlaps of g (prepared as gp, area g_area; its rings
+** in w->block_cover) with the pieces of z, in piece order; covers tests
+** are counted under `kind`.  Returns 0 when GEOS failed. */
 static int collect_overlaps(worker *w, const GEOSGeometry *g,
                             const GEOSPreparedGeometry *gp, double g_area,
-                            const ibmap_zone_index *z, double grid)
+                            const ibmap_zone_index *z, double grid, int kind)
 {
     overlaps_clear(w);
     if (!z || z->n == 0) return 1;
@@ -205,9 +248,11 @@ static int collect_overlaps(worker *w, const GEOSGeometry *g,
         ** (GEOS falls back to one whenever two boundaries touch). */
         double px0, py0, px1, py1;
         if (!GEOSGeom_getExtent_r(w->h, p->geom, &px0, &py0, &px1, &py1)) return 0;
+        int nest_in = px0 >= gx0 && py0 >= gy0 && px1 <= gx1 && py1 <= gy1;
+        int nest_around = px0 <= gx0 && py0 <= gy0 && px1 >= gx1 && py1 >= gy1;
+        const ibmap_cover_geom *pc = nest_in || nest_around ? piece_cover(w, z, p) : NULL;
         char inside = 0;
-        if (px0 >= gx0 && py0 >= gy0 && px1 <= gx1 && py1 <= gy1)
-            inside = GEOSPreparedCovers_r(w->h, gp, p->geom);
+        if (nest_in) inside = covers(w, kind, &w->block_cover, pc, gp, g, p->geom);
         if (inside == 2) return 0;
         if (inside) {
             o->area = p->area;
@@ -215,8 +260,7 @@ static int collect_overlaps(worker *w, const GEOSGeometry *g,
             continue;
         }
         char around = 0;
-        if (px0 <= gx0 && py0 <= gy0 && px1 >= gx1 && py1 >= gy1)
-            around = GEOSCovers_r(w->h, p->geom, g);
+        if (nest_around) around = covers(w, kind, pc, &w->block_cover, NULL, p->geom, g);
         if (around == 2) return 0;
         if (around) {
             o->area = g_area;
@@ -363,20 +407,33 @@ static double ratio(double a, double b)
     return b > 0 && isfinite(a) ? a / b : NAN;
 }
 
-/* The parcel aggregates of block b. */
+/* The parcel aggregates of block b.  Missing is never zero: a sum runs
+** over the parcels whose value is known (NULL when none is), and a rate
+** divides the numerator known on some parcels by the denominator of those
+** same parcels, never by the land of parcels whose numerator is missing;
+** the *_known_land_share metrics say how much of the block's parcel land
+** a rate stands on (docs/metrics.md, "Rates and missing values"). */
 static void block_parcels(job *j, int64_t b)
 {
     const ibmap_layer *P = j->data->layers[IBMAP_ROLE_PARCELS];
-    static const struct { const char *field; int metric; } sums[] = {
-        {"tax", M_TAX_SUM}, {"value_added", M_VALUE_ADDED_SUM},
-        {"revenue", M_REVENUE_SUM}, {"energy", M_ENERGY_SUM},
-        {"emissions", M_EMISSIONS_SUM}, {"employees", M_EMPLOYEES_SUM},
-        {"rnd", M_RND_SUM}, {"floor_m2", M_FLOOR_M2_SUM}};
-    enum { NSUM = sizeof sums / sizeof sums[0] };
-    double total[NSUM] = {0};
+    enum { S_TAX, S_VA, S_REVENUE, S_ENERGY, S_EMISSIONS, S_EMPLOYEES, S_RND,
+           S_FLOOR, NSUM };
+    static const struct { const char *field; int metric, known_share; } sums[NSUM] = {
+        {"tax", M_TAX_SUM, M_TAX_KNOWN_LAND_SHARE},
+        {"value_added", M_VALUE_ADDED_SUM, M_VA_KNOWN_LAND_SHARE},
+        {"revenue", M_REVENUE_SUM, -1},
+        {"energy", M_ENERGY_SUM, M_ENERGY_KNOWN_LAND_SHARE},
+        {"emissions", M_EMISSIONS_SUM, -1},
+        {"employees", M_EMPLOYEES_SUM, M_EMPLOYEES_KNOWN_LAND_SHARE},
+        {"rnd", M_RND_SUM, -1},
+        {"floor_m2", M_FLOOR_M2_SUM, M_FLOOR_KNOWN_LAND_SHARE}};
+    double total[NSUM] = {0}, known_land[NSUM] = {0};
     int64_t present[NSUM] = {0};
+    /* value added over energy and over employees: both known */
+    double va_e = 0, e_va = 0, va_w = 0, w_va = 0;
     double n = 0, land = 0, grade_land[5] = {0}, n_lsl = 0, n_small = 0,
            n_smallp = 0, computed_land = 0;
+    int64_t lsl_known = 0, small_known = 0;
     const double *col[NSUM];
     for (int s = 0; s < NSUM; s++) col[s] = ibmap_layer_num_column(P, sums[s].field);
     char *const *grade = ibmap_layer_text_column(P, "grade");
@@ -387,42 +444,69 @@ static void block_parcels(job *j, int64_t b)
         double f = j->block_entries[k].fraction;
         n++;
         double mu = j->parcel_mu[p];
-        land += f * mu;
+        /* a parcel without a land area (no land_mu, no polygon) has no
+        ** weight: it counts in no rate and in no share */
+        int mu_known = isfinite(mu);
+        if (mu_known) land += f * mu;
+        double v[NSUM];
         for (int s = 0; s < NSUM; s++) {
-            double v = col[s] ? col[s][p] : NAN;
-            if (isfinite(v)) {
-                total[s] += f * v;
+            v[s] = col[s] ? col[s][p] : NAN;
+            if (isfinite(v[s])) {
+                total[s] += f * v[s];
                 present[s]++;
+                if (mu_known) known_land[s] += f * mu;
             }
+        }
+        if (isfinite(v[S_VA]) && isfinite(v[S_ENERGY])) {
+            va_e += f * v[S_VA];
+            e_va += f * v[S_ENERGY];
+        }
+        if (isfinite(v[S_VA]) && isfinite(v[S_EMPLOYEES])) {
+            va_w += f * v[S_VA];
+            w_va += f * v[S_EMPLOYEES];
         }
         const char *g = grade ? grade[p] : NULL;
         int gi = g && g[0] >= 'A' && g[0] <= 'D' ? g[0] - 'A' : 4;
-        grade_land[gi] += f * mu;
-        if (ibmap_layer_grade_computed(P, p)) computed_land += f * mu;
-        if (is_lsl && is_lsl[p] == 1) n_lsl++;
-        if (is_small && is_small[p] == 1) n_small++;
+        if (mu_known) {
+            grade_land[gi] += f * mu;
+            if (ibmap_layer_grade_computed(P, p)) computed_land += f * mu;
+        }
+        if (is_lsl && isfinite(is_lsl[p])) {
+            lsl_known++;
+            n_lsl += is_lsl[p] == 1;
+        }
+        if (is_small && isfinite(is_small[p])) {
+            small_known++;
+            n_small += is_small[p] == 1;
+        }
         if (mu < 10) n_smallp++;
     }
     set_num(j, b, M_N_PARCELS, n);
-    for (int s = 0; s < NSUM; s++)
+    for (int s = 0; s < NSUM; s++) {
         /* no value at all among the block's parcels is "unknown", not 0 */
         set_num(j, b, sums[s].metric, n > 0 && present[s] == 0 ? NAN : total[s]);
+        if (sums[s].known_share >= 0)
+            set_num(j, b, sums[s].known_share, ratio(known_land[s], land));
+    }
     set_num(j, b, M_LAND_MU_SUM, land);
-    const double *num = &j->m->num[METRIC_AT(b, 0)];
-    set_num(j, b, M_TAX_PER_MU, ratio(num[M_TAX_SUM], land));
-    set_num(j, b, M_VA_PER_MU, ratio(num[M_VALUE_ADDED_SUM], land));
-    set_num(j, b, M_VA_PER_ENERGY, ratio(num[M_VALUE_ADDED_SUM], num[M_ENERGY_SUM]));
-    set_num(j, b, M_LABOUR_PRODUCTIVITY,
-            ratio(num[M_VALUE_ADDED_SUM], num[M_EMPLOYEES_SUM]));
-    set_num(j, b, M_FAR, ratio(num[M_FLOOR_M2_SUM], land * IBMAP_MU_M2));
+    set_num(j, b, M_TAX_PER_MU,
+            present[S_TAX] ? ratio(total[S_TAX], known_land[S_TAX]) : NAN);
+    set_num(j, b, M_VA_PER_MU,
+            present[S_VA] ? ratio(total[S_VA], known_land[S_VA]) : NAN);
+    set_num(j, b, M_VA_PER_ENERGY, ratio(va_e, e_va));
+    set_num(j, b, M_LABOUR_PRODUCTIVITY, ratio(va_w, w_va));
+    set_num(j, b, M_FAR,
+            present[S_FLOOR] ? ratio(total[S_FLOOR], known_land[S_FLOOR] * IBMAP_MU_M2)
+                             : NAN);
     static const int grade_metric[5] = {M_GRADE_A_SHARE, M_GRADE_B_SHARE,
                                         M_GRADE_C_SHARE, M_GRADE_D_SHARE,
                                         M_GRADE_NONE_SHARE};
     for (int g = 0; g < 5; g++)
         set_num(j, b, grade_metric[g], ratio(grade_land[g], land));
     set_num(j, b, M_GRADE_COMPUTED_SHARE, ratio(computed_land, land));
-    set_num(j, b, M_N_LSL, n_lsl);
-    set_num(j, b, M_N_SMALL, n_small);
+    /* a flag missing on every parcel is unknown, not "none flagged" */
+    set_num(j, b, M_N_LSL, n > 0 && lsl_known == 0 ? NAN : n_lsl);
+    set_num(j, b, M_N_SMALL, n > 0 && small_known == 0 ? NAN : n_small);
     set_num(j, b, M_SMALL_PARCEL_SHARE, ratio(n_smallp, n));
 }
 
@@ -431,13 +515,80 @@ static int cmp_lu_row(const void *a, const void *b)
     return strcmp(((const ibmap_lu_row *)a)->code, ((const ibmap_lu_row *)b)->code);
 }
 
+/* Land-use polygons that overlap each other inside block b (三调 is a
+** partition, but not every land-use layer is): each piece keeps only what
+** no earlier piece (in layer order) covers, so the land is counted once
+** and no share exceeds 1.  What each feature lost goes to j->lu_ovl[b]
+** for the log.  Done only when the pieces' areas add up to more than their
+** union.  Returns 0 when GEOS failed. */
+static int landuse_once(worker *w, job *j, int64_t b, double area, double grid)
+{
+    hit_list *h = &j->lu_ovl[b];
+    free(h->v);
+    h->v = NULL;
+    h->n = 0;
+    double sum = 0;
+    for (int64_t i = 0; i < w->n_ov; i++)
+        if (w->ov[i].area > 0) sum += w->ov[i].area;
+    int ok = 1;
+    double u = union_once_area(w, NULL, 0, area, grid, &ok);
+    if (!ok) return 0;
+    if (!(sum - u > 1e-9 * (area > 1 ? area : 1))) return 1;
+    GEOSGeometry *seen = NULL;
+    for (int64_t i = 0; ok && i < w->n_ov; i++) {
+        overlap *o = &w->ov[i];
+        if (!(o->area > 0)) continue;
+        if (!seen) {
+            seen = GEOSGeom_clone_r(w->h, o->inter);
+            ok = seen != NULL;
+            continue;
+        }
+        GEOSGeometry *rest = grid > 0 ? GEOSDifferencePrec_r(w->h, o->inter, seen, grid)
+                                      : GEOSDifference_r(w->h, o->inter, seen);
+        GEOSGeometry *grown = grid > 0 ? GEOSUnionPrec_r(w->h, seen, o->inter, grid)
+                                       : GEOSUnion_r(w->h, seen, o->inter);
+        double a = 0;
+        if (!rest || !grown || GEOSArea_r(w->h, rest, &a) != 1) ok = 0;
+        if (grown) {
+            GEOSGeom_destroy_r(w->h, seen);
+            seen = grown;
+        }
+        if (ok && o->area - a > 0) {
+            /* pieces of one feature are consecutive: one entry per feature */
+            if (h->n > 0 && h->v[h->n - 1].parcel == o->feature) {
+                h->v[h->n - 1].fraction += o->area - a;
+            } else {
+                member *v = realloc(h->v, (size_t)(h->n + 1) * sizeof *v);
+                if (!v) {
+                    ok = 0;
+                    w->nomem = 1;
+                } else {
+                    h->v = v;
+                    h->v[h->n].parcel = o->feature;
+                    h->v[h->n].fraction = o->area - a;
+                    h->n++;
+                }
+            }
+        }
+        if (!rest) continue;
+        if (o->owned && o->inter) GEOSGeom_destroy_r(w->h, o->inter);
+        o->inter = rest;
+        o->owned = 1;
+        o->covers_block = 0;
+        o->area = a;
+    }
+    if (seen) GEOSGeom_destroy_r(w->h, seen);
+    return ok;
+}
+
 /* Land-use composition of block b from the overlaps in w->ov. */
-static int block_landuse(worker *w, job *j, int64_t b, double area)
+static int block_landuse(worker *w, job *j, int64_t b, double area, double grid)
 {
     const ibmap_layer *L = j->data->layers[IBMAP_ROLE_LANDUSE];
     double group[IBMAP_LU_GROUP_COUNT] = {0}, unknown = 0, covered = 0;
     ibmap_lu_row *rows = NULL;
     int n = 0;
+    if (!landuse_once(w, j, b, area, grid)) return 0;
     int fc = ibmap_role_field_index(IBMAP_ROLE_LANDUSE, "code");
     for (int64_t i = 0; i < w->n_ov; i++) {
         overlap *o = &w->ov[i];
@@ -463,7 +614,9 @@ static int block_landuse(worker *w, job *j, int64_t b, double area)
         set_num(j, b, group_metric[g], group[g]);
     set_num(j, b, M_LU_UNKNOWN_M2, unknown);
     set_num(j, b, M_LU_COVERED_M2, covered);
-    set_num(j, b, M_LU_INDUSTRIAL_SHARE, ratio(group[IBMAP_LU_INDUSTRIAL], area));
+    /* the land counted once is within the block: a share over 1 can only
+    ** be rounding in the last places */
+    set_num(j, b, M_LU_INDUSTRIAL_SHARE, fmin(ratio(group[IBMAP_LU_INDUSTRIAL], area), 1));
     /* one row per code: sort by code (stable over equal codes is not
     ** needed: rows with equal codes are merged by summing in piece order
     ** before sorting) */
@@ -476,7 +629,7 @@ static int block_landuse(worker *w, job *j, int64_t b, double area)
     }
     if (m > 1) qsort(rows, (size_t)m, sizeof *rows, cmp_lu_row);
     for (int i = 0; i < m; i++) {
-        rows[i].share = ratio(rows[i].area, area);
+        rows[i].share = fmin(ratio(rows[i].area, area), 1);
         rows[i].code = ibmap_strdup(rows[i].code);
         if (!rows[i].code) w->nomem = 1;
     }
@@ -495,7 +648,8 @@ static int block_parcel_hits(worker *w, job *j, int64_t b, const GEOSGeometry *g
     free(h->v);
     h->v = NULL;
     h->n = 0;
-    if (!collect_overlaps(w, g, gp, area, j->idx[IBMAP_ROLE_PARCELS], grid))
+    if (!collect_overlaps(w, g, gp, area, j->idx[IBMAP_ROLE_PARCELS], grid,
+                          IBMAP_COVERS_PARCEL))
         return 0;
     for (int64_t i = 0; i < w->n_ov; i++) {
         overlap *o = &w->ov[i];
@@ -514,20 +668,183 @@ static int block_parcel_hits(worker *w, job *j, int64_t b, const GEOSGeometry *g
     return 1;
 }
 
-/* The geometric part of block b on one grid; 0 when GEOS failed. */
-static int block_geometry(worker *w, job *j, int64_t b, double grid)
+/* Whether block a comes before block b: the lower id (as assign_parcels
+** breaks ties), then the lower index for equal ids. */
+static int block_before(const ibmap_layer *B, int64_t a, int64_t b)
+{
+    int c = strcmp(B->id[a], B->id[b]);
+    return c < 0 || (c == 0 && a < b);
+}
+
+/* The other blocks that overlap block b (source geometry g, prepared gp)
+** by more than the project's block_overlap_min_m2, into j->ovl[b] and
+** overlap_m2.  The blocks are an overlay layer like any other (a zone
+** index over the source polygons), so the answer depends on block b and
+** that layer only.  In split mode *split receives b less the blocks
+** before it (block_before) that overlap it, or stays NULL when none does.
+** Returns 0 when GEOS failed. */
+static int block_overlaps(worker *w, job *j, int64_t b, const GEOSGeometry *g,
+                          const GEOSPreparedGeometry *gp, double g_area, double grid,
+                          GEOSGeometry **split)
+{
+    const ibmap_layer *B = j->data->layers[IBMAP_ROLE_BLOCKS];
+    const ibmap_zone_index *z = j->idx[IBMAP_ROLE_BLOCKS];
+    double min = j->data->block_overlap_min_m2;
+    hit_list *h = &j->ovl[b];
+    free(h->v);
+    h->v = NULL;
+    h->n = 0;
+    *split = NULL;
+    overlaps_clear(w);
+    int64_t n = z ? ibmap_zone_index_query(w->h, z, g, &w->cand, &w->cand_cap) : 0;
+    if (n < 0) return w->nomem = 1, 0;
+    double gx0, gy0, gx1, gy1;
+    if (n > 0 && !GEOSGeom_getExtent_r(w->h, g, &gx0, &gy0, &gx1, &gy1)) return 0;
+    for (int64_t k = 0; k < n; k++) {
+        const ibmap_piece *p = &z->pieces[w->cand[k]];
+        if (p->feature == b) continue;
+        /* Neighbours that only share an edge are most candidates: when
+        ** the envelopes meet in a line there is no area to measure. */
+        double px0, py0, px1, py1;
+        if (!GEOSGeom_getExtent_r(w->h, p->geom, &px0, &py0, &px1, &py1)) return 0;
+        if (fmin(px1, gx1) <= fmax(px0, gx0) || fmin(py1, gy1) <= fmax(py0, gy0)) continue;
+        char hit = GEOSPreparedIntersects_r(w->h, gp, p->geom);
+        if (hit == 2) return 0;
+        if (!hit) continue;
+        GEOSGeometry *inter = intersection(w, g, p->geom, grid);
+        double a = 0;
+        if (!inter || GEOSArea_r(w->h, inter, &a) != 1) {
+            if (inter) GEOSGeom_destroy_r(w->h, inter);
+            return 0;
+        }
+        if (!(a > 0)) {
+            GEOSGeom_destroy_r(w->h, inter);
+            continue;
+        }
+        overlap *o = overlap_push(w);
+        if (!o) {
+            GEOSGeom_destroy_r(w->h, inter);
+            return 0;
+        }
+        o->feature = p->feature;
+        o->area = a;
+        o->inter = inter;
+        o->owned = 1;
+    }
+    /* Per block (its pieces are consecutive): the total; those at or under
+    ** the minimum are dropped (their area set to 0, which the union skips). */
+    int ok = 1, before = 0;
+    for (int64_t i = 0; i < w->n_ov;) {
+        int64_t e = i;
+        double total = 0;
+        while (e < w->n_ov && w->ov[e].feature == w->ov[i].feature) total += w->ov[e++].area;
+        if (total > min) {
+            member *v = realloc(h->v, (size_t)(h->n + 1) * sizeof *v);
+            if (!v) return w->nomem = 1, 0;
+            h->v = v;
+            h->v[h->n].parcel = w->ov[i].feature;
+            h->v[h->n].fraction = total;
+            h->n++;
+            before |= block_before(B, w->ov[i].feature, b);
+        } else {
+            for (int64_t k = i; k < e; k++) w->ov[k].area = 0;
+        }
+        i = e;
+    }
+    set_num(j, b, M_OVERLAP_M2, h->n ? union_once_area(w, NULL, 0, g_area, grid, &ok) : 0);
+    if (ok && before && j->data->block_overlaps == IBMAP_OVERLAPS_SPLIT) {
+        /* the overlaps with the blocks before b go to them: b loses them */
+        GEOSGeometry **parts = malloc((size_t)w->n_ov * sizeof *parts);
+        if (!parts) return w->nomem = 1, 0;
+        unsigned k = 0;
+        for (int64_t i = 0; i < w->n_ov; i++)
+            if (w->ov[i].area > 0 && block_before(B, w->ov[i].feature, b))
+                parts[k++] = GEOSGeom_clone_r(w->h, w->ov[i].inter);
+        GEOSGeometry *coll = GEOSGeom_createCollection_r(w->h, GEOS_GEOMETRYCOLLECTION,
+                                                         parts, k);
+        free(parts);
+        GEOSGeometry *u = !coll ? NULL
+                          : grid > 0 ? GEOSUnaryUnionPrec_r(w->h, coll, grid)
+                                     : GEOSUnaryUnion_r(w->h, coll);
+        if (coll) GEOSGeom_destroy_r(w->h, coll);
+        *split = !u ? NULL
+                 : grid > 0 ? GEOSDifferencePrec_r(w->h, g, u, grid)
+                            : GEOSDifference_r(w->h, g, u);
+        if (u) GEOSGeom_destroy_r(w->h, u);
+        if (!*split) ok = 0;
+    }
+    overlaps_clear(w);
+    return ok;
+}
+
+/* The shape metrics of block b, from the geometry measured. */
+static void block_shape(worker *w, job *j, int64_t b, const GEOSGeometry *g, double area)
+{
+    double perimeter = 0;
+    GEOSLength_r(w->h, g, &perimeter);
+    set_num(j, b, M_AREA_M2, area);
+    set_num(j, b, M_AREA_MU, area / IBMAP_MU_M2);
+    set_num(j, b, M_PERIMETER_M, perimeter);
+    set_num(j, b, M_COMPACTNESS,
+            perimeter > 0 ? 4 * M_PI * area / (perimeter * perimeter) : NAN);
+    set_num(j, b, M_N_PARTS, GEOSGetNumGeometries_r(w->h, g));
+}
+
+/* The geometric part of block b on one grid; 0 when GEOS failed.  In split
+** mode the block measured may be less than its source polygon: that
+** geometry is left in *measured (to be freed), else *measured is NULL. */
+static int block_geometry(worker *w, job *j, int64_t b, double grid,
+                          GEOSGeometry **measured)
 {
     const ibmap_layer *B = j->data->layers[IBMAP_ROLE_BLOCKS];
     const GEOSGeometry *g = B->geom[b];
     double area = B->area[b];
+    *measured = NULL;
     const GEOSPreparedGeometry *gp = GEOSPrepare_r(w->h, g);
     if (!gp) return 0;
-    int ok = 1;
+    /* The block's rings for the covers kernel, once for all its pieces; a
+    ** repaired block goes to GEOS (the kernel's answers hold for valid
+    ** polygons, and make-valid's output is not checked again). */
+    int repaired = B->geom_state && (B->geom_state[b] & IBMAP_GEOM_REPAIRED);
+    if (repaired)
+        w->block_cover.usable = 0;
+    else
+        ibmap_cover_geom_set(w->h, &w->block_cover, g);
+    GEOSGeometry *split = NULL;
+    int ok = block_overlaps(w, j, b, g, gp, area, grid, &split);
+    if (ok && split) {
+        GEOSPreparedGeom_destroy_r(w->h, gp);
+        g = split;
+        gp = NULL;
+        ok = GEOSArea_r(w->h, g, &area) == 1;
+        if (ok) gp = GEOSPrepare_r(w->h, g);
+        if (!gp) {
+            GEOSGeom_destroy_r(w->h, split);
+            return 0;
+        }
+        /* what is measured is the block less its overlaps (OverlayNG's
+        ** output, valid): the kernel must see that, not the source */
+        if (!repaired) ibmap_cover_geom_set(w->h, &w->block_cover, g);
+    }
+    if (ok) block_shape(w, j, b, g, area);
+    if (ok && GEOSisEmpty_r(w->h, g) == 1) {
+        /* wholly inside blocks before it (a block given twice): nothing of
+        ** it is left to measure; its zone and land-use metrics stay NULL */
+        GEOSPreparedGeom_destroy_r(w->h, gp);
+        hit_list *hl = &j->hits[b];
+        free(hl->v);
+        hl->v = NULL;
+        hl->n = 0;
+        *measured = split;
+        return 1;
+    }
     for (int z = 0; ok && z < N_ZONE_ROLES; z++) {
         ibmap_role role = zone_roles[z].role;
         const ibmap_layer *Z = j->data->layers[role];
         if (!Z) continue; /* an optional role not given: metrics stay NaN */
-        if (!(ok = collect_overlaps(w, g, gp, area, j->idx[role], grid))) break;
+        if (!(ok = collect_overlaps(w, g, gp, area, j->idx[role], grid,
+                                    IBMAP_COVERS_ZONE)))
+            break;
         double m2 = union_once_area(w, NULL, 0, area, grid, &ok);
         set_num(j, b, zone_roles[z].m2, m2);
         set_num(j, b, zone_roles[z].share, ratio(m2, area));
@@ -539,7 +856,8 @@ static int block_geometry(worker *w, job *j, int64_t b, double grid)
     }
     if (ok) {
         const ibmap_layer *C = j->data->layers[IBMAP_ROLE_CONTROL_UNITS];
-        ok = collect_overlaps(w, g, gp, area, j->idx[IBMAP_ROLE_CONTROL_UNITS], grid);
+        ok = collect_overlaps(w, g, gp, area, j->idx[IBMAP_ROLE_CONTROL_UNITS], grid,
+                              IBMAP_COVERS_ZONE);
         static const int cu_metric[CU_CLASSES] = {
             M_CU_PRIORITY_M2, M_CU_KEY_INDUSTRY_M2, M_CU_KEY_URBAN_M2,
             M_CU_KEY_OTHER_M2, M_CU_GENERAL_M2};
@@ -551,14 +869,16 @@ static int block_geometry(worker *w, job *j, int64_t b, double grid)
         set_text(w, j, b, M_CU_TYPE, best >= 0 ? ibmap_layer_text(C, best, "type") : NULL);
     }
     if (ok) {
-        ok = collect_overlaps(w, g, gp, area, j->idx[IBMAP_ROLE_LANDUSE], grid);
-        if (ok) ok = block_landuse(w, j, b, area);
+        ok = collect_overlaps(w, g, gp, area, j->idx[IBMAP_ROLE_LANDUSE], grid,
+                              IBMAP_COVERS_LANDUSE);
+        if (ok) ok = block_landuse(w, j, b, area, grid);
     }
     if (ok) {
         const char *town = ibmap_layer_text(B, b, "town");
         const ibmap_layer *T = j->data->layers[IBMAP_ROLE_TOWNS];
         if (!town && T) {
-            ok = collect_overlaps(w, g, gp, area, j->idx[IBMAP_ROLE_TOWNS], grid);
+            ok = collect_overlaps(w, g, gp, area, j->idx[IBMAP_ROLE_TOWNS], grid,
+                                  IBMAP_COVERS_ZONE);
             int64_t best = largest_feature(w, area);
             town = best >= 0 ? ibmap_layer_text(T, best, "name") : NULL;
         }
@@ -574,6 +894,8 @@ static int block_geometry(worker *w, job *j, int64_t b, double grid)
     if (ok) ok = block_parcel_hits(w, j, b, g, gp, area, grid);
     overlaps_clear(w);
     GEOSPreparedGeom_destroy_r(w->h, gp);
+    if (ok) *measured = split;
+    else if (split) GEOSGeom_destroy_r(w->h, split);
     return ok;
 }
 
@@ -629,7 +951,7 @@ static void scale_to_ellipsoid(worker *w, job *j, int64_t b, const GEOSGeometry 
                                double planar)
 {
     static const int area_metrics[] = {
-        M_AREA_M2, M_AREA_MU, M_REDLINE_M2, M_BASIC_FARMLAND_M2, M_PARKS_M2,
+        M_AREA_M2, M_AREA_MU, M_OVERLAP_M2, M_REDLINE_M2, M_BASIC_FARMLAND_M2, M_PARKS_M2,
         M_CENTRAL_M2, M_TRANSITION_M2, M_CU_PRIORITY_M2, M_CU_KEY_INDUSTRY_M2,
         M_CU_KEY_URBAN_M2, M_CU_KEY_OTHER_M2, M_CU_GENERAL_M2,
         M_LU_INDUSTRIAL_M2, M_LU_WAREHOUSING_M2, M_LU_RESIDENTIAL_M2,
@@ -651,23 +973,17 @@ static void measure_block(worker *w, job *j, int64_t b)
         set_text(w, j, b, M_TOWN, ibmap_layer_text(B, b, "town"));
         return;
     }
-    double area = B->area[b], perimeter = 0;
-    GEOSLength_r(w->h, g, &perimeter);
-    set_num(j, b, M_AREA_M2, area);
-    set_num(j, b, M_AREA_MU, area / IBMAP_MU_M2);
-    set_num(j, b, M_PERIMETER_M, perimeter);
-    set_num(j, b, M_COMPACTNESS,
-            perimeter > 0 ? 4 * M_PI * area / (perimeter * perimeter) : NAN);
-    set_num(j, b, M_N_PARTS, GEOSGetNumGeometries_r(w->h, g));
+    block_shape(w, j, b, g, B->area[b]);
     /* Floating point first; then the fixed grid, and coarser ones. */
     double fixed = j->o->grid > 0 ? j->o->grid : 0.001;
     const double grids[4] = {0, fixed, fixed * 10, fixed * 100};
     static const char *statuses[4] = {"ok", "grid", "coarse_grid", "coarse_grid"};
     const char *status = "ok";
     int ok = 0;
+    GEOSGeometry *measured = NULL;
     for (int attempt = 0; attempt < 4 && !ok && !w->nomem; attempt++) {
         w->msg[0] = '\0';
-        ok = block_geometry(w, j, b, grids[attempt]);
+        ok = block_geometry(w, j, b, grids[attempt], &measured);
         status = statuses[attempt];
     }
     if (!ok) {
@@ -677,7 +993,12 @@ static void measure_block(worker *w, job *j, int64_t b)
         set_text(w, j, b, M_METRIC_STATUS, text);
         return;
     }
-    if (w->to_geographic) scale_to_ellipsoid(w, j, b, g, area);
+    if (w->to_geographic) {
+        /* the block measured: in split mode, what is left of it */
+        double area = measured ? j->m->num[METRIC_AT(b, M_AREA_M2)] : B->area[b];
+        if (!measured || area > 0) scale_to_ellipsoid(w, j, b, measured ? measured : g, area);
+    }
+    if (measured) GEOSGeom_destroy_r(w->h, measured);
     set_text(w, j, b, M_METRIC_STATUS, status);
 }
 
@@ -786,6 +1107,97 @@ static int assign_parcels(job *j)
     return 1;
 }
 
+/* Log each pair of overlapping blocks once, on the block that comes first
+** (block_before), in block order; count them and add up their areas. */
+static ibmap_status log_block_overlaps(job *j, int64_t *n_pairs, double *area_m2)
+{
+    const ibmap_layer *B = j->data->layers[IBMAP_ROLE_BLOCKS];
+    int split = j->data->block_overlaps == IBMAP_OVERLAPS_SPLIT;
+    int64_t pairs = 0;
+    double total = 0;
+    for (int64_t b = 0; b < B->n; b++)
+        for (int64_t k = 0; k < j->ovl[b].n; k++) {
+            int64_t c = j->ovl[b].v[k].parcel;
+            double a = j->ovl[b].v[k].fraction;
+            if (!block_before(B, b, c)) continue;
+            pairs++;
+            total += a;
+            char value[64];
+            snprintf(value, sizeof value, "%.3f", a);
+            /* (the log keeps the action as given: a static text) */
+            const char *action =
+                split ? "split: the overlap stays in the block named first (the lower id); "
+                        "the other is measured without it"
+                      : "kept: counted in both blocks; overlap_m2 flags both";
+            if (ibmap_dq_add(&j->data->dq, IBMAP_ROLE_BLOCKS, B->fid[b], B->id[b], "geometry",
+                             "block_overlap", IBMAP_SEV_WARNING, value, action,
+                             "blocks %s and %s overlap by %.3f m² (%.4f 亩)", B->id[b],
+                             B->id[c], a, a / IBMAP_MU_M2))
+                return IBMAP_ERR_NOMEM;
+        }
+    if (n_pairs) *n_pairs = pairs;
+    if (area_m2) *area_m2 = total;
+    return IBMAP_OK;
+}
+
+ibmap_status ibmap_block_overlaps(ibmap_ctx *ctx, ibmap_data *data, int64_t *n_pairs,
+                                  double *area_m2)
+{
+    if (!ctx || !data)
+        return ibmap_fail(ctx, IBMAP_ERR_ARG, "ibmap_block_overlaps: NULL argument");
+    const ibmap_layer *B = data->layers[IBMAP_ROLE_BLOCKS];
+    if (n_pairs) *n_pairs = 0;
+    if (area_m2) *area_m2 = 0;
+    if (!B) return IBMAP_OK;
+    ibmap_overlay_options o;
+    ibmap_overlay_options_init(&o);
+    job j;
+    memset(&j, 0, sizeof j);
+    j.data = data;
+    j.o = &o;
+    j.m = ibmap_metrics_alloc(B->n, 0);
+    j.ovl = calloc((size_t)(B->n ? B->n : 1), sizeof *j.ovl);
+    worker w;
+    memset(&w, 0, sizeof w);
+    w.h = GEOS_init_r();
+    ibmap_status st = j.m && j.ovl && w.h ? IBMAP_OK : IBMAP_ERR_NOMEM;
+    if (!st) {
+        GEOSContext_setErrorMessageHandler_r(w.h, worker_message, &w);
+        GEOSContext_setNoticeMessageHandler_r(w.h, worker_notice, &w);
+        st = ibmap_zone_index_build(ctx, B, o.max_piece_vertices, &j.idx[IBMAP_ROLE_BLOCKS]);
+    }
+    /* as measure_block: floating point, then the fixed grids */
+    const double grids[4] = {0, o.grid, o.grid * 10, o.grid * 100};
+    for (int64_t b = 0; !st && b < B->n; b++) {
+        if (!B->geom[b]) continue;
+        int ok = 0;
+        for (int attempt = 0; attempt < 4 && !ok && !w.nomem; attempt++) {
+            const GEOSPreparedGeometry *gp = GEOSPrepare_r(w.h, B->geom[b]);
+            GEOSGeometry *split = NULL;
+            ok = gp && block_overlaps(&w, &j, b, B->geom[b], gp, B->area[b], grids[attempt],
+                                      &split);
+            if (split) GEOSGeom_destroy_r(w.h, split);
+            if (gp) GEOSPreparedGeom_destroy_r(w.h, gp);
+        }
+        if (w.nomem) st = IBMAP_ERR_NOMEM;
+        if (ibmap_interrupt_pending()) st = ibmap_fail_interrupted(ctx);
+    }
+    if (!st) st = log_block_overlaps(&j, n_pairs, area_m2);
+    if (w.h) {
+        overlaps_clear(&w);
+        free(w.ov);
+        free(w.cand);
+        ibmap_zone_index_free(w.h, j.idx[IBMAP_ROLE_BLOCKS]);
+        GEOS_finish_r(w.h);
+    }
+    if (j.ovl)
+        for (int64_t b = 0; b < B->n; b++) free(j.ovl[b].v);
+    free(j.ovl);
+    ibmap_metrics_free(j.m);
+    if (st == IBMAP_ERR_NOMEM) return ibmap_fail(ctx, st, "out of memory");
+    return st;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Entry point                                                            */
 /* ---------------------------------------------------------------------- */
@@ -809,6 +1221,12 @@ static void job_free(job *j, GEOSContextHandle_t h)
     if (j->hits)
         for (int64_t b = 0; b < nb; b++) free(j->hits[b].v);
     free(j->hits);
+    if (j->ovl)
+        for (int64_t b = 0; b < nb; b++) free(j->ovl[b].v);
+    free(j->ovl);
+    if (j->lu_ovl)
+        for (int64_t b = 0; b < nb; b++) free(j->lu_ovl[b].v);
+    free(j->lu_ovl);
     free(j->parcel_mu);
     free(j->block_first);
     free(j->block_entries);
@@ -852,7 +1270,7 @@ ibmap_status ibmap_overlay(ibmap_ctx *ctx, ibmap_data *data,
         if (!(j.m->ids[b] = ibmap_strdup(B->id[b]))) st = IBMAP_ERR_NOMEM;
 
     static const ibmap_role indexed[] = {
-        IBMAP_ROLE_REDLINE, IBMAP_ROLE_BASIC_FARMLAND, IBMAP_ROLE_PARKS,
+        IBMAP_ROLE_BLOCKS, IBMAP_ROLE_REDLINE, IBMAP_ROLE_BASIC_FARMLAND, IBMAP_ROLE_PARKS,
         IBMAP_ROLE_CENTRAL, IBMAP_ROLE_TRANSITION, IBMAP_ROLE_CONTROL_UNITS,
         IBMAP_ROLE_LANDUSE, IBMAP_ROLE_TOWNS, IBMAP_ROLE_PARCELS};
     for (size_t k = 0; !st && k < sizeof indexed / sizeof indexed[0]; k++)
@@ -860,10 +1278,12 @@ ibmap_status ibmap_overlay(ibmap_ctx *ctx, ibmap_data *data,
                                     o->max_piece_vertices, &j.idx[indexed[k]]);
     j.cu_class = malloc((size_t)(C->n ? C->n : 1));
     j.hits = calloc((size_t)(B->n ? B->n : 1), sizeof *j.hits);
+    j.ovl = calloc((size_t)(B->n ? B->n : 1), sizeof *j.ovl);
+    j.lu_ovl = calloc((size_t)(B->n ? B->n : 1), sizeof *j.lu_ovl);
     j.parcel_mu = malloc((size_t)(P->n ? P->n : 1) * sizeof *j.parcel_mu);
     j.block_first = calloc((size_t)B->n + 1, sizeof *j.block_first);
     j.lu = calloc((size_t)(B->n ? B->n : 1), sizeof *j.lu);
-    if (!st && (!j.cu_class || !j.hits || !j.parcel_mu ||
+    if (!st && (!j.cu_class || !j.hits || !j.ovl || !j.lu_ovl || !j.parcel_mu ||
                 !j.block_first || !j.lu))
         st = IBMAP_ERR_NOMEM;
     for (int64_t c = 0; !st && c < C->n; c++)
@@ -901,6 +1321,13 @@ ibmap_status ibmap_overlay(ibmap_ctx *ctx, ibmap_data *data,
     if (!st && !assign_parcels(&j)) st = IBMAP_ERR_NOMEM;
     for (int64_t b = 0; !st && b < B->n; b++) block_parcels(&j, b);
     for (int t = 0; t < threads; t++) {
+        for (int k = 0; k < IBMAP_COVERS_KINDS; k++) {
+            j.m->covers_kernel[k] += ws[t].covers_kernel[k];
+            j.m->covers_geos[k] += ws[t].covers_geos[k];
+        }
+        ibmap_cover_geom_free(&ws[t].block_cover);
+        ibmap_cover_geom_free(&ws[t].piece_cover);
+        ibmap_cover_scratch_free(&ws[t].cover_scratch);
         if (!ws[t].h) continue;
         overlaps_clear(&ws[t]);
         free(ws[t].ov);
@@ -923,6 +1350,24 @@ ibmap_status ibmap_overlay(ibmap_ctx *ctx, ibmap_data *data,
             }
         }
     }
+    if (!st) st = log_block_overlaps(&j, NULL, NULL);
+    /* Overlapping land-use polygons, per block and feature. */
+    const ibmap_layer *LU = data->layers[IBMAP_ROLE_LANDUSE];
+    for (int64_t b = 0; !st && b < B->n; b++)
+        for (int64_t k = 0; !st && k < j.lu_ovl[b].n; k++) {
+            int64_t f = j.lu_ovl[b].v[k].parcel;
+            double a = j.lu_ovl[b].v[k].fraction;
+            if (!(a > data->block_overlap_min_m2)) continue;
+            char value[64];
+            snprintf(value, sizeof value, "%.3f", a);
+            if (ibmap_dq_add(&data->dq, IBMAP_ROLE_LANDUSE, LU->fid[f], LU->id[f], "geometry",
+                             "landuse_overlap", IBMAP_SEV_WARNING, value,
+                             "counted once: the part an earlier land-use polygon covers "
+                             "stays with that one",
+                             "in block %s the land-use polygon overlaps earlier ones by "
+                             "%.3f m²", B->id[b], a))
+                st = IBMAP_ERR_NOMEM;
+        }
     /* Parcels in no block and blocks with no parcel: logged, never lost. */
     for (int64_t p = 0; !st && p < P->n; p++) {
         if (!P->geom[p] || j.m->parcel_block[p] >= 0) continue;

@@ -34,6 +34,9 @@ struct ibmap_metrics {
     int64_t *parcel_block;         /* majority assignment, -1 = none */
     ibmap_lu_row *lu;
     int64_t n_lu;
+    /* covers tests of the overlay by kind (IBMAP_COVERS_PARCEL, …):
+    ** decided by the exact kernel, handed to GEOS; 0 when read back */
+    int64_t covers_kernel[IBMAP_COVERS_KINDS], covers_geos[IBMAP_COVERS_KINDS];
 };
 
 /* metrics.c: metrics for nb blocks and np parcels, numbers NaN, texts
@@ -75,21 +78,49 @@ int64_t ibmap_zone_index_query(GEOSContextHandle_t h,
                                const GEOSGeometry *g, int64_t **buf,
                                int64_t *cap);
 
+
 /* ---------------------------------------------------------------------- */
-/* store/enterprises.c: the enterprises of a workspace                    */
+/* covers.c: an exact "A covers B" for valid (multi)polygons              */
 /* ---------------------------------------------------------------------- */
 
-/* Write the tables enterprise_parcels and enterprises into db, which
-** already holds layer_parcels and block_metrics (workspace.c, inside its
-** transaction).  1 on success. */
-struct sqlite3;
-int ibmap_workspace_write_enterprises(struct sqlite3 *db, const ibmap_data *data,
-                                      const ibmap_metrics *m);
+typedef enum {
+    IBMAP_COVERS_NO = 0,
+    IBMAP_COVERS_YES = 1,
+    IBMAP_COVERS_UNDECIDED = 2  /* input the kernel does not take: ask GEOS */
+} ibmap_covers_result;
 
-/* The six 标志性产业链 by GB/T 4754-2017 code prefix (the rows of
-** layers/tables/industry_chains.csv). */
-int ibmap_industry_chain_count(void);
-const char *ibmap_industry_chain_prefix(int i);
-const char *ibmap_industry_chain_name(int i);
+/* A polygonal geometry's rings, copied once for many tests.  Zeroed to
+** start; reused by ibmap_cover_geom_set(); freed by ibmap_cover_geom_free. */
+typedef struct ibmap_cover_geom {
+    double *x, *y;
+    struct ibmap_cover_ring *ring;
+    struct ibmap_cover_chunk *chunk;
+    int n_points, n_rings, n_chunks;
+    int cap_x, cap_y, cap_rings, cap_chunks;
+    double x0, y0, x1, y1;
+    int usable;         /* 0: ibmap_covers() answers UNDECIDED */
+} ibmap_cover_geom;
+
+/* Working memory of ibmap_covers(), one per thread; zeroed to start. */
+typedef struct ibmap_cover_scratch {
+    signed char *cls;
+    int *split;
+    int cap_cls, n_split, cap_split;
+} ibmap_cover_scratch;
+
+/* Copy g's rings into c; returns c->usable: 0 when g is empty, not a
+** Polygon or MultiPolygon, has a ring of fewer than 3 distinct points or a
+** coordinate outside 0 ∪ [1e-100, 1e100], or memory ran out. */
+int ibmap_cover_geom_set(GEOSContextHandle_t h, ibmap_cover_geom *c,
+                         const GEOSGeometry *g);
+void ibmap_cover_geom_free(ibmap_cover_geom *c);
+void ibmap_cover_scratch_free(ibmap_cover_scratch *s);
+
+/* Whether a covers b (no point of b in a's exterior), exactly, for a and b
+** valid in GEOS's sense; GEOSCovers_r gives the same answer.  UNDECIDED
+** when either is not usable or memory ran out. */
+ibmap_covers_result ibmap_covers(const ibmap_cover_geom *a,
+                                 const ibmap_cover_geom *b,
+                                 ibmap_cover_scratch *s);
 
 #endif

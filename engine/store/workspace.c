@@ -161,8 +161,9 @@ static int project_fingerprint(const ibmap_project *p,
     fnv_add(&f, "ibmap workspace " WORKSPACE_FORMAT " " IBMAP_VERSION_STRING);
     fnv_add(&f, p->crs);
     char buf[128];
-    snprintf(buf, sizeof buf, "area %d grid %.17g parcels %d pieces %d",
-             (int)p->area, o->grid, (int)o->parcels, o->max_piece_vertices);
+    snprintf(buf, sizeof buf, "area %d grid %.17g parcels %d pieces %d overlaps %d %.17g",
+             (int)p->area, o->grid, (int)o->parcels, o->max_piece_vertices,
+             (int)p->block_overlaps, p->block_overlap_min_m2);
     fnv_add(&f, buf);
     const ibmap_grade_options *g = &p->grades;
     snprintf(buf, sizeof buf, "grades %d %.17g %.17g %.17g %.17g", g->fallback,
@@ -436,10 +437,13 @@ static int write_tables(sqlite3 *db, GEOSContextHandle_t geos,
     char fp[17] = "", date[16];
     data_date(p, date);
     project_fingerprint(p, o, fp);
-    char opts[160];
-    snprintf(opts, sizeof opts, "grid=%.17g parcels=%s max_piece_vertices=%d",
+    char opts[240];
+    snprintf(opts, sizeof opts, "grid=%.17g parcels=%s max_piece_vertices=%d "
+             "block_overlaps=%s block_overlap_min_m2=%.17g",
              o->grid, o->parcels == IBMAP_PARCELS_APPORTION ? "apportion" : "majority",
-             o->max_piece_vertices);
+             o->max_piece_vertices,
+             p->block_overlaps == IBMAP_OVERLAPS_SPLIT ? "split" : "keep",
+             p->block_overlap_min_m2);
     if (!exec(db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=FULL; BEGIN;"
                   "CREATE TABLE ibmap_workspace(key TEXT PRIMARY KEY, value TEXT);"
                   "CREATE TABLE ibmap_inputs(role TEXT PRIMARY KEY, source TEXT,"
