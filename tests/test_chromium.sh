@@ -28,7 +28,8 @@ ibmap="${IBMAP_EXE:?IBMAP_EXE not set}"
 chromium="${IBMAP_CHROMIUM:-/usr/bin/chromium}"
 build="${IBMAP_BUILD_ROOT:-/tmp}"
 page_tests=(screenshot_rendered dom_has_title_and_tables console_silent no_network_request
-            imap_click_shows_reason imap_click_console_silent imap_click_no_network)
+            imap_click_shows_reason imap_click_console_silent imap_click_no_network
+            imap_click_inside_site)
 
 if [ ! -x "$chromium" ]; then
   for t in report_written canary_is_caught "${page_tests[@]}"; do
@@ -213,6 +214,36 @@ imap_click_console_silent() {
 imap_click_no_network() {
   [ -s "$click_json" ] || return 1
   [ "$(click_field requests)" = "[]" ] || { echo "# $(click_field requests)"; return 1; }
+}
+
+# A block inside a 小微企业园 candidate site: the click must reach the
+# block (the sites are drawn as lines), not the site.  The block is the
+# first member of the first site in the page's data.
+site_block=$(python3 - "$report" <<'PY'
+import json, re, sys
+html = open(sys.argv[1], encoding="utf-8").read()
+m = re.search(r'<script type="application/json" id="ibmap-data">(.*?)</script>', html, re.S)
+if m:
+    for s in json.loads(m.group(1)).get("sites", []):
+        first = s.get("info", "").split(" · ")[-1].split(";")[0]
+        if first.startswith("QK"):
+            print(first); break
+PY
+)
+if [ -n "$site_block" ]; then
+  timeout 300 python3 "$here/chromium_click.py" "$chromium" "$report" "$site_block" \
+    "$dir/click-site.png" > "$dir/click-site.json" 2> "$dir/click-site.log"
+fi
+imap_click_inside_site() {
+  [ -n "$site_block" ] || { echo "# no candidate site in the report's data"; return 1; }
+  python3 - "$dir/click-site.json" "$site_block" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+popup = d.get("popup") or ""
+ok = d.get("stage") == "done" and popup.startswith(sys.argv[2]) and "Reason" in popup
+if not ok: print("# clicked %s: %s" % (sys.argv[2], popup[:120].replace("\n", " ")))
+sys.exit(0 if ok and not d["console"] and not d["requests"] else 1)
+PY
 }
 
 for t in "${page_tests[@]}"; do tap_ok "$t" "$t"; done

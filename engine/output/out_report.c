@@ -325,9 +325,9 @@ void out_html_head(FILE *f, const char *title)
 static const char imap_css[] =
     "#imap{height:640px;border:1px solid #b9bec8;background:#fff;margin:.4em 0 1em}\n"
     ".leaflet-container{font-family:inherit;font-size:12px}\n"
-    ".town-label{background:transparent;border:0;box-shadow:none;color:#555;font-size:13px;"
-    "text-shadow:0 0 2px #fff,0 0 2px #fff}\n"
-    ".town-label:before{display:none}\n"
+    ".leaflet-tooltip.town-label{background:transparent;border:0;box-shadow:none;color:#555;"
+    "font-size:13px;text-shadow:0 0 2px #fff,0 0 2px #fff}\n"
+    ".leaflet-tooltip.town-label:before{display:none}\n"
     ".pop h4{margin:0 0 .3em;font-size:1.1em}.pop p{margin:.3em 0}\n"
     ".pop table{margin:.3em 0;font-size:.95em}.pop th,.pop td{padding:1px 5px}\n"
     ".pop .reason{max-width:400px}\n"

@@ -552,7 +552,9 @@ void out_webmap_free(out_webmap *w)
 /* Plain ES5, no library but Leaflet.  It reads the data block, draws the
 ** towns, the blocks by class (one layer per class, so each can be switched
 ** off), the parks, the red lines and the candidate sites, and opens a
-** popup on a click.  window.ibmap exposes the map and each block's layer
+** popup on a click.  The sites are lines (their rings), not polygons, so
+** that a click inside one reaches the block under it; their own popup
+** opens on the line.  window.ibmap exposes the map and each block's layer
 ** by id, for scripts and the browser test. */
 static const char app_js[] =
     "(function () {\n"
@@ -571,9 +573,12 @@ static const char app_js[] =
     "var map = L.map('imap', {crs: L.CRS.Simple, renderer: canvas, preferCanvas: true,\n"
     "  minZoom: -14, maxZoom: 6, zoomSnap: 0.25, attributionControl: false});\n"
     "var overlays = {}, all = L.featureGroup(), byId = {};\n"
-    "function zone(list, style, label) {\n"
+    "function outline(g) { var lines = [];\n"
+    "  shape(g).forEach(function (poly) { poly.forEach(function (r) { lines.push(r.concat([r[0]])); }); });\n"
+    "  return lines; }\n"
+    "function zone(list, style, label, lines) {\n"
     "  var g = L.featureGroup();\n"
-    "  list.forEach(function (z) { var p = L.polygon(shape(z.g), style);\n"
+    "  list.forEach(function (z) { var p = lines ? L.polyline(outline(z.g), style) : L.polygon(shape(z.g), style);\n"
     "    if (z.info) p.bindPopup('<b>' + esc(z.name) + '</b><br>' + esc(z.info));\n"
     "    else if (label) p.bindTooltip(esc(z.name), {permanent: true, direction: 'center',\n"
     "      className: 'town-label', interactive: false});\n"
@@ -621,7 +626,7 @@ static const char app_js[] =
     "if (D.redline.length) overlays['\\u751f\\u6001\\u4fdd\\u62a4\\u7ea2\\u7ebf red line'] = zone(D.redline,\n"
     "  {color: '#c00000', weight: 1, fillColor: '#c00000', fillOpacity: 0.18, interactive: false}).addTo(map);\n"
     "if (D.sites.length) overlays['\\u5c0f\\u5fae\\u4f01\\u4e1a\\u56ed\\u5019\\u9009 SME park sites'] = zone(D.sites,\n"
-    "  {color: '#c51b7d', weight: 2, dashArray: '6 3', fill: true, fillOpacity: 0.05}).addTo(map);\n"
+    "  {color: '#c51b7d', weight: 1.5, dashArray: '5 3'}, false, true).addTo(map);\n"
     "L.control.layers(null, overlays, {collapsed: false}).addTo(map);\n"
     "L.control.scale({imperial: false, maxWidth: 160}).addTo(map);\n"
     "var bounds = all.getLayers().length ? all.getBounds() : towns.getBounds();\n"
