@@ -58,9 +58,10 @@ static const char usage_text[] =
     "                               store the scenario (default \"default\") in\n"
     "                               the workspace, print blocks and 亩 per class;\n"
     "                               with -o, write that scenario's industrial map\n"
-    "  compare WORKSPACE A B [--csv FILE]\n"
+    "  compare WORKSPACE A B [--csv FILE] [--rules FILE]\n"
     "                               transition matrix between two scenarios; the\n"
-    "                               CSV lists the blocks that changed class\n"
+    "                               CSV lists the blocks that changed class; both\n"
+    "                               against the targets (the rules' or 31号's)\n"
     "  compare WS_A WS_B [--scenario-a S] [--scenario-b S] [--csv FILE]\n"
     "          [--report FILE.html] two workspaces (two survey years, two plan\n"
     "                               versions): blocks matched by id, else by\n"
@@ -1368,13 +1369,14 @@ static int is_file(const char *path)
 static int cmd_compare(ibmap_ctx *ctx, int argc, char **argv)
 {
     const char *pos[3] = {NULL, NULL, NULL}, *csv = NULL, *report = NULL;
-    const char *scen_a = NULL, *scen_b = NULL;
+    const char *scen_a = NULL, *scen_b = NULL, *rules_path = NULL;
     int npos = 0;
     for (int i = 0; i < argc; i++) {
         const char **flag = strcmp(argv[i], "--csv") == 0          ? &csv
                             : strcmp(argv[i], "--report") == 0     ? &report
                             : strcmp(argv[i], "--scenario-a") == 0 ? &scen_a
                             : strcmp(argv[i], "--scenario-b") == 0 ? &scen_b
+                            : strcmp(argv[i], "--rules") == 0      ? &rules_path
                                                                    : NULL;
         if (flag) {
             if (i + 1 >= argc) return usage_error("%s needs a value", argv[i]);
@@ -1394,7 +1396,7 @@ static int cmd_compare(ibmap_ctx *ctx, int argc, char **argv)
         return compare_workspaces(ctx, pos[0], pos[1], scen_a, scen_b, csv, report);
     if (npos == 2)
         return usage_error("compare WS_A WS_B: %s is not a workspace file", pos[1]);
-    if (scen_a || scen_b || report)
+    if (scen_a || scen_b || report || (npos == 2 && rules_path))
         return usage_error("--scenario-a, --scenario-b and --report are for compare WS_A WS_B%s",
                            "");
     if (npos != 3) return usage_error("compare needs WORKSPACE A B, or WS_A WS_B%s", "");
@@ -1427,11 +1429,13 @@ static int cmd_compare(ibmap_ctx *ctx, int argc, char **argv)
         printf("%lld of %lld blocks changed class%s%s\n", changed,
                (long long)ibmap_classification_count(a), csv ? "; listed in " : "",
                csv ? csv : "");
-        /* Both scenarios against the targets (the default ones: the rules
-        ** each was made with are not stored with it). */
+        /* Both scenarios against the targets: the rules file's (--rules),
+        ** else the default ones (a scenario does not store its rules). */
         ibmap_targets *ta = NULL, *tb = NULL;
-        if (ibmap_targets_evaluate(ctx, pos[0], a, NULL, &ta) ||
-            ibmap_targets_evaluate(ctx, pos[0], b, NULL, &tb)) {
+        ibmap_rules *rules = NULL;
+        if ((rules_path && ibmap_rules_read(ctx, rules_path, &rules)) ||
+            ibmap_targets_evaluate(ctx, pos[0], a, rules, &ta) ||
+            ibmap_targets_evaluate(ctx, pos[0], b, rules, &tb)) {
             fprintf(stderr, "ibmap compare: targets: %s\n", ibmap_errmsg(ctx));
             rc = 1;
         } else {
@@ -1439,6 +1443,7 @@ static int cmd_compare(ibmap_ctx *ctx, int argc, char **argv)
         }
         ibmap_targets_free(ta);
         ibmap_targets_free(tb);
+        ibmap_rules_free(rules);
     }
     ibmap_classification_free(a);
     ibmap_classification_free(b);
