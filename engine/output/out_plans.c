@@ -894,12 +894,12 @@ static cairo_status_t png_append(void *closure, const unsigned char *data, unsig
 /* The block map (and the legend beside it) as a PNG, base64; malloc'd. */
 static char *map_png_base64(const plans *p, PangoFontMap *fm, const plan_block *b)
 {
-    double scale = 2.0, w = PAGE_W - 2 * M, h = MAP_H + 2;
+    double scale = 2.0, w = PAGE_W - 2 * M + 2, h = MAP_H + 2;
     cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)(w * scale),
                                                     (int)(h * scale));
     cairo_t *cr = cairo_create(s);
     PangoContext *pc = draw_page_context(cr, fm, scale);
-    cairo_translate(cr, -M, -MAP_Y + 1);
+    cairo_translate(cr, -M + 1, -MAP_Y + 1);
     draw_set_rgb(cr, draw_white_rgb);
     cairo_paint(cr);
     draw_view v;
@@ -1012,7 +1012,8 @@ static int html_body(FILE *f, const void *arg)
             double v = out_number(p->blocks, r, names[j][0]);
             char buf[64];
             if (strcmp(names[j][2], "%") == 0) fmt_share(buf, sizeof buf, v);
-            else fmt_num(buf, sizeof buf, v, 2, names[j][2]);
+            else fmt_num(buf, sizeof buf, v, strcmp(names[j][0], "n_parcels") == 0 ? 0 : 2,
+                         names[j][2]);
             fprintf(f, "<tr><th>%s</th><td class=\"n\">%s</td></tr>\n", names[j][1], buf);
         }
         fprintf(f, "</tbody></table>\n<h3>企业清单 <span class=\"en\">Enterprises (%lld)</span></h3>\n"
