@@ -40,6 +40,7 @@ static const char usage_text[] =
     "          [--overwrite] [--formats all|gpkg,qgs,sqlite,shp,geojson,fgb,\n"
     "          summaries,map,towns,report,plans,postgis] [--pg \"PG:…\"\n"
     "          [--pg-schema S]] [--plan-blocks SPEC] [--plan-town T]\n"
+    "          [--compare-with OTHER_WORKSPACE]  (a section of report.html)\n"
     "          [--shp-encoding UTF-8|GBK] [--title TEXT] [--json]\n"
     "          [--sweep PARAM=FROM:TO:STEP]  (charted in report.html)\n"
     "          [--progress bar|lines|none]  (lines: \"progress N STAGE\" on stderr,\n"
@@ -205,6 +206,8 @@ static int output_flag(const char *flag, const char *v, ibmap_output_options *o)
         o->plan_blocks = v;
     } else if (strcmp(flag, "--plan-town") == 0) {
         o->plan_town = v;
+    } else if (strcmp(flag, "--compare-with") == 0) {
+        o->compare_workspace = v;
     } else {
         return -1;
     }

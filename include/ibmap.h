@@ -914,6 +914,10 @@ typedef struct ibmap_output_options {
     const char *plan_title;         /* plan.*); NULL: none, the data date */
     int64_t plan_blocks_written;    /* set by the writer: sheets and pages */
     int64_t plan_pages_written;
+    /* IBMAP_OUT_REPORT: another workspace (an earlier survey year, another
+    ** plan version) to compare this one with in the report
+    ** (ibmap_compare_workspaces: it is A, this run B); NULL: none. */
+    const char *compare_workspace;
 } ibmap_output_options;
 
 /* Fill *o with the defaults. */

@@ -18,7 +18,8 @@ dir="$build/tests/scratch/test_compare_ws"
 rm -rf "$dir"; mkdir -p "$dir/y2"
 
 if ! command -v ogr2ogr > /dev/null; then
-  for t in year2_made runs_written counts_by_hand csv_rows html_section old_form_still_works; do
+  for t in year2_made runs_written counts_by_hand csv_rows html_section report_section \
+           old_form_still_works; do
     tap_skip "$t" "no ogr2ogr (apt-get install gdal-bin)"
   done
   tap_finish; exit
@@ -88,6 +89,15 @@ html_section() {
     grep -qF "Content-Security-Policy" "$dir/cmp.html"
 }
 tap_ok html_section html_section
+
+# The same comparison as a section of year 2's report.html.
+report_section() {
+  "$ibmap" run "$dir/y2/project.yaml" -o "$dir/b" --formats report --progress none --overwrite \
+      --compare-with "$dir/a/workspace.sqlite" > "$dir/run-b2.log" 2>&1 || return 1
+  grep -qF '<section id="ws-compare">' "$dir/b/report.html" &&
+    grep -qF 'data-match="split"' "$dir/b/report.html"
+}
+tap_ok report_section report_section
 
 old_form_still_works() {
   "$ibmap" compare "$dir/a/workspace.sqlite" default strict --csv "$dir/scen.csv" \

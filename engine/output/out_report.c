@@ -989,6 +989,7 @@ static int write_report(FILE *f, const void *arg)
     section_rules(f, r);
     section_quality(f, r);
     section_scenarios(f, r);
+    if (r->m->ws_compare) out_compare_section(f, r->m->ws_compare);
     section_sweep(f, r);
     section_footer(f, r);
     return !ferror(f);

@@ -156,6 +156,8 @@ typedef struct out_model {
     rules_target *targets;
     int n_targets;
     out_target_value *target_values;   /* [n_targets], this scenario's */
+    /* The report's comparison with another workspace (not owned); NULL. */
+    const struct ibmap_ws_compare *ws_compare;
 } out_model;
 
 /* The parcels of each block: those of block row b are the parcel rows

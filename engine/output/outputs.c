@@ -278,9 +278,20 @@ ibmap_status ibmap_write_outputs(ibmap_ctx *ctx, const char *workspace,
     if (!s && (formats & IBMAP_OUT_PLANS) && !(s = stage(ctx, o, "plans"))) {
         s = OUT_PATH(OUT_NAME_PLANS_DIR) ? write_plans(ctx, m, path, o) : nomem(ctx);
     }
+    ibmap_ws_compare *cmp = NULL;
+    if (!s && (formats & IBMAP_OUT_REPORT) && o->compare_workspace &&
+        !(s = stage(ctx, o, "compare")))
+        s = ibmap_compare_workspaces(ctx, o->compare_workspace, NULL, workspace,
+                                     ibmap_classification_scenario(c)[0]
+                                         ? ibmap_classification_scenario(c)
+                                         : NULL,
+                                     &cmp);
     if (!s && (formats & IBMAP_OUT_REPORT) && !(s = stage(ctx, o, "report"))) {
+        m->ws_compare = cmp;
         s = OUT_PATH(OUT_NAME_REPORT) ? out_write_report(ctx, m, path, png) : nomem(ctx);
+        m->ws_compare = NULL;
     }
+    ibmap_ws_compare_free(cmp);
 #undef OUT_PATH
     free(path);
     free(png);
