@@ -38,7 +38,9 @@ static const char usage_text[] =
     "  run [PROJECT.yaml] [LAYER OPTIONS] -o OUTDIR [--rules FILE]\n"
     "          [--set PARAM=VALUE ...] [--scenario NAME] [--threads N]\n"
     "          [--overwrite] [--formats all|gpkg,qgs,sqlite,shp,geojson,fgb,\n"
-    "          summaries,map,report,postgis] [--pg \"PG:…\" [--pg-schema S]]\n"
+    "          summaries,map,towns,report,plans,postgis] [--pg \"PG:…\"\n"
+    "          [--pg-schema S]] [--plan-blocks SPEC] [--plan-town T]\n"
+    "          [--compare-with OTHER_WORKSPACE]  (a section of report.html)\n"
     "          [--shp-encoding UTF-8|GBK] [--title TEXT] [--json]\n"
     "          [--extent MINX,MINY,MAXX,MAXY]  (the map's frame, working CRS;\n"
     "                               default: the blocks, with a margin)\n"
@@ -61,9 +63,23 @@ static const char usage_text[] =
     "                               store the scenario (default \"default\") in\n"
     "                               the workspace, print blocks and 亩 per class;\n"
     "                               with -o, write that scenario's industrial map\n"
-    "  compare WORKSPACE A B [--csv FILE]\n"
+    "  compare WORKSPACE A B [--csv FILE] [--rules FILE]\n"
     "                               transition matrix between two scenarios; the\n"
-    "                               CSV lists the blocks that changed class\n"
+    "                               CSV lists the blocks that changed class; both\n"
+    "                               against the targets (the rules' or 31号's)\n"
+    "  compare WS_A WS_B [--scenario-a S] [--scenario-b S] [--csv FILE]\n"
+    "          [--report FILE.html] two workspaces (two survey years, two plan\n"
+    "                               versions): blocks matched by id, else by\n"
+    "                               largest overlap (renamed, split, merged,\n"
+    "                               added, removed); class transitions, 亩均\n"
+    "                               changes\n"
+    "  plans WORKSPACE -o DIR [--scenario S] [--rules FILE]\n"
+    "          [--blocks all|consolidate,exit|ID,...] [--town T] [--per-block]\n"
+    "          [--png] [--project P.yaml] [--organization ORG] [--date D]\n"
+    "          [--title T] [--overwrite]\n"
+    "                               the block plan sheets (一区块一方案): an A4\n"
+    "                               page per block, TOWN.pdf and TOWN.html per\n"
+    "                               town (default blocks: consolidate,exit)\n"
     "  sweep WORKSPACE [--rules FILE] --param NAME --from X --to Y --step S\n"
     "          [--set PARAM=VALUE ...] [--csv FILE]\n"
     "                               blocks and 亩 per class for each value of a\n"
@@ -178,7 +194,8 @@ static int parse_formats(const char *list, unsigned *out)
         {"geojson", IBMAP_OUT_GEOJSON}, {"summaries", IBMAP_OUT_SUMMARIES},
         {"map", IBMAP_OUT_MAP},         {"report", IBMAP_OUT_REPORT | IBMAP_OUT_MAP},
         {"fgb", IBMAP_OUT_FGB},         {"flatgeobuf", IBMAP_OUT_FGB},
-        {"postgis", IBMAP_OUT_POSTGIS}};
+        {"postgis", IBMAP_OUT_POSTGIS}, {"towns", IBMAP_OUT_TOWN_MAPS},
+        {"town_maps", IBMAP_OUT_TOWN_MAPS}, {"plans", IBMAP_OUT_PLANS}};
     unsigned bits = 0;
     const char *p = list;
     while (*p) {
@@ -222,7 +239,9 @@ static int output_flag(const char *flag, const char *v, ibmap_output_options *o)
     } else if (strcmp(flag, "--formats") == 0) {
         if (!parse_formats(v, &o->formats))
             return usage_error("--formats takes a list of all, gpkg, qgs, sqlite, shp, "
-                               "geojson, fgb, postgis, summaries, map, report; not '%s'", v);
+                               "geojson, fgb, postgis, summaries, map, towns, report, "
+                               "plans; "
+                               "not '%s'", v);
     } else if (strcmp(flag, "--extent") == 0) {
         /* the map's frame, MINX,MINY,MAXX,MAXY in the working CRS */
         static double e[4];
@@ -236,6 +255,12 @@ static int output_flag(const char *flag, const char *v, ibmap_output_options *o)
         o->pg = v;
     } else if (strcmp(flag, "--pg-schema") == 0) {
         o->pg_schema = v;
+    } else if (strcmp(flag, "--plan-blocks") == 0) {
+        o->plan_blocks = v;
+    } else if (strcmp(flag, "--plan-town") == 0) {
+        o->plan_town = v;
+    } else if (strcmp(flag, "--compare-with") == 0) {
+        o->compare_workspace = v;
     } else {
         return -1;
     }
@@ -461,6 +486,36 @@ static int count_problems(const ibmap_data *data, ibmap_role role,
         pc[j].n++;
     }
     return k;
+}
+
+static void json_string(const char *s);
+
+/* What the plan sheets print, from the project's plan: section. */
+static int set_plan_texts(ibmap_output_options *o, const ibmap_project *project)
+{
+    if (!o->plan_organization) o->plan_organization = ibmap_project_get(project, "plan.organization");
+    if (!o->plan_date) o->plan_date = ibmap_project_get(project, "plan.date");
+    if (!o->plan_title) o->plan_title = ibmap_project_get(project, "plan.title");
+    return 0;
+}
+
+
+/* The targets, one a line: "目标 label: value / target unit (p%) — note";
+** with `other`, that scenario's value beside (compare). */
+static void print_targets(FILE *f, const ibmap_targets *t, const ibmap_targets *other)
+{
+    if (!t || ibmap_targets_count(t) == 0) return;
+    fprintf(f, "目标 targets%s:\n", other ? " (A | B)" : "");
+    for (int i = 0; i < ibmap_targets_count(t); i++) {
+        char a[200], b[200];
+        fprintf(f, "  %-10s %s: %s", ibmap_targets_id(t, i), ibmap_targets_label(t, i),
+                ibmap_targets_text(t, i, a, sizeof a));
+        if (other && i < ibmap_targets_count(other))
+            fprintf(f, " | %s", ibmap_targets_text(other, i, b, sizeof b));
+        const char *note = ibmap_targets_note(t, i);
+        if (!other && note && *note) fprintf(f, " — %s", note);
+        fprintf(f, "\n");
+    }
 }
 
 static void json_string(const char *s)
@@ -1309,6 +1364,7 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
     ibmap_data *data = NULL;
     ibmap_metrics *m = NULL;
     ibmap_classification *c = NULL;
+    ibmap_targets *targets = NULL;
     int reused = 0;
     if (!rc) announce(&o.output, "overlay");
     if (!rc) rc = overlay_or_reuse(ctx, "run", &o, project, &data, &m, &reused);
@@ -1318,7 +1374,8 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
                 ibmap_classify(ctx, o.workspace_path, rules, o.scenario, &c) ||
                 ibmap_classification_write_csv(ctx, c, class_csv) ||
                 ibmap_classification_write_enterprises_csv(ctx, c, ent_csv) ||
-                ibmap_write_outputs(ctx, o.workspace_path, c, rules, o.out_dir, &o.output))) {
+                (set_plan_texts(&o.output, project),
+                 ibmap_write_outputs(ctx, o.workspace_path, c, rules, o.out_dir, &o.output)))) {
         progress_done(&o);
         fprintf(stderr, "ibmap run: %s\n", ibmap_errmsg(ctx));
         rc = 1;
@@ -1355,6 +1412,18 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
             if (format & o.output.formats) fprintf(human, ", %s", name);
         }
         fprintf(human, "; workspace %s\n", o.workspace_path);
+        if (o.output.formats & IBMAP_OUT_PLANS)
+            fprintf(human, "一区块一方案 plan sheets: %lld blocks, %lld pages (A4) in %s/plans\n",
+                    (long long)o.output.plan_blocks_written,
+                    (long long)o.output.plan_pages_written, o.out_dir);
+        /* The plan against its targets (the rules' targets:, by default
+        ** 一、(三) of 31号). */
+        if (ibmap_targets_evaluate(ctx, o.workspace_path, c, rules, &targets)) {
+            fprintf(stderr, "ibmap run: targets: %s\n", ibmap_errmsg(ctx));
+            rc = 1;
+        } else {
+            print_targets(human, targets, NULL);
+        }
         /* Results built on layers that lost features, or that warned, say
         ** so every time: from the workspace, so a run that reused it does
         ** too. */
@@ -1380,9 +1449,26 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
                 const char *name = ibmap_output_file_name(i, &format);
                 if (format & o.output.formats) printf(", \"%s\"", name);
             }
+            printf("], \"targets\": [");
+            for (int i = 0; i < ibmap_targets_count(targets); i++) {
+                double v = ibmap_targets_value(targets, i);
+                printf("%s{\"id\": ", i ? ", " : "");
+                json_string(ibmap_targets_id(targets, i));
+                printf(", \"label\": ");
+                json_string(ibmap_targets_label(targets, i));
+                printf(", \"unit\": ");
+                json_string(ibmap_targets_unit(targets, i));
+                printf(", \"target\": %.10g, \"value\": ", ibmap_targets_goal(targets, i));
+                if (isfinite(v)) printf("%.10g", v);
+                else printf("null");
+                printf(", \"note\": ");
+                json_string(ibmap_targets_note(targets, i));
+                printf("}");
+            }
             printf("]}\n");
         }
     }
+    ibmap_targets_free(targets);
     ibmap_classification_free(c);
     ibmap_metrics_free(m);
     ibmap_data_free(data);
@@ -1391,14 +1477,140 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
     return rc;
 }
 
+/* plans WORKSPACE -o DIR: the block plan sheets (一区块一方案) of a stored
+** scenario. */
+static int cmd_plans(ibmap_ctx *ctx, int argc, char **argv)
+{
+    const char *ws = NULL, *out = NULL, *scenario = "default", *rules_path = NULL,
+               *project_path = NULL;
+    ibmap_output_options o;
+    ibmap_output_options_init(&o);
+    for (int i = 0; i < argc; i++) {
+        const char *a = strcmp(argv[i], "-o") == 0 ? "--out" : argv[i];
+        if (strncmp(a, "--", 2) != 0) {
+            if (ws) return usage_error("unexpected argument %s", a);
+            ws = a;
+            continue;
+        }
+        if (strcmp(a, "--per-block") == 0) {
+            o.plan_per_block = 1;
+            continue;
+        }
+        if (strcmp(a, "--png") == 0) {
+            o.plan_png = 1;
+            continue;
+        }
+        if (strcmp(a, "--overwrite") == 0) {
+            o.overwrite = 1;
+            continue;
+        }
+        if (i + 1 >= argc) return usage_error("%s needs a value", a);
+        const char *v = argv[++i];
+        if (strcmp(a, "--out") == 0) out = v;
+        else if (strcmp(a, "--scenario") == 0) scenario = v;
+        else if (strcmp(a, "--rules") == 0) rules_path = v;
+        else if (strcmp(a, "--blocks") == 0) o.plan_blocks = v;
+        else if (strcmp(a, "--town") == 0) o.plan_town = v;
+        else if (strcmp(a, "--project") == 0) project_path = v;
+        else if (strcmp(a, "--organization") == 0) o.plan_organization = v;
+        else if (strcmp(a, "--date") == 0) o.plan_date = v;
+        else if (strcmp(a, "--title") == 0) o.plan_title = v;
+        else return usage_error("unknown option %s", a);
+    }
+    if (!ws || !out) return usage_error("plans needs WORKSPACE and -o DIR%s", "");
+    if (!rules_path) rules_path = default_rules_path();
+    ibmap_project *project = NULL;
+    ibmap_rules *rules = NULL;
+    ibmap_classification *c = NULL;
+    int rc = 0;
+    if ((project_path && ibmap_project_read(ctx, project_path, &project)) ||
+        ibmap_rules_read(ctx, rules_path, &rules) ||
+        ibmap_classification_load(ctx, ws, scenario, &c)) {
+        fprintf(stderr, "ibmap plans: %s\n", ibmap_errmsg(ctx));
+        rc = 1;
+    }
+    /* The flags win over the project file's plan: section. */
+    if (!rc && project) {
+        if (!o.plan_organization) o.plan_organization = ibmap_project_get(project, "plan.organization");
+        if (!o.plan_date) o.plan_date = ibmap_project_get(project, "plan.date");
+        if (!o.plan_title) o.plan_title = ibmap_project_get(project, "plan.title");
+    }
+    if (!rc && ibmap_write_plans(ctx, ws, c, rules, out, &o)) {
+        fprintf(stderr, "ibmap plans: %s\n", ibmap_errmsg(ctx));
+        rc = 1;
+    }
+    if (!rc)
+        printf("一区块一方案 plan sheets: %lld blocks, %lld pages (A4) in %s (scenario %s)\n",
+               (long long)o.plan_blocks_written, (long long)o.plan_pages_written, out, scenario);
+    ibmap_classification_free(c);
+    ibmap_rules_free(rules);
+    ibmap_project_free(project);
+    return rc;
+}
+
+/* compare WS_A WS_B: two workspaces (two survey years, two plan versions). */
+static int compare_workspaces(ibmap_ctx *ctx, const char *ws_a, const char *ws_b,
+                              const char *scen_a, const char *scen_b, const char *csv,
+                              const char *report)
+{
+    ibmap_ws_compare *c = NULL;
+    int64_t blocks[IBMAP_CLASS_COUNT][IBMAP_CLASS_COUNT];
+    double mu[IBMAP_CLASS_COUNT][IBMAP_CLASS_COUNT];
+    if (ibmap_compare_workspaces(ctx, ws_a, scen_a, ws_b, scen_b, &c) ||
+        (csv && ibmap_ws_compare_write_csv(ctx, c, csv)) ||
+        (report && ibmap_ws_compare_write_html(ctx, c, report, NULL))) {
+        fprintf(stderr, "ibmap compare: %s\n", ibmap_errmsg(ctx));
+        ibmap_ws_compare_free(c);
+        return 1;
+    }
+    ibmap_ws_compare_matrix(c, blocks, mu);
+    printf("rows: %s; columns: %s; blocks / 亩 (B's), the B blocks with a partner in A\n",
+           ws_a, ws_b);
+    printf("  %-16s", "");
+    for (int j = 0; j < IBMAP_CLASS_COUNT; j++) printf(" %22s", ibmap_class_name((ibmap_class)j));
+    printf("\n");
+    for (int i = 0; i < IBMAP_CLASS_COUNT; i++) {
+        printf("  %-16s", ibmap_class_name((ibmap_class)i));
+        for (int j = 0; j < IBMAP_CLASS_COUNT; j++)
+            printf(" %8lld / %11.1f", (long long)blocks[i][j], mu[i][j]);
+        printf("\n");
+    }
+    static const char *const kinds[] = {"id", "renamed", "split", "merged", "added", "removed"};
+    printf("matched:");
+    for (int k = 0; k < 6; k++)
+        printf(" %s %lld", kinds[k], (long long)ibmap_ws_compare_count(c, kinds[k]));
+    double ta = ibmap_ws_compare_tax_per_mu(c, 0), tb = ibmap_ws_compare_tax_per_mu(c, 1);
+    printf("\n亩均税收 tax per mu (city): ");
+    if (isfinite(ta)) printf("%.2f", ta); else printf("unknown");
+    printf(" -> ");
+    if (isfinite(tb)) printf("%.2f", tb); else printf("unknown");
+    printf(" 万元/亩%s%s%s%s\n", csv ? "; blocks listed in " : "", csv ? csv : "",
+           report ? "; report " : "", report ? report : "");
+    ibmap_ws_compare_free(c);
+    return 0;
+}
+
+static int is_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 static int cmd_compare(ibmap_ctx *ctx, int argc, char **argv)
 {
-    const char *pos[3] = {NULL, NULL, NULL}, *csv = NULL;
+    const char *pos[3] = {NULL, NULL, NULL}, *csv = NULL, *report = NULL;
+    const char *scen_a = NULL, *scen_b = NULL, *rules_path = NULL;
     int npos = 0;
     for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--csv") == 0) {
+        const char **flag = strcmp(argv[i], "--csv") == 0          ? &csv
+                            : strcmp(argv[i], "--report") == 0     ? &report
+                            : strcmp(argv[i], "--scenario-a") == 0 ? &scen_a
+                            : strcmp(argv[i], "--scenario-b") == 0 ? &scen_b
+                            : strcmp(argv[i], "--rules") == 0      ? &rules_path
+                                                                   : NULL;
+        if (flag) {
             if (i + 1 >= argc) return usage_error("%s needs a value", argv[i]);
-            csv = argv[++i];
+            *flag = argv[++i];
         } else if (strncmp(argv[i], "--", 2) == 0) {
             return usage_error("unknown option %s", argv[i]);
         } else if (npos < 3) {
@@ -1407,7 +1619,17 @@ static int cmd_compare(ibmap_ctx *ctx, int argc, char **argv)
             return usage_error("unexpected argument %s", argv[i]);
         }
     }
-    if (npos != 3) return usage_error("compare needs WORKSPACE A B%s", "");
+    /* Two workspaces when the second argument is a file: a scenario name
+    ** that happens to name a file in the current directory is not likely,
+    ** and the three-argument form stays as it was. */
+    if (npos == 2 && is_file(pos[1]))
+        return compare_workspaces(ctx, pos[0], pos[1], scen_a, scen_b, csv, report);
+    if (npos == 2)
+        return usage_error("compare WS_A WS_B: %s is not a workspace file", pos[1]);
+    if (scen_a || scen_b || report || (npos == 2 && rules_path))
+        return usage_error("--scenario-a, --scenario-b and --report are for compare WS_A WS_B%s",
+                           "");
+    if (npos != 3) return usage_error("compare needs WORKSPACE A B, or WS_A WS_B%s", "");
     ibmap_classification *a = NULL, *b = NULL;
     int64_t blocks[IBMAP_CLASS_COUNT][IBMAP_CLASS_COUNT];
     double mu[IBMAP_CLASS_COUNT][IBMAP_CLASS_COUNT];
@@ -1437,6 +1659,21 @@ static int cmd_compare(ibmap_ctx *ctx, int argc, char **argv)
         printf("%lld of %lld blocks changed class%s%s\n", changed,
                (long long)ibmap_classification_count(a), csv ? "; listed in " : "",
                csv ? csv : "");
+        /* Both scenarios against the targets: the rules file's (--rules),
+        ** else the default ones (a scenario does not store its rules). */
+        ibmap_targets *ta = NULL, *tb = NULL;
+        ibmap_rules *rules = NULL;
+        if ((rules_path && ibmap_rules_read(ctx, rules_path, &rules)) ||
+            ibmap_targets_evaluate(ctx, pos[0], a, rules, &ta) ||
+            ibmap_targets_evaluate(ctx, pos[0], b, rules, &tb)) {
+            fprintf(stderr, "ibmap compare: targets: %s\n", ibmap_errmsg(ctx));
+            rc = 1;
+        } else {
+            print_targets(stdout, ta, tb);
+        }
+        ibmap_targets_free(ta);
+        ibmap_targets_free(tb);
+        ibmap_rules_free(rules);
     }
     ibmap_classification_free(a);
     ibmap_classification_free(b);
@@ -1669,6 +1906,8 @@ int main(int argc, char **argv)
         rc = cmd_classify(ctx, argc - 2, argv + 2);
     else if (strcmp(cmd, "compare") == 0)
         rc = cmd_compare(ctx, argc - 2, argv + 2);
+    else if (strcmp(cmd, "plans") == 0)
+        rc = cmd_plans(ctx, argc - 2, argv + 2);
     else if (strcmp(cmd, "sweep") == 0)
         rc = cmd_sweep(ctx, argc - 2, argv + 2);
     else {

@@ -247,6 +247,9 @@ IBMAP_API void ibmap_project_free(ibmap_project *project);
 **   grades.benchmarks.IND     its benchmark (default: the county mean)
 **   central_towns             the towns that count as 中心城区, separated
 **                             by ',' '，' or '、' ("" for none)
+**   plan.organization, plan.date, plan.title
+**                             编制单位, 编制日期 and the title the plan
+**                             sheets print
 **
 ** Relative source paths given here are taken as they are (relative to the
 ** current directory), as a shell user expects. */
@@ -258,6 +261,12 @@ IBMAP_API ibmap_status ibmap_project_set(ibmap_ctx *ctx, ibmap_project *project,
 ** ibmap_rules_set_central_towns), and town i (NULL out of range). */
 IBMAP_API int ibmap_project_central_town_count(const ibmap_project *project);
 IBMAP_API const char *ibmap_project_central_town(const ibmap_project *project, int i);
+/* A setting of the project as text, or NULL when not set: "plan.organization"
+** (编制单位), "plan.date" (编制日期), "plan.title" (the plan sheets' title),
+** "crs".  Owned by the project.  The plan.* keys are read from the project
+** file's plan: section or set with ibmap_project_set(); they print on the
+** plan sheets and change no fingerprint. */
+IBMAP_API const char *ibmap_project_get(const ibmap_project *project, const char *key);
 
 /* Write a commented template project file to `path` (written to a
 ** temporary name, then renamed; an existing file is an error). */
@@ -824,6 +833,72 @@ IBMAP_API ibmap_status ibmap_compare_write_csv(ibmap_ctx *ctx,
                                      const ibmap_classification *b,
                                      const char *path);
 
+/* The plan against its targets: the rules' targets: section, by default
+** the 2025 targets of 慈政办发〔2021〕31号 一、(三) (docs/rules.md), measured
+** for the classification c of the workspace's blocks (its candidate sites
+** found with the rules' sme_parks: params).  rules may be NULL (the
+** defaults).  Free with ibmap_targets_free(). */
+typedef struct ibmap_targets ibmap_targets;
+IBMAP_API ibmap_status ibmap_targets_evaluate(ibmap_ctx *ctx, const char *workspace,
+                                              const ibmap_classification *c,
+                                              const ibmap_rules *rules, ibmap_targets **out);
+IBMAP_API void ibmap_targets_free(ibmap_targets *t);
+/* Target i (0 .. count-1): id, label (e.g. "盘活低效工业用地"), unit
+** ("亩", "个", "家", or "share": value and goal 0..1), source clause, the
+** goal, the value measured (NaN when the data cannot tell: never 0 for
+** missing data) and a note (what was counted, what was left out and
+** why).  Strings owned by t; NULL / NaN out of range. */
+IBMAP_API int ibmap_targets_count(const ibmap_targets *t);
+IBMAP_API const char *ibmap_targets_id(const ibmap_targets *t, int i);
+IBMAP_API const char *ibmap_targets_label(const ibmap_targets *t, int i);
+IBMAP_API const char *ibmap_targets_unit(const ibmap_targets *t, int i);
+IBMAP_API const char *ibmap_targets_source(const ibmap_targets *t, int i);
+IBMAP_API const char *ibmap_targets_note(const ibmap_targets *t, int i);
+IBMAP_API double ibmap_targets_goal(const ibmap_targets *t, int i);
+IBMAP_API double ibmap_targets_value(const ibmap_targets *t, int i);
+/* "value / goal unit (progress%)" into buf; buf, or NULL out of range. */
+IBMAP_API const char *ibmap_targets_text(const ibmap_targets *t, int i, char *buf, size_t n);
+
+/* Two workspaces compared: two survey years, or two versions of a plan.
+** Each workspace's blocks are taken with their classes in scenario
+** scenario_a / scenario_b (NULL: "default", or the only one stored).
+** Blocks are matched by id, else by largest overlap: a B block whose id is
+** not in A is "renamed" (its A block has no other partner) or "split"
+** (several B blocks share the A block); an A block without a partner is
+** "merged" (it overlaps a B block) or "removed"; a B block overlapping
+** nothing in A is "added".  Free with ibmap_ws_compare_free(). */
+typedef struct ibmap_ws_compare ibmap_ws_compare;
+IBMAP_API ibmap_status ibmap_compare_workspaces(ibmap_ctx *ctx, const char *ws_a,
+                                                const char *scenario_a, const char *ws_b,
+                                                const char *scenario_b,
+                                                ibmap_ws_compare **out);
+IBMAP_API void ibmap_ws_compare_free(ibmap_ws_compare *c);
+
+/* The transition matrix over the B blocks that have a partner in A:
+** blocks[i][j] (and B's 亩, mu[i][j]) of class i in A and j in B.  Either
+** may be NULL. */
+IBMAP_API void ibmap_ws_compare_matrix(const ibmap_ws_compare *c,
+                                       int64_t blocks[IBMAP_CLASS_COUNT][IBMAP_CLASS_COUNT],
+                                       double mu[IBMAP_CLASS_COUNT][IBMAP_CLASS_COUNT]);
+
+/* Blocks matched so: "id", "renamed", "split", "merged", "added",
+** "removed"; -1 for another word. */
+IBMAP_API int64_t ibmap_ws_compare_count(const ibmap_ws_compare *c, const char *match);
+
+/* The city's 亩均税收 (Σ tax / Σ land of the blocks with both) of A
+** (side 0) or B (side 1); NaN when unknown. */
+IBMAP_API double ibmap_ws_compare_tax_per_mu(const ibmap_ws_compare *c, int side);
+
+/* One row per block of B and per block of A without a partner (UTF-8
+** with BOM): block_id_a, block_id_b, match, match_zh, overlap_share, town,
+** class_a, class_b, class_changed, mu_a, mu_b, tax_per_mu_a, tax_per_mu_b,
+** tax_per_mu_change (empty where unknown: never 0). */
+IBMAP_API ibmap_status ibmap_ws_compare_write_csv(ibmap_ctx *ctx, const ibmap_ws_compare *c,
+                                                  const char *path);
+/* A self-contained HTML page of the comparison (the report's look). */
+IBMAP_API ibmap_status ibmap_ws_compare_write_html(ibmap_ctx *ctx, const ibmap_ws_compare *c,
+                                                   const char *path, const char *title);
+
 /* Classify with param `param` set to each of values[0..n_values-1] in turn
 ** (all in one scan; nothing is stored; `rules` is not changed) and count
 ** the blocks and sum the 亩 of each class: blocks[v * IBMAP_CLASS_COUNT +
@@ -855,12 +930,16 @@ enum {
     IBMAP_OUT_SUMMARIES   = 1 << 5, /* summary_*.csv */
     IBMAP_OUT_MAP         = 1 << 6, /* industrial_map.png and .pdf */
     IBMAP_OUT_REPORT      = 1 << 7, /* report.html (needs the map's PNG) */
-    IBMAP_OUT_ALL         = (1 << 8) - 1,
+    IBMAP_OUT_TOWN_MAPS   = 1 << 10, /* town_maps.pdf (a page per 镇街) and
+                                        town_maps/NN-TOWN.png */
+    IBMAP_OUT_ALL         = ((1 << 8) - 1) | IBMAP_OUT_TOWN_MAPS,
     /* Not in IBMAP_OUT_ALL: asked for by name. */
     IBMAP_OUT_FGB         = 1 << 8, /* fgb/LAYER.fgb (FlatGeobuf, + .qml) */
-    IBMAP_OUT_POSTGIS     = 1 << 9  /* the GeoPackage's tables in a PostGIS
+    IBMAP_OUT_POSTGIS     = 1 << 9, /* the GeoPackage's tables in a PostGIS
                                        schema (options->pg, ->pg_schema),
                                        in one transaction */
+    IBMAP_OUT_PLANS       = 1 << 11 /* plans/: the block plan sheets
+                                       (一区块一方案), options->plan_* */
 };
 
 /* Called as stages progress: `stage` a short English name ("geopackage",
@@ -890,6 +969,21 @@ typedef struct ibmap_output_options {
     const double *extent;       /* the map's frame: minx, miny, maxx, maxy
                                    in the working CRS; NULL (default): the
                                    blocks' extent with a margin */
+    /* IBMAP_OUT_PLANS, ibmap_write_plans: the block plan sheets. */
+    const char *plan_blocks;    /* "all", class names and/or block ids,
+                                   comma-separated; NULL: "consolidate,exit" */
+    const char *plan_town;      /* only this town's blocks; NULL: all */
+    int plan_per_block;         /* also blocks/ID.pdf, a file per block */
+    int plan_png;               /* also png/ID.png, a preview per page */
+    const char *plan_organization;  /* 编制单位, 编制日期 and the title the */
+    const char *plan_date;          /* sheets print (ibmap_project_get's  */
+    const char *plan_title;         /* plan.*); NULL: none, the data date */
+    int64_t plan_blocks_written;    /* set by the writer: sheets and pages */
+    int64_t plan_pages_written;
+    /* IBMAP_OUT_REPORT: another workspace (an earlier survey year, another
+    ** plan version) to compare this one with in the report
+    ** (ibmap_compare_workspaces: it is A, this run B); NULL: none. */
+    const char *compare_workspace;
 } ibmap_output_options;
 
 /* Fill *o with the defaults. */
@@ -921,6 +1015,18 @@ IBMAP_API ibmap_status ibmap_write_outputs(ibmap_ctx *ctx, const char *workspace
                                  const ibmap_rules *rules,
                                  const char *out_dir,
                                  const ibmap_output_options *options);
+
+/* The block plan sheets (一区块一方案, docs/outputs.md) of the blocks
+** options->plan_blocks asks for (default: consolidate and exit), in
+** `out_dir` itself, made if missing and replaced whole (an existing one
+** needs options->overwrite): TOWN.pdf and TOWN.html per town, index.html,
+** blocks/ID.pdf with plan_per_block, png/ID.png with plan_png.  A page per
+** block (more when its enterprises do not fit).  options->plan_blocks_written
+** and ->plan_pages_written receive the counts. */
+IBMAP_API ibmap_status ibmap_write_plans(ibmap_ctx *ctx, const char *workspace,
+                                         const ibmap_classification *c,
+                                         const ibmap_rules *rules, const char *out_dir,
+                                         ibmap_output_options *options);
 
 #ifdef __cplusplus
 }

@@ -12,7 +12,10 @@
 # request whose isolation key is the file:// page came from the page; the
 # browser's own background calls have none, and every host name resolves
 # to nothing anyway).  A canary page with an external image and a throwing
-# script proves that the console and network checks can fail.
+# script proves that the console and network checks can fail.  Then the
+# interactive map is clicked (tests/chromium_click.py): the popup of the
+# first exit block must show its reason, with no console message and no
+# request over the whole visit.
 #
 # IBMAP_CHROMIUM names the browser (default /usr/bin/chromium); the tests
 # skip when it is absent.  IBMAP_CHROMIUM_REPORT=FILE checks that report
@@ -24,7 +27,9 @@ root="${IBMAP_SOURCE_ROOT:-$here/..}"
 ibmap="${IBMAP_EXE:?IBMAP_EXE not set}"
 chromium="${IBMAP_CHROMIUM:-/usr/bin/chromium}"
 build="${IBMAP_BUILD_ROOT:-/tmp}"
-page_tests=(screenshot_rendered dom_has_title_and_tables console_silent no_network_request)
+page_tests=(screenshot_rendered dom_has_title_and_tables console_silent no_network_request
+            imap_click_shows_reason imap_click_console_silent imap_click_no_network
+            imap_click_inside_site)
 
 if [ ! -x "$chromium" ]; then
   for t in report_written canary_is_caught "${page_tests[@]}"; do
@@ -133,15 +138,20 @@ dom_has_title_and_tables() {
   [ "$dom_rc" -eq 0 ] || { echo "# chromium --dump-dom exited $dom_rc"; return 1; }
   grep -qF "<title>$title</title>" "$d" || { echo "# no <title>$title</title>"; missing=1; }
   grep -qF "<h1>$title</h1>" "$d" || { echo "# no <h1>$title</h1>"; missing=1; }
-  for s in map classes by-town by-park by-cu by-mode rules quality scenarios sweep; do
+  for s in targets map classes sites by-town by-park by-cu by-mode rules quality scenarios sweep; do
     grep -qF "<section id=\"$s\">" "$d" || { echo "# no section $s"; missing=1; }
   done
   grep -qF 'src="data:image/png;base64,iVBORw0KGgo' "$d" || { echo "# no map image"; missing=1; }
   grep -qF '<table data-scenario="strict">' "$d" || { echo "# no strict matrix"; missing=1; }
   [ "$(grep -o '<polyline' "$d" | wc -l)" -eq 4 ] || { echo "# not 4 polylines"; missing=1; }
-  # The facts, the class summary, four class × group tables, the rules, the
-  # data quality, one scenario matrix, the sweep's values, the run table.
-  [ "$(grep -o '<table' "$d" | wc -l)" -eq 11 ] || { echo "# not 11 tables"; missing=1; }
+  # The facts, the targets, the class summary, the candidate sites, four
+  # class × group tables, the rules, the
+  # data quality, one scenario matrix and the targets by scenario, the
+  # sweep's values, the run table.
+  # (At the start of a line: the interactive map's script holds "<table"
+  # in the popup's text.)
+  [ "$(grep -c '^<table' "$d")" -eq 14 ] || { echo "# not 14 tables"; missing=1; }
+  grep -qF '<div id="imap"' "$d" || { echo "# no interactive map"; missing=1; }
   [ "$missing" -eq 0 ]
 }
 
@@ -160,6 +170,80 @@ no_network_request() {
     return 1
   fi
   return 0
+}
+
+# The interactive map, clicked as a person would (tests/chromium_click.py:
+# DevTools protocol over a pipe, real mouse events): the first exit block
+# of block_class.csv, whose reason the popup must show; the page's console
+# and requests over the whole visit, click included.
+click_json="$dir/click.json"
+click_shot="$build/tests/report-click-screenshot.png"
+classes="$(dirname "$report")/block_class.csv"
+read -r click_block click_reason < <(python3 - "$classes" <<'PY'
+import csv, sys
+try:
+    with open(sys.argv[1], encoding="utf-8-sig", newline="") as f:
+        for row in csv.DictReader(f):
+            if row["class"] == "exit":
+                print(row["block_id"], row["reason"]); break
+except OSError:
+    pass
+PY
+)
+if [ -n "${click_block:-}" ]; then
+  timeout 300 python3 "$here/chromium_click.py" "$chromium" "$report" "$click_block" \
+    "$click_shot" > "$click_json" 2> "$dir/click.log"
+fi
+click_field() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1])).get(sys.argv[2]); print(json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v)' "$click_json" "$1" 2>/dev/null; }
+
+imap_click_shows_reason() {
+  [ -n "${click_block:-}" ] || { echo "# no exit block in $classes"; return 1; }
+  [ -s "$click_json" ] || { echo "# no result from chromium_click.py"; sed 's/^/# /' "$dir/click.log" | tail -5; return 1; }
+  local popup stage
+  stage=$(click_field stage)
+  popup=$(click_field popup)
+  echo "# clicked $click_block at $(click_field block_point); stage $stage $(click_field error)"
+  [ "$stage" = done ] && grep -qF -- "$click_reason" <<< "$popup" && grep -qF -- "$click_block" <<< "$popup"
+}
+
+imap_click_console_silent() {
+  [ -s "$click_json" ] || return 1
+  [ "$(click_field console)" = "[]" ] || { echo "# $(click_field console)"; return 1; }
+}
+
+imap_click_no_network() {
+  [ -s "$click_json" ] || return 1
+  [ "$(click_field requests)" = "[]" ] || { echo "# $(click_field requests)"; return 1; }
+}
+
+# A block inside a 小微企业园 candidate site: the click must reach the
+# block (the sites are drawn as lines), not the site.  The block is the
+# first member of the first site in the page's data.
+site_block=$(python3 - "$report" <<'PY'
+import json, re, sys
+html = open(sys.argv[1], encoding="utf-8").read()
+m = re.search(r'<script type="application/json" id="ibmap-data">(.*?)</script>', html, re.S)
+if m:
+    for s in json.loads(m.group(1)).get("sites", []):
+        first = s.get("info", "").split(" · ")[-1].split(";")[0]
+        if first.startswith("QK"):
+            print(first); break
+PY
+)
+if [ -n "$site_block" ]; then
+  timeout 300 python3 "$here/chromium_click.py" "$chromium" "$report" "$site_block" \
+    "$dir/click-site.png" > "$dir/click-site.json" 2> "$dir/click-site.log"
+fi
+imap_click_inside_site() {
+  [ -n "$site_block" ] || { echo "# no candidate site in the report's data"; return 1; }
+  python3 - "$dir/click-site.json" "$site_block" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+popup = d.get("popup") or ""
+ok = d.get("stage") == "done" and popup.startswith(sys.argv[2]) and "Reason" in popup
+if not ok: print("# clicked %s: %s" % (sys.argv[2], popup[:120].replace("\n", " ")))
+sys.exit(0 if ok and not d["console"] and not d["requests"] else 1)
+PY
 }
 
 for t in "${page_tests[@]}"; do tap_ok "$t" "$t"; done

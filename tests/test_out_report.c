@@ -23,6 +23,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <glib.h>
+
 #include "harness.h"
 #include "classify/rules.h"
 #include "output/output.h"
@@ -482,8 +484,109 @@ TEST(invalid_mode_refused)
     CHECK_INT(file_size(path), -1);
 }
 
+/* ---------------------------------------------------------------------- */
+/* The interactive map (out_webmap.c)                                     */
+/* ---------------------------------------------------------------------- */
+
+/* The report written with Leaflet where the build found it (skipped when
+** it is not installed). */
+static char *imap_doc(const char *name)
+{
+    const char *real = getenv("IBMAP_TEST_LEAFLET_DIR");
+    setenv("IBMAP_LEAFLET_DIR", real ? real : "", 1);
+    out_model *m = fx_output_model();
+    ibmap_status s;
+    char *d = report_of(m, name, NULL, &s);
+    out_model_free(m);
+    setenv("IBMAP_LEAFLET_DIR", "/nonexistent-leaflet", 1);
+    return d;
+}
+
+static int leaflet_installed(void)
+{
+    unsetenv("IBMAP_LEAFLET_DIR");
+    char path[512];
+    snprintf(path, sizeof path, "%s/leaflet.css", out_leaflet_dir());
+    setenv("IBMAP_LEAFLET_DIR", "/nonexistent-leaflet", 1);
+    return access(path, R_OK) == 0;
+}
+
+/* The CSP allows exactly the two inline scripts, by their SHA-256 (hashed
+** again here with GLib over the text between the tags); the data block is
+** there, with every '<' of the model's text escaped. */
+TEST(imap_embedded)
+{
+    if (!leaflet_installed()) {
+        test_skip_reason = "Leaflet not installed (apt-get install libjs-leaflet)";
+        return;
+    }
+    char *d = imap_doc("imap.html");
+    CHECK(d != NULL);
+    const char *csp = strstr(d, "script-src 'sha256-");
+    const char *data = strstr(d, "<script type=\"application/json\" id=\"ibmap-data\">");
+    CHECK(csp && data);
+    int ok = 1;
+    /* The scripts after the data block: Leaflet, then the page's. */
+    const char *p = strstr(data, "</script>\n<script>");
+    for (int i = 0; ok && i < 2; i++) {
+        if (!p) { ok = 0; break; }
+        const char *start = p + strlen("</script>\n<script>");
+        const char *end = strstr(start, "</script>");
+        if (!end) { ok = 0; break; }
+        char *text = ibmap_strndup(start, (size_t)(end - start));
+        gchar *hex = NULL;
+        GChecksum *c = g_checksum_new(G_CHECKSUM_SHA256);
+        guint8 dg[32];
+        gsize n = sizeof dg;
+        g_checksum_update(c, (const guchar *)text, (gssize)strlen(text));
+        g_checksum_get_digest(c, dg, &n);
+        g_checksum_free(c);
+        hex = g_base64_encode(dg, n);
+        char want[128];
+        snprintf(want, sizeof want, "'sha256-%s'", hex);
+        const char *csp_end = strchr(csp, '"');
+        const char *found = strstr(csp, want);
+        ok = found && found < csp_end;
+        if (!ok) printf("# script %d's hash %s not in the CSP\n", i, want);
+        g_free(hex);
+        free(text);
+        p = end;
+    }
+    /* The fixture's town "坎墩街道" and a block id in the data; no raw '<'
+    ** from the model inside it. */
+    const char *data_end = strstr(data + 10, "</script>");
+    char *json = data_end ? ibmap_strndup(data, (size_t)(data_end - data)) : NULL;
+    int has = json && strstr(json, "\"id\":\"B1\"") && strstr(json, "坎墩街道") &&
+              strstr(json, "\"reason\":\"亩均税收 2.0 万元/亩 达到 1 万元/亩\"");
+    int raw_lt = json ? count(json + 1, "<") : -1;
+    free(json);
+    free(d);
+    CHECK(ok);
+    CHECK(has);
+    CHECK_INT(raw_lt, 0);
+}
+
+/* No Leaflet: the section says so, the report is written, no script. */
+TEST(imap_unavailable_noted)
+{
+    out_model *m = fx_output_model();
+    ibmap_status s;
+    char *d = report_of(m, "noleaflet.html", NULL, &s);
+    out_model_free(m);
+    CHECK_INT(s, IBMAP_OK);
+    int note = d && strstr(d, "<p class=\"note\">交互地图不可用 Interactive map unavailable: "
+                              "/nonexistent-leaflet/leaflet.min.js");
+    int script = d && strstr(d, "<script") != NULL;
+    free(d);
+    CHECK(note);
+    CHECK(!script);
+}
+
 int main(void)
 {
+    /* The report's other tests read it without the interactive map (no
+    ** script, no data: image but the map's); imap_* put it back. */
+    setenv("IBMAP_LEAFLET_DIR", "/nonexistent-leaflet", 1);
     ctx = ibmap_ctx_new();
     snprintf(dir, sizeof dir, "/tmp/ibmap-out-XXXXXX");
     if (!ctx || !mkdtemp(dir)) {
@@ -513,6 +616,8 @@ int main(void)
     RUN(text_escaped);
     RUN(missing_map_noted);
     RUN(not_a_png_noted);
+    RUN(imap_embedded);
+    RUN(imap_unavailable_noted);
     RUN(optional_sections_absent);
     RUN(unwritable_path_fails);
     RUN(invalid_mode_refused);

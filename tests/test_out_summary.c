@@ -95,7 +95,8 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
         CHECK(same_);                                                        \
     } while (0)
 
-/* The five files of the fixture, byte for byte. */
+/* The six files of the fixture, byte for byte (the fixture has no
+** targets: summary_targets.csv is its header). */
 TEST(fixture_files_exact)
 {
     out_model *m = fx_output_model();
@@ -103,9 +104,10 @@ TEST(fixture_files_exact)
     ibmap_status s = out_write_summaries(ctx, m, d);
     out_model_free(m);
     CHECK_INT(s, IBMAP_OK);
-    /* the five class summaries, and the six enterprise files: the fixture
-    ** has no enterprises, so each is its header alone (out_summary_enterprises.c) */
-    CHECK_INT(count_entries(d), 11);
+    /* the five class summaries, the six enterprise files (the fixture has
+    ** no enterprises, so each is its header alone: out_summary_enterprises.c)
+    ** and the targets */
+    CHECK_INT(count_entries(d), 12);
     CHECK_FILE(d, "summary_enterprise_category.csv",
                BOM "town,category,category_zh,enterprises,land_mu,low_eff_enterprises,"
                    "low_eff_land_mu\r\n");
@@ -124,6 +126,9 @@ TEST(fixture_files_exact)
     CHECK_FILE(d, "ranking_towns.csv",
                BOM "rank,rank_va,town,enterprises,land_mu,tax_per_mu,va_per_mu,"
                    "tax_known_land_share,low_eff_enterprises,tier\r\n");
+    CHECK_FILE(d, "summary_targets.csv",
+               BOM "scenario,target_id,label,measure,target,unit,value,progress,n_unknown,"
+                   "note,source\r\n");
     CHECK_FILE(d, "summary_class_town.csv",
                BOM "town,class,class_zh,blocks,area_mu\r\n"
                    "坎墩街道,support,扶持发展,1,60.00\r\n"

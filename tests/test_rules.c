@@ -446,6 +446,52 @@ TEST(reason_values_that_differ_never_print_the_same)
     CHECK(strcmp(a, b) != 0);
 }
 
+/* sme_parks: and targets: (plan_rules.c): the defaults without them, the
+** values given with them, and their errors with the line. */
+TEST(plan_sections_default_and_given)
+{
+    ibmap_rules *r = NULL;
+    CHECK_INT(ibmap_rules_read(ctx, write_rules("plan0", HEAD "    when: \"0\"\n" DEFAULT_RULE), &r),
+              IBMAP_OK);
+    CHECK_NEAR(r->sme.min_mu, 30, 0);
+    CHECK_INT(r->n_targets, 5);
+    CHECK(strcmp(r->targets[0].measure, "low_eff_land_mu") == 0);
+    CHECK_NEAR(r->targets[0].target, 3000, 0);
+    CHECK(strstr(r->targets[4].source, "一、(三)") != NULL);
+    ibmap_rules_free(r);
+    r = NULL;
+    CHECK_INT(ibmap_rules_read(ctx, write_rules("plan1", HEAD "    when: \"0\"\n" DEFAULT_RULE
+                                                "sme_parks:\n  min_mu: 40\n"
+                                                "  weights: {size: 1, movers: 0}\n"
+                                                "  modes: [rebuild]\n"
+                                                "targets:\n  - id: t1\n    measure: sme_park_sites\n"
+                                                "    target: 7\n"),
+                               &r),
+              IBMAP_OK);
+    CHECK_NEAR(r->sme.min_mu, 40, 0);
+    CHECK_NEAR(r->sme.w_size, 1, 0);
+    CHECK_INT(r->sme.modes, 1u << IBMAP_MODE_REBUILD);
+    CHECK_INT(r->n_targets, 1);
+    CHECK(strcmp(r->targets[0].unit, "个") == 0);
+    ibmap_rules_free(r);
+}
+
+TEST(plan_sections_errors)
+{
+    const char *msg;
+    CHECK(load_fails("plan2", HEAD "    when: \"0\"\n" DEFAULT_RULE "sme_parks:\n  min_acres: 3\n",
+                     IBMAP_ERR_RULES_SYNTAX, "plan2.yaml:15: unknown key in sme_parks", &msg));
+    CHECK(load_fails("plan3", HEAD "    when: \"0\"\n" DEFAULT_RULE
+                     "targets:\n  - id: t\n    measure: happiness\n    target: 1\n",
+                     IBMAP_ERR_RULES_NAME, "plan3.yaml:15: target 't': unknown measure", &msg));
+    CHECK(load_fails("plan4", HEAD "    when: \"0\"\n" DEFAULT_RULE
+                     "sme_parks:\n  link_distance: far\n",
+                     IBMAP_ERR_RULES_SYNTAX, "plan4.yaml:15: 'link_distance' must be a number",
+                     &msg));
+    CHECK(load_fails("plan5", HEAD "    when: \"0\"\n" DEFAULT_RULE "targets:\n  - id: t\n",
+                     IBMAP_ERR_RULES_SYNTAX, "a target needs id, measure and target", &msg));
+}
+
 int main(void)
 {
     ctx = ibmap_ctx_new();
@@ -485,6 +531,8 @@ int main(void)
     RUN(long_param_name);
     RUN(duplicate_keys_take_the_last_value);
     RUN(huge_string_is_an_error_not_a_gigabyte);
+    RUN(plan_sections_default_and_given);
+    RUN(plan_sections_errors);
     ibmap_ctx_free(ctx);
     return test_finish();
 }

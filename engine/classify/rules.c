@@ -585,6 +585,7 @@ void ibmap_rules_free(ibmap_rules *r)
         free(rule->uses_param);
     }
     free(r->rules);
+    rules_targets_free(r);
     for (int k = 0; k < r->n_ent_rules; k++) {
         rules_rule *rule = &r->ent_rules[k];
         free(rule->id);
@@ -1033,6 +1034,10 @@ static ibmap_status read_document(reader *y, yaml_node_t **rules_node,
             set_or_fail(y, &y->r->name, scalar(v), &st);
         else if (key && strcmp(key, "source") == 0 && scalar(v))
             set_or_fail(y, &y->r->source, scalar(v), &st);
+        else if (key && strcmp(key, "sme_parks") == 0)
+            st = rules_read_sme_parks(y->ctx, y->path, y->doc, v, y->r);
+        else if (key && strcmp(key, "targets") == 0)
+            st = rules_read_targets(y->ctx, y->path, y->doc, v, y->r);
         else if (key && (strcmp(key, "params") == 0 || strcmp(key, "rules") == 0 ||
                          strcmp(key, "name") == 0 || strcmp(key, "source") == 0 ||
                          strcmp(key, "enterprises") == 0 ||
@@ -1047,7 +1052,8 @@ static ibmap_status read_document(reader *y, yaml_node_t **rules_node,
         else
             return ibmap_fail(y->ctx, IBMAP_ERR_RULES_SYNTAX,
                               "%s: unknown key '%s' (known: name, source, "
-                              "params, central_towns, enterprises, rules)",
+                              "params, central_towns, enterprises, rules, sme_parks, "
+                              "targets)",
                               at(y, k), key ? key : "?");
     }
     if (st) return st;
@@ -1365,9 +1371,10 @@ ibmap_status ibmap_rules_read(ibmap_ctx *ctx, const char *path, ibmap_rules **ou
         return ibmap_fail(ctx, IBMAP_ERR_OPEN, "%s: cannot read rules file: %s", path,
                           strerror(errno ? errno : EIO));
     ibmap_rules *r = calloc(1, sizeof *r);
-    if (!r || !(r->path = ibmap_strdup(path))) {
+    if (r) rules_sme_defaults(&r->sme);
+    if (!r || !(r->path = ibmap_strdup(path)) || !rules_targets_defaults(r)) {
         free(text);
-        free(r);
+        ibmap_rules_free(r);
         return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
     }
     /* The hash identifies the file in stored scenarios. */

@@ -87,7 +87,33 @@ typedef struct rules_rule {
                                   (SQLite tells the authorizer, rules.c) */
 } rules_rule;
 
+/* sme_parks: the params of the 小微企业园 candidate sites (plan_rules.c,
+** output/out_sites.c, docs/rules.md). */
+typedef struct rules_sme {
+    double link_distance;  /* m: pieces this near are contiguous */
+    double min_mu, max_mu; /* 亩: smallest and largest site */
+    double small_parcel_mu;/* 亩: a parcel under this is small */
+    double low_tax_per_mu; /* 万元/亩: a parcel under this is low-efficiency */
+    double size_ref_mu;    /* 亩 at which the size score is full */
+    double mover_distance; /* m: small firms this near could move in */
+    double movers_ref;     /* movers at which that score is full */
+    double min_score;      /* sites scoring less are not proposed */
+    double w_size, w_compactness, w_parks, w_movers;
+    unsigned modes;        /* bits (1 << ibmap_mode): consolidate blocks of
+                              these modes are candidate land */
+} rules_sme;
+
+/* targets: one target of the plan (plan_rules.c, output/out_targets.c). */
+typedef struct rules_target {
+    char *id, *label, *measure, *unit, *source;
+    double target;
+} rules_target;
+
 struct ibmap_rules {
+    rules_sme sme;
+    rules_target *targets;
+    int n_targets;
+    int targets_given;   /* the file has a targets: section */
     char *path;
     char *name;
     char *source;
@@ -177,6 +203,22 @@ void rules_format_value(char *buf, size_t n, double v, const char *unit);
 ** and its threshold never read "30.0% 超过 30.0%". */
 void rules_format_values(int n, const double *v, const char *const *unit, char *const *out,
                          size_t size);
+/* plan_rules.c: the sme_parks: and targets: sections.  The defaults are
+** the policy's (一、(三) for the targets); rules_targets_defaults() puts
+** them in r (0: out of memory).  rules_measure_index() is the index of a
+** target measure's name, -1 for none. */
+void rules_sme_defaults(rules_sme *s);
+int rules_targets_defaults(ibmap_rules *r);
+void rules_targets_free(ibmap_rules *r);
+int rules_measure_index(const char *name);
+struct yaml_document_s;
+struct yaml_node_s;
+ibmap_status rules_read_sme_parks(ibmap_ctx *ctx, const char *path,
+                                  struct yaml_document_s *doc, struct yaml_node_s *map,
+                                  ibmap_rules *r);
+ibmap_status rules_read_targets(ibmap_ctx *ctx, const char *path,
+                                struct yaml_document_s *doc, struct yaml_node_s *list,
+                                ibmap_rules *r);
 
 /* Whether metric m is a share (its name ends in _share): it is 0..1 and
 ** reasons show it as a percentage. */

@@ -204,6 +204,11 @@ struct ibmap_project {
     ** Not part of the workspace fingerprint: no metric depends on them. */
     char **central_towns;
     int n_central_towns;
+    /* plan: what the plan sheets print (not part of the fingerprint:
+    ** changing them redoes no overlay). */
+    char *plan_organization;  /* 编制单位 */
+    char *plan_date;          /* 编制日期 */
+    char *plan_title;         /* the sheets' title */
 };
 
 /* ---------------------------------------------------------------------- */

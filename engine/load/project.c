@@ -152,6 +152,9 @@ void ibmap_project_free(ibmap_project *p)
     free(p->crs);
     for (int i = 0; i < p->n_central_towns; i++) free(p->central_towns[i]);
     free(p->central_towns);
+    free(p->plan_organization);
+    free(p->plan_date);
+    free(p->plan_title);
     free(p);
 }
 
@@ -207,6 +210,16 @@ static ibmap_status set_central_towns(ibmap_ctx *ctx, ibmap_project *p, const ch
         }
     }
     return IBMAP_OK;
+}
+
+const char *ibmap_project_get(const ibmap_project *p, const char *key)
+{
+    if (!p || !key) return NULL;
+    if (strcmp(key, "plan.organization") == 0) return p->plan_organization;
+    if (strcmp(key, "plan.date") == 0) return p->plan_date;
+    if (strcmp(key, "plan.title") == 0) return p->plan_title;
+    if (strcmp(key, "crs") == 0) return p->crs;
+    return NULL;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -441,6 +454,19 @@ static ibmap_status project_set_global(ibmap_ctx *ctx, ibmap_project *p,
     }
     if (strncmp(key, "grades.", 7) == 0) return project_set_grades(ctx, p, key + 7, value, where);
     if (strcmp(key, "central_towns") == 0) return set_central_towns(ctx, p, value);
+    if (strncmp(key, "plan.", 5) == 0) {
+        char **slot = strcmp(key + 5, "organization") == 0 ? &p->plan_organization
+                      : strcmp(key + 5, "date") == 0       ? &p->plan_date
+                      : strcmp(key + 5, "title") == 0      ? &p->plan_title
+                                                           : NULL;
+        if (!slot)
+            return ibmap_fail(ctx, IBMAP_ERR_PROJECT_KEY,
+                              "%s: unknown setting '%s' (known: plan.organization, "
+                              "plan.date, plan.title)",
+                              where, key);
+        return replace_string(slot, value) ? IBMAP_OK
+                                           : ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    }
     if (strcmp(key, "accept_defects") == 0 || strcmp(key, "accept-defects") == 0) {
         /* a role or a comma list of them; each setting adds to the others */
         char buf[512];
@@ -721,6 +747,20 @@ static ibmap_status read_document(yaml_reader *y)
                 st = add_central_town(y->ctx, y->p, scalar(item), strlen(scalar(item)));
             }
             if (st) return st;
+        } else if (strcmp(key, "plan") == 0 && v->type == YAML_MAPPING_NODE) {
+            /* plan: {organization: …, date: …, title: …} */
+            for (yaml_node_pair_t *pp = v->data.mapping.pairs.start;
+                 pp < v->data.mapping.pairs.top; pp++) {
+                yaml_node_t *pk, *pv;
+                const char *name = pair_nodes(y, pp, &pk, &pv);
+                char full[128];
+                snprintf(full, sizeof full, "plan.%s", name ? name : "?");
+                if (!scalar(pv))
+                    return ibmap_fail(y->ctx, IBMAP_ERR_PROJECT_VALUE, "%s: %s must be text",
+                                      at(y, pv), full);
+                ibmap_status st = project_set_global(y->ctx, y->p, full, scalar(pv), at(y, pk));
+                if (st) return st;
+            }
         } else if (strcmp(key, "accept_defects") == 0 &&
                    v->type == YAML_SEQUENCE_NODE) {
             for (yaml_node_item_t *it = v->data.sequence.items.start;
@@ -741,7 +781,7 @@ static ibmap_status read_document(yaml_reader *y)
         } else {
             return ibmap_fail(y->ctx, IBMAP_ERR_PROJECT_KEY,
                               "%s: unknown key '%s' (known: crs, area, block_overlaps, "
-                              "central_towns, layers)",
+                              "central_towns, layers, grades, plan)",
                               at(y, k), key);
         }
     }
@@ -831,6 +871,11 @@ static const char template_text[] =
     "\n"
     "# 中心城区 by town (二、(二)): replaces the rules file's central_towns.\n"
     "# central_towns: [白沙路街道, 古塘街道, 浒山街道]\n"
+    "# What the block plan sheets (一区块一方案, ibmap plans) print:\n"
+    "# plan:\n"
+    "#   organization: 慈溪市经济和信息化局   # 编制单位\n"
+    "#   date: 2025-06                       # 编制日期\n"
+    "#   title: 工业区块有机更新“一区块一方案”\n"
     "\n"
     "layers:\n"
     "  # Required roles --------------------------------------------------\n"

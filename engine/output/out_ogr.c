@@ -595,42 +595,6 @@ static ibmap_status write_spatialite_quiet(ibmap_ctx *ctx, const out_model *m,
 /* Directories of files: Shapefile and GeoJSON                            */
 /* ---------------------------------------------------------------------- */
 
-static void remove_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d) {
-        unlink(dir);
-        return;
-    }
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-        char *p = ibmap_sprintf("%s/%s", dir, e->d_name);
-        if (p) unlink(p);
-        free(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
-/* Put the complete directory `tmp` in place of `dir`: the old one (if
-** any) is moved aside first and removed after. */
-static ibmap_status swap_dir(ibmap_ctx *ctx, const char *tmp, const char *dir)
-{
-    char *old = ibmap_sprintf("%s.old-%ld", dir, (long)getpid());
-    if (!old) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
-    int had_old = rename(dir, old) == 0;
-    if (rename(tmp, dir) != 0) {
-        int err = errno;
-        if (had_old) rename(old, dir);
-        free(old);
-        return ibmap_fail(ctx, IBMAP_ERR_WRITE, "%s: cannot write: %s", dir, strerror(err));
-    }
-    if (had_old) remove_tree(old);
-    free(old);
-    return IBMAP_OK;
-}
-
 static int write_text_file(FILE *f, const void *arg)
 {
     return fputs((const char *)arg, f) >= 0;
@@ -681,7 +645,7 @@ static ibmap_status write_shapefiles_quiet(ibmap_ctx *ctx, const out_model *m,
     if (!srs) s = IBMAP_ERR_CRS_INVALID;
     else if (!tmp || !nm.names) s = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
     if (!s) {
-        remove_tree(tmp);
+        out_remove_tree(tmp);
         if (mkdir(tmp, 0777) != 0)
             s = ibmap_fail(ctx, IBMAP_ERR_WRITE, "%s: cannot create: %s", tmp, strerror(errno));
     }
@@ -721,8 +685,8 @@ static ibmap_status write_shapefiles_quiet(ibmap_ctx *ctx, const out_model *m,
                    : ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
         free(fields);
     }
-    if (!s) s = swap_dir(ctx, tmp, dir);
-    if (s && tmp) remove_tree(tmp);
+    if (!s) s = out_swap_dir(ctx, tmp, dir);
+    if (s && tmp) out_remove_tree(tmp);
     for (int i = 0; nm.names && i < m->n_tables; i++)
         free_names(nm.names[i], m->tables[i].n_columns);
     free(nm.names);
@@ -749,7 +713,7 @@ static ibmap_status write_layer_dir(ibmap_ctx *ctx, const out_model *m, const ch
     if (!srs) s = IBMAP_ERR_CRS_INVALID;
     else if (!tmp) s = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
     if (!s) {
-        remove_tree(tmp);
+        out_remove_tree(tmp);
         if (mkdir(tmp, 0777) != 0)
             s = ibmap_fail(ctx, IBMAP_ERR_WRITE, "%s: cannot create: %s", tmp, strerror(errno));
     }
@@ -777,8 +741,8 @@ static ibmap_status write_layer_dir(ibmap_ctx *ctx, const out_model *m, const ch
         free(path);
         free(qml_path);
     }
-    if (!s) s = swap_dir(ctx, tmp, dir);
-    if (s && tmp) remove_tree(tmp);
+    if (!s) s = out_swap_dir(ctx, tmp, dir);
+    if (s && tmp) out_remove_tree(tmp);
     free(tmp);
     if (srs) OSRDestroySpatialReference(srs);
     return s;

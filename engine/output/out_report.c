@@ -33,6 +33,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "output/output.h"
 
@@ -70,6 +71,11 @@ static void esc(FILE *f, const char *s)
         default: fputc(*s, f);
         }
     }
+}
+
+void out_html_esc(FILE *f, const char *s)
+{
+    esc(f, s);
 }
 
 /* Two decimals, never "-0.00". */
@@ -110,6 +116,11 @@ static void class_label(FILE *f, int k)
     fputs(" <span class=\"key\">", f);
     esc(f, ibmap_class_name((ibmap_class)k));
     fputs("</span>", f);
+}
+
+void out_html_class_label(FILE *f, int k)
+{
+    class_label(f, k);
 }
 
 /* A heading: Chinese, then English in a lighter span. */
@@ -161,6 +172,12 @@ typedef struct report {
     const char *png_path;       /* the path given, for the note */
     const char *png_problem;    /* why there is no map, or NULL */
     char problem[256];          /* its text, when from errno */
+    /* The interactive map: the data, Leaflet and the page's script, and
+    ** the hashes of the two scripts for the Content-Security-Policy. */
+    out_webmap webmap;
+    char *leaflet_js, *leaflet_css;
+    char leaflet_problem[512];  /* why there is no interactive map, or "" */
+    char hash_leaflet[64], hash_app[64];
 } report;
 
 /* The text of row r, column c; "" when null, not text or no column. */
@@ -287,6 +304,9 @@ static const char css[] =
     "margin:0 0 1em}\n"
     ".defects ul{margin:.2em 0 .4em;padding-left:1.4em}\n"
     "svg{max-width:100%;height:auto}\n"
+    ".bar{display:inline-block;width:80px;height:.7em;background:#e9ecf1;margin-left:.5em;"
+    "vertical-align:middle}.bar span{display:block;height:100%}\n"
+    "td.unknown{color:#7a4b00;background:#fff6dc}\n"
     "svg text{font-family:inherit;font-size:12px;fill:#333}\n"
     "footer{margin-top:3em;font-size:.85em;color:#444}\n"
     "footer td{word-break:break-all}\n"
@@ -324,10 +344,8 @@ static void section_defects(FILE *f, const report *r)
     fputs("</ul>\n</div>\n", f);
 }
 
-static void section_head(FILE *f, const report *r)
+void out_html_head(FILE *f, const char *title)
 {
-    const out_model *m = r->m;
-    const char *title = m->title && *m->title ? m->title : "工业区块分析报告 Industrial block report";
     fputs("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
           "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
@@ -335,6 +353,38 @@ static void section_head(FILE *f, const report *r)
           "<meta name=\"generator\" content=\"ibmap\">\n<title>", f);
     esc(f, title);
     fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<header>\n<h1>", css);
+    esc(f, title);
+    fputs("</h1>\n</header>\n<main>\n", f);
+}
+
+static const char imap_css[] =
+    "#imap{height:640px;border:1px solid #b9bec8;background:#fff;margin:.4em 0 1em}\n"
+    ".leaflet-container{font-family:inherit;font-size:12px}\n"
+    ".leaflet-tooltip.town-label{background:transparent;border:0;box-shadow:none;color:#555;"
+    "font-size:13px;text-shadow:0 0 2px #fff,0 0 2px #fff}\n"
+    ".leaflet-tooltip.town-label:before{display:none}\n"
+    ".pop h4{margin:0 0 .3em;font-size:1.1em}.pop p{margin:.3em 0}\n"
+    ".pop table{margin:.3em 0;font-size:.95em}.pop th,.pop td{padding:1px 5px}\n"
+    ".pop .reason{max-width:400px}\n"
+    ".leaflet-control-layers label{font-size:12px}\n";
+
+static void section_head(FILE *f, const report *r)
+{
+    const out_model *m = r->m;
+    const char *title = m->title && *m->title ? m->title : "工业区块分析报告 Industrial block report";
+    fputs("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
+          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+          "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+          "img-src data:; style-src 'unsafe-inline'", f);
+    /* The two inline scripts, by hash: nothing else may run, and nothing
+    ** may be fetched (default-src 'none': no connect, no script source). */
+    if (r->webmap.json && r->leaflet_js)
+        fprintf(f, "; script-src 'sha256-%s' 'sha256-%s'", r->hash_leaflet, r->hash_app);
+    fputs("\">\n<meta name=\"generator\" content=\"ibmap\">\n<title>", f);
+    esc(f, title);
+    fprintf(f, "</title>\n<style>\n%s%s</style>\n", css, r->webmap.json && r->leaflet_js ? imap_css : "");
+    if (r->webmap.json && r->leaflet_js) fprintf(f, "<style>\n%s</style>\n", r->leaflet_css);
+    fputs("</head>\n<body>\n<header>\n<h1>", f);
     esc(f, title);
     fputs("</h1>\n", f);
     section_defects(f, r);
@@ -348,6 +398,94 @@ static void section_head(FILE *f, const report *r)
         fputs("</td></tr>\n", f);
     }
     fputs("</table>\n</header>\n<main>\n", f);
+}
+
+/* One target's value cell: the measure, a bar of its progress, or
+** "unknown" — never a 0 for missing data. */
+static void target_cells(FILE *f, const rules_target *t, const out_target_value *v)
+{
+    char buf[200];
+    out_target_format(t, v, buf, sizeof buf);
+    int met = isfinite(v->progress) && v->progress >= 1 - 1e-9;
+    fprintf(f, "<td class=\"n%s\" data-value=\"", isfinite(v->value) ? "" : " unknown");
+    if (isfinite(v->value)) fprintf(f, "%.10g", v->value);
+    fputs("\">", f);
+    esc(f, buf);
+    if (isfinite(v->progress)) {
+        double w = v->progress > 1 ? 100 : v->progress < 0 ? 0 : 100 * v->progress;
+        fprintf(f, "<span class=\"bar\"><span style=\"width:%.0f%%;background:%s\"></span></span>",
+                w, met ? "#2e9e4f" : "#f2a900");
+    }
+    fprintf(f, "</td><td>%s</td>", !isfinite(v->value) ? "数据不足 unknown"
+                                   : met                ? "已达到 met"
+                                                        : "未达到 not yet");
+}
+
+/* The targets (一、(三) by default) on the first screen. */
+static void section_targets(FILE *f, const report *r)
+{
+    const out_model *m = r->m;
+    if (m->n_targets <= 0 || !m->target_values) return;
+    fputs("<section id=\"targets\">\n", f);
+    heading(f, 2, NULL, "目标进度", "Targets");
+    fputs("<p>本情景的区块分类、企业清单与小微企业园候选地块对照规则文件中的目标（默认：慈政办发〔2021〕31号 "
+          "一、(三) 2025年目标）。数据不足的指标注明原因，不按 0 计。 This scenario's plan against "
+          "the targets; where the data cannot tell, the page says so instead of counting 0.</p>\n"
+          "<table data-table=\"targets\">\n<thead><tr><th>目标 Target</th><th class=\"n\">"
+          "进度 Value / target</th><th>状态 Status</th><th>说明 Note</th><th>依据 Source</th></tr>"
+          "</thead>\n<tbody>\n",
+          f);
+    for (int i = 0; i < m->n_targets; i++) {
+        const rules_target *t = &m->targets[i];
+        fprintf(f, "<tr data-target=\"%s\"><th scope=\"row\">", t->id);
+        esc(f, t->label);
+        fputs(" <span class=\"key\">", f);
+        esc(f, t->measure);
+        fputs("</span></th>", f);
+        target_cells(f, t, &m->target_values[i]);
+        fputs("<td>", f);
+        esc(f, m->target_values[i].note);
+        fputs("</td><td>", f);
+        esc(f, t->source);
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</tbody>\n</table>\n</section>\n", f);
+}
+
+/* The interactive map: the data block (not run: type application/json),
+** Leaflet and the page's script, both allowed by their hashes. */
+static void section_imap(FILE *f, const report *r)
+{
+    fputs("<section id=\"imap-section\">\n", f);
+    heading(f, 2, NULL, "交互地图", "Interactive map");
+    if (r->webmap.skipped) {
+        fprintf(f, "<p class=\"note\">交互地图未生成：区块过多（%lld 个，上限 %d）。"
+                   "Interactive map left out: %lld blocks, more than a browser draws "
+                   "(limit %d); the map image below and the plan sheets show them.</p>\n"
+                   "</section>\n",
+                (long long)r->webmap.n_blocks, OUT_WEBMAP_MAX_BLOCKS,
+                (long long)r->webmap.n_blocks, OUT_WEBMAP_MAX_BLOCKS);
+        return;
+    }
+    if (!r->leaflet_js || !r->webmap.json) {
+        fputs("<p class=\"note\">交互地图不可用 Interactive map unavailable: ", f);
+        esc(f, r->leaflet_problem[0] ? r->leaflet_problem : "no data");
+        fputs("</p>\n</section>\n", f);
+        return;
+    }
+    fprintf(f, "<p>点击区块查看指标、分类理由与企业；右上角切换图层。 Click a block for its "
+               "metrics, reason and enterprises; switch layers top right. "
+               "<span class=\"key\">图形已简化（容差 %.1f 米），仅供显示，数字均按原始图形计算。"
+               "Shapes simplified for display (tolerance %.1f m); every figure is measured "
+               "on the exact shapes.</span></p>\n",
+            r->webmap.tolerance, r->webmap.tolerance);
+    fputs("<div id=\"imap\"></div>\n<script type=\"application/json\" id=\"ibmap-data\">", f);
+    fputs(r->webmap.json, f);
+    fputs("</script>\n<script>", f);
+    fputs(r->leaflet_js, f);
+    fputs("</script>\n<script>", f);
+    fputs(out_webmap_app_js(), f);
+    fputs("</script>\n</section>\n", f);
 }
 
 static void section_classes(FILE *f, const report *r)
@@ -384,6 +522,60 @@ static void section_classes(FILE *f, const report *r)
             fprintf(f, "<td class=\"n\">%.1f%%</td></tr>\n", 100 * mu[k] / mu[IBMAP_CLASS_COUNT]);
         else
             fputs("<td class=\"n\">–</td></tr>\n", f);
+    }
+    fputs("</tbody>\n</table>\n</section>\n", f);
+}
+
+/* The 小微企业园 candidate sites, ranked, with what their score is made of. */
+static void section_sites(FILE *f, const report *r)
+{
+    const out_table *t = out_model_table(r->m, OUT_SITES_TABLE);
+    if (!t) return;
+    const rules_sme *p = &r->m->sme;
+    fputs("<section id=\"sites\">\n", f);
+    heading(f, 2, NULL, "小微企业园候选地块", "SME park candidate sites");
+    fputs("<p>整合改造区块（改造方式：", f);
+    int first = 1;
+    for (int k = 1; k < IBMAP_MODE_COUNT; k++)
+        if (p->modes & (1u << k)) {
+            fprintf(f, "%s%s", first ? "" : "、", ibmap_mode_label_zh((ibmap_mode)k));
+            first = 0;
+        }
+    fprintf(f, "）与区块外的小宗地（&lt;%g 亩）或低效宗地（亩均税收 &lt;%g 万元/亩），扣除生态保护红线、"
+               "永久基本农田与优先保护单元后，相距 %g 米以内的连成一片，%g–%g 亩。评分 0–100："
+               "规模 %g、紧凑度 %g、规划园区内占比 %g、%g 米内可入园小微企业 %g（权重）。"
+               "Consolidate blocks of the modes above and small or low-efficiency parcels "
+               "outside every block, less the red line, basic farmland and 优先保护 units, "
+               "grouped when within %g m, %g–%g mu; score by size, compactness, share in "
+               "planned parks and small firms nearby that could move in "
+               "(docs/rules.md).</p>\n",
+            p->small_parcel_mu, p->low_tax_per_mu, p->link_distance, p->min_mu, p->max_mu,
+            p->w_size, p->w_compactness, p->w_parks, p->mover_distance, p->w_movers,
+            p->link_distance, p->min_mu, p->max_mu);
+    if (t->n_rows == 0) {
+        fputs("<p class=\"note\">没有符合条件的候选地块。 No candidate site.</p>\n</section>\n", f);
+        return;
+    }
+    fputs("<table data-table=\"sites\">\n<thead><tr><th>编号 Site</th><th>镇街 Town</th>"
+          "<th class=\"n\">面积（亩）</th><th class=\"n\">评分 Score</th>"
+          "<th class=\"n\">规模</th><th class=\"n\">紧凑</th><th class=\"n\">园区</th>"
+          "<th class=\"n\">入园</th><th class=\"n\">可入园企业</th><th>组成 Members</th></tr>"
+          "</thead>\n<tbody>\n",
+          f);
+    for (int64_t i = 0; i < t->n_rows; i++) {
+        fputs("<tr><td><code class=\"id\">", f);
+        esc(f, out_text(t, i, "site_id"));
+        fputs("</code></td><td>", f);
+        esc(f, out_text(t, i, "town"));
+        fputs("</td>", f);
+        fprintf(f, "<td class=\"n\">%.1f</td><td class=\"n\">%.1f</td>", out_number(t, i, "area_mu"),
+                out_number(t, i, "score"));
+        static const char *const parts[] = {"score_size", "score_compactness", "score_parks",
+                                            "score_movers"};
+        for (int k = 0; k < 4; k++) fprintf(f, "<td class=\"n\">%.2f</td>", out_number(t, i, parts[k]));
+        fprintf(f, "<td class=\"n\">%.0f</td><td><code>", out_number(t, i, "n_movers"));
+        esc(f, out_text(t, i, "members"));
+        fputs("</code></td></tr>\n", f);
     }
     fputs("</tbody>\n</table>\n</section>\n", f);
 }
@@ -586,6 +778,40 @@ static void section_scenarios(FILE *f, const report *r)
           "keep their class.</p>\n",
           f);
     for (int i = 0; i < r->m->n_scenarios; i++) scenario_matrix(f, r, &r->m->scenarios[i]);
+    const out_model *m = r->m;
+    if (m->n_targets > 0 && m->target_values) {
+        fputs("<h3>目标对照 <span class=\"en\">Targets, scenario by scenario</span></h3>\n"
+              "<table data-table=\"targets-by-scenario\">\n<thead><tr><th>目标 Target</th><th>",
+              f);
+        esc(f, m->scenario);
+        fputs(" <span class=\"key\">本情景 this</span></th>", f);
+        for (int i = 0; i < m->n_scenarios; i++) {
+            fputs("<th>", f);
+            esc(f, m->scenarios[i].name);
+            fputs("</th>", f);
+        }
+        fputs("</tr></thead>\n<tbody>\n", f);
+        for (int t = 0; t < m->n_targets; t++) {
+            char buf[200];
+            fputs("<tr><th scope=\"row\">", f);
+            esc(f, m->targets[t].label);
+            fputs("</th>", f);
+            out_target_format(&m->targets[t], &m->target_values[t], buf, sizeof buf);
+            fputs("<td class=\"n\">", f);
+            esc(f, buf);
+            fputs("</td>", f);
+            for (int i = 0; i < m->n_scenarios; i++) {
+                fputs("<td class=\"n\">", f);
+                if (m->scenarios[i].targets) {
+                    out_target_format(&m->targets[t], &m->scenarios[i].targets[t], buf, sizeof buf);
+                    esc(f, buf);
+                }
+                fputs("</td>", f);
+            }
+            fputs("</tr>\n", f);
+        }
+        fputs("</tbody>\n</table>\n", f);
+    }
     fputs("</section>\n", f);
 }
 
@@ -791,13 +1017,17 @@ static int write_report(FILE *f, const void *arg)
 {
     const report *r = arg;
     section_head(f, r);
+    section_targets(f, r);
+    section_imap(f, r);
     section_map(f, r);
     section_classes(f, r);
     out_report_enterprises(f, r->m);
+    section_sites(f, r);
     section_groups(f, r);
     section_rules(f, r);
     section_quality(f, r);
     section_scenarios(f, r);
+    if (r->m->ws_compare) out_compare_section(f, r->m->ws_compare);
     section_sweep(f, r);
     section_footer(f, r);
     return !ferror(f);
@@ -851,8 +1081,36 @@ static int prepare_quality(report *r)
     return 1;
 }
 
+/* The interactive map's data, Leaflet, and the scripts' hashes.  Leaflet
+** missing is not a failure: the section says so.  The plan sheets are
+** linked when a plans/ directory stands beside the report. */
+static ibmap_status prepare_imap(ibmap_ctx *ctx, report *r, const char *path)
+{
+    if (!out_leaflet_read(&r->leaflet_js, &r->leaflet_css, r->leaflet_problem,
+                          sizeof r->leaflet_problem))
+        return IBMAP_OK;
+    char *dir = ibmap_strdup(path);
+    if (!dir) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    char *slash = strrchr(dir, '/');
+    char *plans = slash ? (*slash = '\0', ibmap_sprintf("%s/" OUT_NAME_PLANS_DIR, dir))
+                        : ibmap_strdup(OUT_NAME_PLANS_DIR);
+    free(dir);
+    struct stat st;
+    int has_plans = plans && stat(plans, &st) == 0 && S_ISDIR(st.st_mode);
+    free(plans);
+    ibmap_status s = out_webmap_build(ctx, r->m, has_plans ? OUT_NAME_PLANS_DIR : NULL,
+                                      &r->webmap);
+    if (s) return s;
+    out_sha256_base64(r->leaflet_js, r->hash_leaflet);
+    out_sha256_base64(out_webmap_app_js(), r->hash_app);
+    return IBMAP_OK;
+}
+
 static void report_free(report *r)
 {
+    out_webmap_free(&r->webmap);
+    free(r->leaflet_js);
+    free(r->leaflet_css);
     for (size_t g = 0; g < N_GROUPS; g++) free(r->groups[g].rows);
     free(r->dq);
     free(r->png);
@@ -878,8 +1136,9 @@ ibmap_status out_write_report(ibmap_ctx *ctx, const out_model *m, const char *pa
     r.png_path = map_png;
     int ok = prepare_groups(&r) && prepare_quality(&r) &&
              (!map_png || read_png(map_png, &r));
-    ibmap_status s = ok ? ibmap_write_file(ctx, path, write_report, &r)
+    ibmap_status s = ok ? prepare_imap(ctx, &r, path)
                         : ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!s) s = ibmap_write_file(ctx, path, write_report, &r);
     report_free(&r);
     return s;
 }

@@ -136,6 +136,7 @@ static const unsigned char rgb_town_fill[3] = {0xf4, 0xf2, 0xec};
 static const table_look looks[] = {
     {"redline", 1, {FILL_HATCH, out_redline_rgb, 255, out_redline_rgb, 0.5, "solid"}, NULL},
     {"parks", 1, {FILL_NONE, NULL, 0, out_park_rgb, 0.6, "solid"}, NULL},
+    {OUT_SITES_TABLE, 1, {FILL_NONE, NULL, 0, out_site_rgb, 0.6, "dash"}, "site_id"},
     {"central", 1, {FILL_NONE, NULL, 0, rgb_central, 0.5, "dash"}, NULL},
     {"transition", 1, {FILL_NONE, NULL, 0, rgb_transition, 0.4, "dot"}, NULL},
     {"enterprises", 0, {FILL_SOLID, out_category_rgb[IBMAP_CATEGORY_NONE], 200, rgb_parcel,

@@ -170,6 +170,43 @@ static void sum_totals(const out_model *m, const out_table *blocks, totals *t)
     }
 }
 
+/* summary_targets.csv: the targets of this scenario, and of every other
+** stored scenario, one row each (unknown values left empty). */
+static void target_row(FILE *f, const char *scenario, const rules_target *t,
+                       const out_target_value *v)
+{
+    ibmap_csv_text(f, scenario);
+    fputc(',', f);
+    ibmap_csv_text(f, t->id);
+    fputc(',', f);
+    ibmap_csv_text(f, t->label);
+    fprintf(f, ",%s,%.10g,", t->measure, t->target);
+    ibmap_csv_text(f, t->unit);
+    fputc(',', f);
+    if (isfinite(v->value)) fprintf(f, "%.10g", v->value);
+    fputc(',', f);
+    if (isfinite(v->progress)) fprintf(f, "%.6g", v->progress);
+    fprintf(f, ",%lld,", (long long)v->n_unknown);
+    ibmap_csv_text(f, v->note);
+    fputc(',', f);
+    ibmap_csv_text(f, t->source);
+    fputs("\r\n", f);
+}
+
+static int write_targets_file(FILE *f, const void *arg)
+{
+    const out_model *m = arg;
+    fputs("scenario,target_id,label,measure,target,unit,value,progress,"
+          "n_unknown,note,source\r\n",
+          f);
+    for (int i = 0; m->target_values && i < m->n_targets; i++)
+        target_row(f, m->scenario, &m->targets[i], &m->target_values[i]);
+    for (int s = 0; s < m->n_scenarios; s++)
+        for (int i = 0; m->scenarios[s].targets && i < m->n_targets; i++)
+            target_row(f, m->scenarios[s].name, &m->targets[i], &m->scenarios[s].targets[i]);
+    return !ferror(f);
+}
+
 /* ---------------------------------------------------------------------- */
 /* The entry point                                                        */
 /* ---------------------------------------------------------------------- */
@@ -255,5 +292,6 @@ ibmap_status out_write_summaries(ibmap_ctx *ctx, const out_model *m, const char 
         s = write_in(ctx, dir, OUT_NAME_SUMMARY_TOTALS, write_totals_file, &t);
     }
     if (!s) s = out_write_enterprise_summaries(ctx, m, dir);
+    if (!s) s = write_in(ctx, dir, OUT_NAME_SUMMARY_TARGETS, write_targets_file, m);
     return s;
 }

@@ -36,8 +36,6 @@
 
 #include "output/output.h"
 
-#define CSV_BOM "\xEF\xBB\xBF"
-
 static int csv_record(FILE *f, const char *const *fields, int n)
 {
     int ok = 1;
@@ -76,7 +74,7 @@ static const char *rank_text(char buf[64], int64_t n)
 
 static int header(FILE *f, const char *h)
 {
-    return fputs(CSV_BOM, f) >= 0 && fputs(h, f) >= 0 && fputs("\r\n", f) >= 0;
+    return fputs(h, f) >= 0 && fputs("\r\n", f) >= 0;
 }
 
 /* ---- categories ---------------------------------------------------- */
@@ -190,7 +188,7 @@ static int write_chains(FILE *f, const void *arg)
 static int write_table(FILE *f, const void *arg)
 {
     const out_table *t = arg;
-    int ok = fputs(CSV_BOM, f) >= 0;
+    int ok = 1;
     for (int c = 0; ok && c < t->n_columns; c++)
         ok = (c == 0 || fputc(',', f) != EOF) && ibmap_csv_text(f, t->columns[c].name);
     ok = ok && fputs("\r\n", f) >= 0;
@@ -278,7 +276,7 @@ static ibmap_status write_in(ibmap_ctx *ctx, const char *dir, const char *name,
 {
     char *path = ibmap_sprintf("%s/%s", dir, name);
     if (!path) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
-    ibmap_status s = ibmap_write_file(ctx, path, body, arg);
+    ibmap_status s = ibmap_write_csv(ctx, path, body, arg);
     free(path);
     return s;
 }

@@ -24,6 +24,9 @@
 **                     canonical fields, its source fields as given,
 **                     grade_computed,
 **                     block_id (majority assignment; NULL when in no block)
+**   enterprises       every enterprise of the workspace (when it has the
+**                     table), with the 项目清单 category of this
+**                     classification                      (not spatial)
 **   redline, basic_farmland, parks, central, transition, control_units,
 **   towns             the zone layers given (id, source_fid, geom_state,
 **                     canonical fields)
@@ -94,11 +97,24 @@ typedef struct out_rule {
     int64_t n_decided;     /* blocks this rule decided */
 } out_rule;
 
+/* A target's measure in one scenario (out_targets.c). */
+typedef struct out_target_value {
+    double value;          /* NaN: unknown (note says why) */
+    double progress;       /* value / target; NaN when unknown */
+    int64_t n_unknown;     /* items left out for want of data */
+    char note[256];
+} out_target_value;
+
 /* Another scenario stored in the workspace, compared with this one. */
 typedef struct out_scenario {
     char *name;
     int64_t blocks[IBMAP_CLASS_COUNT][IBMAP_CLASS_COUNT]; /* [this][other] */
     double mu[IBMAP_CLASS_COUNT][IBMAP_CLASS_COUNT];
+    unsigned char *klass, *mode;   /* its classes and modes, per block row */
+    unsigned char *ent_cat;        /* its enterprises' categories (255: none
+                                      stored); NULL without enterprises */
+    int64_t n_sites;               /* its 小微企业园 candidate sites */
+    out_target_value *targets;     /* [m->n_targets] */
 } out_scenario;
 
 /* A sweep to chart in the report (ibmap_output_options.sweep_*). */
@@ -128,6 +144,8 @@ typedef struct out_model {
     out_table *tables;     /* in the order of the comment above */
     int n_rules;
     out_rule *rules;
+    int n_ent_rules;       /* the enterprise rules (id, source, when) */
+    out_rule *ent_rules;
     int n_scenarios;
     out_scenario *scenarios;
     out_sweep sweep;       /* n_values 0 when none */
@@ -149,7 +167,38 @@ typedef struct out_model {
     double tax_floor;          /* the 低效 line, 万元/亩 */
     double ranking_min_mu;     /* enterprises on less land are not ranked, 亩 */
     double ranking_tier_share; /* share of the ranked at each end: 前列, 末档 */
+    /* Per row of the parcels table: the row of the block it is assigned
+    ** to, -1 in none; NULL (a model built by hand): out_block_parcels
+    ** matches the parcels' block_id to the blocks' instead. */
+    int64_t *parcel_block;
+    /* Per row of the enterprises table (when the workspace has one): its
+    ** main block's row, -1 in none. */
+    int64_t *ent_block;
+    /* Per row of the parcels table: its enterprise's row, -1 when none
+    ** (or no enterprises table). */
+    int64_t *parcel_ent;
+    /* The rules' sme_parks: params and targets: (the defaults without
+    ** rules), for out_sites.c and out_targets.c. */
+    rules_sme sme;
+    rules_target *targets;
+    int n_targets;
+    out_target_value *target_values;   /* [n_targets], this scenario's */
+    /* The report's comparison with another workspace (not owned); NULL. */
+    const struct ibmap_ws_compare *ws_compare;
 } out_model;
+
+/* The parcels of each block: those of block row b are the parcel rows
+** idx[first[b]] .. idx[first[b + 1] - 1], in parcel order. */
+typedef struct out_block_parcels {
+    int64_t *first;        /* [blocks + 1] */
+    int64_t *idx;
+} out_block_parcels;
+
+/* 0 when out of memory.  out_block_ents_build does the same for the rows
+** of the enterprises table by their main block (none without the table). */
+int out_block_parcels_build(const out_model *m, out_block_parcels *bp);
+int out_block_ents_build(const out_model *m, out_block_parcels *bp);
+void out_block_parcels_free(out_block_parcels *bp);
 
 /* The table named `name`, or NULL. */
 const out_table *out_model_table(const out_model *m, const char *name);
@@ -226,6 +275,18 @@ ibmap_status out_model_build(ibmap_ctx *ctx, const char *workspace,
                              out_model **out);
 
 void out_model_free(out_model *m);
+
+/* The model of the plan only: blocks, parcels, enterprises, zones, the
+** candidate sites and the targets (no land-use table, data-quality log,
+** run table, rules, scenarios or sweep), for ibmap_targets_evaluate and
+** the plan sheets. */
+ibmap_status out_model_build_plan(ibmap_ctx *ctx, const char *workspace,
+                                  const ibmap_classification *c, const ibmap_rules *rules,
+                                  out_model **out);
+
+/* Copy the rules' sme_parks and targets into m (the defaults when rules is
+** NULL); out_model_build does it, a model built by hand may. */
+ibmap_status out_model_set_plan(ibmap_ctx *ctx, out_model *m, const ibmap_rules *rules);
 
 /* Building a model (output_model.c uses these; so do the tests, which
 ** build small models by hand).  An empty model is calloc'd; tables are
@@ -355,6 +416,8 @@ static const unsigned char out_category_rgb[IBMAP_CATEGORY_COUNT][3] = {
 static const unsigned char out_park_rgb[3] = {0x1f, 0x4e, 0x9c};
 static const unsigned char out_redline_rgb[3] = {0xc0, 0x00, 0x00};
 static const unsigned char out_town_rgb[3] = {0x60, 0x60, 0x60};
+/* Outline of the 小微企业园 candidate sites (dashed). */
+static const unsigned char out_site_rgb[3] = {0xc5, 0x1b, 0x7d};
 
 /* ---------------------------------------------------------------------- */
 /* The names of the output files: outputs.c's table (the existence check,  */
@@ -378,9 +441,16 @@ static const unsigned char out_town_rgb[3] = {0x60, 0x60, 0x60};
 #define OUT_NAME_RANKING_ENTERPRISES "ranking_enterprises.csv"
 #define OUT_NAME_RANKING_INDUSTRIES "ranking_industries.csv"
 #define OUT_NAME_RANKING_TOWNS "ranking_towns.csv"
+#define OUT_NAME_SUMMARY_TARGETS "summary_targets.csv"
 #define OUT_NAME_MAP_PNG "industrial_map.png"
 #define OUT_NAME_MAP_PDF "industrial_map.pdf"
 #define OUT_NAME_REPORT "report.html"
+#define OUT_NAME_TOWN_MAPS_PDF "town_maps.pdf"
+#define OUT_NAME_TOWN_MAPS_DIR "town_maps"
+#define OUT_NAME_PLANS_DIR "plans"
+
+/* The model's table of 小微企业园 candidate sites (out_sites.c). */
+#define OUT_SITES_TABLE "sme_park_sites"
 
 /* ---------------------------------------------------------------------- */
 /* The writers.  Each writes its file(s) under a temporary name and       */
@@ -451,6 +521,154 @@ ibmap_status out_write_map(ibmap_ctx *ctx, const out_model *m,
 ** out_write_map() writes for m; 1 when inside the map frame, else 0 (also
 ** when m has no geometry).  px, py may be NULL.  For the tests. */
 int out_map_png_pixel(const out_model *m, double x, double y, int *px, int *py);
+
+/* out_map.c: the town maps: a page per town (in the order of the towns'
+** names) in the PDF `pdf` and, when png_dir is not NULL, each page as a PNG
+** in that directory (written whole under a temporary name and swapped in).
+** Either may be NULL. */
+ibmap_status out_write_town_maps(ibmap_ctx *ctx, const out_model *m, const char *pdf,
+                                 const char *png_dir);
+
+/* The towns of the blocks (their `town` values), in byte order, each with
+** its row in the towns table (-1 when it has none).  The names belong to
+** m; *out is the caller's to free.  Returns the count, -1 when out of
+** memory. */
+typedef struct out_town {
+    const char *name;
+    int64_t row;
+} out_town;
+int out_town_list(const out_model *m, out_town **out);
+
+/* "DIR/NN-TOWN.EXT" (NN the page, from 01), the town's name made safe for
+** a file name.  malloc'd; NULL when out of memory. */
+char *out_town_file_name(const char *dir, int page, const char *town, const char *ext);
+
+/* outputs.c: remove a directory of files (and its subdirectories, a few
+** levels down; symbolic links are removed, not followed); put the
+** complete directory `tmp` in place of `dir` (the old one moved aside
+** first, removed after). */
+void out_remove_tree(const char *dir);
+ibmap_status out_swap_dir(ibmap_ctx *ctx, const char *tmp, const char *dir);
+
+/* out_plans.c: the block plan sheets (一区块一方案) of the blocks asked
+** for, into directory `dir` (written whole under a temporary name and
+** swapped in): TOWN.pdf and TOWN.html per town, index.html, and on
+** request blocks/ID.pdf and png/ID.png.  *n_blocks and *n_pages (may be
+** NULL) receive what was written. */
+typedef struct out_plan_options {
+    const char *blocks;    /* "all", class names and/or block ids, comma-
+                              separated; NULL: "consolidate,exit" */
+    const char *town;      /* only this town's blocks; NULL: all */
+    int per_block;         /* also blocks/ID.pdf */
+    int png;               /* also png/ID.png previews */
+    const char *organization, *date, *title;   /* what the sheets print */
+} out_plan_options;
+ibmap_status out_write_plans(ibmap_ctx *ctx, const out_model *m, const char *dir,
+                             const out_plan_options *o, int64_t *n_blocks, int64_t *n_pages);
+/* Where world point (x, y) lands in the PNG preview (150 dpi) of the first
+** page of block row `block`'s sheet; 1 inside the map frame.  For the tests. */
+int out_plan_png_pixel(const out_model *m, int64_t block, double x, double y, int *px, int *py);
+
+/* out_compare.c: two workspaces compared (ibmap_compare_workspaces). */
+typedef enum out_match {
+    OUT_MATCH_ID = 0,      /* same id in both */
+    OUT_MATCH_RENAMED,     /* a new id on the block it overlaps most */
+    OUT_MATCH_SPLIT,       /* one of several B blocks of one A block */
+    OUT_MATCH_MERGED,      /* an A block gone into a B block (row: A, b the B block) */
+    OUT_MATCH_ADDED,       /* a B block overlapping nothing in A */
+    OUT_MATCH_REMOVED,     /* an A block overlapping nothing in B */
+    OUT_MATCH_COUNT
+} out_match;
+
+typedef struct out_ws_side {
+    char *path, *scenario;
+    int64_t n;
+    char **ids, **town, **reason;   /* town NULL where none */
+    unsigned char *klass;
+    double *mu, *tax_per_mu;        /* NaN: unknown */
+    double tax_sum, land_sum;       /* over the blocks with both */
+} out_ws_side;
+
+typedef struct out_ws_row {
+    int64_t a, b;          /* block rows of A and B, -1: none */
+    out_match match;
+    double overlap_share;  /* of A's block, NaN when matched by id */
+} out_ws_row;
+
+struct ibmap_ws_compare {
+    out_ws_side a, b;
+    out_ws_row *rows;
+    int64_t n_rows, cap_rows;
+    int64_t n_match[OUT_MATCH_COUNT];
+    int64_t blocks[IBMAP_CLASS_COUNT][IBMAP_CLASS_COUNT];   /* [A][B] */
+    double mu[IBMAP_CLASS_COUNT][IBMAP_CLASS_COUNT];
+    int64_t added[IBMAP_CLASS_COUNT], removed[IBMAP_CLASS_COUNT];
+};
+
+const char *out_match_name(out_match m);
+const char *out_match_label_zh(out_match m);
+/* The comparison as a report section (<section id="ws-compare">). */
+void out_compare_section(FILE *f, const ibmap_ws_compare *c);
+
+/* out_report.c: the report's HTML pieces, for the other pages ibmap
+** writes (out_compare.c, out_plans.c): text escaped; a class's swatch,
+** label and key; the head of a page (doctype, CSP without scripts, the
+** report's CSS, <h1>title</h1>) up to an open <main>. */
+void out_html_esc(FILE *f, const char *s);
+void out_html_class_label(FILE *f, int k);
+void out_html_head(FILE *f, const char *title);
+
+/* out_sites.c: the 小微企业园 candidate sites of the model's blocks and
+** parcels, with params p, as table OUT_SITES_TABLE (replacing none: call
+** once).  Serial and in a fixed order: the same for any thread count. */
+ibmap_status out_sites_build(ibmap_ctx *ctx, out_model *m, const rules_sme *p);
+/* The number of sites the blocks would give with these classes and modes
+** (another scenario's), no table made. */
+ibmap_status out_sites_count(ibmap_ctx *ctx, const out_model *m, const unsigned char *klass,
+                             const unsigned char *mode, const rules_sme *p, int64_t *n);
+
+/* out_targets.c: m's targets measured for classes klass (per block row),
+** the enterprises' categories ent_cat (NULL: the enterprises table's) and
+** n_sites candidate sites, into v[m->n_targets]; and one as text,
+** "value / target unit (progress%)". */
+void out_targets_eval(const out_model *m, const unsigned char *klass,
+                      const unsigned char *ent_cat, int64_t n_sites, out_target_value *v);
+void out_target_format(const rules_target *t, const out_target_value *v, char *buf, size_t n);
+
+/* out_webmap.c: the report's interactive map (Leaflet, embedded). */
+#define OUT_WEBMAP_MAX_BLOCKS 250000   /* past this the map is left out, noted */
+#define OUT_WEBMAP_MAX_ENT 12          /* enterprises listed in a block's popup */
+#define OUT_WEBMAP_ENT_BUDGET 200000   /* … and over the whole city */
+
+typedef struct out_webmap {
+    char *json;            /* the data block; NULL when skipped */
+    int skipped;           /* too many blocks */
+    int64_t n_blocks, n_vertices;
+    double tolerance;      /* of the display simplification, metres */
+    double quantum;        /* coordinates are multiples of it, metres */
+    int ent_per_block;     /* enterprises listed per popup at most */
+} out_webmap;
+
+/* The map's data as JSON (docs/outputs.md), links to the plan sheets in
+** directory plans_dir (relative to the report; NULL: none). */
+ibmap_status out_webmap_build(ibmap_ctx *ctx, const out_model *m, const char *plans_dir,
+                              out_webmap *w);
+void out_webmap_free(out_webmap *w);
+const char *out_webmap_app_js(void);
+/* Where Leaflet is read from: $IBMAP_LEAFLET_DIR, else the directory
+** found at build time. */
+const char *out_leaflet_dir(void);
+/* Leaflet's script and CSS (images inlined), malloc'd; 0 and why when
+** they cannot be read. */
+int out_leaflet_read(char **js, char **css, char *why, size_t why_size);
+/* The base64 SHA-256 of s, for a Content-Security-Policy hash. */
+void out_sha256_base64(const char *s, char out[64]);
+
+/* "DIR/TOWN.EXT", the plan sheets' file of a town (NULL or "": "无镇街"),
+** the name made safe for a file.  malloc'd; NULL when out of memory. */
+char *out_plan_file_name(const char *dir, const char *town, const char *ext);
+/* s with the characters a file name cannot hold made '_'.  malloc'd. */
+char *out_safe_file_name(const char *s);
 
 /* out_report.c: report.html, with the map PNG at `map_png` embedded
 ** (NULL: no map). */

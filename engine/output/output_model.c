@@ -102,7 +102,21 @@ void out_model_free(out_model *m)
         free(m->rules[i].when);
     }
     free(m->rules);
-    for (int i = 0; i < m->n_scenarios; i++) free(m->scenarios[i].name);
+    for (int i = 0; i < m->n_ent_rules; i++) {
+        free(m->ent_rules[i].id);
+        free(m->ent_rules[i].source);
+        free(m->ent_rules[i].when);
+    }
+    free(m->ent_rules);
+    free(m->parcel_ent);
+    for (int i = 0; i < m->n_scenarios; i++) {
+        free(m->scenarios[i].name);
+        free(m->scenarios[i].klass);
+        free(m->scenarios[i].mode);
+        free(m->scenarios[i].ent_cat);
+        free(m->scenarios[i].targets);
+    }
+    free(m->target_values);
     free(m->scenarios);
     free(m->sweep.param);
     free(m->sweep.values);
@@ -116,6 +130,16 @@ void out_model_free(out_model *m)
         free(m->verdicts[i].message);
     }
     free(m->verdicts);
+    free(m->parcel_block);
+    free(m->ent_block);
+    for (int i = 0; i < m->n_targets; i++) {
+        free(m->targets[i].id);
+        free(m->targets[i].label);
+        free(m->targets[i].measure);
+        free(m->targets[i].unit);
+        free(m->targets[i].source);
+    }
+    free(m->targets);
     free(m->crs);
     free(m->scenario);
     free(m->rules_name);
@@ -638,6 +662,20 @@ static ibmap_status build_parcels_with(builder *b, source_cols *sc)
     if (prc != SQLITE_OK) return build_fail(b, "cannot read the parcels");
     ibmap_status s = fill_layer_rows(b, t, IBMAP_ROLE_PARCELS, st, first, used, sc->n + 2);
     sqlite3_finalize(st);
+    /* Each parcel's block row, for the pages that list a block's parcels. */
+    int64_t n = t->n_rows;
+    if (!s && !(b->m->parcel_block = malloc((size_t)(n > 0 ? n : 1) * sizeof(int64_t))))
+        s = nomem(b);
+    for (int64_t r = 0; !s && r < n; r++) b->m->parcel_block[r] = -1;
+    if (!s && sqlite3_prepare_v2(b->db, "SELECT parcel_index, block_index FROM parcel_block",
+                                 -1, &st, NULL) == SQLITE_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            int64_t p = sqlite3_column_int64(st, 0);
+            if (p >= 0 && p < n && sqlite3_column_type(st, 1) != SQLITE_NULL)
+                b->m->parcel_block[p] = sqlite3_column_int64(st, 1);
+        }
+        sqlite3_finalize(st);
+    }
     return s;
 }
 
@@ -658,6 +696,138 @@ static ibmap_status build_parcels(builder *b)
     if (!s) s = build_parcels_with(b, &sc);
     source_cols_free(&sc);
     return s;
+}
+
+typedef struct id_row {
+    const char *id;
+    int64_t row;
+} id_row;
+
+static int id_row_cmp(const void *a, const void *b)
+{
+    const id_row *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+    return c ? c : (x->row > y->row) - (x->row < y->row);
+}
+
+/* Counting sort of rows 0..n-1 by their block of[row] (-1: none). */
+static void index_rows(const int64_t *of, int64_t n, int64_t nb, out_block_parcels *bp)
+{
+    for (int64_t p = 0; p < n; p++)
+        if (of[p] >= 0) bp->first[of[p] + 2]++;
+    for (int64_t b = 0; b < nb; b++) bp->first[b + 2] += bp->first[b + 1];
+    for (int64_t p = 0; p < n; p++)
+        if (of[p] >= 0) bp->idx[bp->first[of[p] + 1]++] = p;
+}
+
+int out_block_parcels_build(const out_model *m, out_block_parcels *bp)
+{
+    memset(bp, 0, sizeof *bp);
+    const out_table *blocks = out_model_table(m, "blocks");
+    const out_table *parcels = out_model_table(m, "parcels");
+    int64_t nb = blocks ? blocks->n_rows : 0, np = parcels ? parcels->n_rows : 0;
+    int64_t *of = malloc((size_t)(np > 0 ? np : 1) * sizeof *of);
+    bp->first = calloc((size_t)nb + 2, sizeof *bp->first);
+    bp->idx = malloc((size_t)(np > 0 ? np : 1) * sizeof *bp->idx);
+    id_row *ix = m->parcel_block ? NULL : malloc((size_t)(nb > 0 ? nb : 1) * sizeof *ix);
+    if (!of || !bp->first || !bp->idx || (!m->parcel_block && !ix)) {
+        free(of);
+        free(ix);
+        out_block_parcels_free(bp);
+        return 0;
+    }
+    int64_t n_ix = 0;
+    for (int64_t r = 0; ix && r < nb; r++) {
+        const char *id = out_text(blocks, r, "block_id");
+        if (id) ix[n_ix++] = (id_row){id, r};
+    }
+    if (ix) qsort(ix, (size_t)n_ix, sizeof *ix, id_row_cmp);
+    for (int64_t p = 0; p < np; p++) {
+        of[p] = -1;
+        if (m->parcel_block) {
+            if (m->parcel_block[p] >= 0 && m->parcel_block[p] < nb) of[p] = m->parcel_block[p];
+            continue;
+        }
+        const char *id = out_text(parcels, p, "block_id");
+        int64_t lo = 0, hi = n_ix;
+        while (id && lo < hi) {
+            int64_t mid = lo + (hi - lo) / 2;
+            if (strcmp(ix[mid].id, id) < 0) lo = mid + 1;
+            else hi = mid;
+        }
+        if (id && lo < n_ix && strcmp(ix[lo].id, id) == 0) of[p] = ix[lo].row;
+    }
+    index_rows(of, np, nb, bp);
+    free(of);
+    free(ix);
+    return 1;
+}
+
+int out_block_ents_build(const out_model *m, out_block_parcels *bp)
+{
+    memset(bp, 0, sizeof *bp);
+    const out_table *blocks = out_model_table(m, "blocks");
+    const out_table *ents = out_model_table(m, "enterprises");
+    int64_t nb = blocks ? blocks->n_rows : 0, ne = ents && m->ent_block ? ents->n_rows : 0;
+    int64_t *of = malloc((size_t)(ne > 0 ? ne : 1) * sizeof *of);
+    bp->first = calloc((size_t)nb + 2, sizeof *bp->first);
+    bp->idx = malloc((size_t)(ne > 0 ? ne : 1) * sizeof *bp->idx);
+    if (!of || !bp->first || !bp->idx) {
+        free(of);
+        out_block_parcels_free(bp);
+        return 0;
+    }
+    for (int64_t e = 0; e < ne; e++)
+        of[e] = m->ent_block[e] >= 0 && m->ent_block[e] < nb ? m->ent_block[e] : -1;
+    index_rows(of, ne, nb, bp);
+    free(of);
+    return 1;
+}
+
+void out_block_parcels_free(out_block_parcels *bp)
+{
+    free(bp->first);
+    free(bp->idx);
+    bp->first = NULL;
+    bp->idx = NULL;
+}
+
+/* Where each enterprise of the model's `enterprises` table (out_enterprises.c)
+** has its main block, as a row of the blocks table (-1: none), and each
+** parcel its enterprise: the plan sheets colour parcels by their
+** enterprise's 项目清单 category and list each block's enterprises.  No
+** table (a workspace made before enterprises were): nothing, and the pages
+** fall back on the parcels. */
+static ibmap_status index_enterprises(builder *b)
+{
+    const out_table *t = out_model_table(b->m, "enterprises");
+    if (!t) return IBMAP_OK;
+    int64_t n = t->n_rows;
+    const out_table *blocks = out_model_table(b->m, "blocks");
+    int64_t nb = blocks ? blocks->n_rows : 0;
+    if (!(b->m->ent_block = malloc((size_t)(n > 0 ? n : 1) * sizeof *b->m->ent_block)))
+        return nomem(b);
+    /* the model's blocks are the workspace's, in block_index order */
+    for (int64_t e = 0; e < n; e++) {
+        double bi = out_number(t, e, "block_index");
+        b->m->ent_block[e] = isfinite(bi) && bi >= 0 && bi < (double)nb ? (int64_t)bi : -1;
+    }
+    const out_table *parcels = out_model_table(b->m, "parcels");
+    int64_t np = parcels ? parcels->n_rows : 0;
+    if (!(b->m->parcel_ent = malloc((size_t)(np > 0 ? np : 1) * sizeof *b->m->parcel_ent)))
+        return nomem(b);
+    for (int64_t q = 0; q < np; q++) b->m->parcel_ent[q] = -1;
+    sqlite3_stmt *st = NULL;
+    if (table_exists(b, "enterprise_parcels") &&
+        sqlite3_prepare_v2(b->db, "SELECT parcel_index, ent_index FROM enterprise_parcels", -1,
+                           &st, NULL) == SQLITE_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            int64_t q = sqlite3_column_int64(st, 0), e = sqlite3_column_int64(st, 1);
+            if (q >= 0 && q < np && e >= 0 && e < n) b->m->parcel_ent[q] = e;
+        }
+        sqlite3_finalize(st);
+    }
+    return IBMAP_OK;
 }
 
 static ibmap_status build_zone(builder *b, ibmap_role role)
@@ -910,6 +1080,15 @@ static ibmap_status build_run(builder *b, const ibmap_rules *rules,
         return vs;
     }
     kv_add(&k, "scenario", ibmap_strdup(b->m->scenario));
+    for (int i = 0; b->m->target_values && i < b->m->n_targets; i++) {
+        char buf[200], *key = ibmap_sprintf("target.%s", b->m->targets[i].id);
+        out_target_format(&b->m->targets[i], &b->m->target_values[i], buf, sizeof buf);
+        kv_add(&k, key ? key : "",
+               ibmap_sprintf("%s: %s%s%s", b->m->targets[i].label, buf,
+                             b->m->target_values[i].note[0] ? "; " : "",
+                             b->m->target_values[i].note));
+        free(key);
+    }
     if (rules) {
         kv_add(&k, "rules.file", ibmap_strdup(rules->path ? rules->path : ""));
         kv_add(&k, "rules.name", ibmap_strdup(rules->name ? rules->name : ""));
@@ -967,7 +1146,61 @@ static ibmap_status build_rules(builder *b, const ibmap_rules *rules,
         for (int64_t k = 0; k < ibmap_classification_count(c); k++)
             o->n_decided += strcmp(ibmap_classification_rule(c, k), r->id) == 0;
     }
+    /* The enterprise rules, for the policy clauses of the plan sheets. */
+    m->ent_rules = calloc((size_t)(rules->n_ent_rules > 0 ? rules->n_ent_rules : 1),
+                          sizeof *m->ent_rules);
+    if (!m->ent_rules) return nomem(b);
+    m->n_ent_rules = rules->n_ent_rules;
+    for (int i = 0; i < rules->n_ent_rules; i++) {
+        const rules_rule *r = &rules->ent_rules[i];
+        out_rule *o = &m->ent_rules[i];
+        o->id = ibmap_strdup(r->id);
+        o->source = ibmap_strdup(r->source ? r->source : "");
+        o->when = ibmap_strdup(r->when ? r->when : "");
+        if (!o->id || !o->source || !o->when) return nomem(b);
+    }
     return IBMAP_OK;
+}
+
+/* The targets measured for classes klass and enterprise categories
+** ent_cat (NULL: the model's), into a new array *out. */
+static ibmap_status eval_targets(builder *b, const unsigned char *klass,
+                                 const unsigned char *ent_cat, out_target_value **out)
+{
+    out_model *m = b->m;
+    int64_t n_sites = 0;
+    if (klass == m->klass) {
+        const out_table *t = out_model_table(m, OUT_SITES_TABLE);
+        n_sites = t ? t->n_rows : 0;
+    }
+    *out = calloc((size_t)(m->n_targets > 0 ? m->n_targets : 1), sizeof **out);
+    if (!*out) return nomem(b);
+    out_targets_eval(m, klass, ent_cat, n_sites, *out);
+    return IBMAP_OK;
+}
+
+/* Another scenario's enterprise categories, from its stored rows (255
+** where none is stored); NULL when the model has no enterprises. */
+static unsigned char *scenario_categories(builder *b, const char *name)
+{
+    const out_table *ents = out_model_table(b->m, "enterprises");
+    if (!ents || !table_exists(b, "enterprise_class")) return NULL;
+    int64_t n = ents->n_rows;
+    unsigned char *cat = malloc((size_t)(n > 0 ? n : 1));
+    if (!cat) return NULL;
+    memset(cat, 255, (size_t)(n > 0 ? n : 1));
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(b->db, "SELECT ent_index, category FROM enterprise_class"
+                                  " WHERE scenario = ?", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            int64_t e = sqlite3_column_int64(st, 0);
+            int k = ibmap_category_from_name((const char *)sqlite3_column_text(st, 1));
+            if (e >= 0 && e < n && k >= 0) cat[e] = (unsigned char)k;
+        }
+        sqlite3_finalize(st);
+    }
+    return cat;
 }
 
 /* Every other scenario stored in the workspace, compared with this one. */
@@ -994,8 +1227,24 @@ static ibmap_status build_scenarios(builder *b, const ibmap_classification *c)
             out_scenario *o = &sc[b->m->n_scenarios];
             memset(o, 0, sizeof *o);
             if (ibmap_compare(b->ctx, c, other, o->blocks, o->mu) == IBMAP_OK) {
-                if (!(o->name = ibmap_strdup(name))) s = nomem(b);
-                else b->m->n_scenarios++;
+                int64_t n = ibmap_classification_count(other);
+                o->klass = malloc((size_t)(n > 0 ? n : 1));
+                o->mode = malloc((size_t)(n > 0 ? n : 1));
+                for (int64_t r = 0; o->klass && o->mode && r < n; r++) {
+                    o->klass[r] = (unsigned char)ibmap_classification_class(other, r);
+                    o->mode[r] = (unsigned char)ibmap_classification_mode(other, r);
+                }
+                o->ent_cat = scenario_categories(b, name);
+                if (!(o->name = ibmap_strdup(name)) || !o->klass || !o->mode) s = nomem(b);
+                if (!s) s = out_sites_count(b->ctx, b->m, o->klass, o->mode, &b->m->sme,
+                                            &o->n_sites);
+                if (!s) {
+                    s = eval_targets(b, o->klass, o->ent_cat, &o->targets);
+                    /* eval_targets counts the sites of the model's classes
+                    ** only: this scenario's are its own. */
+                    if (!s) out_targets_eval(b->m, o->klass, o->ent_cat, o->n_sites, o->targets);
+                }
+                b->m->n_scenarios++;
             }
         }
         ibmap_classification_free(other);
@@ -1020,6 +1269,36 @@ static ibmap_status build_sweep(builder *b, const ibmap_rules *rules,
                                  o->n_sweep, sw->blocks, sw->mu);
     if (!s) sw->n_values = o->n_sweep;
     return s;
+}
+
+ibmap_status out_model_set_plan(ibmap_ctx *ctx, out_model *m, const ibmap_rules *rules)
+{
+    ibmap_rules defaults;
+    memset(&defaults, 0, sizeof defaults);
+    if (!rules) {
+        rules_sme_defaults(&defaults.sme);
+        if (!rules_targets_defaults(&defaults)) {
+            rules_targets_free(&defaults);
+            return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        }
+        rules = &defaults;
+    }
+    m->sme = rules->sme;
+    int ok = (m->targets = calloc((size_t)(rules->n_targets > 0 ? rules->n_targets : 1),
+                                  sizeof *m->targets)) != NULL;
+    for (int i = 0; ok && i < rules->n_targets; i++) {
+        const rules_target *t = &rules->targets[i];
+        rules_target *o = &m->targets[m->n_targets++];
+        o->id = ibmap_strdup(t->id);
+        o->label = ibmap_strdup(t->label);
+        o->measure = ibmap_strdup(t->measure);
+        o->unit = ibmap_strdup(t->unit);
+        o->source = ibmap_strdup(t->source);
+        o->target = t->target;
+        ok = o->id && o->label && o->measure && o->unit && o->source;
+    }
+    rules_targets_free(&defaults);
+    return ok ? IBMAP_OK : ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
 }
 
 double out_blocks_area(ibmap_ctx *ctx, const out_table *t)
@@ -1061,11 +1340,33 @@ static void blocks_extent(out_model *m, ibmap_ctx *ctx)
     memcpy(m->extent, e, sizeof e);
 }
 
+static ibmap_status model_build(ibmap_ctx *ctx, const char *workspace,
+                                const ibmap_classification *c, const ibmap_rules *rules,
+                                const ibmap_output_options *options, int light,
+                                out_model **out);
+
 ibmap_status out_model_build(ibmap_ctx *ctx, const char *workspace,
                              const ibmap_classification *c,
                              const ibmap_rules *rules,
                              const ibmap_output_options *options,
                              out_model **out)
+{
+    return model_build(ctx, workspace, c, rules, options, 0, out);
+}
+
+ibmap_status out_model_build_plan(ibmap_ctx *ctx, const char *workspace,
+                                  const ibmap_classification *c, const ibmap_rules *rules,
+                                  out_model **out)
+{
+    ibmap_output_options o;
+    ibmap_output_options_init(&o);
+    return model_build(ctx, workspace, c, rules, &o, 1, out);
+}
+
+static ibmap_status model_build(ibmap_ctx *ctx, const char *workspace,
+                                const ibmap_classification *c, const ibmap_rules *rules,
+                                const ibmap_output_options *options, int light,
+                                out_model **out)
 {
     if (!workspace || !c || !options || !out)
         return ibmap_fail(ctx, IBMAP_ERR_ARG, "out_model_build: NULL argument");
@@ -1117,6 +1418,7 @@ ibmap_status out_model_build(ibmap_ctx *ctx, const char *workspace,
     if (!s) s = build_blocks(&b, c);
     if (!s) s = build_parcels(&b);
     if (!s) s = out_model_add_enterprises(ctx, b.db, workspace, m, c);
+    if (!s) s = index_enterprises(&b);
     static const ibmap_role zones[] = {IBMAP_ROLE_REDLINE, IBMAP_ROLE_BASIC_FARMLAND,
                                        IBMAP_ROLE_PARKS, IBMAP_ROLE_CENTRAL,
                                        IBMAP_ROLE_TRANSITION, IBMAP_ROLE_CONTROL_UNITS,
@@ -1126,7 +1428,7 @@ ibmap_status out_model_build(ibmap_ctx *ctx, const char *workspace,
                                              {"code", "地类编码", "T"},
                                              {"area_m2", "面积", "R"},
                                              {"share", "占区块比例", "R"}};
-    if (!s)
+    if (!s && !light)
         s = build_plain(&b, "landuse_by_block", "区块地类构成", lu_cols, 4, "landuse_by_block",
                         "SELECT block_id, code, area_m2, share FROM landuse_by_block "
                         "ORDER BY rowid");
@@ -1134,16 +1436,13 @@ ibmap_status out_model_build(ibmap_ctx *ctx, const char *workspace,
         {"layer", "图层", "T"},       {"source_fid", "源要素号", "I"},  {"feature_id", "要素编号", "T"},
         {"field", "字段", "T"},       {"problem", "问题", "T"},  {"severity", "严重程度", "T"},
         {"value", "原值", "T"},       {"detail", "说明", "T"},   {"action", "处理", "T"}};
-    if (!s)
+    if (!s && !light)
         s = build_plain(&b, "data_quality", "数据质量", dq_cols, 9, "data_quality",
                         "SELECT layer, fid, feature_id, field, problem, severity, value, detail,"
                         " action FROM data_quality ORDER BY rowid");
-    if (!s) s = build_run(&b, rules, options);
-    if (!s) s = build_rules(&b, rules, c);
-    if (!s) s = build_scenarios(&b, c);
-    sqlite3_exec(b.db, "COMMIT", NULL, NULL, NULL);
-    if (!s) s = build_sweep(&b, rules, options);
-    sqlite3_close(b.db);
+    /* The classes, modes and areas of the blocks, then the plan: the
+    ** sme_parks and targets of the rules (else the defaults), the
+    ** candidate sites, the targets measured; the run table records them. */
     if (!s) {
         const out_table *blocks = out_model_table(m, "blocks");
         size_t n = (size_t)(blocks->n_rows > 0 ? blocks->n_rows : 1);
@@ -1161,6 +1460,16 @@ ibmap_status out_model_build(ibmap_ctx *ctx, const char *workspace,
         m->area_mu = m->owned_area_mu;
         blocks_extent(m, ctx);
     }
+    if (!s) s = out_model_set_plan(ctx, m, rules);
+    if (!s) s = out_sites_build(ctx, m, &m->sme);
+    if (!s) s = eval_targets(&b, m->klass, NULL, &m->target_values);
+    if (!s && !light) s = build_run(&b, rules, options);
+    if (!s) s = build_rules(&b, rules, c);
+    if (!s && !light) s = build_scenarios(&b, c);
+    sqlite3_exec(b.db, "COMMIT", NULL, NULL, NULL);
+    if (!s && !light) s = build_sweep(&b, rules, options);
+    sqlite3_close(b.db);
+
     if (s) {
         out_model_free(m);
         return s;

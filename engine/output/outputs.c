@@ -11,13 +11,79 @@
 ** once, naming the file.
 */
 #include <math.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "output/output.h"
+
+/* Depth-limited: ibmap's own directories nest one level (plans/blocks). */
+static void remove_tree_depth(const char *dir, int depth)
+{
+    struct stat st;
+    if (lstat(dir, &st) != 0) return;
+    if (!S_ISDIR(st.st_mode) || depth > 4) {
+        unlink(dir);
+        return;
+    }
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        char *p = ibmap_sprintf("%s/%s", dir, e->d_name);
+        if (p) remove_tree_depth(p, depth + 1);
+        free(p);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+void out_remove_tree(const char *dir)
+{
+    remove_tree_depth(dir, 0);
+}
+
+char *out_safe_file_name(const char *s)
+{
+    char *safe = ibmap_strdup(s ? s : "");
+    if (!safe) return NULL;
+    for (char *c = safe; *c; c++)
+        if (*c == '/' || *c == '\\' || (unsigned char)*c < 0x20 || *c == ':' || *c == '*' ||
+            *c == '?' || *c == '"' || *c == '<' || *c == '>' || *c == '|' || *c == '#' ||
+            *c == '%')
+            *c = '_';
+    if (safe[0] == '.') safe[0] = '_';
+    return safe;
+}
+
+char *out_plan_file_name(const char *dir, const char *town, const char *ext)
+{
+    char *safe = out_safe_file_name(town && *town ? town : "无镇街");
+    char *s = safe ? ibmap_sprintf("%s/%s.%s", dir, safe, ext) : NULL;
+    free(safe);
+    return s;
+}
+
+ibmap_status out_swap_dir(ibmap_ctx *ctx, const char *tmp, const char *dir)
+{
+    char *old = ibmap_sprintf("%s.old-%ld", dir, (long)getpid());
+    if (!old) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    int had_old = rename(dir, old) == 0;
+    if (rename(tmp, dir) != 0) {
+        int err = errno;
+        if (had_old) rename(old, dir);
+        free(old);
+        return ibmap_fail(ctx, IBMAP_ERR_WRITE, "%s: cannot write: %s", dir, strerror(err));
+    }
+    if (had_old) out_remove_tree(old);
+    free(old);
+    return IBMAP_OK;
+}
 
 void ibmap_output_options_init(ibmap_output_options *o)
 {
@@ -48,9 +114,13 @@ static const struct {
     {IBMAP_OUT_SUMMARIES, OUT_NAME_RANKING_ENTERPRISES},
     {IBMAP_OUT_SUMMARIES, OUT_NAME_RANKING_INDUSTRIES},
     {IBMAP_OUT_SUMMARIES, OUT_NAME_RANKING_TOWNS},
+    {IBMAP_OUT_SUMMARIES, OUT_NAME_SUMMARY_TARGETS},
     {IBMAP_OUT_MAP, OUT_NAME_MAP_PNG},
     {IBMAP_OUT_MAP, OUT_NAME_MAP_PDF},
     {IBMAP_OUT_REPORT, OUT_NAME_REPORT},
+    {IBMAP_OUT_TOWN_MAPS, OUT_NAME_TOWN_MAPS_PDF},
+    {IBMAP_OUT_TOWN_MAPS, OUT_NAME_TOWN_MAPS_DIR},
+    {IBMAP_OUT_PLANS, OUT_NAME_PLANS_DIR},
 };
 
 int ibmap_output_file_count(void)
@@ -109,6 +179,41 @@ static ibmap_status stage(ibmap_ctx *ctx, const ibmap_output_options *o, const c
     return IBMAP_OK;
 }
 
+static ibmap_status write_plans(ibmap_ctx *ctx, const out_model *m, const char *dir,
+                                const ibmap_output_options *o)
+{
+    out_plan_options po = {o->plan_blocks, o->plan_town, o->plan_per_block, o->plan_png,
+                           o->plan_organization, o->plan_date, o->plan_title};
+    int64_t nb = 0, np = 0;
+    ibmap_status s = out_write_plans(ctx, m, dir, &po, &nb, &np);
+    /* The counts go back through the caller's options when it gave them. */
+    ((ibmap_output_options *)o)->plan_blocks_written = nb;
+    ((ibmap_output_options *)o)->plan_pages_written = np;
+    return s;
+}
+
+ibmap_status ibmap_write_plans(ibmap_ctx *ctx, const char *workspace,
+                               const ibmap_classification *c, const ibmap_rules *rules,
+                               const char *out_dir, ibmap_output_options *options)
+{
+    ibmap_output_options defaults;
+    ibmap_output_options_init(&defaults);
+    ibmap_output_options *o = options ? options : &defaults;
+    if (!workspace || !c || !out_dir)
+        return ibmap_fail(ctx, IBMAP_ERR_ARG, "ibmap_write_plans: NULL argument");
+    struct stat st;
+    if (!o->overwrite && lstat(out_dir, &st) == 0)
+        return ibmap_fail(ctx, IBMAP_ERR_EXISTS,
+                          "%s 已存在 exists: use --overwrite to replace it", out_dir);
+    out_model *m = NULL;
+    ibmap_status s = stage(ctx, o, "model");
+    if (!s) s = out_model_build_plan(ctx, workspace, c, rules, &m);
+    if (!s) s = stage(ctx, o, "plans");
+    if (!s) s = write_plans(ctx, m, out_dir, o);
+    out_model_free(m);
+    return s;
+}
+
 ibmap_status ibmap_write_outputs(ibmap_ctx *ctx, const char *workspace,
                                  const ibmap_classification *c,
                                  const ibmap_rules *rules,
@@ -126,7 +231,8 @@ ibmap_status ibmap_write_outputs(ibmap_ctx *ctx, const char *workspace,
         return ibmap_fail(ctx, IBMAP_ERR_ARG,
                           "the map's extent must be minx,miny,maxx,maxy with minx < maxx "
                           "and miny < maxy (working CRS)");
-    unsigned formats = o->formats & (IBMAP_OUT_ALL | IBMAP_OUT_FGB | IBMAP_OUT_POSTGIS);
+    unsigned formats = o->formats & (IBMAP_OUT_ALL | IBMAP_OUT_FGB | IBMAP_OUT_POSTGIS |
+                                     IBMAP_OUT_PLANS);
     /* The project file is of no use without the GeoPackage it opens. */
     if (formats & IBMAP_OUT_QGS) formats |= IBMAP_OUT_GPKG;
     if (mkdir(out_dir, 0777) != 0 && errno != EEXIST)
@@ -175,9 +281,30 @@ ibmap_status ibmap_write_outputs(ibmap_ctx *ctx, const char *workspace,
         s = png && OUT_PATH(OUT_NAME_MAP_PDF) ? out_write_map(ctx, m, png, path)
                                                   : nomem(ctx);
     }
-    if (!s && (formats & IBMAP_OUT_REPORT) && !(s = stage(ctx, o, "report"))) {
-        s = OUT_PATH(OUT_NAME_REPORT) ? out_write_report(ctx, m, path, png) : nomem(ctx);
+    if (!s && (formats & IBMAP_OUT_TOWN_MAPS) && !(s = stage(ctx, o, "town maps"))) {
+        char *dir = ibmap_sprintf("%s/" OUT_NAME_TOWN_MAPS_DIR, out_dir);
+        s = dir && OUT_PATH(OUT_NAME_TOWN_MAPS_PDF) ? out_write_town_maps(ctx, m, path, dir)
+                                                    : nomem(ctx);
+        free(dir);
     }
+    /* Before the report, which links each block to its sheet. */
+    if (!s && (formats & IBMAP_OUT_PLANS) && !(s = stage(ctx, o, "plans"))) {
+        s = OUT_PATH(OUT_NAME_PLANS_DIR) ? write_plans(ctx, m, path, o) : nomem(ctx);
+    }
+    ibmap_ws_compare *cmp = NULL;
+    if (!s && (formats & IBMAP_OUT_REPORT) && o->compare_workspace &&
+        !(s = stage(ctx, o, "compare")))
+        s = ibmap_compare_workspaces(ctx, o->compare_workspace, NULL, workspace,
+                                     ibmap_classification_scenario(c)[0]
+                                         ? ibmap_classification_scenario(c)
+                                         : NULL,
+                                     &cmp);
+    if (!s && (formats & IBMAP_OUT_REPORT) && !(s = stage(ctx, o, "report"))) {
+        m->ws_compare = cmp;
+        s = OUT_PATH(OUT_NAME_REPORT) ? out_write_report(ctx, m, path, png) : nomem(ctx);
+        m->ws_compare = NULL;
+    }
+    ibmap_ws_compare_free(cmp);
 #undef OUT_PATH
     free(path);
     free(png);
