@@ -286,7 +286,8 @@ static int is_known_flag(const char *a, int run)
         "--block-overlap-min-m2", "--field", "--set", NULL};
     static const char *const run_only[] = {
         "--overwrite", "--rules", "--out", "--scenario", "--progress", "--title",
-        "--shp-encoding", "--formats", "--pg", "--pg-schema", "--sweep", "--extent", NULL};
+        "--shp-encoding", "--formats", "--pg", "--pg-schema", "--sweep", "--extent",
+        "--plan-blocks", "--plan-town", "--compare-with", NULL};
     for (int k = 0; common[k]; k++)
         if (strcmp(a, common[k]) == 0) return 1;
     for (int k = 0; run && run_only[k]; k++)
@@ -1183,7 +1184,8 @@ static int cmd_classify(ibmap_ctx *ctx, int argc, char **argv)
     static const char *const flags[] = {"--rules", "--set", "--scenario", "--csv", "--out",
                                         "--formats", "--overwrite", "--shp-encoding",
                                         "--title", "--progress", "--pg", "--pg-schema",
-                                        "--extent", NULL};
+                                        "--extent", "--plan-blocks", "--plan-town",
+                                        "--compare-with", NULL};
     const char *sets[64];
     rules_options o = {.scenario = "default", .sets = sets};
     ibmap_output_options_init(&o.output);

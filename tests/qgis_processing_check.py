@@ -345,7 +345,7 @@ def main():
         res = processing.run("ibmap:sweep", {"WORKSPACE": state["ws"], "RULES": rules,
                                              "PARAM": "tax_floor", "FROM": 5, "TO": 35,
                                              "STEP": 10, "OUTPUT": csv_path})
-        with open(csv_path, encoding="utf-8") as f:
+        with open(csv_path, encoding="utf-8-sig") as f:   # every CSV has a BOM
             rows = list(csv.DictReader(f))
         require(res["VALUES"] == 4 == len(rows), f"VALUES {res['VALUES']}, rows {len(rows)}")
         by_value = {float(r["value"]): {k: int(r[f"{k.lower()}_blocks"]) for k in SAMPLE_CLASSES}

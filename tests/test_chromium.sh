@@ -138,19 +138,20 @@ dom_has_title_and_tables() {
   [ "$dom_rc" -eq 0 ] || { echo "# chromium --dump-dom exited $dom_rc"; return 1; }
   grep -qF "<title>$title</title>" "$d" || { echo "# no <title>$title</title>"; missing=1; }
   grep -qF "<h1>$title</h1>" "$d" || { echo "# no <h1>$title</h1>"; missing=1; }
-  for s in targets map classes sites by-town by-park by-cu by-mode rules quality scenarios sweep; do
+  for s in targets map classes enterprises sites by-town by-park by-cu by-mode rules quality scenarios sweep; do
     grep -qF "<section id=\"$s\">" "$d" || { echo "# no section $s"; missing=1; }
   done
   grep -qF 'src="data:image/png;base64,iVBORw0KGgo' "$d" || { echo "# no map image"; missing=1; }
   grep -qF '<table data-scenario="strict">' "$d" || { echo "# no strict matrix"; missing=1; }
   [ "$(grep -o '<polyline' "$d" | wc -l)" -eq 4 ] || { echo "# not 4 polylines"; missing=1; }
-  # The facts, the targets, the class summary, the candidate sites, four
-  # class × group tables, the rules, the
+  # The facts, the targets, the class summary, the six of the enterprises
+  # (categories, chains, the 榜单), the candidate sites, four class × group
+  # tables, the rules, the
   # data quality, one scenario matrix and the targets by scenario, the
   # sweep's values, the run table.
   # (At the start of a line: the interactive map's script holds "<table"
   # in the popup's text.)
-  [ "$(grep -c '^<table' "$d")" -eq 14 ] || { echo "# not 14 tables"; missing=1; }
+  [ "$(grep -c '^<table' "$d")" -eq 20 ] || { echo "# not 20 tables"; missing=1; }
   grep -qF '<div id="imap"' "$d" || { echo "# no interactive map"; missing=1; }
   [ "$missing" -eq 0 ]
 }

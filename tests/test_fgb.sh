@@ -41,8 +41,9 @@ fgb_crs() { ogrinfo -so "$out/fgb/blocks.fgb" blocks | grep -q 'ID\["EPSG",4549\
 fgb_qml_beside() {
   local n=0 f
   for f in "$out"/fgb/*.fgb; do [ -f "${f%.fgb}.qml" ] && n=$((n + 1)); done
-  # the nine layers of the sample and the enterprises, categorised too
-  [ "$n" -eq 10 ] && grep -q 'type="categorizedSymbol"' "$out/fgb/blocks.qml" &&
+  # the nine layers of the sample, the enterprises (categorised too) and
+  # the 小微企业园 candidate sites
+  [ "$n" -eq 11 ] && grep -q 'type="categorizedSymbol"' "$out/fgb/blocks.qml" &&
     grep -q 'type="categorizedSymbol"' "$out/fgb/enterprises.qml"
 }
 fgb_no_temporaries() { [ -z "$(find "$out" -name '*.tmp-*' -o -name '*.old-*')" ]; }

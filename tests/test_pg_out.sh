@@ -79,7 +79,7 @@ pg_in_classes_equal_files() {
 pg_out_written() {
   [ "$(pg_psql city "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM
         information_schema.tables WHERE table_schema = 'result'")" = \
-    "basic_farmland,block_enterprises,blocks,central,control_units,data_quality,enterprises,landuse_by_block,parcels,parks,redline,run,towns,transition" ]
+    "basic_farmland,block_enterprises,blocks,central,control_units,data_quality,enterprises,landuse_by_block,parcels,parks,redline,run,sme_park_sites,towns,transition" ]
 }
 # The sample city under the default rules: 29 support, 244 consolidate, 20
 # exit, 7 unclassifiable (docs/rules.md).
@@ -102,7 +102,7 @@ pg_out_run_table() {
 }
 pg_out_styles_rows() {
   [ "$(pg_psql city "SELECT count(*) FROM public.layer_styles WHERE f_table_schema = 'result'
-        AND useasdefault AND f_geometry_column = 'geom' AND f_table_catalog = 'city'")" = 10 ] &&
+        AND useasdefault AND f_geometry_column = 'geom' AND f_table_catalog = 'city'")" = 11 ] &&
   pg_psql city "SELECT styleqml FROM layer_styles WHERE f_table_schema = 'result' AND
         f_table_name = 'blocks'" | grep -q 'type="categorizedSymbol"'
 }
@@ -133,7 +133,7 @@ pg_out_overwrite_replaces() {
   grep -q "support 0 整合改造 consolidate 272 清理退出 exit 21 未能分类 unclassifiable 7" \
     "$dir/overwrite.txt" &&
   [ "$(pg_psql city "SELECT count(*) FROM result.blocks WHERE class = 'support'")" = 0 ] &&
-  [ "$(pg_psql city "SELECT count(*) FROM layer_styles WHERE f_table_schema = 'result'")" = 10 ]
+  [ "$(pg_psql city "SELECT count(*) FROM layer_styles WHERE f_table_schema = 'result'")" = 11 ]
 }
 pg_out_conflict_leaves_schema() {
   # GDAL names the spatial index of towns towns_geom_geom_idx: a table of

@@ -276,7 +276,7 @@ static ibmap_status run_scan(ibmap_ctx *ctx, sqlite3 *db, const char *path,
         free(ok);
         free(base);
         scan_clear(s);
-        return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        return ibmap_nomem(ctx);
     }
     if (rules_fill_params(db, r, values, n_variants) != SQLITE_OK) {
         ibmap_status st = ibmap_fail(ctx, IBMAP_ERR_READ, "%s: cannot set up the params: %s",
@@ -305,7 +305,7 @@ static ibmap_status run_scan(ibmap_ctx *ctx, sqlite3 *db, const char *path,
         char *sql = rules_scan_sql(r, pass == 0, variant_param, n_variants, metric_col,
                                    &first_rule_col);
         if (!sql)
-            st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+            st = ibmap_nomem(ctx);
         else if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
             st = ibmap_fail(ctx, g.denied[0] ? IBMAP_ERR_RULES_DENIED : IBMAP_ERR_READ,
                             "%s: the rules of %s cannot be evaluated on this "
@@ -350,7 +350,7 @@ static ibmap_status run_scan(ibmap_ctx *ctx, sqlite3 *db, const char *path,
             c->ids[b] = ibmap_strdup((const char *)sqlite3_column_text(q, 2));
             if (sqlite3_column_type(q, 4) != SQLITE_NULL)
                 c->area_mu[b] = sqlite3_column_double(q, 4);
-            if (!c->ids[b]) st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+            if (!c->ids[b]) st = ibmap_nomem(ctx);
             if (st || !want_text) continue;
             if (*first < 0) {
                 c->reason[b] = unclassifiable_reason((const char *)sqlite3_column_text(q, 3));
@@ -366,7 +366,7 @@ static ibmap_status run_scan(ibmap_ctx *ctx, sqlite3 *db, const char *path,
                 c->matched[b] = ibmap_strbuf_take(&m);
             }
             if (!c->reason[b] || !c->matched[b])
-                st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+                st = ibmap_nomem(ctx);
         }
         if (!st && rc != SQLITE_DONE)
             st = ibmap_fail(ctx, IBMAP_ERR_READ, "%s: evaluating the rules of %s failed: %s",
@@ -489,7 +489,7 @@ static ibmap_status store_scenario(ibmap_ctx *ctx, sqlite3 *db, const char *path
                                    const ibmap_classification *c)
 {
     char *params = params_text(r);
-    if (!params) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!params) return ibmap_nomem(ctx);
     int ok = sqlite3_exec(db,
                           "BEGIN IMMEDIATE;"
                           "CREATE TABLE IF NOT EXISTS scenarios(name TEXT PRIMARY KEY,"
@@ -589,7 +589,7 @@ ibmap_status ibmap_classify(ibmap_ctx *ctx, const char *workspace,
     double *values = stability_variants(r, &nv, &variant_param);
     scan s;
     if (!values)
-        st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        st = ibmap_nomem(ctx);
     else
         st = run_scan(ctx, db, workspace, r, values, variant_param, nv, 1, &s);
     free(values);
@@ -618,12 +618,12 @@ ibmap_status ibmap_classify(ibmap_ctx *ctx, const char *workspace,
         }
         c->flipped_by[b] = ibmap_strdup(flip);
         if (!c->rule[b] || !c->flipped_by[b])
-            st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+            st = ibmap_nomem(ctx);
     }
     scan_clear(&s);
     if (!st && scenario) st = store_scenario(ctx, db, workspace, r, scenario, c);
     if (!st && scenario && !(c->scenario = ibmap_strdup(scenario)))
-        st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        st = ibmap_nomem(ctx);
     sqlite3_close(db);
     if (st) {
         ibmap_classification_free(c);
@@ -687,7 +687,7 @@ ibmap_status ibmap_classification_load(ibmap_ctx *ctx, const char *workspace,
         return st;
     }
     ibmap_classification *c = classification_new(n);
-    if (!c) st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!c) st = ibmap_nomem(ctx);
     if (!st && sqlite3_prepare_v2(
                    db,
                    "SELECT c.block_index, c.block_id, c.class, c.mode, c.rule_id,"
@@ -719,7 +719,7 @@ ibmap_status ibmap_classification_load(ibmap_ctx *ctx, const char *workspace,
         c->flipped_by[b] = column_dup(q, 8);
         if (sqlite3_column_type(q, 9) != SQLITE_NULL) c->area_mu[b] = sqlite3_column_double(q, 9);
         if (!c->ids[b] || !c->rule[b] || !c->reason[b] || !c->matched[b] || !c->flipped_by[b])
-            st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+            st = ibmap_nomem(ctx);
     }
     for (int64_t b = 0; !st && b < n; b++)
         if (!c->ids[b])
@@ -728,7 +728,7 @@ ibmap_status ibmap_classification_load(ibmap_ctx *ctx, const char *workspace,
     sqlite3_finalize(q);
     sqlite3_close(db);
     if (!st && !(c->scenario = ibmap_strdup(scenario)))
-        st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        st = ibmap_nomem(ctx);
     if (st) {
         ibmap_classification_free(c);
         return st;
@@ -1015,7 +1015,7 @@ ibmap_status ibmap_sweep(ibmap_ctx *ctx, const char *workspace, const ibmap_rule
     if (!v || !vp) {
         free(v);
         free(vp);
-        return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        return ibmap_nomem(ctx);
     }
     for (int k = 0; k < nv; k++) {
         vp[k] = k ? p : -1;
@@ -1076,7 +1076,7 @@ ibmap_status ibmap_workspace_rules(ibmap_ctx *ctx, const char *workspace, const 
                 free(*rules_hash);
                 free(*params);
                 *rules_path = *rules_hash = *params = NULL;
-                st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+                st = ibmap_nomem(ctx);
             }
         }
     } /* no scenarios table: no scenario stored yet */

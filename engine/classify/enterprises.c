@@ -161,7 +161,7 @@ static ibmap_status read_enterprises(ibmap_ctx *ctx, sqlite3 *db, const char *pa
         ok = e->id[i] != NULL;
     }
     sqlite3_finalize(q);
-    return ok ? IBMAP_OK : ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    return ok ? IBMAP_OK : ibmap_nomem(ctx);
 }
 
 /* An SQL string literal of s ('' doubled); malloc'd. */
@@ -253,7 +253,7 @@ ibmap_status ent_stage(ibmap_ctx *ctx, sqlite3 *db, const char *path, const ibma
     if (!ev || !which) {
         free(ev);
         free(which);
-        return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        return ibmap_nomem(ctx);
     }
     for (int v = 0; v < n_variants; v++) {
         int p = variant_param[v];
@@ -263,7 +263,7 @@ ibmap_status ent_stage(ibmap_ctx *ctx, sqlite3 *db, const char *path, const ibma
     ibmap_status st = IBMAP_OK;
     int with_ent = has_table(db, "enterprises") && has_table(db, "enterprise_parcels");
     char *block_ent = rules_block_ent_ddl();
-    if (!block_ent) st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!block_ent) st = ibmap_nomem(ctx);
     if (!st && (sqlite3_exec(db,
                              "DROP TABLE IF EXISTS temp." RULES_BLOCK_ENT_TABLE ";"
                              "DROP TABLE IF EXISTS temp.ibmap_ent_cat;"
@@ -314,7 +314,7 @@ ibmap_status ent_stage(ibmap_ctx *ctx, sqlite3 *db, const char *path, const ibma
     if (!st && (!out->category || !out->low_eff || !out->rule || !out->reason || !out->id ||
                 !out->name || !out->block_id || !out->town || !out->division || !out->chain ||
                 !out->land_mu || !out->tax_per_mu || !out->va_per_mu))
-        st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        st = ibmap_nomem(ctx);
     if (!st && with_ent && n > 0) {
         int col[EC_COUNT], first;
         char *scan = rules_ent_scan_sql(r, which, n_which, col, &first);
@@ -322,7 +322,7 @@ ibmap_status ent_stage(ibmap_ctx *ctx, sqlite3 *db, const char *path, const ibma
         rules_guard_on(db, &g);
         sqlite3_stmt *q = NULL;
         if (!scan)
-            st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+            st = ibmap_nomem(ctx);
         else if (sqlite3_prepare_v2(db, scan, -1, &q, NULL) != SQLITE_OK)
             st = ibmap_fail(ctx, g.denied[0] ? IBMAP_ERR_RULES_DENIED : IBMAP_ERR_READ,
                             "%s: the enterprise rules of %s cannot be evaluated on this "
@@ -360,7 +360,7 @@ ibmap_status ent_stage(ibmap_ctx *ctx, sqlite3 *db, const char *path, const ibma
                 out->reason[i] = want_text && k >= 0 ? ent_reason(r, k, q, col)
                                                      : ibmap_strdup("");
                 if (!out->rule[i] || !out->reason[i])
-                    st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+                    st = ibmap_nomem(ctx);
             }
             sqlite3_reset(ins);
             sqlite3_bind_int(ins, 1, v);
@@ -382,7 +382,7 @@ ibmap_status ent_stage(ibmap_ctx *ctx, sqlite3 *db, const char *path, const ibma
     if (!st) {
         char *agg = block_ent_sql(r, with_ent);
         if (!agg)
-            st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+            st = ibmap_nomem(ctx);
         else if (sqlite3_exec(db, agg, NULL, NULL, NULL) != SQLITE_OK)
             st = ibmap_fail(ctx, IBMAP_ERR_READ, "%s: summarising the enterprises per block "
                             "failed: %s", path, sqlite3_errmsg(db));

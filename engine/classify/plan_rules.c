@@ -301,7 +301,7 @@ ibmap_status rules_read_targets(ibmap_ctx *ctx, const char *path, yaml_document_
             if (strcmp(r->targets[i].id, id) == 0)
                 return fail_at(ctx, path, t, "a second target with the id", id);
         if (!add_target(r, id, label, measure, target, unit, source))
-            return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+            return ibmap_nomem(ctx);
     }
     r->targets_given = 1;
     return IBMAP_OK;

@@ -648,7 +648,7 @@ ibmap_status ibmap_rules_set_central_towns(ibmap_ctx *ctx, ibmap_rules *r,
     if (!ok) {
         for (int i = 0; copy && i < n; i++) free(copy[i]);
         free(copy);
-        return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        return ibmap_nomem(ctx);
     }
     for (int i = 0; i < r->n_central_towns; i++) free(r->central_towns[i]);
     free(r->central_towns);
@@ -747,7 +747,7 @@ static int is_identifier(const char *s)
 static char *dup_or_fail(reader *y, const char *s, ibmap_status *st)
 {
     char *d = ibmap_strdup(s ? s : "");
-    if (!d && !*st) *st = ibmap_fail(y->ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!d && !*st) *st = ibmap_nomem(y->ctx);
     return d;
 }
 
@@ -822,7 +822,7 @@ static ibmap_status read_param(reader *y, yaml_node_t *k, yaml_node_t *v)
                           "%s: param '%s' needs a numeric value, not '%s'",
                           at(y, value_node), name, value ? value : "(none)");
     rules_param *grown = realloc(r->params, (size_t)(r->n_params + 1) * sizeof *grown);
-    if (!grown) return ibmap_fail(y->ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!grown) return ibmap_nomem(y->ctx);
     r->params = grown;
     rules_param *p = &r->params[r->n_params];
     memset(p, 0, sizeof *p);
@@ -845,13 +845,13 @@ static ibmap_status parse_reason(reader *y, rules_rule *rule,
         const char *open = strchr(s, '{');
         size_t lit = open ? (size_t)(open - s) : strlen(s);
         reason_part *grown = realloc(rule->parts, (size_t)(rule->n_parts + 2) * sizeof *grown);
-        if (!grown) return ibmap_fail(y->ctx, IBMAP_ERR_NOMEM, "out of memory");
+        if (!grown) return ibmap_nomem(y->ctx);
         rule->parts = grown;
         if (lit) {
             reason_part *p = &rule->parts[rule->n_parts++];
             p->metric = p->param = -1;
             p->text = ibmap_strndup(s, lit);
-            if (!p->text) return ibmap_fail(y->ctx, IBMAP_ERR_NOMEM, "out of memory");
+            if (!p->text) return ibmap_nomem(y->ctx);
         }
         if (!open) break;
         const char *close = strchr(open, '}');
@@ -893,7 +893,7 @@ static ibmap_status read_rule(reader *y, yaml_node_t *item, int ent)
     rules_rule **list = ent ? &r->ent_rules : &r->rules;
     int *count = ent ? &r->n_ent_rules : &r->n_rules;
     rules_rule *grown = realloc(*list, (size_t)(*count + 1) * sizeof *grown);
-    if (!grown) return ibmap_fail(y->ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!grown) return ibmap_nomem(y->ctx);
     *list = grown;
     rules_rule *rule = &grown[(*count)++];
     memset(rule, 0, sizeof *rule);
@@ -901,7 +901,7 @@ static ibmap_status read_rule(reader *y, yaml_node_t *item, int ent)
     rule->mode = IBMAP_MODE_NONE;
     rule->line = (unsigned long)item->start_mark.line + 1;
     rule->uses_param = calloc((size_t)(r->n_params ? r->n_params : 1), 1);
-    if (!rule->uses_param) return ibmap_fail(y->ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!rule->uses_param) return ibmap_nomem(y->ctx);
     yaml_node_t *reason_node = NULL, *class_node = NULL;
     ibmap_status st = IBMAP_OK;
     for (yaml_node_pair_t *p = item->data.mapping.pairs.start;
@@ -990,7 +990,7 @@ static ibmap_status read_rule(reader *y, yaml_node_t *item, int ent)
                           rule->id ? " '" : "", rule->id ? rule->id : "",
                           rule->id ? "'" : "", missing);
     if (!rule->source && !(rule->source = ibmap_strdup("")))
-        return ibmap_fail(y->ctx, IBMAP_ERR_NOMEM, "out of memory");
+        return ibmap_nomem(y->ctx);
     return parse_reason(y, rule, reason_node, ent);
 }
 
@@ -1081,10 +1081,10 @@ static ibmap_status read_document(reader *y, yaml_node_t **rules_node,
                               at(y, node(y, *it)));
         char **grown = realloc(y->r->central_towns,
                                (size_t)(y->r->n_central_towns + 1) * sizeof *grown);
-        if (!grown) return ibmap_fail(y->ctx, IBMAP_ERR_NOMEM, "out of memory");
+        if (!grown) return ibmap_nomem(y->ctx);
         y->r->central_towns = grown;
         if (!(grown[y->r->n_central_towns] = ibmap_strdup(t)))
-            return ibmap_fail(y->ctx, IBMAP_ERR_NOMEM, "out of memory");
+            return ibmap_nomem(y->ctx);
         y->r->n_central_towns++;
     }
     /* What the enterprise stage reads: the enterprise rules' params and
@@ -1093,7 +1093,7 @@ static ibmap_status read_document(reader *y, yaml_node_t **rules_node,
     ibmap_rules *r = y->r;
     r->tax_floor = param_index(r, "tax_floor");
     r->ent_param = calloc((size_t)(r->n_params ? r->n_params : 1), 1);
-    if (!r->ent_param) return ibmap_fail(y->ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!r->ent_param) return ibmap_nomem(y->ctx);
     *rules_node = rules;
     *ent_node = ents;
     return IBMAP_OK;
@@ -1199,7 +1199,7 @@ static ibmap_status check_when(reader *y, sqlite3 *db, rules_rule *rule,
                                     RULES_BLOCK_ENT_TABLE " ON " RULES_BLOCK_ENT_TABLE
                                     ".block_index = block_metrics.block_index",
                                     rule->when);
-    if (!sql) return ibmap_fail(y->ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!sql) return ibmap_nomem(y->ctx);
     rules_guard g;
     rules_guard_on(db, &g);
     g.rules = y->r;
@@ -1312,7 +1312,7 @@ static ibmap_status check_rules(reader *y, yaml_node_t *rules_node, yaml_node_t 
         rules_guard_on(db, &g);
         sqlite3_stmt *q = NULL;
         if (!sql)
-            st = ibmap_fail(y->ctx, IBMAP_ERR_NOMEM, "out of memory");
+            st = ibmap_nomem(y->ctx);
         else if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
             st = ibmap_fail(y->ctx, IBMAP_ERR_RULES_SYNTAX,
                             "%s: the %srules do not compile together: %s%s%s", y->path,
@@ -1375,7 +1375,7 @@ ibmap_status ibmap_rules_read(ibmap_ctx *ctx, const char *path, ibmap_rules **ou
     if (!r || !(r->path = ibmap_strdup(path)) || !rules_targets_defaults(r)) {
         free(text);
         ibmap_rules_free(r);
-        return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        return ibmap_nomem(ctx);
     }
     /* The hash identifies the file in stored scenarios. */
     uint64_t h = ibmap_hash_bytes(IBMAP_HASH_INIT, text, size);
@@ -1404,7 +1404,7 @@ ibmap_status ibmap_rules_read(ibmap_ctx *ctx, const char *path, ibmap_rules **ou
     free(text);
     if (!st && ((!r->name && !(r->name = ibmap_strdup(""))) ||
                 (!r->source && !(r->source = ibmap_strdup("")))))
-        st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        st = ibmap_nomem(ctx);
     if (st) {
         ibmap_rules_free(r);
         return st;

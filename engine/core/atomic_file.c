@@ -20,7 +20,7 @@ ibmap_status ibmap_write_file(ibmap_ctx *ctx, const char *path,
 {
     if (!path) return ibmap_fail(ctx, IBMAP_ERR_ARG, "no output path");
     char *tmp = ibmap_sprintf("%s.tmp-%ld", path, (long)getpid());
-    if (!tmp) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!tmp) return ibmap_nomem(ctx);
     FILE *f = fopen(tmp, "wb");
     int ok = f != NULL;
     if (ok) {

@@ -98,6 +98,11 @@ const char *ibmap_errmsg(const ibmap_ctx *ctx)
     return ctx ? ctx->errmsg : "no context";
 }
 
+ibmap_status ibmap_nomem(ibmap_ctx *ctx)
+{
+    return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+}
+
 ibmap_status ibmap_fail(ibmap_ctx *ctx, ibmap_status status,
                         const char *fmt, ...)
 {

@@ -46,6 +46,10 @@ struct ibmap_ctx {
 ibmap_status ibmap_fail(ibmap_ctx *ctx, ibmap_status status,
                         const char *fmt, ...) IBMAP_PRINTF(3, 4);
 
+/* ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory"): the one way every
+** allocation failure is reported. */
+ibmap_status ibmap_nomem(ibmap_ctx *ctx);
+
 /* Whether ibmap_interrupt() was called (and not cleared); and the failure
 ** to return when it was. */
 int ibmap_interrupt_pending(void);

@@ -64,7 +64,7 @@ ibmap_status ibmap_crs_transform_new(ibmap_ctx *ctx, const char *src,
                                      ibmap_crs_transform **out)
 {
     ibmap_crs_transform *t = calloc(1, sizeof *t);
-    if (!t) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!t) return ibmap_nomem(ctx);
     t->coords = coords;
     PJ *s = proj_create(ctx->proj, src);
     PJ *d = proj_create(ctx->proj, dst);

@@ -169,7 +169,7 @@ ibmap_status ibmap_layer_wkb(ibmap_ctx *ctx, const ibmap_layer *L, int64_t i,
     *size = 0;
     if (!L->geom[i]) return IBMAP_OK;
     GEOSWKBWriter *w = GEOSWKBWriter_create_r(ctx->geos);
-    if (!w) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!w) return ibmap_nomem(ctx);
     GEOSWKBWriter_setByteOrder_r(ctx->geos, w, GEOS_WKB_NDR);
     GEOSWKBWriter_setFlavor_r(ctx->geos, w, GEOS_WKB_ISO);
     size_t n = 0;
@@ -181,7 +181,7 @@ ibmap_status ibmap_layer_wkb(ibmap_ctx *ctx, const ibmap_layer *L, int64_t i,
     *wkb = malloc(n);
     if (*wkb) memcpy(*wkb, g, n);
     GEOSFree_r(ctx->geos, g);
-    if (!*wkb) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!*wkb) return ibmap_nomem(ctx);
     *size = n;
     return IBMAP_OK;
 }

@@ -73,7 +73,7 @@ ibmap_status ibmap_reader_resolve_cu_type(layer_reader *r, int64_t i,
     const char *t = cu_type_from_text(*type, name);
     if (t) {
         char *copy = ibmap_strdup(t);
-        if (!copy) return ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
+        if (!copy) return ibmap_nomem(r->ctx);
         free(*type);
         *type = copy;
         return IBMAP_OK;
@@ -91,7 +91,7 @@ ibmap_status ibmap_reader_resolve_cu_type(layer_reader *r, int64_t i,
         *type = ibmap_strdup(t);
         if (!*type) {
             free(given);
-            return ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
+            return ibmap_nomem(r->ctx);
         }
         char detail[256];
         snprintf(detail, sizeof detail, "type %s taken from %s", t, how);

@@ -37,7 +37,7 @@ ibmap_status ibmap_reader_map_fields(layer_reader *r)
     char **names = calloc((size_t)(nsrc ? nsrc : 1), sizeof(char *));
     if (!r->src_index || !r->src_type || !names) {
         free(names);
-        return ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
+        return ibmap_nomem(r->ctx);
     }
     ibmap_status st = IBMAP_OK;
     char found[2048] = "";
@@ -46,7 +46,7 @@ ibmap_status ibmap_reader_map_fields(layer_reader *r)
         const char *raw = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i));
         names[i] = ibmap_reader_decode_text(r, raw, &bad, &nomem);
         if (nomem) {
-            st = ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
+            st = ibmap_nomem(r->ctx);
             goto done;
         }
         size_t len = strlen(found);
@@ -118,7 +118,7 @@ ibmap_status ibmap_reader_map_fields(layer_reader *r)
         if (best >= 0) {
             r->L->columns[f].source_name = ibmap_strdup(names[best]);
             if (!r->L->columns[f].source_name) {
-                st = ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
+                st = ibmap_nomem(r->ctx);
                 goto done;
             }
         }
@@ -188,7 +188,7 @@ ibmap_status ibmap_reader_read_number(layer_reader *r, OGRFeatureH f, int field,
     }
     int bad, nomem;
     char *text = ibmap_reader_decode_text(r, OGR_F_GetFieldAsString(f, idx), &bad, &nomem);
-    if (nomem) return ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (nomem) return ibmap_nomem(r->ctx);
     double v;
     ibmap_numtext_result res = fi->type == IBMAP_FIELD_FLAG
                                    ? ibmap_flagtext_parse(text, &v)
@@ -234,7 +234,7 @@ ibmap_status ibmap_reader_read_text(layer_reader *r, OGRFeatureH f, int field,
     int bad, nomem;
     const char *raw = OGR_F_GetFieldAsString(f, idx);
     char *text = ibmap_reader_decode_text(r, raw, &bad, &nomem);
-    if (nomem) return ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (nomem) return ibmap_nomem(r->ctx);
     ibmap_status st = IBMAP_OK;
     if (bad)
         st = dq(r, r->L->fid[i], fid_text, fi->name, "text_not_utf8",
@@ -252,7 +252,7 @@ ibmap_status ibmap_reader_read_text(layer_reader *r, OGRFeatureH f, int field,
         } else if (strcmp(g, text) != 0) {
             free(text);
             text = ibmap_strdup(g);
-            if (!text) return ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
+            if (!text) return ibmap_nomem(r->ctx);
         }
     }
     c->text[i] = text;
@@ -271,7 +271,7 @@ ibmap_status ibmap_reader_keep_source_fields(layer_reader *r)
     if (n == 0) return IBMAP_OK;
     ibmap_layer *L = r->L;
     L->source_fields = calloc((size_t)n, sizeof *L->source_fields);
-    if (!L->source_fields) return ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!L->source_fields) return ibmap_nomem(r->ctx);
     L->n_source_fields = n;
     for (int i = 0; i < n; i++) {
         OGRFieldDefnH fd = OGR_FD_GetFieldDefn(defn, i);
@@ -283,7 +283,7 @@ ibmap_status ibmap_reader_keep_source_fields(layer_reader *r)
         int bad, nomem;
         sf->name = ibmap_reader_decode_text(r, OGR_Fld_GetNameRef(fd), &bad, &nomem);
         if (!sf->name && !nomem) sf->name = ibmap_sprintf("field_%d", i + 1);
-        if (!sf->name) return ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
+        if (!sf->name) return ibmap_nomem(r->ctx);
     }
     return IBMAP_OK;
 }
@@ -306,7 +306,7 @@ ibmap_status ibmap_reader_read_source_fields(layer_reader *r, OGRFeatureH f, int
                                                        : ibmap_reader_decode_text(r, raw, &bad,
                                                                                   &nomem);
         if (nomem || (raw && *raw && sf->type == IBMAP_SOURCE_INTEGER && !sf->text[i]))
-            return ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
+            return ibmap_nomem(r->ctx);
     }
     return IBMAP_OK;
 }
@@ -340,5 +340,5 @@ ibmap_status ibmap_reader_webmap_fields(layer_reader *r)
     if (found < 2) return IBMAP_OK;
     r->L->webmap_fields = ibmap_strdup(names);
     return r->L->webmap_fields ? IBMAP_OK
-                               : ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
+                               : ibmap_nomem(r->ctx);
 }

@@ -418,7 +418,7 @@ static ibmap_status gate_layer(ibmap_ctx *ctx, ibmap_data *data,
     if (stop.nomem || msg.nomem) {
         free(stop.s);
         free(msg.s);
-        return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        return ibmap_nomem(ctx);
     }
     if (stop.n) {
         add(stops, "%s%s: %s, layer %s: %s", stops->n ? "\n  " : "", rn, L->source,
@@ -432,7 +432,7 @@ static ibmap_status gate_layer(ibmap_ctx *ctx, ibmap_data *data,
     L->verdict_msg = msg.s;
     free(stop.s);
     return stops->nomem || accepted->nomem
-               ? ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory")
+               ? ibmap_nomem(ctx)
                : IBMAP_OK;
 }
 

@@ -136,7 +136,7 @@ ibmap_status ibmap_reader_read_geometry(layer_reader *r, OGRFeatureH f, int64_t 
         L->geom_state[i] = IBMAP_GEOM_NOT_AREAL;
         if (!L->not_areal_type &&
             !(L->not_areal_type = ibmap_strdup(OGRGeometryTypeToName(type))))
-            return ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
+            return ibmap_nomem(r->ctx);
         char detail[128];
         snprintf(detail, sizeof detail, "a %s where polygons belong",
                  OGRGeometryTypeToName(type));
@@ -154,7 +154,7 @@ ibmap_status ibmap_reader_read_geometry(layer_reader *r, OGRFeatureH f, int64_t 
     if (flat == wkbTriangle || flat == wkbTIN || flat == wkbPolyhedralSurface) {
         OGRGeometryH copy = OGR_G_Clone(g);
         if (owned) OGR_G_DestroyGeometry(owned);
-        if (!copy) return ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
+        if (!copy) return ibmap_nomem(r->ctx);
         g = owned = OGR_G_ForceToMultiPolygon(copy);
     }
     /* GDAL accepts rings whose last point is not their first (GeoJSON and
@@ -187,7 +187,7 @@ ibmap_status ibmap_reader_read_geometry(layer_reader *r, OGRFeatureH f, int64_t 
         unsigned char *nb = realloc(*wkb, size);
         if (!nb) {
             if (owned) OGR_G_DestroyGeometry(owned);
-            return ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
+            return ibmap_nomem(r->ctx);
         }
         *wkb = nb;
         *wkb_cap = size;

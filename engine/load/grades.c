@@ -93,7 +93,7 @@ ibmap_status ibmap_grades_fill(ibmap_ctx *ctx, ibmap_layer *P,
     if (!P) return IBMAP_OK;
     int fg = ibmap_role_field_index(IBMAP_ROLE_PARCELS, "grade");
     P->grade_computed = calloc((size_t)(P->n ? P->n : 1), 1);
-    if (!P->grade_computed) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!P->grade_computed) return ibmap_nomem(ctx);
     if (!o->fallback) return IBMAP_OK;
     int64_t missing = 0;
     for (int64_t i = 0; i < P->n; i++) missing += P->columns[fg].text[i] == NULL;
@@ -119,7 +119,7 @@ ibmap_status ibmap_grades_fill(ibmap_ctx *ctx, ibmap_layer *P,
         bench[k] = sd > 0 ? sn / sd : NAN;
     }
     ranked *r = malloc((size_t)P->n * sizeof *r);
-    if (!r) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!r) return ibmap_nomem(ctx);
     int64_t n = 0;
     for (int64_t i = 0; i < P->n; i++) {
         double score = 0, wsum = 0;
@@ -153,7 +153,7 @@ ibmap_status ibmap_grades_fill(ibmap_ctx *ctx, ibmap_layer *P,
         double upto = o->cuts[0];
         while (g < 3 && position >= upto) upto += o->cuts[++g];
         P->columns[fg].text[i] = ibmap_strdup(grade[g]);
-        if (!P->columns[fg].text[i]) st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        if (!P->columns[fg].text[i]) st = ibmap_nomem(ctx);
         P->grade_computed[i] = 1;
     }
     free(r);

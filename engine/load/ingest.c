@@ -143,7 +143,7 @@ static ibmap_status check_source_exists(layer_reader *r)
         if (k > 0 && src[k] == ':') return IBMAP_OK; /* PG:, MSSQL:, … */
     }
     char *file = ibmap_sprintf("%.*s", (int)n, path);
-    if (!file) return ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!file) return ibmap_nomem(r->ctx);
     struct stat st;
     ibmap_status s = IBMAP_OK;
     if (stat(file, &st) != 0)
@@ -189,7 +189,7 @@ static ibmap_status open_source(layer_reader *r)
     r->L->driver = ibmap_strdup(drv_name);
     r->L->geom_type = ibmap_strdup(OGRGeometryTypeToName(OGR_L_GetGeomType(r->lyr)));
     if (!r->L->source || !r->L->layer_name || !r->L->driver || !r->L->geom_type)
-        return ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
+        return ibmap_nomem(r->ctx);
     snprintf(r->where, sizeof r->where, "%s: %s, layer %s",
              role_name(r->role), src, r->L->layer_name);
     if (r->rs->where) {
@@ -248,7 +248,7 @@ static ibmap_status read_features(layer_reader *r)
         }
         if (!ibmap_layer_reserve(L, i + 1) || !id_set_grow_if_needed(&r->ids, i + 1)) {
             OGR_F_Destroy(f);
-            st = ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
+            st = ibmap_nomem(r->ctx);
             break;
         }
         L->n++;
@@ -273,7 +273,7 @@ static ibmap_status read_features(layer_reader *r)
                                   ? L->columns[r->id_field].text[i]
                                   : NULL;
         L->id[i] = ibmap_strdup(id_text ? id_text : fid_text);
-        if (!L->id[i]) st = ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
+        if (!L->id[i]) st = ibmap_nomem(r->ctx);
         if (st) goto next;
         /* Ids are unique within the layer: every id given out goes into
         ** the set, the FIDs used for missing ids and the suffixed ids too.
@@ -293,7 +293,7 @@ static ibmap_status read_features(layer_reader *r)
                     suffixed = longer;
                 }
                 if (!suffixed) {
-                    st = ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
+                    st = ibmap_nomem(r->ctx);
                     goto next;
                 }
                 st = dq(r, L->fid[i], suffixed, "id", "id_duplicate",
@@ -375,7 +375,7 @@ static ibmap_status read_layer(ibmap_ctx *ctx, ibmap_data *data,
     r.rs = &p->roles[role];
     r.def = ibmap_role_def_get(role);
     r.L = ibmap_layer_new(role);
-    if (!r.L) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!r.L) return ibmap_nomem(ctx);
     data->layers[role] = r.L;
     r.L->log = &data->dq;
     r.L->coords = r.rs->coords;
@@ -426,7 +426,7 @@ ibmap_status ibmap_load(ibmap_ctx *ctx, const ibmap_project *p,
                           n_missing > 1 ? "s" : "", missing, n_missing > 1 ? "were" : "was",
                           flags);
     ibmap_data *data = calloc(1, sizeof *data);
-    if (!data) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!data) return ibmap_nomem(ctx);
     data->geos = ctx->geos;
     data->area = p->area;
     data->block_overlaps = p->block_overlaps;

@@ -107,7 +107,7 @@ ibmap_status ibmap_project_new(ibmap_ctx *ctx, ibmap_project **out)
 {
     if (!out) return ibmap_fail(ctx, IBMAP_ERR_ARG, "no output pointer");
     ibmap_project *p = calloc(1, sizeof *p);
-    if (!p) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!p) return ibmap_nomem(ctx);
     for (int r = 0; r < IBMAP_ROLE_COUNT; r++) {
         int nf = ibmap_role_field_count((ibmap_role)r);
         p->roles[r].codes = -1;
@@ -115,7 +115,7 @@ ibmap_status ibmap_project_new(ibmap_ctx *ctx, ibmap_project **out)
                                        sizeof(char *));
         if (!p->roles[r].field_map) {
             ibmap_project_free(p);
-            return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+            return ibmap_nomem(ctx);
         }
     }
     p->area = IBMAP_AREA_PLANAR;
@@ -177,10 +177,10 @@ static ibmap_status add_central_town(ibmap_ctx *ctx, ibmap_project *p, const cha
     if (p->n_central_towns < 0) p->n_central_towns = 0;
     if (n == 0) return IBMAP_OK;
     char **grown = realloc(p->central_towns, (size_t)(p->n_central_towns + 1) * sizeof *grown);
-    if (!grown) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!grown) return ibmap_nomem(ctx);
     p->central_towns = grown;
     if (!(grown[p->n_central_towns] = ibmap_strndup(name, n)))
-        return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        return ibmap_nomem(ctx);
     p->n_central_towns++;
     return IBMAP_OK;
 }
@@ -251,12 +251,12 @@ static ibmap_status project_set_role_key(ibmap_ctx *ctx, ibmap_project *p,
     if (strcmp(key, "") == 0) {
         char *src, *layer;
         split_source_layer(dir, value, &src, &layer);
-        if (!src) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        if (!src) return ibmap_nomem(ctx);
         char *resolved = resolve_source(dir, src);
         free(src);
         if (!resolved) {
             free(layer);
-            return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+            return ibmap_nomem(ctx);
         }
         free(rs->source);
         rs->source = resolved;
@@ -265,7 +265,7 @@ static ibmap_status project_set_role_key(ibmap_ctx *ctx, ibmap_project *p,
         rs->given = 1;
     } else if (strcmp(key, "source") == 0) {
         char *resolved = resolve_source(dir, value);
-        if (!resolved) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        if (!resolved) return ibmap_nomem(ctx);
         free(rs->source);
         rs->source = resolved;
         rs->given = 1;
@@ -332,7 +332,7 @@ static ibmap_status project_set_role_key(ibmap_ctx *ctx, ibmap_project *p,
                           "fields)",
                           where, rname, key);
     }
-    return ok ? IBMAP_OK : ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    return ok ? IBMAP_OK : ibmap_nomem(ctx);
 }
 
 static int parse_double(const char *text, double *out)
@@ -417,7 +417,7 @@ static ibmap_status project_set_global(ibmap_ctx *ctx, ibmap_project *p,
         }
         return replace_string(&p->crs, value)
                    ? IBMAP_OK
-                   : ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+                   : ibmap_nomem(ctx);
     }
     if (strcmp(key, "area") == 0) {
         if (strcasecmp(value, "planar") == 0)
@@ -465,7 +465,7 @@ static ibmap_status project_set_global(ibmap_ctx *ctx, ibmap_project *p,
                               "plan.date, plan.title)",
                               where, key);
         return replace_string(slot, value) ? IBMAP_OK
-                                           : ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+                                           : ibmap_nomem(ctx);
     }
     if (strcmp(key, "accept_defects") == 0 || strcmp(key, "accept-defects") == 0) {
         /* a role or a comma list of them; each setting adds to the others */
@@ -538,7 +538,7 @@ ibmap_status ibmap_project_set(ibmap_ctx *ctx, ibmap_project *p,
         if (rs->from_file && (!*rest || strcmp(rest, "source") == 0)) {
             int nf = ibmap_role_field_count(role);
             char **field_map = calloc((size_t)(nf > 0 ? nf : 1), sizeof(char *));
-            if (!field_map) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+            if (!field_map) return ibmap_nomem(ctx);
             role_source_clear(rs, nf);
             memset(rs, 0, sizeof *rs);
             rs->codes = -1;
@@ -810,7 +810,7 @@ ibmap_status ibmap_project_read(ibmap_ctx *ctx, const char *path,
     if (!p->path || !p->dir) {
         fclose(f);
         ibmap_project_free(p);
-        return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        return ibmap_nomem(ctx);
     }
 
     yaml_parser_t parser;

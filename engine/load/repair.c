@@ -186,14 +186,14 @@ ibmap_status ibmap_transform_and_repair(ibmap_ctx *ctx, ibmap_data *data,
                                  "coordinates could not be transformed to "
                                  "%s (outside the CRS's area?)",
                                  data->crs))
-                    st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+                    st = ibmap_nomem(ctx);
                 continue;
             }
             L->geom[i] = moved;
         }
     }
     char *validity = st ? NULL : check_validity(L);
-    if (!st && !validity) st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!st && !validity) st = ibmap_nomem(ctx);
     for (int64_t i = 0; i < L->n && !st; i++) {
         GEOSGeometry *g = L->geom[i];
         if (!g) continue;
@@ -221,7 +221,7 @@ ibmap_status ibmap_transform_and_repair(ibmap_ctx *ctx, ibmap_data *data,
                                    "merged, overlaps counted once"
                                  : "invalid geometry",
                              g ? "" : "; the repair left no area"))
-                st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+                st = ibmap_nomem(ctx);
         }
         L->geom[i] = g;
         if (g) GEOSArea_r(h, g, &L->area[i]);

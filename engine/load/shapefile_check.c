@@ -189,7 +189,7 @@ ibmap_status ibmap_reader_check_shapefile(layer_reader *r)
             char *path = ibmap_strdup(CPLResetExtension(shp, ext[e]));
             VSIStatBufL sb;
             if (!path)
-                st = ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
+                st = ibmap_nomem(r->ctx);
             else if (VSIStatL(path, &sb) == 0)
                 st = ibmap_fail(r->ctx, IBMAP_ERR_READ,
                                 "%s: its attribute table %s cannot be read "

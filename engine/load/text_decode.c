@@ -93,7 +93,7 @@ ibmap_status ibmap_reader_decide_encoding(layer_reader *r)
     r->L->encoding = ibmap_strdup(r->encoding);
     r->L->encoding_from = from;
     return r->L->encoding ? IBMAP_OK
-                          : ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
+                          : ibmap_nomem(r->ctx);
 }
 
 /* Text of a source string in UTF-8 (malloc'd), with surrounding spaces

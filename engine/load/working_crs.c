@@ -122,7 +122,7 @@ static ibmap_status identify_from_coords(layer_reader *r, int *deferred,
         free(L->crs_note);
         L->crs_note = declared ? ibmap_sprintf("%s; %s", declared, g.reason)
                                : ibmap_strdup(g.reason);
-        if (!L->crs_note) return ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
+        if (!L->crs_note) return ibmap_nomem(r->ctx);
         return declared ? dq(r, -1, "", "geometry", "crs_contradiction",
                              IBMAP_SEV_WARNING, L->crs_found, ACT_CRS_ASSUMED,
                              L->crs_note)
@@ -143,7 +143,7 @@ static ibmap_status identify_from_coords(layer_reader *r, int *deferred,
                            : ibmap_sprintf("EPSG:%d, identified from coordinates: %s",
                                            epsg, g.reason);
     if (!L->crs_used || !L->crs_note)
-        return ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
+        return ibmap_nomem(r->ctx);
     return dq(r, -1, "", "geometry", declared ? "crs_contradiction" : "crs_identified",
               IBMAP_SEV_WARNING, declared ? L->crs_found : "", ACT_CRS_ASSUMED,
               L->crs_note);
@@ -163,7 +163,7 @@ ibmap_status ibmap_reader_decide_source_crs(layer_reader *r, int *deferred)
     *deferred = 0;
     OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(r->lyr);
     L->crs_found = srs ? srs_display_name(srs) : ibmap_strdup("");
-    if (!L->crs_found) return ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!L->crs_found) return ibmap_nomem(r->ctx);
     if (r->rs->crs) {
         L->crs_used = ibmap_strdup(r->rs->crs);
         L->crs_note = ibmap_sprintf("%s, as the project says",
@@ -197,7 +197,7 @@ ibmap_status ibmap_reader_decide_source_crs(layer_reader *r, int *deferred)
     }
     return L->crs_used && L->crs_note
                ? IBMAP_OK
-               : ibmap_fail(r->ctx, IBMAP_ERR_NOMEM, "out of memory");
+               : ibmap_nomem(r->ctx);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -246,7 +246,7 @@ static ibmap_status auto_working_crs(ibmap_ctx *ctx, ibmap_data *data)
                           B->source, x, y);
     data->epsg = epsg;
     data->crs = ibmap_sprintf("EPSG:%d", epsg);
-    return data->crs ? IBMAP_OK : ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    return data->crs ? IBMAP_OK : ibmap_nomem(ctx);
 }
 
 /* A layer of Gauss-Krüger eastings without zone prefix is taken to be in
@@ -277,11 +277,11 @@ ibmap_status ibmap_resolve_deferred_crs(ibmap_ctx *ctx, ibmap_data *data,
                                "the working CRS",
                                data->crs, *L->crs_found ? L->crs_note : "",
                                *L->crs_found ? "; " : "");
-    if (!note) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!note) return ibmap_nomem(ctx);
     free(L->crs_note);
     L->crs_note = note;
     L->crs_used = ibmap_strdup(data->crs);
-    if (!L->crs_used) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!L->crs_used) return ibmap_nomem(ctx);
     ibmap_status st = ibmap_dq_add(&data->dq, L->role, -1, "", "geometry",
                                    "crs_identified", IBMAP_SEV_WARNING, "",
                                    ACT_CRS_ASSUMED, "%s", note);
@@ -304,7 +304,7 @@ ibmap_status ibmap_choose_working_crs(ibmap_ctx *ctx, ibmap_data *data,
         else {
             data->epsg = ibmap_crs_epsg(ctx->proj, w);
             data->crs = ibmap_strdup(p->crs);
-            if (!data->crs) st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+            if (!data->crs) st = ibmap_nomem(ctx);
         }
         if (w) proj_destroy(w);
     } else {

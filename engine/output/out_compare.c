@@ -103,7 +103,7 @@ static ibmap_status pick_scenario(ibmap_ctx *ctx, sqlite3 *db, const char *path,
                                    "one (--scenario-a / --scenario-b)",
                           path);
     }
-    if (!only) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!only) return ibmap_nomem(ctx);
     *out = only;
     return IBMAP_OK;
 }
@@ -138,7 +138,7 @@ static ibmap_status side_read(ibmap_ctx *ctx, const char *path, const char *scen
         *geoms = calloc(m, sizeof **geoms);
         if (!s->path || !s->ids || !s->town || !s->reason || !s->klass || !s->mu ||
             !s->tax_per_mu || !*geoms)
-            st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+            st = ibmap_nomem(ctx);
     }
     for (int64_t i = 0; !st && i < n; i++) {
         s->ids[i] = ibmap_strdup(ibmap_classification_block_id(c, i));
@@ -146,7 +146,7 @@ static ibmap_status side_read(ibmap_ctx *ctx, const char *path, const char *scen
         s->klass[i] = (unsigned char)ibmap_classification_class(c, i);
         s->mu[i] = ibmap_classification_area_mu(c, i);
         s->tax_per_mu[i] = NAN;
-        if (!s->ids[i] || !s->reason[i]) st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        if (!s->ids[i] || !s->reason[i]) st = ibmap_nomem(ctx);
     }
     ibmap_classification_free(c);
     sqlite3_stmt *q = NULL;
@@ -165,7 +165,7 @@ static ibmap_status side_read(ibmap_ctx *ctx, const char *path, const char *scen
         if (sqlite3_column_type(q, 1) != SQLITE_NULL) s->tax_per_mu[i] = sqlite3_column_double(q, 1);
         if (sqlite3_column_type(q, 2) != SQLITE_NULL &&
             !(s->town[i] = ibmap_strdup((const char *)sqlite3_column_text(q, 2))))
-            st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+            st = ibmap_nomem(ctx);
         if (sqlite3_column_type(q, 3) != SQLITE_NULL && sqlite3_column_type(q, 4) != SQLITE_NULL) {
             s->tax_sum += sqlite3_column_double(q, 3);
             s->land_sum += sqlite3_column_double(q, 4);
@@ -292,7 +292,7 @@ ibmap_status ibmap_compare_workspaces(ibmap_ctx *ctx, const char *ws_a, const ch
     if (!ws_a || !ws_b || !out)
         return ibmap_fail(ctx, IBMAP_ERR_ARG, "ibmap_compare_workspaces: NULL argument");
     ibmap_ws_compare *c = calloc(1, sizeof *c);
-    if (!c) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!c) return ibmap_nomem(ctx);
     GEOSGeometry **ga = NULL, **gb = NULL;
     ibmap_status st = side_read(ctx, ws_a, scenario_a, &c->a, &ga);
     if (!st) st = side_read(ctx, ws_b, scenario_b, &c->b, &gb);
@@ -303,7 +303,7 @@ ibmap_status ibmap_compare_workspaces(ibmap_ctx *ctx, const char *ws_a, const ch
     int64_t *n_partners = st ? NULL : calloc((size_t)(na > 0 ? na : 1), sizeof *n_partners);
     hit_arg h = {NULL, 0, 0};
     if (!st && (!ix || !partner || !shared || !n_partners))
-        st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        st = ibmap_nomem(ctx);
     GEOSSTRtree *tree_a = NULL, *tree_b = NULL;
     if (!st) {
         for (int64_t i = 0; i < na; i++) ix[i] = (id_index){c->a.ids[i], i};
@@ -332,7 +332,7 @@ ibmap_status ibmap_compare_workspaces(ibmap_ctx *ctx, const char *ws_a, const ch
                                        : OUT_MATCH_RENAMED;
         double share = NAN;
         if (i >= 0 && shared[j] >= 0) share = shared[j] / geom_area(ctx, ga[i]);
-        if (!add_row(c, i, j, mt, share)) st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        if (!add_row(c, i, j, mt, share)) st = ibmap_nomem(ctx);
         if (i >= 0) {
             c->blocks[c->a.klass[i]][c->b.klass[j]]++;
             if (isfinite(c->b.mu[j])) c->mu[c->a.klass[i]][c->b.klass[j]] += c->b.mu[j];
@@ -348,7 +348,7 @@ ibmap_status ibmap_compare_workspaces(ibmap_ctx *ctx, const char *ws_a, const ch
         int64_t j = best_overlap(ctx, tree_b, gb, ga[i], &h, &area);
         double share = j >= 0 ? area / geom_area(ctx, ga[i]) : NAN;
         if (!add_row(c, i, j, j >= 0 ? OUT_MATCH_MERGED : OUT_MATCH_REMOVED, share))
-            st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+            st = ibmap_nomem(ctx);
         c->removed[c->a.klass[i]]++;
     }
     if (tree_a) GEOSSTRtree_destroy_r(ctx->geos, tree_a);

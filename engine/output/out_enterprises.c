@@ -175,7 +175,7 @@ static ibmap_status enterprise_geometries(ibmap_ctx *ctx, sqlite3 *db, const cha
         GEOSWKBWriter_setOutputDimension_r(h, wr, 2);
         GEOSWKBWriter_setByteOrder_r(h, wr, GEOS_WKB_NDR);
     }
-    ibmap_status s = rd && wr ? IBMAP_OK : ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    ibmap_status s = rd && wr ? IBMAP_OK : ibmap_nomem(ctx);
     GEOSGeometry **parts = NULL;
     int n_parts = 0, cap = 0;
     int64_t current = -1;
@@ -220,7 +220,7 @@ static ibmap_status enterprise_geometries(ibmap_ctx *ctx, sqlite3 *db, const cha
             GEOSGeometry **grown = realloc(parts, (size_t)ncap * sizeof *grown);
             if (!grown) {
                 GEOSGeom_destroy_r(h, g);
-                s = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+                s = ibmap_nomem(ctx);
                 break;
             }
             parts = grown;
@@ -248,11 +248,6 @@ static int64_t count_of(sqlite3 *db, const char *sql)
         sqlite3_finalize(st);
     }
     return n;
-}
-
-static ibmap_status nomem(ibmap_ctx *ctx)
-{
-    return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
 }
 
 /* The columns of block_enterprises: name, label, unit, type. */
@@ -285,7 +280,7 @@ static ibmap_status add_block_enterprises(ibmap_ctx *ctx, sqlite3 *db, const cha
                                   cols[k][3][0] == 'T'   ? OUT_TEXT
                                   : cols[k][3][0] == 'R' ? OUT_REAL
                                                          : OUT_INTEGER) >= 0;
-    if (!ok || !out_table_set_rows(t, n)) return nomem(ctx);
+    if (!ok || !out_table_set_rows(t, n)) return ibmap_nomem(ctx);
     /* A block's enterprises by their land in it, largest first. */
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(
@@ -316,7 +311,7 @@ static ibmap_status add_block_enterprises(ibmap_ctx *ctx, sqlite3 *db, const cha
         r++;
     }
     sqlite3_finalize(st);
-    return ok ? IBMAP_OK : nomem(ctx);
+    return ok ? IBMAP_OK : ibmap_nomem(ctx);
 }
 
 ibmap_status out_model_add_enterprises(ibmap_ctx *ctx, sqlite3 *db, const char *path,
@@ -349,7 +344,7 @@ ibmap_status out_model_add_enterprises(ibmap_ctx *ctx, sqlite3 *db, const char *
                                   extra[k][3][0] == 'T'   ? OUT_TEXT
                                   : extra[k][3][0] == 'R' ? OUT_REAL
                                                           : OUT_INTEGER) >= 0;
-    if (!ok || !out_table_set_rows(t, n)) return nomem(ctx);
+    if (!ok || !out_table_set_rows(t, n)) return ibmap_nomem(ctx);
     /* The columns, the known-land sums beside them, in ent_index order. */
     ibmap_strbuf sql = {0};
     ibmap_strbuf_put(&sql, "SELECT e.ent_index");
@@ -364,7 +359,7 @@ ibmap_status out_model_add_enterprises(ibmap_ctx *ctx, sqlite3 *db, const char *
                      " ON k.ent_index = e.ent_index ORDER BY e.ent_index");
     if (sql.failed) {
         free(sql.s);
-        return nomem(ctx);
+        return ibmap_nomem(ctx);
     }
     sqlite3_stmt *st;
     int prc = sqlite3_prepare_v2(db, sql.s, -1, &st, NULL);
@@ -386,10 +381,10 @@ ibmap_status out_model_add_enterprises(ibmap_ctx *ctx, sqlite3 *db, const char *
         r++;
     }
     sqlite3_finalize(st);
-    if (!ok) return nomem(ctx);
+    if (!ok) return ibmap_nomem(ctx);
     /* the enterprise rules' results */
     char **ids = calloc((size_t)(n > 0 ? n : 1), sizeof *ids);
-    if (!ids) return nomem(ctx);
+    if (!ids) return ibmap_nomem(ctx);
     int idc = out_column_index(t, "ent_id");
     for (int64_t i = 0; i < n; i++) {
         const out_cell *cell = out_table_cell(t, i, idc);
@@ -411,7 +406,7 @@ ibmap_status out_model_add_enterprises(ibmap_ctx *ctx, sqlite3 *db, const char *
                  out_table_set_text(t, i, first_extra + 6,
                                     ec.reason[i] && *ec.reason[i] ? ec.reason[i] : NULL);
     }
-    ibmap_status s = ok ? enterprise_geometries(ctx, db, path, t) : nomem(ctx);
+    ibmap_status s = ok ? enterprise_geometries(ctx, db, path, t) : ibmap_nomem(ctx);
     if (!s) s = add_block_enterprises(ctx, db, path, m, &ec);
     ent_class_free(&ec);
     return s;

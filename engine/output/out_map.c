@@ -433,7 +433,7 @@ ibmap_status out_write_town_maps(ibmap_ctx *ctx, const out_model *m, const char 
     if (!blocks) return ibmap_fail(ctx, IBMAP_ERR_ARG, "town maps: the model has no blocks");
     out_town *towns = NULL;
     int n = out_town_list(m, &towns);
-    if (n < 0) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (n < 0) return ibmap_nomem(ctx);
     town_maps tm = {.m = m, .n = n};
     size_t nb = (size_t)(blocks->n_rows > 0 ? blocks->n_rows : 1);
     tm.pages = calloc((size_t)(n > 0 ? n : 1), sizeof *tm.pages);
@@ -443,7 +443,7 @@ ibmap_status out_write_town_maps(ibmap_ctx *ctx, const out_model *m, const char 
     char *tmp_dir = png_dir ? ibmap_sprintf("%s.tmp-%ld", png_dir, (long)getpid()) : NULL;
     ibmap_status s = IBMAP_OK;
     if (!tm.pages || !tm.in_town || !tm.titles || !pngs || (png_dir && !tmp_dir))
-        s = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        s = ibmap_nomem(ctx);
     const out_table *town_t = out_model_table(m, "towns");
     for (int i = 0; !s && i < n; i++) {
         unsigned char *in = tm.in_town + (size_t)i * nb;
@@ -474,7 +474,7 @@ ibmap_status out_write_town_maps(ibmap_ctx *ctx, const out_model *m, const char 
         p->title = tm.titles[i];
         if (png_dir) pngs[i] = out_town_file_name(tmp_dir, i, towns[i].name, "png");
         if (!tm.titles[i] || (png_dir && !pngs[i]))
-            s = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+            s = ibmap_nomem(ctx);
     }
     if (!s && png_dir) {
         out_remove_tree(tmp_dir);

@@ -271,7 +271,7 @@ static ibmap_status write_layer(target *tg, const out_table *t, const char *laye
         }
         OGRFeatureH feat = OGR_F_Create(defn);
         if (!feat) {
-            s = ibmap_fail(tg->ctx, IBMAP_ERR_NOMEM, "out of memory");
+            s = ibmap_nomem(tg->ctx);
             break;
         }
         for (int c = 0; c < t->n_columns; c++) {
@@ -286,7 +286,7 @@ static ibmap_status write_layer(target *tg, const out_table *t, const char *laye
                 free(buf);
                 buf = ibmap_strdup(cell->v.text);
                 if (!buf) {
-                    s = ibmap_fail(tg->ctx, IBMAP_ERR_NOMEM, "out of memory");
+                    s = ibmap_nomem(tg->ctx);
                     break;
                 }
                 tg->cut += cut_text(buf, DBF_TEXT_MAX, tg->gbk);
@@ -359,7 +359,7 @@ static ibmap_status write_styles(target *tg, const char *geom_column)
         char *sld = out_style_sld(tg->m, t, NULL);
         OGRFeatureH feat = OGR_F_Create(OGR_L_GetLayerDefn(layer));
         if (!qml || !sld || !feat) {
-            s = ibmap_fail(tg->ctx, IBMAP_ERR_NOMEM, "out of memory");
+            s = ibmap_nomem(tg->ctx);
         } else {
             char *desc = ibmap_sprintf("ibmap %s: %s", IBMAP_VERSION_STRING,
                                        t->label_zh[0] ? t->label_zh : t->name);
@@ -543,7 +543,7 @@ static ibmap_status write_database(ibmap_ctx *ctx, const out_model *m, const cha
     if (!tmp || !srs) {
         free(tmp);
         if (srs) OSRDestroySpatialReference(srs);
-        return srs ? ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory") : IBMAP_ERR_CRS_INVALID;
+        return srs ? ibmap_nomem(ctx) : IBMAP_ERR_CRS_INVALID;
     }
     unlink(tmp);
     CPLErrorReset();
@@ -643,7 +643,7 @@ static ibmap_status write_shapefiles_quiet(ibmap_ctx *ctx, const out_model *m,
     name_map nm = {.m = m, .names = calloc((size_t)m->n_tables + 1, sizeof *nm.names)};
     ibmap_status s = IBMAP_OK;
     if (!srs) s = IBMAP_ERR_CRS_INVALID;
-    else if (!tmp || !nm.names) s = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    else if (!tmp || !nm.names) s = ibmap_nomem(ctx);
     if (!s) {
         out_remove_tree(tmp);
         if (mkdir(tmp, 0777) != 0)
@@ -659,7 +659,7 @@ static ibmap_status write_shapefiles_quiet(ibmap_ctx *ctx, const out_model *m,
         char *shp = ibmap_sprintf("%s/%s.shp", tmp, t->name);
         char *qml_path = ibmap_sprintf("%s/%s.qml", tmp, t->name);
         nm.names[i] = shapefile_names(t, gbk);
-        if (!shp || !qml_path || !nm.names[i]) s = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        if (!shp || !qml_path || !nm.names[i]) s = ibmap_nomem(ctx);
         target tg = {.ctx = ctx, .m = m, .path = shp, .srs = srs, .shapefile = 1, .gbk = gbk,
                      .layer_options = layer_options, .o = o};
         if (!s) {
@@ -673,7 +673,7 @@ static ibmap_status write_shapefiles_quiet(ibmap_ctx *ctx, const out_model *m,
         if (!s) {
             char *qml = out_style_qml(m, t, (const char *const *)nm.names[i]);
             s = qml ? ibmap_write_file(ctx, qml_path, write_text_file, qml)
-                    : ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+                    : ibmap_nomem(ctx);
             free(qml);
         }
         free(shp);
@@ -682,7 +682,7 @@ static ibmap_status write_shapefiles_quiet(ibmap_ctx *ctx, const out_model *m,
     if (!s) {
         char *fields = ibmap_sprintf("%s/FIELDS.csv", tmp);
         s = fields ? ibmap_write_csv(ctx, fields, write_fields_csv, &nm)
-                   : ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+                   : ibmap_nomem(ctx);
         free(fields);
     }
     if (!s) s = out_swap_dir(ctx, tmp, dir);
@@ -711,7 +711,7 @@ static ibmap_status write_layer_dir(ibmap_ctx *ctx, const out_model *m, const ch
     OGRSpatialReferenceH srs = working_srs(ctx, m);
     ibmap_status s = IBMAP_OK;
     if (!srs) s = IBMAP_ERR_CRS_INVALID;
-    else if (!tmp) s = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    else if (!tmp) s = ibmap_nomem(ctx);
     if (!s) {
         out_remove_tree(tmp);
         if (mkdir(tmp, 0777) != 0)
@@ -724,7 +724,7 @@ static ibmap_status write_layer_dir(ibmap_ctx *ctx, const out_model *m, const ch
         char *qml_path = qml ? ibmap_sprintf("%s/%s.qml", tmp, t->name) : NULL;
         target tg = {.ctx = ctx, .m = m, .path = path, .srs = srs, .multipolygon = 1,
                      .layer_options = layer_options, .o = o};
-        if (!path || (qml && !qml_path)) s = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        if (!path || (qml && !qml_path)) s = ibmap_nomem(ctx);
         if (!s) {
             CPLErrorReset();
             tg.ds = GDALCreate(drv, path, 0, 0, 0, GDT_Unknown, NULL);
@@ -735,7 +735,7 @@ static ibmap_status write_layer_dir(ibmap_ctx *ctx, const out_model *m, const ch
         if (!s && qml) {
             char *text = out_style_qml(m, t, NULL);
             s = text ? ibmap_write_file(ctx, qml_path, write_text_file, text)
-                     : ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+                     : ibmap_nomem(ctx);
             free(text);
         }
         free(path);
@@ -813,7 +813,7 @@ static GDALDatasetH pg_open(ibmap_ctx *ctx, const char *pg, const char *schema,
     }
     char *conn = pg_connection(pg);
     if (!conn) {
-        *s = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        *s = ibmap_nomem(ctx);
         return NULL;
     }
     static const char *const drivers[] = {"PostgreSQL", NULL};
@@ -956,7 +956,7 @@ static ibmap_status pg_write_styles(target *tg, const char *schema)
                                         schema, t->name, t->name, qml_lit, sld_lit, desc_lit)
                         : NULL;
         if (!del || !undefault || !ins)
-            s = ibmap_fail(tg->ctx, IBMAP_ERR_NOMEM, "out of memory");
+            s = ibmap_nomem(tg->ctx);
         else if (!pg_exec(tg->ds, del, NULL) || !pg_exec(tg->ds, undefault, NULL) ||
                  !pg_exec(tg->ds, ins, NULL))
             s = gdal_fail(tg, "cannot write layer_styles");
@@ -1040,7 +1040,7 @@ static ibmap_status write_postgis_quiet(ibmap_ctx *ctx, const out_model *m, cons
                  .layer_options = layer_options, .multipolygon = 1, .in_dataset_tx = 1,
                  .o = o};
     if (!srs) s = IBMAP_ERR_CRS_INVALID;
-    else if (!where) s = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    else if (!where) s = ibmap_nomem(ctx);
     CPLErrorReset();
     if (!s && GDALDatasetStartTransaction(ds, FALSE) != OGRERR_NONE)
         s = gdal_fail(&tg, "cannot begin a transaction");
@@ -1057,7 +1057,7 @@ static ibmap_status write_postgis_quiet(ibmap_ctx *ctx, const out_model *m, cons
     for (int i = 0; !s && found && pg_tables[i]; i++) {
         free(sql);
         sql = ibmap_sprintf("DROP TABLE IF EXISTS %s.%s", schema, pg_tables[i]);
-        if (!sql) s = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        if (!sql) s = ibmap_nomem(ctx);
         else if (!pg_exec(ds, sql, NULL)) s = gdal_fail(&tg, "cannot replace a table");
     }
     for (int i = 0; !s && i < m->n_tables; i++) {

@@ -320,7 +320,7 @@ static ibmap_status measure(plans *p)
         free(text);
         b->row_h = malloc((size_t)(b->n_ents > 0 ? b->n_ents : 1) * sizeof *b->row_h);
         if (!b->row_h) {
-            st = ibmap_fail(p->ctx, IBMAP_ERR_NOMEM, "out of memory");
+            st = ibmap_nomem(p->ctx);
             break;
         }
         for (int64_t k = 0; k < b->n_ents; k++) {
@@ -355,7 +355,7 @@ static ibmap_status measure(plans *p)
             y = CONT_TABLE_Y + 16;
         }
         if (!b->page_first) {
-            st = ibmap_fail(p->ctx, IBMAP_ERR_NOMEM, "out of memory");
+            st = ibmap_nomem(p->ctx);
             break;
         }
         b->page_first[np] = b->n_ents;
@@ -833,7 +833,7 @@ static ibmap_status write_doc(plans *p, int64_t first, int64_t n, const char *pd
     char **pngs = png_dir ? calloc((size_t)(pages > 0 ? pages : 1), sizeof *pngs) : NULL;
     ibmap_status s = IBMAP_OK;
     if (!p->page_block || !p->page_part || (png_dir && !pngs))
-        s = ibmap_fail(p->ctx, IBMAP_ERR_NOMEM, "out of memory");
+        s = ibmap_nomem(p->ctx);
     int k = 0;
     for (int64_t i = 0; !s && i < n; i++) {
         plan_block *b = &p->pb[first + i];
@@ -847,7 +847,7 @@ static ibmap_status write_doc(plans *p, int64_t first, int64_t n, const char *pd
                                        : ibmap_sprintf("%s/%s.png", png_dir, safe))
                                : NULL;
                 free(safe);
-                if (!pngs[k]) s = ibmap_fail(p->ctx, IBMAP_ERR_NOMEM, "out of memory");
+                if (!pngs[k]) s = ibmap_nomem(p->ctx);
             }
         }
     }
@@ -1108,7 +1108,7 @@ ibmap_status out_write_plans(ibmap_ctx *ctx, const out_model *m, const char *dir
     if (!out_block_parcels_build(m, &p->bparcels) ||
         !(p->use_ents ? out_block_ents_build(m, &by_block) : out_block_parcels_build(m, &by_block)) ||
         !(p->pb = calloc((size_t)(p->blocks->n_rows > 0 ? p->blocks->n_rows : 1), sizeof *p->pb)))
-        s = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        s = ibmap_nomem(ctx);
     p->date = ibmap_strdup(o->date && *o->date ? o->date : m->data_date ? m->data_date : "");
     /* The blocks asked for, with their enterprises, the largest first. */
     for (int64_t r = 0; !s && r < p->blocks->n_rows; r++) {
@@ -1120,7 +1120,7 @@ ibmap_status out_write_plans(ibmap_ctx *ctx, const out_model *m, const char *dir
         b->ents = malloc((size_t)(k1 - k0 > 0 ? k1 - k0 : 1) * sizeof *b->ents);
         if (!es || !b->ents) {
             free(es);
-            s = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+            s = ibmap_nomem(ctx);
             break;
         }
         for (int64_t k = k0; k < k1; k++)
@@ -1143,7 +1143,7 @@ ibmap_status out_write_plans(ibmap_ctx *ctx, const out_model *m, const char *dir
     /* The towns: runs of plan blocks with the same town. */
     int64_t *town_first = !s ? malloc((size_t)(p->n + 2) * sizeof *town_first) : NULL;
     int n_towns = 0;
-    if (!s && !town_first) s = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!s && !town_first) s = ibmap_nomem(ctx);
     for (int64_t i = 0; !s && i < p->n; i++) {
         const char *t = out_text(p->blocks, p->pb[i].row, "town");
         const char *prev = i ? out_text(p->blocks, p->pb[i - 1].row, "town") : NULL;
@@ -1153,7 +1153,7 @@ ibmap_status out_write_plans(ibmap_ctx *ctx, const out_model *m, const char *dir
     char *tmp = ibmap_sprintf("%s.tmp-%ld", dir, (long)getpid());
     char *sub_blocks = tmp ? ibmap_sprintf("%s/blocks", tmp) : NULL;
     char *sub_png = tmp ? ibmap_sprintf("%s/png", tmp) : NULL;
-    if (!s && (!tmp || !sub_blocks || !sub_png)) s = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!s && (!tmp || !sub_blocks || !sub_png)) s = ibmap_nomem(ctx);
     if (!s) {
         out_remove_tree(sub_blocks);
         out_remove_tree(sub_png);
@@ -1166,7 +1166,7 @@ ibmap_status out_write_plans(ibmap_ctx *ctx, const out_model *m, const char *dir
     for (int t = 0; !s && t < n_towns; t++) {
         const char *town = out_text(p->blocks, p->pb[town_first[t]].row, "town");
         char *pdf = out_plan_file_name(tmp, town, "pdf"), *html = out_plan_file_name(tmp, town, "html");
-        if (!pdf || !html) s = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        if (!pdf || !html) s = ibmap_nomem(ctx);
         if (!s) s = write_doc(p, town_first[t], town_first[t + 1] - town_first[t], pdf,
                               o->png ? sub_png : NULL);
         if (!s) {
@@ -1179,7 +1179,7 @@ ibmap_status out_write_plans(ibmap_ctx *ctx, const out_model *m, const char *dir
     for (int64_t i = 0; !s && o->per_block && i < p->n; i++) {
         char *safe = out_safe_file_name(out_text(p->blocks, p->pb[i].row, "block_id"));
         char *pdf = safe ? ibmap_sprintf("%s/%s.pdf", sub_blocks, safe) : NULL;
-        s = pdf ? write_doc(p, i, 1, pdf, NULL) : ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        s = pdf ? write_doc(p, i, 1, pdf, NULL) : ibmap_nomem(ctx);
         free(safe);
         free(pdf);
     }
@@ -1187,7 +1187,7 @@ ibmap_status out_write_plans(ibmap_ctx *ctx, const out_model *m, const char *dir
         char *index = ibmap_sprintf("%s/index.html", tmp);
         index_arg ia = {p, town_first, n_towns};
         s = index ? ibmap_write_file(ctx, index, index_body, &ia)
-                  : ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+                  : ibmap_nomem(ctx);
         free(index);
     }
     if (fm) g_object_unref(fm);

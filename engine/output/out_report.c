@@ -1090,7 +1090,7 @@ static ibmap_status prepare_imap(ibmap_ctx *ctx, report *r, const char *path)
                           sizeof r->leaflet_problem))
         return IBMAP_OK;
     char *dir = ibmap_strdup(path);
-    if (!dir) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!dir) return ibmap_nomem(ctx);
     char *slash = strrchr(dir, '/');
     char *plans = slash ? (*slash = '\0', ibmap_sprintf("%s/" OUT_NAME_PLANS_DIR, dir))
                         : ibmap_strdup(OUT_NAME_PLANS_DIR);
@@ -1137,7 +1137,7 @@ ibmap_status out_write_report(ibmap_ctx *ctx, const out_model *m, const char *pa
     int ok = prepare_groups(&r) && prepare_quality(&r) &&
              (!map_png || read_png(map_png, &r));
     ibmap_status s = ok ? prepare_imap(ctx, &r, path)
-                        : ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+                        : ibmap_nomem(ctx);
     if (!s) s = ibmap_write_file(ctx, path, write_report, &r);
     report_free(&r);
     return s;

@@ -285,7 +285,7 @@ static ibmap_status sites_run(ibmap_ctx *ctx, out_model *m, const unsigned char 
     int64_t n_sites = 0;
     out_block_parcels bp = {0};
     if (!rd || !pc || !out_block_parcels_build(m, &bp)) {
-        s = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        s = ibmap_nomem(ctx);
         goto done;
     }
     zones_add(h, rd, &excl, out_model_table(m, "redline"), NULL, NULL);
@@ -298,7 +298,7 @@ static ibmap_status sites_run(ibmap_ctx *ctx, out_model *m, const unsigned char 
     /* The parcel rows' blocks. */
     parcel_block = malloc((size_t)(np > 0 ? np : 1) * sizeof *parcel_block);
     if (!parcel_block) {
-        s = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        s = ibmap_nomem(ctx);
         goto done;
     }
     for (int64_t q = 0; q < np; q++) parcel_block[q] = -1;
@@ -346,7 +346,7 @@ static ibmap_status sites_run(ibmap_ctx *ctx, out_model *m, const unsigned char 
     sites = calloc((size_t)(n > 0 ? n : 1), sizeof *sites);
     cand *front = malloc((size_t)(n > 0 ? n : 1) * sizeof *front);
     if (!tree || !sites || !front) {
-        s = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        s = ibmap_nomem(ctx);
         free(front);
         if (tree) GEOSSTRtree_destroy_r(h, tree);
         goto done;
@@ -357,7 +357,7 @@ static ibmap_status sites_run(ibmap_ctx *ctx, out_model *m, const unsigned char 
         site *st = &sites[n_sites];
         st->pieces = malloc((size_t)n * sizeof *st->pieces);
         if (!st->pieces) {
-            s = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+            s = ibmap_nomem(ctx);
             break;
         }
         st->pieces[st->n++] = seed;
@@ -434,7 +434,7 @@ static ibmap_status sites_run(ibmap_ctx *ctx, out_model *m, const unsigned char 
         if (st->area < p->min_mu * IBMAP_MU_M2) continue;
         GEOSGeometry **parts = malloc((size_t)st->n * sizeof *parts);
         if (!parts) {
-            s = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+            s = ibmap_nomem(ctx);
             break;
         }
         for (int64_t k = 0; k < st->n; k++) parts[k] = GEOSGeom_clone_r(h, pc[st->pieces[k]].g);
@@ -511,7 +511,7 @@ static ibmap_status sites_run(ibmap_ctx *ctx, out_model *m, const unsigned char 
     *count = n_kept;
     if (!add_table) {
         free(order);
-        if (!order) s = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        if (!order) s = ibmap_nomem(ctx);
         goto done;
     }
     out_table *t = out_model_add_table(m, OUT_SITES_TABLE, "小微企业园候选地块", 1);
@@ -568,7 +568,7 @@ static ibmap_status sites_run(ibmap_ctx *ctx, out_model *m, const unsigned char 
         free(wkb);
     }
     free(order);
-    if (!ok) s = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!ok) s = ibmap_nomem(ctx);
 
 done:
     for (int64_t i = 0; i < n; i++) GEOSGeom_destroy_r(h, pc[i].g);

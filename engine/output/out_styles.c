@@ -828,7 +828,7 @@ static ibmap_status crs_info_get(ibmap_ctx *ctx, const char *crs, crs_info *ci)
     }
     if (!ci->wkt || !ci->proj4 || !ci->name) {
         crs_info_free(ci);
-        return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        return ibmap_nomem(ctx);
     }
     return IBMAP_OK;
 }
@@ -1097,7 +1097,7 @@ ibmap_status out_write_qgs(ibmap_ctx *ctx, const out_model *m, const char *path,
     char *xml = order ? project_xml(ctx, m, gpkg_name, &crs, order, drawing_order(m, order))
                       : NULL;
     s = xml ? ibmap_write_file(ctx, path, write_text, xml)
-            : ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+            : ibmap_nomem(ctx);
     free(xml);
     free(order);
     crs_info_free(&crs);

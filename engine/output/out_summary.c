@@ -215,7 +215,7 @@ static ibmap_status write_in(ibmap_ctx *ctx, const char *dir, const char *name,
                              int (*body)(FILE *f, const void *arg), const void *arg)
 {
     char *path = ibmap_sprintf("%s/%s", dir, name);
-    if (!path) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!path) return ibmap_nomem(ctx);
     ibmap_status s = ibmap_write_csv(ctx, path, body, arg);
     free(path);
     return s;
@@ -230,7 +230,7 @@ static ibmap_status write_grouped(ibmap_ctx *ctx, const out_model *m, int64_t n,
 {
     out_grouping g;
     if (!keys || !out_group_blocks(m, n, keys, labels, &g))
-        return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        return ibmap_nomem(ctx);
     group_file gf = {header, header_zh, key_kind, none_label, labels != NULL, &g};
     ibmap_status s = write_in(ctx, dir, name, write_group_file, &gf);
     free(g.rows);
@@ -282,7 +282,7 @@ ibmap_status out_write_summaries(ibmap_ctx *ctx, const out_model *m, const char 
         s = labels ? write_grouped(ctx, m, n, dir, OUT_NAME_SUMMARY_MODE, keys, labels,
                                    "mode,mode_zh,class,class_zh,blocks,area_mu",
                                    "改造方式,改造方式名称,分类,分类名称,区块数,面积(亩)", 2, "")
-                   : ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+                   : ibmap_nomem(ctx);
         free(keys);
         free(labels);
     }

@@ -275,7 +275,7 @@ static ibmap_status write_in(ibmap_ctx *ctx, const char *dir, const char *name,
                              int (*body)(FILE *f, const void *arg), const void *arg)
 {
     char *path = ibmap_sprintf("%s/%s", dir, name);
-    if (!path) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!path) return ibmap_nomem(ctx);
     ibmap_status s = ibmap_write_csv(ctx, path, body, arg);
     free(path);
     return s;
@@ -292,7 +292,7 @@ ibmap_status out_write_enterprise_summaries(ibmap_ctx *ctx, const out_model *m, 
         !out_enterprise_categories(m, NULL, &total, &n_total) || !out_rank_enterprises(m, &ents) ||
         !out_rank_groups(m, "industry_division", &inds) || !out_rank_groups(m, "town", &tws) ||
         !out_rank_groups(m, "chain", &chains))
-        s = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        s = ibmap_nomem(ctx);
     if (!s) {
         cat_arg ca = {towns, have && n_total > 0 ? total : NULL, n_towns};
         s = write_in(ctx, dir, OUT_NAME_SUMMARY_ENT_CATEGORY, write_categories, &ca);

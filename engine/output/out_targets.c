@@ -258,7 +258,7 @@ ibmap_status ibmap_targets_evaluate(ibmap_ctx *ctx, const char *workspace,
     ibmap_targets *t = calloc(1, sizeof *t);
     if (!t) {
         out_model_free(m);
-        return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        return ibmap_nomem(ctx);
     }
     /* Handed over from the model. */
     t->n = m->n_targets;

@@ -386,7 +386,7 @@ ibmap_status out_webmap_build(ibmap_ctx *ctx, const out_model *m, const char *pl
     }
     /* The typical block size: √ of the median area. */
     double *areas = malloc((size_t)(n > 0 ? n : 1) * sizeof *areas);
-    if (!areas) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!areas) return ibmap_nomem(ctx);
     int64_t na = 0;
     double e[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
     for (int64_t r = 0; r < n; r++) {
@@ -414,7 +414,7 @@ ibmap_status out_webmap_build(ibmap_ctx *ctx, const out_model *m, const char *pl
     const out_table *et = use_ents ? ents : parcels;
     out_block_parcels bp;
     if (!(use_ents ? out_block_ents_build(m, &bp) : out_block_parcels_build(m, &bp)))
-        return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        return ibmap_nomem(ctx);
     int64_t np = et ? et->n_rows : 0;
     int per_block = OUT_WEBMAP_MAX_ENT;
     if (np > OUT_WEBMAP_ENT_BUDGET && n > 0) {
@@ -440,7 +440,7 @@ ibmap_status out_webmap_build(ibmap_ctx *ctx, const out_model *m, const char *pl
     ent_order *order = malloc((size_t)(np > 0 ? np : 1) * sizeof *order);
     GEOSWKBReader *rd = GEOSWKBReader_create_r(ctx->geos);
     int first = 1;
-    ibmap_status s = order && rd ? IBMAP_OK : ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    ibmap_status s = order && rd ? IBMAP_OK : ibmap_nomem(ctx);
     for (int64_t r = 0; !s && r < n; r++) {
         if ((r & 1023) == 0 && ibmap_interrupt_pending()) s = ibmap_fail_interrupted(ctx);
         double f[4];
@@ -534,7 +534,7 @@ ibmap_status out_webmap_build(ibmap_ctx *ctx, const out_model *m, const char *pl
         free(json);
         return s;
     }
-    if (!json) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!json) return ibmap_nomem(ctx);
     w->json = json;
     return IBMAP_OK;
 }

@@ -344,7 +344,7 @@ static ibmap_status build_fail(builder *b, const char *what)
 
 static ibmap_status nomem(builder *b)
 {
-    return ibmap_fail(b->ctx, IBMAP_ERR_NOMEM, "out of memory");
+    return ibmap_nomem(b->ctx);
 }
 
 static char *meta(builder *b, const char *key)
@@ -1279,7 +1279,7 @@ ibmap_status out_model_set_plan(ibmap_ctx *ctx, out_model *m, const ibmap_rules 
         rules_sme_defaults(&defaults.sme);
         if (!rules_targets_defaults(&defaults)) {
             rules_targets_free(&defaults);
-            return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+            return ibmap_nomem(ctx);
         }
         rules = &defaults;
     }
@@ -1298,7 +1298,7 @@ ibmap_status out_model_set_plan(ibmap_ctx *ctx, out_model *m, const ibmap_rules 
         ok = o->id && o->label && o->measure && o->unit && o->source;
     }
     rules_targets_free(&defaults);
-    return ok ? IBMAP_OK : ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    return ok ? IBMAP_OK : ibmap_nomem(ctx);
 }
 
 double out_blocks_area(ibmap_ctx *ctx, const out_table *t)

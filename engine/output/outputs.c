@@ -72,7 +72,7 @@ char *out_plan_file_name(const char *dir, const char *town, const char *ext)
 ibmap_status out_swap_dir(ibmap_ctx *ctx, const char *tmp, const char *dir)
 {
     char *old = ibmap_sprintf("%s.old-%ld", dir, (long)getpid());
-    if (!old) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!old) return ibmap_nomem(ctx);
     int had_old = rename(dir, old) == 0;
     if (rename(tmp, dir) != 0) {
         int err = errno;
@@ -140,7 +140,7 @@ static ibmap_status check_existing(ibmap_ctx *ctx, const char *dir, unsigned for
     for (int i = 0; i < ibmap_output_file_count(); i++) {
         if (!(formats & output_names[i].format)) continue;
         char *path = ibmap_sprintf("%s/%s", dir, output_names[i].name);
-        if (!path) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        if (!path) return ibmap_nomem(ctx);
         struct stat st;
         int exists = lstat(path, &st) == 0;
         ibmap_status s = exists ? ibmap_fail(ctx, IBMAP_ERR_EXISTS,
@@ -163,11 +163,6 @@ ibmap_status ibmap_outputs_existing(ibmap_ctx *ctx, const char *out_dir,
     if (!s && (formats & IBMAP_OUT_POSTGIS))
         s = out_postgis_existing(ctx, o->pg, o->pg_schema ? o->pg_schema : "ibmap");
     return s;
-}
-
-static ibmap_status nomem(ibmap_ctx *ctx)
-{
-    return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
 }
 
 /* Announce a stage; IBMAP_ERR_INTERRUPTED when an interruption was asked
@@ -250,28 +245,28 @@ ibmap_status ibmap_write_outputs(ibmap_ctx *ctx, const char *workspace,
     char *path = NULL, *png = NULL;
 #define OUT_PATH(name) (free(path), path = ibmap_sprintf("%s/%s", out_dir, (name)))
     if (!s && (formats & IBMAP_OUT_GPKG) && !(s = stage(ctx, o, "geopackage"))) {
-        s = OUT_PATH(OUT_NAME_GPKG) ? out_write_gpkg(ctx, m, path, o) : nomem(ctx);
+        s = OUT_PATH(OUT_NAME_GPKG) ? out_write_gpkg(ctx, m, path, o) : ibmap_nomem(ctx);
     }
     if (!s && (formats & IBMAP_OUT_POSTGIS) && !(s = stage(ctx, o, "postgis"))) {
         s = out_write_postgis(ctx, m, o->pg, o->pg_schema, o->overwrite, o);
     }
     if (!s && (formats & IBMAP_OUT_QGS) && !(s = stage(ctx, o, "qgis project"))) {
         s = OUT_PATH(OUT_NAME_QGS) ? out_write_qgs(ctx, m, path, OUT_NAME_GPKG)
-                                           : nomem(ctx);
+                                           : ibmap_nomem(ctx);
     }
     if (!s && (formats & IBMAP_OUT_SPATIALITE) && !(s = stage(ctx, o, "spatialite"))) {
         s = OUT_PATH(OUT_NAME_SPATIALITE) ? out_write_spatialite(ctx, m, path, o)
-                                              : nomem(ctx);
+                                              : ibmap_nomem(ctx);
     }
     if (!s && (formats & IBMAP_OUT_SHAPEFILE) && !(s = stage(ctx, o, "shapefile"))) {
         s = OUT_PATH(OUT_NAME_SHP_DIR) ? out_write_shapefiles(ctx, m, path, o->shp_encoding, o)
-                            : nomem(ctx);
+                            : ibmap_nomem(ctx);
     }
     if (!s && (formats & IBMAP_OUT_GEOJSON) && !(s = stage(ctx, o, "geojson"))) {
-        s = OUT_PATH(OUT_NAME_GEOJSON_DIR) ? out_write_geojson(ctx, m, path, o) : nomem(ctx);
+        s = OUT_PATH(OUT_NAME_GEOJSON_DIR) ? out_write_geojson(ctx, m, path, o) : ibmap_nomem(ctx);
     }
     if (!s && (formats & IBMAP_OUT_FGB) && !(s = stage(ctx, o, "flatgeobuf"))) {
-        s = OUT_PATH(OUT_NAME_FGB_DIR) ? out_write_fgb(ctx, m, path, o) : nomem(ctx);
+        s = OUT_PATH(OUT_NAME_FGB_DIR) ? out_write_fgb(ctx, m, path, o) : ibmap_nomem(ctx);
     }
     if (!s && (formats & IBMAP_OUT_SUMMARIES) && !(s = stage(ctx, o, "summaries"))) {
         s = out_write_summaries(ctx, m, out_dir);
@@ -279,17 +274,17 @@ ibmap_status ibmap_write_outputs(ibmap_ctx *ctx, const char *workspace,
     if (!s && (formats & IBMAP_OUT_MAP) && !(s = stage(ctx, o, "map"))) {
         png = ibmap_sprintf("%s/" OUT_NAME_MAP_PNG, out_dir);
         s = png && OUT_PATH(OUT_NAME_MAP_PDF) ? out_write_map(ctx, m, png, path)
-                                                  : nomem(ctx);
+                                                  : ibmap_nomem(ctx);
     }
     if (!s && (formats & IBMAP_OUT_TOWN_MAPS) && !(s = stage(ctx, o, "town maps"))) {
         char *dir = ibmap_sprintf("%s/" OUT_NAME_TOWN_MAPS_DIR, out_dir);
         s = dir && OUT_PATH(OUT_NAME_TOWN_MAPS_PDF) ? out_write_town_maps(ctx, m, path, dir)
-                                                    : nomem(ctx);
+                                                    : ibmap_nomem(ctx);
         free(dir);
     }
     /* Before the report, which links each block to its sheet. */
     if (!s && (formats & IBMAP_OUT_PLANS) && !(s = stage(ctx, o, "plans"))) {
-        s = OUT_PATH(OUT_NAME_PLANS_DIR) ? write_plans(ctx, m, path, o) : nomem(ctx);
+        s = OUT_PATH(OUT_NAME_PLANS_DIR) ? write_plans(ctx, m, path, o) : ibmap_nomem(ctx);
     }
     ibmap_ws_compare *cmp = NULL;
     if (!s && (formats & IBMAP_OUT_REPORT) && o->compare_workspace &&
@@ -301,7 +296,7 @@ ibmap_status ibmap_write_outputs(ibmap_ctx *ctx, const char *workspace,
                                      &cmp);
     if (!s && (formats & IBMAP_OUT_REPORT) && !(s = stage(ctx, o, "report"))) {
         m->ws_compare = cmp;
-        s = OUT_PATH(OUT_NAME_REPORT) ? out_write_report(ctx, m, path, png) : nomem(ctx);
+        s = OUT_PATH(OUT_NAME_REPORT) ? out_write_report(ctx, m, path, png) : ibmap_nomem(ctx);
         m->ws_compare = NULL;
     }
     ibmap_ws_compare_free(cmp);

@@ -1265,7 +1265,7 @@ ibmap_status ibmap_overlay(ibmap_ctx *ctx, ibmap_data *data,
     j.o = o;
     j.m = ibmap_metrics_alloc(B->n, P->n);
     ibmap_status st = IBMAP_OK;
-    if (!j.m) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!j.m) return ibmap_nomem(ctx);
     for (int64_t b = 0; b < B->n; b++)
         if (!(j.m->ids[b] = ibmap_strdup(B->id[b]))) st = IBMAP_ERR_NOMEM;
 

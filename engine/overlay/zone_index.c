@@ -119,7 +119,7 @@ ibmap_status ibmap_zone_index_build(ibmap_ctx *ctx, const ibmap_layer *L,
 {
     GEOSContextHandle_t h = ctx->geos;
     ibmap_zone_index *z = calloc(1, sizeof *z);
-    if (!z) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!z) return ibmap_nomem(ctx);
     z->layer = L;
     if (max_vertices < 8) max_vertices = 8;
     for (int64_t i = 0; L && i < L->n; i++) {
@@ -134,13 +134,13 @@ ibmap_status ibmap_zone_index_build(ibmap_ctx *ctx, const ibmap_layer *L,
         }
         if (!ok) {
             ibmap_zone_index_free(h, z);
-            return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+            return ibmap_nomem(ctx);
         }
     }
     z->tree = GEOSSTRtree_create_r(h, 10);
     if (!z->tree) {
         ibmap_zone_index_free(h, z);
-        return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        return ibmap_nomem(ctx);
     }
     for (int64_t i = 0; i < z->n; i++)
         GEOSSTRtree_insert_r(h, z->tree, z->pieces[i].geom,

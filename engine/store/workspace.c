@@ -275,14 +275,14 @@ ibmap_status ibmap_workspace_read(ibmap_ctx *ctx, const char *path,
     if (!st) {
         m = ibmap_metrics_alloc(nb, np);
         if (m) m->lu = calloc((size_t)(nl ? nl : 1), sizeof *m->lu);
-        if (!m || !m->lu) st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        if (!m || !m->lu) st = ibmap_nomem(ctx);
     }
     /* Columns are selected by name, so the order in the file is free. */
     char *sql = NULL;
     if (!st) {
         size_t cap = 64 + (size_t)M_COUNT * 40, len = 0;
         sql = malloc(cap);
-        if (!sql) st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        if (!sql) st = ibmap_nomem(ctx);
         else {
             len += (size_t)snprintf(sql + len, cap - len, "SELECT block_index, block_id");
             for (int k = 0; k < M_COUNT; k++)
@@ -387,7 +387,7 @@ ibmap_status ibmap_workspace_layer_verdict(ibmap_ctx *ctx, const char *path, ibm
         } else {
             msg = ibmap_strdup("");
         }
-        if (!msg) st = ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+        if (!msg) st = ibmap_nomem(ctx);
     }
     sqlite3_finalize(q);
     sqlite3_close(db);
@@ -411,7 +411,7 @@ ibmap_status ibmap_workspace_accepted_defects(ibmap_ctx *ctx, const char *path, 
     char *v = meta_value(db, "accepted_defects");
     sqlite3_close(db);
     *text = v ? v : ibmap_strdup("");
-    return *text ? IBMAP_OK : ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    return *text ? IBMAP_OK : ibmap_nomem(ctx);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -794,7 +794,7 @@ ibmap_status ibmap_workspace_write(ibmap_ctx *ctx, const char *path,
     if (!path || !p || !o || !data || !m)
         return ibmap_fail(ctx, IBMAP_ERR_ARG, "ibmap_workspace_write: NULL argument");
     char *tmp = ibmap_sprintf("%s.tmp-%ld", path, (long)getpid());
-    if (!tmp) return ibmap_fail(ctx, IBMAP_ERR_NOMEM, "out of memory");
+    if (!tmp) return ibmap_nomem(ctx);
     unlink(tmp);
     sqlite3 *db = NULL;
     int ok = sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
