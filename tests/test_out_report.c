@@ -556,8 +556,8 @@ TEST(imap_embedded)
     ** from the model inside it. */
     const char *data_end = strstr(data + 10, "</script>");
     char *json = data_end ? ibmap_strndup(data, (size_t)(data_end - data)) : NULL;
-    int has = json && strstr(json, "\"id\":\"B1\"") && strstr(json, "坎墩街道") &&
-              strstr(json, "\"reason\":\"亩均税收 2.0 万元/亩 达到 1 万元/亩\"");
+    int has = json && strstr(json, "[\"B1\",\"坎墩一号区块\",\"坎墩街道\",0,") &&
+              strstr(json, ",\"亩均税收 2.0 万元/亩 达到 1 万元/亩\",");
     int raw_lt = json ? count(json + 1, "<") : -1;
     free(json);
     free(d);

@@ -123,7 +123,7 @@ html_sections() {
 tap_ok html_sections html_sections
 
 report_links() {
-  grep -q '"plan":"plans/浒山街道.html#block-QK0001"' "$out/report.html"
+  grep -qF '"plans/浒山街道.html#block-QK0001"' "$out/report.html"
 }
 tap_ok report_links report_links
 

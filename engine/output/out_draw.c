@@ -895,18 +895,33 @@ void draw_town_names(const draw_ctx *d, const out_table *t, double size)
     free(avoid.b);
 }
 
-void out_draw_site_labels(const draw_ctx *d)
+void out_draw_site_labels(const draw_ctx *d, int64_t max_rank)
 {
     const out_table *t = out_model_table(d->m, OUT_SITES_TABLE);
     if (!t || !t->spatial) return;
-    for (int64_t r = 0; r < t->n_rows; r++) {
+    /* The labels placed so far (page boxes): a label that would cover one
+    ** is left out, the better-ranked (earlier) ones kept. */
+    double *placed = malloc((size_t)(t->n_rows > 0 ? t->n_rows : 1) * 4 * sizeof *placed);
+    int64_t n_placed = 0;
+    for (int64_t r = 0; placed && r < t->n_rows; r++) {
+        if (max_rank > 0 && r >= max_rank) break;   /* rows are in rank order */
         const char *id = out_text(t, r, "site_id");
-        double e[4], px, py;
+        double e[4], px, py, w, h;
         if (!id || !draw_feature_bbox(t, r, e)) continue;
         draw_view_page(d->v, (e[0] + e[2]) / 2, e[3], &px, &py);
-        if (draw_view_in_frame(d->v, px, py))
-            draw_text(d, id, px, py - 2, 10, 1, 0.5, 1, out_site_rgb, 1, 0);
+        if (!draw_view_in_frame(d->v, px, py)) continue;
+        draw_text_size(d, id, 9, 1, &w, &h);
+        double b[4] = {px - w / 2 - 1, py - 2 - h - 1, px + w / 2 + 1, py - 1};
+        int clash = 0;
+        for (int64_t k = 0; k < n_placed && !clash; k++) {
+            const double *q = placed + 4 * k;
+            clash = b[0] < q[2] && b[2] > q[0] && b[1] < q[3] && b[3] > q[1];
+        }
+        if (clash) continue;
+        memcpy(placed + 4 * n_placed++, b, sizeof b);
+        draw_text(d, id, px, py - 2, 9, 1, 0.5, 1, out_site_rgb, 1, 0);
     }
+    free(placed);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -175,9 +175,10 @@ void draw_scale_bar(const draw_ctx *d, double cx, double y, double target_w,
 ** where it can be. */
 void draw_town_names(const draw_ctx *d, const out_table *towns, double size);
 
-/* The 小微企业园 candidate sites' ids (OUT_SITES_TABLE's site_id) at
-** their boxes' centres, where they fall in the view. */
-void out_draw_site_labels(const draw_ctx *d);
+/* The 小微企业园 candidate sites' ids (OUT_SITES_TABLE's site_id) over
+** their boxes, where they fall in the view: the first max_rank sites (0:
+** all), a label that would cover a better-ranked one's left out. */
+void out_draw_site_labels(const draw_ctx *d, int64_t max_rank);
 
 /* ---------------------------------------------------------------------- */
 /* Pages to files                                                         */

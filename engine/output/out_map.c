@@ -139,6 +139,22 @@ static int draw_towns(const draw_ctx *d, const map_page *p)
     return !ibmap_interrupt_pending();
 }
 
+/* The city map shows the best-ranked candidate sites only (the list is
+** in the report and the GeoPackage); a town's map shows all of its own. */
+#define CITY_SITES 15
+
+static int draw_sites(const draw_ctx *d, const map_page *p)
+{
+    const out_table *t = out_model_table(d->m, OUT_SITES_TABLE);
+    if (!t || p->town || t->n_rows <= CITY_SITES) return draw_layer(d, t, DRAW_SITES, NULL);
+    unsigned char *keep = calloc((size_t)t->n_rows, 1);
+    if (!keep) return draw_layer(d, t, DRAW_SITES, NULL);
+    for (int64_t r = 0; r < CITY_SITES; r++) keep[r] = 1;   /* rows are in rank order */
+    int ok = draw_layer(d, t, DRAW_SITES, keep);
+    free(keep);
+    return ok;
+}
+
 /* The map frame's content; 0 when interrupted. */
 static int draw_frame(const draw_ctx *d, const map_page *p)
 {
@@ -156,9 +172,9 @@ static int draw_frame(const draw_ctx *d, const map_page *p)
              draw_layer(d, out_model_table(m, "blocks"), DRAW_BLOCKS, NULL) &&
              draw_layer(d, out_model_table(m, "parks"), DRAW_PARKS, NULL) &&
              draw_layer(d, out_model_table(m, "redline"), DRAW_REDLINE, NULL) &&
-             draw_layer(d, out_model_table(m, OUT_SITES_TABLE), DRAW_SITES, NULL);
+             draw_sites(d, p);
         if (ok) draw_town_names(d, out_model_table(m, "towns"), TOWN_LABEL_SIZE);
-        if (ok) out_draw_site_labels(d);
+        if (ok) out_draw_site_labels(d, p->town ? 0 : CITY_SITES);
     }
     cairo_restore(cr);
     cairo_new_path(cr);
@@ -238,7 +254,7 @@ static double draw_legend(const draw_ctx *d, const map_page *p, double y)
     } symbols[] = {
         {DRAW_PARKS, "parks", "工业园区  industrial park"},
         {DRAW_REDLINE, "redline", "生态保护红线  ecological red line"},
-        {DRAW_SITES, OUT_SITES_TABLE, "小微企业园候选  SME park site"},
+        {DRAW_SITES, OUT_SITES_TABLE, NULL},
         {DRAW_TOWNS, "towns", "镇街界  town boundary"},
     };
     cairo_t *cr = d->cr;
@@ -291,8 +307,17 @@ static double draw_legend(const draw_ctx *d, const map_page *p, double y)
         if (!table_has_rows(d->m, symbols[i].table)) continue;
         draw_swatch(d, symbols[i].kind, IBMAP_CLASS_SUPPORT, x + LEGEND_PAD, row + 3,
                     SWATCH_W, SWATCH_H);
-        draw_text(d, symbols[i].label, tx, row + 3 + SWATCH_H / 2, 11, 0, 0, 0.5,
-                  draw_ink_rgb, 0, text_w);
+        const char *label = symbols[i].label;
+        if (!label) {   /* the sites: how many are shown */
+            const out_table *st = out_model_table(d->m, OUT_SITES_TABLE);
+            if (!p->town && st->n_rows > CITY_SITES)
+                snprintf(buf, sizeof buf, "小微企业园候选（前 %d / %lld）", CITY_SITES,
+                         (long long)st->n_rows);
+            else
+                snprintf(buf, sizeof buf, "小微企业园候选  SME park site");
+            label = buf;
+        }
+        draw_text(d, label, tx, row + 3 + SWATCH_H / 2, 11, 0, 0, 0.5, draw_ink_rgb, 0, text_w);
         row += SYMBOL_ROW;
     }
     if (c.not_drawn) {

@@ -517,7 +517,7 @@ static int draw_block_map(const plans *p, cairo_t *cr, PangoContext *pc, const p
          draw_layer(&d, out_model_table(m, "redline"), DRAW_REDLINE, NULL) &&
          draw_layer(&d, out_model_table(m, OUT_SITES_TABLE), DRAW_SITES, NULL);
     free(priority);
-    if (ok) out_draw_site_labels(&d);
+    if (ok) out_draw_site_labels(&d, 0);
     /* North arrow (top right) and scale bar (bottom left, on white). */
     cairo_new_path(cr);
     cairo_rectangle(cr, v->fx + 4, v->fy + v->fh - 68, 134, 64);

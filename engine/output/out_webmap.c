@@ -307,18 +307,24 @@ static int write_ring(void *arg, uint32_t polygon, uint32_t ring, const wkb_ring
     return 1;
 }
 
-/* "g":[[ring,…],…] of row r; 0 when it has no polygon. */
-static int write_geom(geom_writer *w, const out_table *t, int64_t r)
+/* "g":[[ring,…],…] of row r (without the key when bare); 0 when it has
+** no polygon. */
+static int write_geom_as(geom_writer *w, const out_table *t, int64_t r, int bare)
 {
     if (!t->wkb || !t->wkb[r] || !draw_wkb_rings(t->wkb[r], t->wkb_size[r], NULL, NULL))
         return 0;
-    ibmap_strbuf_put(w->b, "\"g\":[");
+    ibmap_strbuf_put(w->b, bare ? "[" : "\"g\":[");
     w->polygon_open = 0;
     w->first_polygon = 1;
     draw_wkb_rings(t->wkb[r], t->wkb_size[r], write_ring, w);
     if (w->polygon_open) ibmap_strbuf_put(w->b, "]");
     ibmap_strbuf_put(w->b, "]");
     return 1;
+}
+
+static int write_geom(geom_writer *w, const out_table *t, int64_t r)
+{
+    return write_geom_as(w, t, r, 0);
 }
 
 static int cmp_dbl(const void *a, const void *b)
@@ -358,6 +364,12 @@ static void write_zone(ibmap_strbuf *b, geom_writer *w, const out_model *m, cons
     }
     ibmap_strbuf_put(b, "]");
 }
+
+/* The figures a block's popup shows, in the order of its row. */
+static const char *const block_nums[] = {"area_mu", "tax_per_mu", "va_per_mu", "far",
+                                         "n_parcels", "parks_share", "redline_share",
+                                         "basic_farmland_share", "grade_c_share",
+                                         "grade_d_share"};
 
 typedef struct ent_order {
     int64_t row;
@@ -436,7 +448,10 @@ ibmap_status out_webmap_build(ibmap_ctx *ctx, const out_model *m, const char *pl
         ibmap_strbuf_printf(&b, ",\"color\":\"#%02x%02x%02x\"}", out_class_rgb[c][0],
                             out_class_rgb[c][1], out_class_rgb[c][2]);
     }
-    ibmap_strbuf_put(&b, "],\"blocks\":[");
+    ibmap_strbuf_put(&b, "],\"bf\":[\"id\",\"name\",\"town\",\"k\",\"mode\"");
+    for (size_t i = 0; i < sizeof block_nums / sizeof *block_nums; i++)
+        ibmap_strbuf_printf(&b, ",\"%s\"", block_nums[i]);
+    ibmap_strbuf_put(&b, ",\"rule\",\"reason\",\"plan\",\"p\",\"n_ent\",\"ents\",\"g\"],\"blocks\":[");
     ent_order *order = malloc((size_t)(np > 0 ? np : 1) * sizeof *order);
     GEOSWKBReader *rd = GEOSWKBReader_create_r(ctx->geos);
     int first = 1;
@@ -445,44 +460,45 @@ ibmap_status out_webmap_build(ibmap_ctx *ctx, const out_model *m, const char *pl
         if ((r & 1023) == 0 && ibmap_interrupt_pending()) s = ibmap_fail_interrupted(ctx);
         double f[4];
         if (!draw_feature_bbox(blocks, r, f)) continue;
-        ibmap_strbuf_put(&b, first ? "{" : ",\n{");
+        /* A row of the fields D.bf names, in that order (an array, not an
+        ** object: the keys of 100,000 objects were half the page). */
+        ibmap_strbuf_put(&b, first ? "[" : ",\n[");
         first = 0;
-        ibmap_strbuf_put(&b, "\"id\":");
         json_str(&b, out_text(blocks, r, "block_id"));
-        ibmap_strbuf_put(&b, ",\"name\":");
+        ibmap_strbuf_put(&b, ",");
         json_str(&b, out_text(blocks, r, "name"));
-        ibmap_strbuf_put(&b, ",\"town\":");
+        ibmap_strbuf_put(&b, ",");
         json_str(&b, out_text(blocks, r, "town"));
-        ibmap_strbuf_printf(&b, ",\"k\":%d,\"mode\":", (int)draw_block_class(m, r));
+        ibmap_strbuf_printf(&b, ",%d,", (int)draw_block_class(m, r));
         json_str(&b, m->mode ? ibmap_mode_label_zh((ibmap_mode)m->mode[r]) : "");
-        static const char *const nums[] = {"area_mu", "tax_per_mu", "va_per_mu", "far",
-                                           "n_parcels", "parks_share", "redline_share",
-                                           "basic_farmland_share", "grade_c_share",
-                                           "grade_d_share"};
-        for (size_t i = 0; i < sizeof nums / sizeof *nums; i++) {
-            ibmap_strbuf_printf(&b, ",\"%s\":", nums[i]);
-            json_num(&b, out_number(blocks, r, nums[i]));
+        for (size_t i = 0; i < sizeof block_nums / sizeof *block_nums; i++) {
+            ibmap_strbuf_put(&b, ",");
+            json_num(&b, out_number(blocks, r, block_nums[i]));
         }
-        ibmap_strbuf_put(&b, ",\"rule\":");
+        ibmap_strbuf_put(&b, ",");
         json_str(&b, out_text(blocks, r, "rule_id"));
-        ibmap_strbuf_put(&b, ",\"reason\":");
+        ibmap_strbuf_put(&b, ",");
         json_str(&b, out_text(blocks, r, "reason"));
+        ibmap_strbuf_put(&b, ",");
         if (plans_dir) {
             char *file = out_plan_file_name(plans_dir, out_text(blocks, r, "town"), "html");
-            ibmap_strbuf_put(&b, ",\"plan\":");
             char *href = file ? ibmap_sprintf("%s#block-%s", file,
                                               out_text(blocks, r, "block_id") ? out_text(blocks, r, "block_id") : "")
                               : NULL;
             json_str(&b, href);
             free(href);
             free(file);
+        } else {
+            ibmap_strbuf_put(&b, "null");
         }
         /* A point inside the block, for its label and for a click. */
         GEOSGeometry *g = GEOSWKBReader_read_r(ctx->geos, rd, blocks->wkb[r], blocks->wkb_size[r]);
         GEOSGeometry *pt = g ? GEOSPointOnSurface_r(ctx->geos, g) : NULL;
         double px, py;
         if (pt && GEOSGeomGetX_r(ctx->geos, pt, &px) == 1 && GEOSGeomGetY_r(ctx->geos, pt, &py) == 1)
-            ibmap_strbuf_printf(&b, ",\"p\":[%.1f,%.1f]", px - gw.ox, py - gw.oy);
+            ibmap_strbuf_printf(&b, ",[%.1f,%.1f]", px - gw.ox, py - gw.oy);
+        else
+            ibmap_strbuf_put(&b, ",null");
         if (pt) GEOSGeom_destroy_r(ctx->geos, pt);
         if (g) GEOSGeom_destroy_r(ctx->geos, g);
         /* Its enterprises, the largest first. */
@@ -490,7 +506,7 @@ ibmap_status out_webmap_build(ibmap_ctx *ctx, const out_model *m, const char *pl
         for (int64_t k = k0; k < k1; k++)
             order[k - k0] = (ent_order){bp.idx[k], out_number(et, bp.idx[k], "land_mu")};
         qsort(order, (size_t)ne, sizeof *order, ent_cmp);
-        ibmap_strbuf_printf(&b, ",\"n_ent\":%lld,\"ents\":[", (long long)ne);
+        ibmap_strbuf_printf(&b, ",%lld,[", (long long)ne);
         for (int64_t k = 0; k < ne && k < per_block; k++) {
             int64_t p = order[k].row;
             double land = out_number(et, p, "land_mu");
@@ -512,8 +528,8 @@ ibmap_status out_webmap_build(ibmap_ctx *ctx, const out_model *m, const char *pl
             ibmap_strbuf_put(&b, "]");
         }
         ibmap_strbuf_put(&b, "],");
-        write_geom(&gw, blocks, r);
-        ibmap_strbuf_put(&b, "}");
+        write_geom_as(&gw, blocks, r, 1);
+        ibmap_strbuf_put(&b, "]");
     }
     if (rd) GEOSWKBReader_destroy_r(ctx->geos, rd);
     free(order);
@@ -560,6 +576,9 @@ static const char app_js[] =
     "(function () {\n"
     "'use strict';\n"
     "var D = JSON.parse(document.getElementById('ibmap-data').textContent);\n"
+    "D.blocks = D.blocks.map(function (a) { var o = {};\n"
+    "  for (var i = 0; i < D.bf.length; i++) o[D.bf[i]] = a[i];\n"
+    "  return o; });\n"
     "var q = D.q;\n"
     "function esc(s) { return String(s == null ? '' : s).replace(/[&<>\"']/g, function (c) {\n"
     "  return {'&': '&amp;', '<': '&lt;', '>': '&gt;', '\"': '&quot;', \"'\": '&#39;'}[c]; }); }\n"
