@@ -181,7 +181,10 @@ static char *sql_quote(const char *s)
     return out;
 }
 
-static char *block_ent_sql(const ibmap_rules *r, int with_enterprises)
+/* The per-block summary of the enterprises, into temp.block_ent, for the
+** variants listed in temp.ibmap_ev; with `only_listed`, for the blocks of
+** temp.ibmap_be_blocks only. */
+static char *block_ent_sql(const ibmap_rules *r, int with_enterprises, int only_listed)
 {
     /* in_central_town: the block's town among the rules' central_towns */
     size_t cap = 8192;
@@ -238,8 +241,64 @@ static char *block_ent_sql(const ibmap_rules *r, int with_enterprises)
                  " LEFT JOIN main.enterprise_parcels AS ep ON ep.block_index = bm.block_index"
                  " LEFT JOIN main.enterprises AS e ON e.ent_index = ep.ent_index"
                  " LEFT JOIN temp.ibmap_ent_cat AS c ON c.ev = v.e AND c.ent_index = ep.ent_index"
-                 " GROUP BY v.e, bm.block_index");
+                 "%s GROUP BY v.e, bm.block_index",
+                 only_listed ? " WHERE bm.block_index IN (SELECT block_index FROM"
+                               " temp.ibmap_be_blocks)"
+                             : "");
     return sql;
+}
+
+static int exec_ok(sqlite3 *db, const char *sql)
+{
+    return sql && sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK;
+}
+
+/* The block summary of variant w (an enterprise variant other than 0), of
+** which n_changed enterprises differ from variant 0 in category or 低效
+** flag (temp.ibmap_ent_cat holds theirs, ev = w).  The 27-odd variants
+** share nearly everything: a block none of whose enterprises changed has
+** variant 0's summary, copied; only the blocks holding a changed
+** enterprise are summarised again, by the same statement, with the ev-w
+** rows of their enterprises completed from variant 0.  So every value is
+** what summarising every block for w would give, bit for bit (the same
+** rows summed in the same order).  With nothing changed, ev[w] becomes 0:
+** the variant reads variant 0's rows. */
+static ibmap_status block_ent_variant(ibmap_ctx *ctx, sqlite3 *db, const char *path,
+                                      const ibmap_rules *r, int w, int64_t n_changed, int *ev)
+{
+    if (n_changed == 0) {
+        ev[w] = 0;
+        return IBMAP_OK;
+    }
+    ibmap_strbuf cols = {0};
+    for (int k = 0; k < BE_COUNT; k++)
+        ibmap_strbuf_printf(&cols, ", \"%s\"", rules_block_ent_columns[k].name);
+    char *columns = ibmap_strbuf_take(&cols);
+    char *pick = ibmap_sprintf(
+        "DELETE FROM temp.ibmap_be_blocks;"
+        "INSERT INTO temp.ibmap_be_blocks SELECT DISTINCT ep.block_index"
+        " FROM temp.ibmap_ent_cat AS c JOIN main.enterprise_parcels AS ep"
+        " ON ep.ent_index = c.ent_index WHERE c.ev = %d AND ep.block_index IS NOT NULL;"
+        "INSERT OR IGNORE INTO temp.ibmap_ent_cat SELECT %d, c.ent_index, c.category,"
+        " c.low_eff FROM temp.ibmap_ent_cat AS c WHERE c.ev = 0 AND c.ent_index IN"
+        " (SELECT ep.ent_index FROM main.enterprise_parcels AS ep WHERE ep.block_index IN"
+        " (SELECT block_index FROM temp.ibmap_be_blocks));"
+        "INSERT INTO temp." RULES_BLOCK_ENT_TABLE " SELECT %d, block_index%s FROM temp."
+        RULES_BLOCK_ENT_TABLE " WHERE " RULES_EVARIANT_COLUMN " = 0 AND block_index NOT IN"
+        " (SELECT block_index FROM temp.ibmap_be_blocks);"
+        "DELETE FROM temp.ibmap_ev; INSERT INTO temp.ibmap_ev VALUES (%d);",
+        w, w, w, columns ? columns : "", w);
+    char *agg = block_ent_sql(r, 1, 1);
+    ibmap_status st = IBMAP_OK;
+    if (!columns || !pick || !agg)
+        st = ibmap_nomem(ctx);
+    else if (!exec_ok(db, pick) || !exec_ok(db, agg))
+        st = ibmap_fail(ctx, IBMAP_ERR_READ, "%s: summarising the enterprises per block "
+                        "failed: %s", path, sqlite3_errmsg(db));
+    free(columns);
+    free(pick);
+    free(agg);
+    return st;
 }
 
 ibmap_status ent_stage(ibmap_ctx *ctx, sqlite3 *db, const char *path, const ibmap_rules *r,
@@ -249,10 +308,14 @@ ibmap_status ent_stage(ibmap_ctx *ctx, sqlite3 *db, const char *path, const ibma
     memset(out, 0, sizeof *out);
     /* Which variants have enterprise results of their own. */
     int *ev = malloc((size_t)n_variants * sizeof *ev), *which = malloc((size_t)n_variants * sizeof *which);
+    /* per variant: its enterprises whose category or 低效 flag differ
+    ** from variant 0's */
+    int64_t *changed = calloc((size_t)n_variants, sizeof *changed);
     int n_which = 0;
-    if (!ev || !which) {
+    if (!ev || !which || !changed) {
         free(ev);
         free(which);
+        free(changed);
         return ibmap_nomem(ctx);
     }
     for (int v = 0; v < n_variants; v++) {
@@ -270,7 +333,9 @@ ibmap_status ent_stage(ibmap_ctx *ctx, sqlite3 *db, const char *path, const ibma
                              "DROP TABLE IF EXISTS temp.ibmap_ev;"
                              "CREATE TEMP TABLE ibmap_ent_cat(ev INTEGER, ent_index INTEGER,"
                              " category INTEGER, low_eff INTEGER, PRIMARY KEY (ev, ent_index));"
-                             "CREATE TEMP TABLE ibmap_ev(e INTEGER PRIMARY KEY);",
+                             "CREATE TEMP TABLE ibmap_ev(e INTEGER PRIMARY KEY);"
+                             "DROP TABLE IF EXISTS temp.ibmap_be_blocks;"
+                             "CREATE TEMP TABLE ibmap_be_blocks(block_index INTEGER PRIMARY KEY);",
                              NULL, NULL, NULL) != SQLITE_OK ||
                 sqlite3_exec(db, block_ent, NULL, NULL, NULL) != SQLITE_OK ||
                 rules_set_evariants(db, ev, n_variants) != SQLITE_OK))
@@ -278,9 +343,11 @@ ibmap_status ent_stage(ibmap_ctx *ctx, sqlite3 *db, const char *path, const ibma
                         sqlite3_errmsg(db));
     free(block_ent);
     sqlite3_stmt *ins = NULL;
+    /* Without enterprises every variant's summary is made at once; with
+    ** them, variant 0's first and the others from it (below). */
     if (!st && sqlite3_prepare_v2(db, "INSERT INTO temp.ibmap_ev VALUES (?)", -1, &ins, NULL) ==
                    SQLITE_OK)
-        for (int i = 0; i < n_which; i++) {
+        for (int i = 0; i < (with_ent ? 1 : n_which); i++) {
             sqlite3_reset(ins);
             sqlite3_bind_int(ins, 1, which[i]);
             sqlite3_step(ins);
@@ -362,6 +429,14 @@ ibmap_status ent_stage(ibmap_ctx *ctx, sqlite3 *db, const char *path, const ibma
                 if (!out->rule[i] || !out->reason[i])
                     st = ibmap_nomem(ctx);
             }
+            /* The rows come variant by variant, 0 first.  Of the other
+            ** variants only what differs from variant 0 is kept: most
+            ** enterprises are in the same category whichever param moves
+            ** by 10%. */
+            if (v > 0 && v < n_variants && out->category[i] == (unsigned char)cat &&
+                out->low_eff[i] == (signed char)low)
+                continue;
+            if (v > 0 && v < n_variants) changed[v]++;
             sqlite3_reset(ins);
             sqlite3_bind_int(ins, 1, v);
             sqlite3_bind_int64(ins, 2, i);
@@ -380,7 +455,7 @@ ibmap_status ent_stage(ibmap_ctx *ctx, sqlite3 *db, const char *path, const ibma
         if (!st) st = read_enterprises(ctx, db, path, out);
     }
     if (!st) {
-        char *agg = block_ent_sql(r, with_ent);
+        char *agg = block_ent_sql(r, with_ent, 0);
         if (!agg)
             st = ibmap_nomem(ctx);
         else if (sqlite3_exec(db, agg, NULL, NULL, NULL) != SQLITE_OK)
@@ -388,8 +463,15 @@ ibmap_status ent_stage(ibmap_ctx *ctx, sqlite3 *db, const char *path, const ibma
                             "failed: %s", path, sqlite3_errmsg(db));
         free(agg);
     }
+    for (int i = 1; !st && with_ent && i < n_which; i++)
+        st = block_ent_variant(ctx, db, path, r, which[i], changed[which[i]], ev);
+    /* The variants whose enterprises are all as in variant 0 read its
+    ** summary (block_ent_variant set ev[w] to 0). */
+    if (!st && with_ent && rules_set_evariants(db, ev, n_variants) != SQLITE_OK)
+        st = ibmap_fail(ctx, IBMAP_ERR_READ, "%s: %s", path, sqlite3_errmsg(db));
     free(ev);
     free(which);
+    free(changed);
     if (st) ent_result_clear(out);
     return st;
 }
