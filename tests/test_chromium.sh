@@ -133,15 +133,17 @@ dom_has_title_and_tables() {
   [ "$dom_rc" -eq 0 ] || { echo "# chromium --dump-dom exited $dom_rc"; return 1; }
   grep -qF "<title>$title</title>" "$d" || { echo "# no <title>$title</title>"; missing=1; }
   grep -qF "<h1>$title</h1>" "$d" || { echo "# no <h1>$title</h1>"; missing=1; }
-  for s in map classes by-town by-park by-cu by-mode rules quality scenarios sweep; do
+  for s in map classes enterprises by-town by-park by-cu by-mode rules quality scenarios sweep; do
     grep -qF "<section id=\"$s\">" "$d" || { echo "# no section $s"; missing=1; }
   done
   grep -qF 'src="data:image/png;base64,iVBORw0KGgo' "$d" || { echo "# no map image"; missing=1; }
   grep -qF '<table data-scenario="strict">' "$d" || { echo "# no strict matrix"; missing=1; }
   [ "$(grep -o '<polyline' "$d" | wc -l)" -eq 4 ] || { echo "# not 4 polylines"; missing=1; }
-  # The facts, the class summary, four class × group tables, the rules, the
-  # data quality, one scenario matrix, the sweep's values, the run table.
-  [ "$(grep -o '<table' "$d" | wc -l)" -eq 11 ] || { echo "# not 11 tables"; missing=1; }
+  # The facts, the class summary, the enterprises' six (categories,
+  # chains, the front and the 末档 of the 榜单, industries, towns), four
+  # class × group tables, the rules, the data quality, one scenario
+  # matrix, the sweep's values, the run table.
+  [ "$(grep -o '<table' "$d" | wc -l)" -eq 17 ] || { echo "# not 17 tables"; missing=1; }
   [ "$missing" -eq 0 ]
 }
 
