@@ -500,9 +500,9 @@ static int cmp_va(const void *pa, const void *pb)
     return c;
 }
 
-/* Sort, number and mark the ends.  `eligible_va(row)`: whether a row takes
-** part in the 亩均增加值 ranking (the ranked rows' rule, with the value
-** added known instead of the tax). */
+/* Sort, number and mark the ends.  va_ok[i]: whether row i takes part in
+** the 亩均增加值 ranking (the ranked rows' rule, with the value added known
+** instead of the tax); carried through the sort in rank_va. */
 static int finish_ranking(const out_model *m, out_ranking *r, const unsigned char *va_ok)
 {
     out_rank_row **byva = malloc((size_t)(r->n > 0 ? r->n : 1) * sizeof *byva);
