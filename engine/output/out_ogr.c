@@ -775,11 +775,13 @@ static ibmap_status write_fgb_quiet(ibmap_ctx *ctx, const out_model *m, const ch
 
 /* The tables ibmap may write into a schema: those of the model (a project
 ** without some zone role writes fewer).  What --overwrite replaces and
-** what, without it, makes the write refuse. */
+** what, without it, makes the write refuse.  It is checked before the
+** model exists, hence a list: a table the model gains must be added here
+** (test_pg_out's overwrite case fails otherwise). */
 static const char *const pg_tables[] = {
     "blocks", "parcels", "redline", "basic_farmland", "parks", "central", "transition",
     "control_units", "towns", "landuse_by_block", "data_quality", "run",
-    "enterprises", "block_enterprises", NULL};
+    "enterprises", "block_enterprises", "sme_park_sites", NULL};
 
 /* A schema name used unquoted by us, GDAL and QGIS alike: lower-case
 ** letters, digits and '_', not starting with a digit, ≤ 63 bytes. */

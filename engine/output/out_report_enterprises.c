@@ -20,20 +20,6 @@
 /* The enterprises in front the page lists. */
 #define REPORT_TOP 10
 
-static void esc(FILE *f, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\'': fputs("&#39;", f); break;
-        default: fputc(*s, f);
-        }
-    }
-}
-
 /* A numeric cell of `decimals` decimals; "–" when unknown. */
 static void cell_num(FILE *f, double v, int decimals)
 {
@@ -52,7 +38,7 @@ static void cell_int(FILE *f, int64_t n)
 static void cell_text(FILE *f, const char *s)
 {
     fputs("<td>", f);
-    esc(f, s);
+    out_html_esc(f, s);
     fputs("</td>", f);
 }
 
@@ -77,7 +63,7 @@ static void category_table(FILE *f, const out_category_group *g)
     for (int j = 1; j <= IBMAP_CATEGORY_COUNT; j++) {
         int k = j % IBMAP_CATEGORY_COUNT;   /* none last */
         fprintf(f, "<tr data-category=\"%s\"><td>", ibmap_category_name((ibmap_category)k));
-        esc(f, ibmap_category_label_zh((ibmap_category)k));
+        out_html_esc(f, ibmap_category_label_zh((ibmap_category)k));
         fprintf(f, " <span class=\"key\">%s</span></td>", ibmap_category_name((ibmap_category)k));
         cell_int(f, g->n[k]);
         cell_num(f, g->mu[k], 1);
