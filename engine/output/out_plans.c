@@ -79,15 +79,10 @@ static const struct {
 #define ROW_SIZE 7.5
 #define ROW_PAD 3.0
 
-/* The 项目清单 categories' colours (none, eliminate, upgrade, cluster,
-** relocate): distinct from the classes' green, amber, red and grey. */
-static const unsigned char cat_rgb[IBMAP_CATEGORY_COUNT][3] = {
-    {0xe8, 0xe8, 0xe8},   /* 不列入 */
-    {0x7b, 0x32, 0x94},   /* 整治淘汰类 */
-    {0x2c, 0x7f, 0xb8},   /* 改造提升类 */
-    {0x41, 0xb6, 0xc4},   /* 园区集聚类 */
-    {0x6d, 0x4c, 0x41},   /* 搬迁拆除类 */
-};
+/* The 项目清单 categories' colours: output.h's out_category_rgb, as the
+** enterprises layer's style and the report show them. */
+#define cat_rgb out_category_rgb
+
 /* By grade where the workspace has no enterprises: A, B, C, D, none. */
 static const unsigned char grade_rgb[5][3] = {
     {0x1a, 0x98, 0x50}, {0x91, 0xcf, 0x60}, {0xfc, 0x8d, 0x59}, {0xd7, 0x30, 0x27},
