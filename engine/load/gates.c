@@ -131,7 +131,7 @@ static int unknown_codes(const ibmap_layer *L, code_count **out, int64_t *n_out)
             c[n].code = codes && codes[i] ? codes[i] : "(none)";
             c[n++].n = 1;
         }
-    qsort(c, (size_t)n, sizeof *c, by_code);
+    if (n > 1) qsort(c, (size_t)n, sizeof *c, by_code);
     int64_t m = 0;
     for (int64_t i = 0; i < n; i++) {
         if (m > 0 && strcmp(c[m - 1].code, c[i].code) == 0)
@@ -139,7 +139,7 @@ static int unknown_codes(const ibmap_layer *L, code_count **out, int64_t *n_out)
         else
             c[m++] = c[i];
     }
-    qsort(c, (size_t)m, sizeof *c, by_count);
+    if (m > 1) qsort(c, (size_t)m, sizeof *c, by_count);
     *out = c;
     *n_out = m;
     return 1;

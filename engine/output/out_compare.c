@@ -216,7 +216,7 @@ static int64_t best_overlap(ibmap_ctx *ctx, GEOSSTRtree *tree, GEOSGeometry *con
     GEOSSTRtree_query_r(ctx->geos, tree, g, tree_hit, h);
     /* The tree's order is its own: sorted, so that ties go the same way
     ** every time. */
-    qsort(h->hits, (size_t)h->n, sizeof *h->hits, cmp_i64);
+    if (h->n > 1) qsort(h->hits, (size_t)h->n, sizeof *h->hits, cmp_i64);
     int64_t best = -1;
     for (int64_t k = 0; k < h->n; k++) {
         const GEOSGeometry *o = others[h->hits[k]];

@@ -509,7 +509,7 @@ static int finish_ranking(const out_model *m, out_ranking *r, const unsigned cha
     if (!byva) return 0;
     int64_t nva = 0;
     for (int64_t i = 0; i < r->n; i++) r->rows[i].rank_va = va_ok[i];  /* carried through the sort */
-    qsort(r->rows, (size_t)r->n, sizeof *r->rows, cmp_tax);
+    if (r->n > 1) qsort(r->rows, (size_t)r->n, sizeof *r->rows, cmp_tax);
     r->n_ranked = 0;
     for (int64_t i = 0; i < r->n; i++)
         if (r->rows[i].tier == OUT_TIER_NONE) r->rows[i].rank = ++r->n_ranked;
@@ -524,7 +524,7 @@ static int finish_ranking(const out_model *m, out_ranking *r, const unsigned cha
         w->rank_va = 0;
         if (take) byva[nva++] = w;
     }
-    qsort(byva, (size_t)nva, sizeof *byva, cmp_va);
+    if (nva > 1) qsort(byva, (size_t)nva, sizeof *byva, cmp_va);
     for (int64_t i = 0; i < nva; i++) byva[i]->rank_va = i + 1;
     free(byva);
     return 1;

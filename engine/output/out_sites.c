@@ -99,7 +99,7 @@ static void query_box(GEOSContextHandle_t h, GEOSSTRtree *tree, const GEOSGeomet
     if (!box) return;
     GEOSSTRtree_query_r(h, tree, box, hit, out);
     GEOSGeom_destroy_r(h, box);
-    qsort(out->v, (size_t)out->n, sizeof *out->v, cmp_i64);
+    if (out->n > 1) qsort(out->v, (size_t)out->n, sizeof *out->v, cmp_i64);
 }
 
 static GEOSGeometry *read_wkb(GEOSContextHandle_t h, GEOSWKBReader *rd, const out_table *t,

@@ -411,7 +411,7 @@ ibmap_status out_webmap_build(ibmap_ctx *ctx, const out_model *m, const char *pl
             e[3] = fmax(e[3], f[3]);
         }
     }
-    qsort(areas, (size_t)na, sizeof *areas, cmp_dbl);
+    if (na > 1) qsort(areas, (size_t)na, sizeof *areas, cmp_dbl);
     double typical = na ? sqrt(areas[na / 2]) : 100;
     free(areas);
     double k = 0.01 * (n > 1000 ? sqrt((double)n / 1000.0) : 1.0);
@@ -505,7 +505,7 @@ ibmap_status out_webmap_build(ibmap_ctx *ctx, const out_model *m, const char *pl
         int64_t k0 = bp.first[r], k1 = bp.first[r + 1], ne = k1 - k0;
         for (int64_t k = k0; k < k1; k++)
             order[k - k0] = (ent_order){bp.idx[k], out_number(et, bp.idx[k], "land_mu")};
-        qsort(order, (size_t)ne, sizeof *order, ent_cmp);
+        if (ne > 1) qsort(order, (size_t)ne, sizeof *order, ent_cmp);
         ibmap_strbuf_printf(&b, ",%lld,[", (long long)ne);
         for (int64_t k = 0; k < ne && k < per_block; k++) {
             int64_t p = order[k].row;
