@@ -124,6 +124,17 @@ int ibmap_workspace_write_enterprises(struct sqlite3 *db, const ibmap_data *data
     char *ddl = ibmap_enterprises_ddl();
     ok = ok && ddl && exec(db, ddl);
     free(ddl);
+    /* The chain of each industry code, found once per code rather than
+    ** once per enterprise (a scan of the prefixes with LIKE and a sort):
+    ** the longest prefix the code, stripped of its section letter, starts
+    ** with. */
+    ok = ok && exec(db,
+                    "CREATE TEMP TABLE ibmap_ind_chain(ind TEXT PRIMARY KEY, chain TEXT);"
+                    "INSERT INTO temp.ibmap_ind_chain SELECT d.ind, (SELECT c.chain FROM"
+                    " temp.ibmap_chains AS c WHERE ltrim(upper(trim(d.ind)),"
+                    " 'ABCDEFGHIJKLMNOPQRST') LIKE c.prefix || '%' ORDER BY length(c.prefix)"
+                    " DESC LIMIT 1) FROM (SELECT DISTINCT f_industry AS ind FROM layer_parcels"
+                    " WHERE f_industry IS NOT NULL) AS d;");
     /* Each enterprise's main block, in a table keyed by enterprise: as a
     ** subquery of the statement below, SQLite 3.40 scanned it whole for
     ** every enterprise (no automatic index for it), which took hours at
@@ -181,5 +192,6 @@ int ibmap_workspace_write_enterprises(struct sqlite3 *db, const ibmap_data *data
     ok = ok && len < cap - 512 && exec(db, sql);
     free(sql);
     return ok && exec(db, "DROP TABLE temp.ibmap_ep; DROP TABLE temp.ibmap_ek;"
-                          "DROP TABLE temp.ibmap_chains; DROP TABLE temp.ibmap_mb;");
+                          "DROP TABLE temp.ibmap_chains; DROP TABLE temp.ibmap_mb;"
+                          "DROP TABLE temp.ibmap_ind_chain;");
 }
