@@ -312,6 +312,7 @@ static int build_project(ibmap_ctx *ctx, int argc, char **argv, options *o,
             if (*end || n < 0 || n > 64)
                 return usage_error("--threads takes 0 (every core) to 64, not '%s'", v);
             o->overlay.threads = (int)n;
+            o->output.threads = (int)n;
             continue;
         } else if (strcmp(a, "--grid") == 0) {
             char *end;

@@ -823,6 +823,9 @@ typedef struct ibmap_output_options {
                                    string, "PG:dbname=… host=…" */
     const char *pg_schema;      /* IBMAP_OUT_POSTGIS: the schema written
                                    (made if missing); default "ibmap" */
+    int threads;                /* writers at once: 0 (default) one per
+                                   core, 1 one after another; the files
+                                   are the same either way */
 } ibmap_output_options;
 
 /* Fill *o with the defaults. */
