@@ -135,6 +135,15 @@ IBMAP_API void ibmap_ctx_free(ibmap_ctx *ctx);
 IBMAP_API void ibmap_interrupt(void);
 IBMAP_API void ibmap_interrupt_clear(void);
 
+/* For a program about to exit: from this call on, the free functions of
+** the large structures (ibmap_data_free, ibmap_metrics_free,
+** ibmap_classification_free, and the output model ibmap_write_outputs
+** frees) return without freeing, leaving the memory to the end of the
+** process, which releases it at once; freeing a large city's millions of
+** geometries and strings one by one takes seconds.  Process-wide and for
+** good: a library that goes on running must not call it. */
+IBMAP_API void ibmap_exiting(void);
+
 /* The message of the last error reported through this context: it names
 ** the file, layer, feature and field concerned wherever they are known.
 ** Empty ("") when no error has occurred.  Owned by the context; valid until

@@ -48,6 +48,10 @@ ibmap_status ibmap_fail(ibmap_ctx *ctx, ibmap_status status,
 /* Whether ibmap_interrupt() was called (and not cleared); and the failure
 ** to return when it was. */
 int ibmap_interrupt_pending(void);
+
+/* Whether ibmap_exiting() was called: the large structures' free
+** functions then return at once. */
+int ibmap_exit_pending(void);
 ibmap_status ibmap_fail_interrupted(ibmap_ctx *ctx);
 
 /* Allocation helpers: NULL on exhaustion, as malloc. */

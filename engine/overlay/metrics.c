@@ -11,7 +11,7 @@
 
 void ibmap_metrics_free(ibmap_metrics *m)
 {
-    if (!m) return;
+    if (!m || ibmap_exit_pending()) return;
     for (int64_t b = 0; b < m->n_blocks; b++) {
         free(m->ids[b]);
         for (int k = 0; k < M_COUNT; k++) free(m->text[METRIC_AT(b, k)]);
