@@ -104,6 +104,10 @@ ibmap_status ibmap_write_file(ibmap_ctx *ctx, const char *path,
 ** on a write error. */
 int ibmap_csv_text(FILE *f, const char *s);
 
+/* fmt.c: v as printf("%.17g", v) writes it (the same bytes), into buf of
+** at least 32 bytes; returns the length. */
+int ibmap_format_g17(char *buf, double v);
+
 /* ---------------------------------------------------------------------- */
 /* dq.c: the data-quality log                                             */
 /* ---------------------------------------------------------------------- */
