@@ -30,11 +30,11 @@
 /* Ids                                                                    */
 /* ---------------------------------------------------------------------- */
 
+/* The set of ids given out so far in a layer, open addressing on the
+** library's one hash (core/hash.c). */
 static uint64_t hash_str(const char *s)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
+    return ibmap_hash_str(IBMAP_HASH_INIT, s);
 }
 
 static int id_set_grow_if_needed(id_set *set, int64_t n)
