@@ -137,6 +137,9 @@ ibmap_status ibmap_dq_add(ibmap_dq *dq, ibmap_role role, int64_t fid,
                           const char *value, const char *action,
                           const char *detail_fmt, ...) IBMAP_PRINTF(10, 11);
 void ibmap_dq_clear(ibmap_dq *dq);
+/* Move every entry of src to the end of dst, in order; src is left empty.
+** Returns IBMAP_ERR_NOMEM (both unchanged) or OK. */
+ibmap_status ibmap_dq_move(ibmap_dq *dst, ibmap_dq *src);
 
 /* 1 亩 in m². */
 #define IBMAP_MU_M2 (10000.0 / 15.0)
