@@ -37,6 +37,7 @@ static const char usage_text[] =
     "                               (exact kernel or GEOS), on stderr\n"
     "  run [PROJECT.yaml] [LAYER OPTIONS] -o OUTDIR [--rules FILE]\n"
     "          [--set PARAM=VALUE ...] [--scenario NAME] [--threads N]\n"
+    "          (the overlay's and the writers' threads; 1: one at a time)\n"
     "          [--overwrite] [--formats all|gpkg,qgs,sqlite,shp,geojson,fgb,\n"
     "          summaries,map,report,postgis] [--pg \"PG:…\" [--pg-schema S]]\n"
     "          [--shp-encoding UTF-8|GBK] [--title TEXT] [--json]\n"
