@@ -37,6 +37,7 @@ static const char usage_text[] =
     "                               (exact kernel or GEOS), on stderr\n"
     "  run [PROJECT.yaml] [LAYER OPTIONS] -o OUTDIR [--rules FILE]\n"
     "          [--set PARAM=VALUE ...] [--scenario NAME] [--threads N]\n"
+    "          (the overlay's and the writers' threads; 1: one at a time)\n"
     "          [--overwrite] [--formats all|gpkg,qgs,sqlite,shp,geojson,fgb,\n"
     "          summaries,map,towns,report,plans,postgis] [--pg \"PG:…\"\n"
     "          [--pg-schema S]] [--plan-blocks SPEC] [--plan-town T]\n"
@@ -413,6 +414,7 @@ static int build_project(ibmap_ctx *ctx, int argc, char **argv, options *o,
             if (*end || n < 0 || n > 64)
                 return usage_error("--threads takes 0 (every core) to 64, not '%s'", v);
             o->overlay.threads = (int)n;
+            o->output.threads = (int)n;
             continue;
         } else if (strcmp(a, "--grid") == 0) {
             char *end;
@@ -758,6 +760,17 @@ static void options_init(options *o)
     ibmap_output_options_init(&o->output);
 }
 
+/* What is freed after this is freed at the end of the process: the
+** library leaves its large structures (millions of geometries and strings
+** in a large city) to the process's end, which releases them at once.
+** IBMAP_FREE_AT_EXIT=1 keeps every free, so that valgrind and ASan see
+** them (the tests set it). */
+static void exiting(void)
+{
+    const char *keep = getenv("IBMAP_FREE_AT_EXIT");
+    if (!keep || !*keep || strcmp(keep, "0") == 0) ibmap_exiting();
+}
+
 static int cmd_check(ibmap_ctx *ctx, int argc, char **argv)
 {
     options o;
@@ -787,6 +800,7 @@ static int cmd_check(ibmap_ctx *ctx, int argc, char **argv)
         if (o.project_path) printf("ibmap check %s\n", o.project_path);
         print_text_summary(data, &o, &ov);
     }
+    exiting();
     ibmap_data_free(data);
     ibmap_project_free(project);
     return rc;
@@ -895,6 +909,7 @@ static int cmd_overlay(ibmap_ctx *ctx, int argc, char **argv)
         fprintf(stderr, "ibmap overlay: %s\n", ibmap_errmsg(ctx));
         rc = 1;
     }
+    exiting();
     ibmap_metrics_free(m);
     ibmap_data_free(data);
     ibmap_project_free(project);
@@ -1202,6 +1217,7 @@ static int cmd_classify(ibmap_ctx *ctx, int argc, char **argv)
     if (!rc) rc = load_rules(ctx, "classify", &o, &rules);
     if (!rc && (ibmap_classify(ctx, o.workspace, rules, o.scenario, &c) ||
                 (o.csv_path && ibmap_classification_write_csv(ctx, c, o.csv_path)) ||
+                (exiting(), 0) ||
                 (o.out_dir && ibmap_write_outputs(ctx, o.workspace, c, rules, o.out_dir,
                                                   &o.output)))) {
         if (o.output.progress == progress_bar) fprintf(stderr, "\r\033[K");
@@ -1371,11 +1387,22 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
     if (!rc) announce(&o.output, "overlay");
     if (!rc) rc = overlay_or_reuse(ctx, "run", &o, project, &data, &m, &reused);
     if (!rc && (ibmap_metrics_write_csv(ctx, m, metrics_csv) ||
-                ibmap_metrics_write_landuse_csv(ctx, m, lu_csv) ||
-                announce(&o.output, "classify") ||
+                ibmap_metrics_write_landuse_csv(ctx, m, lu_csv))) {
+        fprintf(stderr, "ibmap run: %s\n", ibmap_errmsg(ctx));
+        rc = 1;
+    }
+    /* What follows reads the workspace: the loaded layers and the metrics
+    ** are freed now, not held through the outputs (the largest part of
+    ** the memory at 100,000 blocks). */
+    ibmap_data_free(data);
+    data = NULL;
+    ibmap_metrics_free(m);
+    m = NULL;
+    if (!rc && (announce(&o.output, "classify") ||
                 ibmap_classify(ctx, o.workspace_path, rules, o.scenario, &c) ||
                 ibmap_classification_write_csv(ctx, c, class_csv) ||
                 ibmap_classification_write_enterprises_csv(ctx, c, ent_csv) ||
+                (exiting(), 0) ||
                 (set_plan_texts(&o.output, project),
                  ibmap_write_outputs(ctx, o.workspace_path, c, rules, o.out_dir, &o.output)))) {
         progress_done(&o);
@@ -1471,9 +1498,8 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
         }
     }
     ibmap_targets_free(targets);
+    exiting();
     ibmap_classification_free(c);
-    ibmap_metrics_free(m);
-    ibmap_data_free(data);
     ibmap_rules_free(rules);
     ibmap_project_free(project);
     return rc;

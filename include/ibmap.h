@@ -142,6 +142,15 @@ IBMAP_API ibmap_status ibmap_ctx_set_language(ibmap_ctx *ctx, const char *lang);
 IBMAP_API void ibmap_interrupt(void);
 IBMAP_API void ibmap_interrupt_clear(void);
 
+/* For a program about to exit: from this call on, the free functions of
+** the large structures (ibmap_data_free, ibmap_metrics_free,
+** ibmap_classification_free, and the output model ibmap_write_outputs
+** frees) return without freeing, leaving the memory to the end of the
+** process, which releases it at once; freeing a large city's millions of
+** geometries and strings one by one takes seconds.  Process-wide and for
+** good: a library that goes on running must not call it. */
+IBMAP_API void ibmap_exiting(void);
+
 /* The message of the last error reported through this context: it names
 ** the file, layer, feature and field concerned wherever they are known.
 ** Empty ("") when no error has occurred.  Owned by the context; valid until
@@ -984,6 +993,9 @@ typedef struct ibmap_output_options {
     ** plan version) to compare this one with in the report
     ** (ibmap_compare_workspaces: it is A, this run B); NULL: none. */
     const char *compare_workspace;
+    int threads;                /* writers at once: 0 (default) one per
+                                   core, 1 one after another; the files
+                                   are the same either way */
 } ibmap_output_options;
 
 /* Fill *o with the defaults. */

@@ -575,6 +575,134 @@ TEST(failed_write_leaves_nothing)
     CHECK(stat(shp, &st) != 0);
 }
 
+/* Files a and b are the same but for the times in them: the run table's
+** "finished" (seconds) and SpatiaLite's own history (milliseconds) say
+** when they were written, as YYYY-MM-DDTHH:MM:SS[.mmm]Z. */
+static int same_but_times(const char *a, const char *b)
+{
+    size_t na, nb;
+    char *x = read_all(a, &na), *y = read_all(b, &nb);
+    int same = x && y && na == nb;
+    for (char *t = x; same && t; t = t == x ? y : NULL) {
+        size_t n = na;
+        for (size_t i = 0; i + 20 <= n; i++) {
+            static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+            size_t k = 0;
+            while (shape[k] && (shape[k] == 'd' ? t[i + k] >= '0' && t[i + k] <= '9'
+                                                : t[i + k] == shape[k]))
+                k++;
+            if (shape[k]) continue;
+            for (k = 0; shape[k]; k++)
+                if (shape[k] == 'd') t[i + k] = '0';
+            for (k = i + 19; k < n && ((t[k] >= '0' && t[k] <= '9') || t[k] == '.'); k++)
+                t[k] = '0';
+        }
+    }
+    same = same && memcmp(x, y, na) == 0;
+    free(x);
+    free(y);
+    return same;
+}
+
+/* Every file in directory a (and its subdirectories, one level) is in b
+** and the same but for the times; as many files in both.  Returns the
+** number of files compared, -1 at the first that differs (printed). */
+static int same_dirs(const char *a, const char *b)
+{
+    char cmd[1400];
+    snprintf(cmd, sizeof cmd, "cd '%s' && find . -type f | sort", a);
+    FILE *p = popen(cmd, "r");
+    char line[1024];
+    int n = 0;
+    while (p && fgets(line, sizeof line, p)) {
+        line[strcspn(line, "\n")] = 0;
+        char fa[2100], fb[2100];
+        snprintf(fa, sizeof fa, "%s/%s", a, line);
+        snprintf(fb, sizeof fb, "%s/%s", b, line);
+        if (!same_but_times(fa, fb)) {
+            printf("# %s differs\n", line);
+            n = -1;
+            break;
+        }
+        n++;
+    }
+    if (p) pclose(p);
+    snprintf(cmd, sizeof cmd, "test $(find '%s' -type f | wc -l) -eq $(find '%s' -type f | wc -l)",
+             a, b);
+    return n >= 0 && system(cmd) == 0 ? n : -1;
+}
+
+/* The writers run at once (one per core, or as many as asked for) and
+** write the files they write one after another, byte for byte: the
+** SpatiaLite database and the report show the GeoPackage's nothing-lost
+** figures, as after it. */
+TEST(writers_at_once_write_the_serial_files)
+{
+    if (!clean.ok) TEST_FAILF("the sample city did not run");
+    char serial[600], together[600];
+    snprintf(serial, sizeof serial, "%s/serial", dir);
+    snprintf(together, sizeof together, "%s/together", dir);
+    ibmap_output_options o;
+    ibmap_output_options_init(&o);
+    o.formats = IBMAP_OUT_ALL | IBMAP_OUT_FGB;
+    o.started = 1700000000;
+    o.threads = 1;
+    CHECK_INT(ibmap_write_outputs(ctx, clean.ws, clean.c, clean.rules, serial, &o), IBMAP_OK);
+    o.threads = 4;
+    CHECK_INT(ibmap_write_outputs(ctx, clean.ws, clean.c, clean.rules, together, &o), IBMAP_OK);
+    int n = same_dirs(serial, together);
+    CHECK(n > 40);
+}
+
+/* One writer fails while the others run: the error is that writer's, the
+** writers that would not have run after it (the QGIS project, SpatiaLite,
+** the report) leave nothing, the others' files are complete, and no
+** temporary file is left anywhere. */
+TEST(a_failing_writer_leaves_the_others_complete)
+{
+    if (!clean.ok) TEST_FAILF("the sample city did not run");
+    for (int threads = 1; threads <= 4; threads += 3) {
+        char out[600], path[700], cmd[1500];
+        snprintf(out, sizeof out, "%s/failing-%d", dir, threads);
+        /* a directory that is not empty where the GeoPackage goes: it is
+        ** written under its temporary name, then cannot be renamed */
+        snprintf(path, sizeof path, "%s/industrial_map.gpkg/keep", out);
+        snprintf(cmd, sizeof cmd, "mkdir -p '%s'", path);
+        CHECK(system(cmd) == 0);
+        ibmap_output_options o;
+        ibmap_output_options_init(&o);
+        o.formats = IBMAP_OUT_ALL;
+        o.overwrite = 1;
+        o.threads = threads;
+        CHECK_INT(ibmap_write_outputs(ctx, clean.ws, clean.c, clean.rules, out, &o),
+                  IBMAP_ERR_WRITE);
+        CHECK_CONTAINS(ibmap_errmsg(ctx), "industrial_map.gpkg");
+        struct stat st;
+        static const char *const absent[] = {"industrial_map.qgs", "industrial_map.sqlite",
+                                             "report.html"};
+        for (int i = 0; i < 3; i++) {
+            snprintf(path, sizeof path, "%s/%s", out, absent[i]);
+            CHECK(stat(path, &st) != 0);
+        }
+        snprintf(cmd, sizeof cmd, "test -z \"$(find '%s' -name '*tmp-*')\"", out);
+        CHECK(system(cmd) == 0);
+        if (threads > 1) {
+            /* the independent writers finished, their files complete */
+            snprintf(path, sizeof path, "%s/geojson/parcels.geojson", out);
+            GDALDatasetH ds = open_vector(path);
+            CHECK(ds != NULL);
+            if (ds) {
+                OGRLayerH L = GDALDatasetGetLayer(ds, 0);
+                CHECK_INT(OGR_L_GetFeatureCount(L, TRUE),
+                          ibmap_layer_count(ibmap_data_layer(clean.data, IBMAP_ROLE_PARCELS)));
+                GDALClose(ds);
+            }
+            snprintf(path, sizeof path, "%s/industrial_map.png", out);
+            CHECK(stat(path, &st) == 0 && st.st_size > 0);
+        }
+    }
+}
+
 /* The messy sample: every block of the input is in the output, those
 ** without geometry too, and every data-quality entry is in the log. */
 TEST(messy_city_loses_nothing)
@@ -719,6 +847,8 @@ int main(void)
     RUN(geopackage_is_deterministic);
     RUN(block_without_geometry_is_kept);
     RUN(failed_write_leaves_nothing);
+    RUN(writers_at_once_write_the_serial_files);
+    RUN(a_failing_writer_leaves_the_others_complete);
     RUN(messy_city_loses_nothing);
     RUN(source_fields_travel_to_every_output);
     city_free(&clean);

@@ -70,7 +70,7 @@ static ibmap_classification *classification_new(int64_t n)
 
 void ibmap_classification_free(ibmap_classification *c)
 {
-    if (!c) return;
+    if (!c || ibmap_exit_pending()) return;
     for (int64_t b = 0; b < c->n; b++) {
         if (c->ids) free(c->ids[b]);
         if (c->rule) free(c->rule[b]);

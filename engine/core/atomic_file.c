@@ -46,12 +46,16 @@ int ibmap_csv_text(FILE *f, const char *s)
     /* RFC 4180: a field holding a comma, quote or line break is quoted,
     ** and quotes inside it are doubled. */
     int quote = strpbrk(s, ",\"\r\n") != NULL;
-    if (quote) fputc('"', f);
+    if (!quote) {
+        fputs(s, f);
+        return !ferror(f);
+    }
+    fputc('"', f);
     for (; *s; s++) {
         if (*s == '"') fputc('"', f);
         fputc(*s, f);
     }
-    if (quote) fputc('"', f);
+    fputc('"', f);
     return !ferror(f);
 }
 

@@ -39,6 +39,19 @@ int ibmap_interrupt_pending(void)
     return atomic_load_explicit(&interrupt_requested, memory_order_relaxed);
 }
 
+/* ibmap_exiting(): set once by a program about to end. */
+static atomic_int exit_requested;
+
+void ibmap_exiting(void)
+{
+    atomic_store(&exit_requested, 1);
+}
+
+int ibmap_exit_pending(void)
+{
+    return atomic_load_explicit(&exit_requested, memory_order_relaxed);
+}
+
 ibmap_status ibmap_fail_interrupted(ibmap_ctx *ctx)
 {
     return ibmap_fail(ctx, IBMAP_ERR_INTERRUPTED,

@@ -53,6 +53,10 @@ ibmap_status ibmap_nomem(ibmap_ctx *ctx);
 /* Whether ibmap_interrupt() was called (and not cleared); and the failure
 ** to return when it was. */
 int ibmap_interrupt_pending(void);
+
+/* Whether ibmap_exiting() was called: the large structures' free
+** functions then return at once. */
+int ibmap_exit_pending(void);
 ibmap_status ibmap_fail_interrupted(ibmap_ctx *ctx);
 
 /* Allocation helpers: NULL on exhaustion, as malloc. */
@@ -122,6 +126,10 @@ static inline const char *ibmap_csv_pick(const char *en, const char *zh)
     return ibmap_csv_zh() ? zh : en;
 }
 
+/* fmt.c: v as printf("%.17g", v) writes it (the same bytes), into buf of
+** at least 32 bytes; returns the length. */
+int ibmap_format_g17(char *buf, double v);
+
 /* ---------------------------------------------------------------------- */
 /* dq.c: the data-quality log                                             */
 /* ---------------------------------------------------------------------- */
@@ -151,6 +159,9 @@ ibmap_status ibmap_dq_add(ibmap_dq *dq, ibmap_role role, int64_t fid,
                           const char *value, const char *action,
                           const char *detail_fmt, ...) IBMAP_PRINTF(10, 11);
 void ibmap_dq_clear(ibmap_dq *dq);
+/* Move every entry of src to the end of dst, in order; src is left empty.
+** Returns IBMAP_ERR_NOMEM (both unchanged) or OK. */
+ibmap_status ibmap_dq_move(ibmap_dq *dst, ibmap_dq *src);
 
 /* 1 亩 in m². */
 #define IBMAP_MU_M2 (10000.0 / 15.0)

@@ -57,6 +57,25 @@ ibmap_status ibmap_dq_add(ibmap_dq *dq, ibmap_role role, int64_t fid,
     return IBMAP_OK;
 }
 
+ibmap_status ibmap_dq_move(ibmap_dq *dst, ibmap_dq *src)
+{
+    if (src->n == 0) return IBMAP_OK;
+    if (dst->n + src->n > dst->cap) {
+        int64_t cap = dst->cap ? dst->cap : 64;
+        while (cap < dst->n + src->n) cap *= 2;
+        ibmap_dq_entry *e = realloc(dst->entries, (size_t)cap * sizeof *e);
+        if (!e) return IBMAP_ERR_NOMEM;
+        dst->entries = e;
+        dst->cap = cap;
+    }
+    memcpy(dst->entries + dst->n, src->entries, (size_t)src->n * sizeof *src->entries);
+    dst->n += src->n;
+    for (int r = 0; r < IBMAP_ROLE_COUNT; r++) dst->per_role[r] += src->per_role[r];
+    free(src->entries);
+    memset(src, 0, sizeof *src);
+    return IBMAP_OK;
+}
+
 void ibmap_dq_clear(ibmap_dq *dq)
 {
     for (int64_t i = 0; i < dq->n; i++) {

@@ -107,6 +107,91 @@ int ibmap_coords_usable(GEOSContextHandle_t h, const GEOSGeometry *g,
     return 1;
 }
 
+/* A scratch buffer of x, y pairs, grown as needed. */
+typedef struct xy_buf {
+    double *xy;
+    size_t cap; /* points */
+} xy_buf;
+
+/* The ring as a GEOS LinearRing, its coordinates copied straight from
+** OGR's arrays; NULL when GEOS refuses it (fewer than 4 points, not
+** closed: GEOS's message is in the context, as from its WKB reader, which
+** builds rings the same way). */
+static GEOSGeometry *ring_to_geos(GEOSContextHandle_t h, OGRGeometryH ring, xy_buf *b)
+{
+    int n = OGR_G_GetPointCount(ring);
+    if (n < 0) return NULL;
+    if ((size_t)n > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < (size_t)n) cap *= 2;
+        double *grown = realloc(b->xy, cap * 2 * sizeof *grown);
+        if (!grown) return NULL;
+        b->xy = grown;
+        b->cap = cap;
+    }
+    if (n > 0)
+        OGR_G_GetPoints(ring, b->xy, 2 * sizeof(double), b->xy + 1, 2 * sizeof(double),
+                        NULL, 0);
+    GEOSCoordSequence *cs = GEOSCoordSeq_copyFromBuffer_r(h, b->xy, (unsigned)n, 0, 0);
+    /* the ring owns cs, also when it throws */
+    return cs ? GEOSGeom_createLinearRing_r(h, cs) : NULL;
+}
+
+static GEOSGeometry *polygon_to_geos(GEOSContextHandle_t h, OGRGeometryH poly, xy_buf *b)
+{
+    int nr = OGR_G_GetGeometryCount(poly);
+    if (nr == 0) return GEOSGeom_createEmptyPolygon_r(h);
+    GEOSGeometry *shell = ring_to_geos(h, OGR_G_GetGeometryRef(poly, 0), b);
+    if (!shell) return NULL;
+    GEOSGeometry **holes = nr > 1 ? malloc((size_t)(nr - 1) * sizeof *holes) : NULL;
+    if (nr > 1 && !holes) {
+        GEOSGeom_destroy_r(h, shell);
+        return NULL;
+    }
+    for (int k = 1; k < nr; k++) {
+        holes[k - 1] = ring_to_geos(h, OGR_G_GetGeometryRef(poly, k), b);
+        if (!holes[k - 1]) {
+            for (int j = 0; j < k - 1; j++) GEOSGeom_destroy_r(h, holes[j]);
+            GEOSGeom_destroy_r(h, shell);
+            free(holes);
+            return NULL;
+        }
+    }
+    GEOSGeometry *g = GEOSGeom_createPolygon_r(h, shell, holes, (unsigned)(nr - 1));
+    free(holes);
+    return g;
+}
+
+/* A Polygon or MultiPolygon (of polygons) built in GEOS from OGR's
+** coordinates, without the detour through WKB; what GEOS's WKB reader
+** would build, or NULL as it would be.  Other types: *other set. */
+static GEOSGeometry *ogr_to_geos(GEOSContextHandle_t h, OGRGeometryH g, xy_buf *b, int *other)
+{
+    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+    *other = 0;
+    if (t == wkbPolygon) return polygon_to_geos(h, g, b);
+    int n = t == wkbMultiPolygon ? OGR_G_GetGeometryCount(g) : 0;
+    for (int k = 0; k < n; k++)
+        if (wkbFlatten(OGR_G_GetGeometryType(OGR_G_GetGeometryRef(g, k))) != wkbPolygon) n = -1;
+    if (t != wkbMultiPolygon || n < 0) {
+        *other = 1;
+        return NULL;
+    }
+    GEOSGeometry **parts = n ? malloc((size_t)n * sizeof *parts) : NULL;
+    if (n && !parts) return NULL;
+    for (int k = 0; k < n; k++) {
+        parts[k] = polygon_to_geos(h, OGR_G_GetGeometryRef(g, k), b);
+        if (!parts[k]) {
+            for (int j = 0; j < k; j++) GEOSGeom_destroy_r(h, parts[j]);
+            free(parts);
+            return NULL;
+        }
+    }
+    GEOSGeometry *mp = GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, parts, (unsigned)n);
+    free(parts);
+    return mp;
+}
+
 /* Turn the OGR geometry of feature i into a GEOS geometry in source
 ** coordinates, or record why it cannot be one. */
 ibmap_status ibmap_reader_read_geometry(layer_reader *r, OGRFeatureH f, int64_t i,
@@ -182,21 +267,31 @@ ibmap_status ibmap_reader_read_geometry(layer_reader *r, OGRFeatureH f, int64_t 
         OGR_G_FlattenTo2D(g);
         OGR_G_SetMeasured(g, FALSE);
     }
-    size_t size = (size_t)OGR_G_WkbSize(g);
-    if (size > *wkb_cap) {
-        unsigned char *nb = realloc(*wkb, size);
-        if (!nb) {
-            if (owned) OGR_G_DestroyGeometry(owned);
-            return ibmap_nomem(r->ctx);
-        }
-        *wkb = nb;
-        *wkb_cap = size;
-    }
-    OGR_G_ExportToIsoWkb(g, wkbNDR, *wkb);
     GEOSContextHandle_t h = r->ctx->geos;
-    GEOSWKBReader *reader = GEOSWKBReader_create_r(h);
-    GEOSGeometry *gg = reader ? GEOSWKBReader_read_r(h, reader, *wkb, size) : NULL;
-    if (reader) GEOSWKBReader_destroy_r(h, reader);
+    /* Polygons and multipolygons (nearly every feature) straight from
+    ** OGR's coordinates; anything else (a GeometryCollection) through WKB,
+    ** which GEOS reads whatever it holds. */
+    int other = 0;
+    xy_buf xyb = {(double *)*wkb, *wkb_cap / (2 * sizeof(double))};
+    GEOSGeometry *gg = ogr_to_geos(h, g, &xyb, &other);
+    *wkb = (unsigned char *)xyb.xy;
+    *wkb_cap = xyb.cap * 2 * sizeof(double);
+    if (other) {
+        size_t size = (size_t)OGR_G_WkbSize(g);
+        if (size > *wkb_cap) {
+            unsigned char *nb = realloc(*wkb, size);
+            if (!nb) {
+                if (owned) OGR_G_DestroyGeometry(owned);
+                return ibmap_nomem(r->ctx);
+            }
+            *wkb = nb;
+            *wkb_cap = size;
+        }
+        OGR_G_ExportToIsoWkb(g, wkbNDR, *wkb);
+        GEOSWKBReader *reader = GEOSWKBReader_create_r(h);
+        gg = reader ? GEOSWKBReader_read_r(h, reader, *wkb, size) : NULL;
+        if (reader) GEOSWKBReader_destroy_r(h, reader);
+    }
     int finite = gg || ogr_coords_finite(g);
     if (owned) OGR_G_DestroyGeometry(owned);
     if (!gg && !finite) {

@@ -20,6 +20,7 @@
 ** layer gates (gates.c) decide whether what is left can carry the run.
 */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,11 +34,11 @@
 /* Ids                                                                    */
 /* ---------------------------------------------------------------------- */
 
+/* The set of ids given out so far in a layer, open addressing on the
+** library's one hash (core/hash.c). */
 static uint64_t hash_str(const char *s)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
+    return ibmap_hash_str(IBMAP_HASH_INIT, s);
 }
 
 static int id_set_grow_if_needed(id_set *set, int64_t n)
@@ -365,12 +366,13 @@ static ibmap_status read_features(layer_reader *r)
 
 static ibmap_status read_layer(ibmap_ctx *ctx, ibmap_data *data,
                                const ibmap_project *p, ibmap_role role,
-                               int *deferred)
+                               int *deferred, ibmap_dq *log)
 {
     layer_reader r;
     memset(&r, 0, sizeof r);
     r.ctx = ctx;
     r.data = data;
+    r.log = log;
     r.role = role;
     r.rs = &p->roles[role];
     r.def = ibmap_role_def_get(role);
@@ -391,6 +393,91 @@ static ibmap_status read_layer(ibmap_ctx *ctx, ibmap_data *data,
     free(r.src_type);
     free(r.ids.slots);
     if (r.ds) GDALClose(r.ds);
+    return st;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Phase one on every core                                                */
+/* ---------------------------------------------------------------------- */
+
+/* The layers are read at once, each by a thread with its own GDAL dataset
+** and its own context (GEOS, PROJ, errors), into its own slot of data and
+** its own log; the logs are then appended in role order, so the load is
+** the serial one's: the same layers, ids and log.  A failure reported is
+** the first in role order, as reading one after another stops there. */
+typedef struct read_job {
+    ibmap_data *data;
+    const ibmap_project *p;
+    ibmap_role roles[IBMAP_ROLE_COUNT];
+    int n_roles, next;
+    ibmap_ctx *ctx[IBMAP_ROLE_COUNT];
+    ibmap_dq log[IBMAP_ROLE_COUNT];
+    ibmap_status st[IBMAP_ROLE_COUNT];
+    int *deferred;
+    pthread_mutex_t lock;
+} read_job;
+
+static void *read_thread(void *arg)
+{
+    read_job *j = arg;
+    /* GDAL's error handler stack is per thread */
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    for (;;) {
+        pthread_mutex_lock(&j->lock);
+        int k = j->next < j->n_roles ? j->next++ : -1;
+        pthread_mutex_unlock(&j->lock);
+        if (k < 0) break;
+        ibmap_role r = j->roles[k];
+        j->st[r] = read_layer(j->ctx[r], j->data, j->p, r, &j->deferred[r], &j->log[r]);
+    }
+    CPLPopErrorHandler();
+    return NULL;
+}
+
+static ibmap_status read_layers(ibmap_ctx *ctx, ibmap_data *data, const ibmap_project *p,
+                                int *deferred)
+{
+    read_job j;
+    memset(&j, 0, sizeof j);
+    j.data = data;
+    j.p = p;
+    j.deferred = deferred;
+    /* the largest layers first: parcels and land use, then the rest */
+    static const ibmap_role order[] = {IBMAP_ROLE_PARCELS, IBMAP_ROLE_LANDUSE};
+    for (size_t i = 0; i < sizeof order / sizeof *order; i++)
+        if (p->roles[order[i]].given) j.roles[j.n_roles++] = order[i];
+    for (int r = 0; r < IBMAP_ROLE_COUNT; r++)
+        if (p->roles[r].given && r != IBMAP_ROLE_PARCELS && r != IBMAP_ROLE_LANDUSE)
+            j.roles[j.n_roles++] = (ibmap_role)r;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int n = cores < 1 ? 1 : cores > 16 ? 16 : (int)cores;
+    if (n > j.n_roles) n = j.n_roles;
+    ibmap_status st = IBMAP_OK;
+    if (n <= 1) {
+        for (int r = 0; r < IBMAP_ROLE_COUNT && !st; r++)
+            if (p->roles[r].given)
+                st = read_layer(ctx, data, p, (ibmap_role)r, &deferred[r], &data->dq);
+        return st;
+    }
+    for (int k = 0; k < j.n_roles && !st; k++)
+        if (!(j.ctx[j.roles[k]] = ibmap_ctx_new()))
+            st = ibmap_nomem(ctx);
+    pthread_t threads[16];
+    int started = 0;
+    pthread_mutex_init(&j.lock, NULL);
+    for (int k = 1; !st && k < n; k++)
+        if (pthread_create(&threads[started], NULL, read_thread, &j) == 0) started++;
+    if (!st) read_thread(&j);
+    for (int k = 0; k < started; k++) pthread_join(threads[k], NULL);
+    pthread_mutex_destroy(&j.lock);
+    for (int r = 0; r < IBMAP_ROLE_COUNT; r++) {
+        if (!st && j.ctx[r] && j.st[r])
+            st = ibmap_fail(ctx, j.st[r], "%s", ibmap_errmsg(j.ctx[r]));
+        if (!st && ibmap_dq_move(&data->dq, &j.log[r]))
+            st = ibmap_nomem(ctx);
+        ibmap_dq_clear(&j.log[r]);
+        ibmap_ctx_free(j.ctx[r]);
+    }
     return st;
 }
 
@@ -434,9 +521,7 @@ ibmap_status ibmap_load(ibmap_ctx *ctx, const ibmap_project *p,
     CPLPushErrorHandler(CPLQuietErrorHandler);
     ibmap_status st = IBMAP_OK;
     int deferred[IBMAP_ROLE_COUNT] = {0};
-    for (int r = 0; r < IBMAP_ROLE_COUNT && !st; r++)
-        if (p->roles[r].given)
-            st = read_layer(ctx, data, p, (ibmap_role)r, &deferred[r]);
+    st = read_layers(ctx, data, p, deferred);
     if (!st) st = ibmap_choose_working_crs(ctx, data, p);
     for (int r = 0; r < IBMAP_ROLE_COUNT && !st; r++)
         if (deferred[r]) st = ibmap_resolve_deferred_crs(ctx, data, data->layers[r]);

@@ -116,7 +116,7 @@ int ibmap_layer_reserve(ibmap_layer *L, int64_t n)
 /* The loaded data: its layers, its log, its working CRS. */
 void ibmap_data_free(ibmap_data *data)
 {
-    if (!data) return;
+    if (!data || ibmap_exit_pending()) return;
     for (int r = 0; r < IBMAP_ROLE_COUNT; r++)
         ibmap_layer_free(data->layers[r], data->geos);
     ibmap_dq_clear(&data->dq);

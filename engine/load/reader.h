@@ -60,6 +60,7 @@ typedef struct id_set {
 typedef struct layer_reader {
     ibmap_ctx *ctx;
     ibmap_data *data;
+    ibmap_dq *log;           /* where this layer's entries go (ingest.c) */
     ibmap_role role;
     const ibmap_role_source *rs;
     const ibmap_role_def *def;
@@ -85,7 +86,7 @@ static inline ibmap_status dq(layer_reader *r, int64_t fid, const char *feature_
                        ibmap_severity sev, const char *value,
                        const char *action, const char *detail)
 {
-    ibmap_status st = ibmap_dq_add(&r->data->dq, r->role, fid, feature_id,
+    ibmap_status st = ibmap_dq_add(r->log, r->role, fid, feature_id,
                                    field, problem, sev, value, action, "%s",
                                    detail);
     return st ? ibmap_fail(r->ctx, st, "out of memory") : IBMAP_OK;

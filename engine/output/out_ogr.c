@@ -529,6 +529,26 @@ static ibmap_status write_data_columns(ibmap_ctx *ctx, const out_model *m, const
               : ibmap_fail(ctx, IBMAP_ERR_WRITE, "%s: cannot write the field labels", path);
 }
 
+/* The run gate of this thread (output.h). */
+static _Thread_local out_run_gate_fn run_gate;
+static _Thread_local void *run_gate_arg;
+static _Thread_local int *run_gate_refused;
+
+void out_set_run_gate(out_run_gate_fn fn, void *arg, int *refused)
+{
+    run_gate = fn;
+    run_gate_arg = arg;
+    run_gate_refused = refused;
+}
+
+/* Before the run table: wait at the gate, if there is one. */
+static ibmap_status pass_run_gate(ibmap_ctx *ctx, const char *path)
+{
+    if (!run_gate || run_gate(run_gate_arg)) return IBMAP_OK;
+    if (run_gate_refused) *run_gate_refused = -1;
+    return ibmap_fail(ctx, IBMAP_ERR_WRITE, "%s: not written: an output before it failed", path);
+}
+
 /* A database (GeoPackage or SpatiaLite) holding every table, and the QGIS
 ** styles. */
 static ibmap_status write_database(ibmap_ctx *ctx, const out_model *m, const char *path,
@@ -558,8 +578,10 @@ static ibmap_status write_database(ibmap_ctx *ctx, const out_model *m, const cha
     tg.layer_options = layer_options;
     tg.ds = GDALCreate(drv, tmp, 0, 0, 0, GDT_Unknown, (char **)ds_options);
     ibmap_status s = tg.ds ? IBMAP_OK : gdal_fail(&tg, "cannot create");
-    for (int i = 0; !s && i < m->n_tables; i++)
-        s = write_layer(&tg, &m->tables[i], m->tables[i].name, NULL);
+    for (int i = 0; !s && i < m->n_tables; i++) {
+        if (strcmp(m->tables[i].name, "run") == 0) s = pass_run_gate(ctx, path);
+        if (!s) s = write_layer(&tg, &m->tables[i], m->tables[i].name, NULL);
+    }
     if (!s) s = write_styles(&tg, geom_column);
     if (tg.ds && !close_dataset(tg.ds) && !s) s = gdal_fail(&tg, "cannot finish");
     if (!s && strcmp(driver_name, "GPKG") == 0) s = write_data_columns(ctx, m, tmp, path);

@@ -457,6 +457,13 @@ static const unsigned char out_site_rgb[3] = {0xc5, 0x1b, 0x7d};
 /* renames when complete; none leaves a partial file behind.              */
 /* ---------------------------------------------------------------------- */
 
+/* out_ogr.c: a database writer on this thread calls fn(arg) before it
+** writes the run table, which writers running at the same time may still
+** be changing (outputs.c); fn returns 0 when the writer must give up, and
+** *refused (if not NULL) is then set to -1.  NULL: no gate (the default). */
+typedef int (*out_run_gate_fn)(void *arg);
+void out_set_run_gate(out_run_gate_fn fn, void *arg, int *refused);
+
 /* out_ogr.c.  `o` gives the progress callback (may have none). */
 ibmap_status out_write_gpkg(ibmap_ctx *ctx, const out_model *m,
                             const char *path, const ibmap_output_options *o);

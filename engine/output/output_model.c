@@ -93,7 +93,7 @@ static void table_free(out_table *t)
 
 void out_model_free(out_model *m)
 {
-    if (!m) return;
+    if (!m || ibmap_exit_pending()) return;
     for (int i = 0; i < m->n_tables; i++) table_free(&m->tables[i]);
     free(m->tables);
     for (int i = 0; i < m->n_rules; i++) {

@@ -42,7 +42,7 @@ ENT(is_lsl, N, "", "低散乱污", "a.lsl", "1 when any of its parcels is flagge
 ENT(is_small, N, "", "两小", "a.small", "1 when any of its parcels is flagged 两小")
 ENT(industry, T, "", "行业代码", "r1.ind", "GB/T 4754 code (of its largest parcel)")
 ENT(industry_division, T, "", "行业大类", "nullif(substr(ltrim(upper(trim(r1.ind)), 'ABCDEFGHIJKLMNOPQRST'), 1, 2), '')", "GB/T 4754-2017 大类: the first two digits of the code")
-ENT(chain, T, "", "标志性产业链", "(SELECT c.chain FROM temp.ibmap_chains AS c WHERE ltrim(upper(trim(r1.ind)), 'ABCDEFGHIJKLMNOPQRST') LIKE c.prefix || '%' ORDER BY length(c.prefix) DESC LIMIT 1)", "which of the six 标志性产业链 (二、(七)) its industry belongs to (layers/tables/industry_chains.csv); NULL for none")
+ENT(chain, T, "", "标志性产业链", "(SELECT i.chain FROM temp.ibmap_ind_chain AS i WHERE i.ind = r1.ind)", "which of the six 标志性产业链 (二、(七)) its industry belongs to (layers/tables/industry_chains.csv); NULL for none")
 ENT(block_parks_share, N, "", "主区块园区内占比", "bm.parks_share", "parks_share of its main block")
 ENT(block_redline_share, N, "", "主区块生态红线占比", "bm.redline_share", "redline_share of its main block")
 ENT(block_basic_farmland_share, N, "", "主区块永久基本农田占比", "bm.basic_farmland_share", "basic_farmland_share of its main block")

@@ -11,7 +11,7 @@
 
 void ibmap_metrics_free(ibmap_metrics *m)
 {
-    if (!m) return;
+    if (!m || ibmap_exit_pending()) return;
     for (int64_t b = 0; b < m->n_blocks; b++) {
         free(m->ids[b]);
         for (int k = 0; k < M_COUNT; k++) free(m->text[METRIC_AT(b, k)]);
@@ -103,34 +103,77 @@ ibmap_status ibmap_metrics_landuse_row(const ibmap_metrics *m, int64_t row,
     return IBMAP_OK;
 }
 
-/* %.17g round-trips every double: the CSV holds exactly what was computed. */
+/* %.17g round-trips every double: the CSV holds exactly what was computed.
+** ibmap_format_g17 writes the bytes printf would, in a tenth of the time. */
 static void csv_number(FILE *f, double v)
 {
-    if (isfinite(v)) fprintf(f, "%.17g", v);
+    char buf[32];
+    if (isfinite(v)) fwrite(buf, 1, (size_t)ibmap_format_g17(buf, v), f);
+}
+
+/* Block b's text metric k as the CSV shows it: the control-unit type in
+** Chinese when the CSV is. */
+static const char *block_text(const ibmap_metrics *m, int64_t b, int k, int zh)
+{
+    const char *t = m->text[METRIC_AT(b, k)];
+    return k == M_CU_TYPE && zh ? ibmap_cu_type_label_zh(t) : t;
 }
 
 static int metrics_body(FILE *f, const void *arg)
 {
     const ibmap_metrics *m = arg;
-    fputs(ibmap_csv_pick("block_id", "区块编号"), f);
+    int is_text[M_COUNT];
+    int zh = ibmap_csv_zh();
+    fputs(zh ? "区块编号" : "block_id", f);
     for (int k = 0; k < M_COUNT; k++) {
         fputc(',', f);
-        ibmap_csv_text(f, ibmap_csv_pick(ibmap_metric(k)->name, ibmap_metric(k)->label_zh));
+        ibmap_csv_text(f, zh ? ibmap_metric(k)->label_zh : ibmap_metric(k)->name);
+        is_text[k] = ibmap_metric(k)->kind == IBMAP_METRIC_TEXT;
     }
     fputs("\r\n", f);
+    /* A row at a time into a buffer, written once: ten million values at
+    ** 100,000 blocks. */
+    char *row = NULL;
+    size_t cap = 0;
     for (int64_t b = 0; b < m->n_blocks; b++) {
         ibmap_csv_text(f, m->ids[b]);
+        size_t need = (size_t)M_COUNT * 34 + 3, len = 0;
         for (int k = 0; k < M_COUNT; k++) {
-            fputc(',', f);
-            if (k == M_CU_TYPE && ibmap_csv_zh())
-                ibmap_csv_text(f, ibmap_cu_type_label_zh(m->text[METRIC_AT(b, k)]));
-            else if (ibmap_metric(k)->kind == IBMAP_METRIC_TEXT)
-                ibmap_csv_text(f, m->text[METRIC_AT(b, k)]);
-            else
-                csv_number(f, m->num[METRIC_AT(b, k)]);
+            const char *t = is_text[k] ? block_text(m, b, k, zh) : NULL;
+            if (t) need += 2 * strlen(t) + 2;
         }
-        fputs("\r\n", f);
+        if (need > cap) {
+            char *grown = realloc(row, need);
+            if (!grown) {
+                free(row);
+                return 0;
+            }
+            row = grown;
+            cap = need;
+        }
+        for (int k = 0; k < M_COUNT; k++) {
+            row[len++] = ',';
+            if (is_text[k]) {
+                const char *t = block_text(m, b, k, zh);
+                if (!t) continue;
+                /* RFC 4180, as ibmap_csv_text */
+                int quote = strpbrk(t, ",\"\r\n") != NULL;
+                if (quote) row[len++] = '"';
+                for (; *t; t++) {
+                    if (*t == '"') row[len++] = '"';
+                    row[len++] = *t;
+                }
+                if (quote) row[len++] = '"';
+            } else {
+                double v = m->num[METRIC_AT(b, k)];
+                if (isfinite(v)) len += (size_t)ibmap_format_g17(row + len, v);
+            }
+        }
+        row[len++] = '\r';
+        row[len++] = '\n';
+        fwrite(row, 1, len, f);
     }
+    free(row);
     return !ferror(f);
 }
 

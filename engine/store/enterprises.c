@@ -135,6 +135,17 @@ int ibmap_workspace_write_enterprises(struct sqlite3 *db, const ibmap_data *data
     char *ddl = ibmap_enterprises_ddl();
     ok = ok && ddl && exec(db, ddl);
     free(ddl);
+    /* The chain of each industry code, found once per code rather than
+    ** once per enterprise (a scan of the prefixes with LIKE and a sort):
+    ** the longest prefix the code, stripped of its section letter, starts
+    ** with. */
+    ok = ok && exec(db,
+                    "CREATE TEMP TABLE ibmap_ind_chain(ind TEXT PRIMARY KEY, chain TEXT);"
+                    "INSERT INTO temp.ibmap_ind_chain SELECT d.ind, (SELECT c.chain FROM"
+                    " temp.ibmap_chains AS c WHERE ltrim(upper(trim(d.ind)),"
+                    " 'ABCDEFGHIJKLMNOPQRST') LIKE c.prefix || '%' ORDER BY length(c.prefix)"
+                    " DESC LIMIT 1) FROM (SELECT DISTINCT f_industry AS ind FROM layer_parcels"
+                    " WHERE f_industry IS NOT NULL) AS d;");
     size_t cap = 8192, len = 0;
     char *sql = malloc(cap);
     if (!sql) return 0;
@@ -175,6 +186,7 @@ int ibmap_workspace_write_enterprises(struct sqlite3 *db, const ibmap_data *data
              " ORDER BY a.ent_index");
     ok = ok && len < cap - 512 && exec(db, sql);
     free(sql);
-    return ok && exec(db, "DROP TABLE temp.ibmap_ep; DROP TABLE temp.ibmap_ek; DROP TABLE temp.ibmap_mb;"
-                          "DROP TABLE temp.ibmap_chains;");
+    return ok && exec(db, "DROP TABLE temp.ibmap_ep; DROP TABLE temp.ibmap_ek;"
+                          "DROP TABLE temp.ibmap_chains; DROP TABLE temp.ibmap_mb;"
+                          "DROP TABLE temp.ibmap_ind_chain;");
 }
