@@ -996,6 +996,12 @@ typedef struct ibmap_output_options {
     int threads;                /* writers at once: 0 (default) one per
                                    core, 1 one after another; the files
                                    are the same either way */
+    /* When not NULL: on success *targets_out receives the plan measured
+    ** against the rules' targets, as ibmap_targets_evaluate() gives it,
+    ** from the model the outputs were written from (the workspace is not
+    ** read again); the caller frees it with ibmap_targets_free().  NULL
+    ** after a failure. */
+    struct ibmap_targets **targets_out;
 } ibmap_output_options;
 
 /* Fill *o with the defaults. */

@@ -528,6 +528,7 @@ ibmap_status out_write_town_maps(ibmap_ctx *ctx, const out_model *m, const char 
     }
     if (!s && png_dir) s = out_swap_dir(ctx, tmp_dir, png_dir);
     if (tmp_dir) out_remove_tree(tmp_dir);
+    free(tmp_dir);
     for (int i = 0; i < n; i++) {
         if (tm.titles) free(tm.titles[i]);
         if (pngs) free(pngs[i]);

@@ -246,6 +246,21 @@ struct ibmap_targets {
     out_target_value *v;
 };
 
+ibmap_status out_targets_take(ibmap_ctx *ctx, out_model *m, ibmap_targets **out)
+{
+    *out = NULL;
+    ibmap_targets *t = calloc(1, sizeof *t);
+    if (!t) return ibmap_nomem(ctx);
+    t->n = m->n_targets;
+    t->t = m->targets;
+    t->v = m->target_values;
+    m->targets = NULL;
+    m->n_targets = 0;
+    m->target_values = NULL;
+    *out = t;
+    return IBMAP_OK;
+}
+
 ibmap_status ibmap_targets_evaluate(ibmap_ctx *ctx, const char *workspace,
                                     const ibmap_classification *c, const ibmap_rules *rules,
                                     ibmap_targets **out)
@@ -254,22 +269,9 @@ ibmap_status ibmap_targets_evaluate(ibmap_ctx *ctx, const char *workspace,
         return ibmap_fail(ctx, IBMAP_ERR_ARG, "ibmap_targets_evaluate: NULL argument");
     out_model *m = NULL;
     ibmap_status s = out_model_build_plan(ctx, workspace, c, rules, &m);
-    if (s) return s;
-    ibmap_targets *t = calloc(1, sizeof *t);
-    if (!t) {
-        out_model_free(m);
-        return ibmap_nomem(ctx);
-    }
-    /* Handed over from the model. */
-    t->n = m->n_targets;
-    t->t = m->targets;
-    t->v = m->target_values;
-    m->targets = NULL;
-    m->n_targets = 0;
-    m->target_values = NULL;
+    if (!s) s = out_targets_take(ctx, m, out);
     out_model_free(m);
-    *out = t;
-    return IBMAP_OK;
+    return s;
 }
 
 void ibmap_targets_free(ibmap_targets *t)

@@ -284,6 +284,10 @@ ibmap_status out_model_build_plan(ibmap_ctx *ctx, const char *workspace,
                                   const ibmap_classification *c, const ibmap_rules *rules,
                                   out_model **out);
 
+/* The model's targets and this scenario's values, handed over to *out
+** (out_targets.c; ibmap_targets_free frees them); m keeps none. */
+ibmap_status out_targets_take(ibmap_ctx *ctx, out_model *m, ibmap_targets **out);
+
 /* Copy the rules' sme_parks and targets into m (the defaults when rules is
 ** NULL); out_model_build does it, a model built by hand may. */
 ibmap_status out_model_set_plan(ibmap_ctx *ctx, out_model *m, const ibmap_rules *rules);

@@ -542,6 +542,8 @@ ibmap_status ibmap_write_outputs(ibmap_ctx *ctx, const char *workspace,
         for (int w = 0; !s && w < W_COUNT; w++)
             if (formats & writers[w].format) s = run_writer(ctx, (writer_id)w, &in, o);
     }
+    if (o->targets_out) *o->targets_out = NULL;
+    if (!s && o->targets_out) s = out_targets_take(ctx, m, o->targets_out);
     out_model_free(m);
     return s;
 }
