@@ -42,7 +42,7 @@ static const char usage_text[] =
     "          summaries,map,towns,report,plans,postgis] [--pg \"PG:…\"\n"
     "          [--pg-schema S]] [--plan-blocks SPEC] [--plan-town T]\n"
     "          [--compare-with OTHER_WORKSPACE]  (a section of report.html)\n"
-    "          [--shp-encoding UTF-8|GBK] [--title TEXT] [--json]\n"
+    "          [--shp-encoding UTF-8|GBK] [--title TEXT] [--json] [--stats]\n"
     "          [--extent MINX,MINY,MAXX,MAXY]  (the map's frame, working CRS;\n"
     "                               default: the blocks, with a margin)\n"
     "          [--sweep PARAM=FROM:TO:STEP]  (charted in report.html)\n"
@@ -165,7 +165,7 @@ typedef struct options {
     const char *project_path;
     const char *log_path;
     int json;
-    int stats;                    /* overlay: --stats */
+    int stats;                    /* overlay, run: --stats */
     const char *csv_path;         /* overlay: metrics CSV */
     const char *landuse_csv_path; /* overlay: the long land-use table */
     const char *workspace_path;   /* overlay: where metrics are kept */
@@ -341,7 +341,7 @@ static int build_project(ibmap_ctx *ctx, int argc, char **argv, options *o,
             o->json = 1;
             continue;
         }
-        if (!o->run && strcmp(a, "--stats") == 0) {
+        if (strcmp(a, "--stats") == 0) {
             o->stats = 1;
             continue;
         }
@@ -1386,6 +1386,7 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
     int reused = 0;
     if (!rc) announce(&o.output, "overlay");
     if (!rc) rc = overlay_or_reuse(ctx, "run", &o, project, &data, &m, &reused);
+    if (!rc && o.stats) print_covers_stats(m, reused);
     if (!rc && (ibmap_metrics_write_csv(ctx, m, metrics_csv) ||
                 ibmap_metrics_write_landuse_csv(ctx, m, lu_csv))) {
         fprintf(stderr, "ibmap run: %s\n", ibmap_errmsg(ctx));

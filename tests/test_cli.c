@@ -7,7 +7,7 @@
 ** was made with; run takes a param whose value has a decimal point
 ** (--set tax_floor=6.5 is not ROLE.KEY); every CSV has a UTF-8 BOM, and
 ** --lang zh writes Chinese headers and class, mode and control-unit
-** values.
+** values; --stats counts the covers tests in overlay and in run.
 */
 #include <sys/wait.h>
 #include <unistd.h>
@@ -242,6 +242,53 @@ TEST(every_csv_has_a_bom_and_zh_writes_chinese_headers_and_values)
     CHECK(said("csv_badlang", "err", "--lang takes en or zh, not 'fr'"));
 }
 
+/* The "covers tests" lines of TAG's stderr, parsed: per kind (parcels,
+** land use, zones, all) n, kernel and GEOS; the number of lines found,
+** each checked to add up (n = kernel + GEOS). */
+static int covers_stats(const char *tag, long long v[4][3])
+{
+    const char *s = slurp(tag, "err");
+    int found = 0;
+    for (const char *p = s; p && (p = strstr(p, "covers tests, ")); p++) {
+        static const char *kinds[4] = {"parcels", "land use", "zones", "all"};
+        for (int k = 0; k < 4; k++) {
+            size_t len = strlen(kinds[k]);
+            if (strncmp(p + 14, kinds[k], len) != 0 || p[14 + len] != ' ') continue;
+            if (sscanf(p + 14 + len, " %lld: exact kernel %lld (%*f %%), GEOS %lld", &v[k][0],
+                       &v[k][1], &v[k][2]) == 3 &&
+                v[k][0] == v[k][1] + v[k][2])
+                found++;
+        }
+    }
+    return found;
+}
+
+TEST(stats_reports_the_covers_tests_of_overlay_and_run)
+{
+    char args[8400];
+    long long ov[4][3] = {{0}}, rn[4][3] = {{0}};
+    snprintf(args, sizeof args, "overlay '%s/project.yaml' --csv st.csv --stats", sample);
+    CHECK_INT(ibmap("st_overlay", args), 0);
+    CHECK_INT(covers_stats("st_overlay", ov), 4);
+    /* every kind has tests on the sample, and "all" is their sum */
+    for (int k = 0; k < 3; k++) CHECK(ov[k][0] > 0);
+    for (int j = 0; j < 3; j++) CHECK(ov[3][j] == ov[0][j] + ov[1][j] + ov[2][j]);
+    /* run --stats (once silently ignored) prints the same counts */
+    snprintf(args, sizeof args,
+             "run '%s/project.yaml' -o st_run --formats summaries --progress none --stats",
+             sample);
+    CHECK_INT(ibmap("st_run", args), 0);
+    CHECK_INT(covers_stats("st_run", rn), 4);
+    CHECK(memcmp(ov, rn, sizeof ov) == 0);
+    /* a run that reuses the workspace's metrics made no test, and says so */
+    snprintf(args, sizeof args,
+             "run '%s/project.yaml' -o st_run --overwrite --formats summaries --progress none "
+             "--stats",
+             sample);
+    CHECK_INT(ibmap("st_reuse", args), 0);
+    CHECK(said("st_reuse", "err", "covers tests: none (metrics reused)"));
+}
+
 int main(void)
 {
     dir = test_scratch_dir("test_cli");
@@ -252,5 +299,6 @@ int main(void)
     RUN(check_names_every_missing_required_role);
     RUN(classify_defaults_to_the_rules_the_workspace_was_made_with);
     RUN(every_csv_has_a_bom_and_zh_writes_chinese_headers_and_values);
+    RUN(stats_reports_the_covers_tests_of_overlay_and_run);
     return test_finish();
 }
