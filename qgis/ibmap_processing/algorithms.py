@@ -59,7 +59,9 @@ except Exception:  # no GUI (qgis_process, a bare script) or another QGIS
     AliasFieldWidgetWrapper = None
 
 CLASSES = ["support", "consolidate", "exit", "unclassifiable"]
-FORMATS = ["gpkg", "qgs", "sqlite", "shp", "geojson", "fgb", "summaries", "map", "report"]
+# --formats names; new ones go at the end, so that saved models' indices hold
+FORMATS = ["gpkg", "qgs", "sqlite", "shp", "geojson", "fgb", "summaries", "map", "report",
+           "towns", "plans"]
 LANDUSE_CODES = ["", "sandiao", "ydyh", "gb50137"]
 AREAS = ["planar", "ellipsoidal"]
 # The GeoPackage's spatial tables in drawing order, top first (as in
