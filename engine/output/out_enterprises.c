@@ -388,7 +388,7 @@ ibmap_status out_model_add_enterprises(ibmap_ctx *ctx, sqlite3 *db, const char *
     int idc = out_column_index(t, "ent_id");
     for (int64_t i = 0; i < n; i++) {
         const out_cell *cell = out_table_cell(t, i, idc);
-        ids[i] = cell->null ? NULL : cell->v.text;
+        ids[i] = out_cell_null(t, i, idc) ? NULL : cell->v.text;
     }
     ent_class ec;
     ok = ent_class_get(db, c, n, ids, &ec);
@@ -556,7 +556,7 @@ static double num_at(const out_table *t, int64_t r, int c)
 {
     if (c < 0) return NAN;
     const out_cell *cell = out_table_cell(t, r, c);
-    if (cell->null) return NAN;
+    if (out_cell_null(t, r, c)) return NAN;
     return t->columns[c].type == OUT_REAL ? cell->v.real
            : t->columns[c].type == OUT_INTEGER ? (double)cell->v.integer : NAN;
 }
@@ -565,7 +565,7 @@ static const char *text_at(const out_table *t, int64_t r, int c)
 {
     if (c < 0) return NULL;
     const out_cell *cell = out_table_cell(t, r, c);
-    return cell->null || t->columns[c].type != OUT_TEXT || !cell->v.text[0] ? NULL : cell->v.text;
+    return out_cell_null(t, r, c) || t->columns[c].type != OUT_TEXT || !cell->v.text[0] ? NULL : cell->v.text;
 }
 
 int out_rank_enterprises(const out_model *m, out_ranking *r)

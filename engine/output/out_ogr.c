@@ -218,7 +218,7 @@ static int text_width(const out_table *t, int c, int gbk)
     size_t w = 1;
     for (int64_t r = 0; r < t->n_rows; r++) {
         const out_cell *cell = out_table_cell(t, r, c);
-        if (cell->null) continue;
+        if (out_cell_null(t, r, c)) continue;
         size_t l = encoded_length(cell->v.text, gbk);
         if (l > w) w = l;
     }
@@ -276,7 +276,7 @@ static ibmap_status write_layer(target *tg, const out_table *t, const char *laye
         }
         for (int c = 0; c < t->n_columns; c++) {
             const out_cell *cell = out_table_cell(t, r, c);
-            if (cell->null) {
+            if (out_cell_null(t, r, c)) {
                 OGR_F_SetFieldNull(feat, c);
             } else if (t->columns[c].type == OUT_REAL) {
                 OGR_F_SetFieldDouble(feat, c, cell->v.real);

@@ -185,7 +185,7 @@ static const char *cell_text(const out_table *t, int64_t r, int c)
 {
     if (c < 0 || t->columns[c].type != OUT_TEXT) return "";
     const out_cell *cell = out_table_cell(t, r, c);
-    return cell->null ? "" : cell->v.text;
+    return out_cell_null(t, r, c) ? "" : cell->v.text;
 }
 
 /* ---------------------------------------------------------------------- */

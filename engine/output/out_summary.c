@@ -141,7 +141,7 @@ static double cell_number(const out_table *t, int64_t r, int c)
 {
     if (c < 0) return NAN;
     const out_cell *cell = out_table_cell(t, r, c);
-    if (cell->null) return NAN;
+    if (out_cell_null(t, r, c)) return NAN;
     switch (t->columns[c].type) {
     case OUT_REAL: return cell->v.real;
     case OUT_INTEGER: return (double)cell->v.integer;

@@ -199,7 +199,7 @@ static int write_table(FILE *f, const void *arg)
         for (int c = 0; c < t->n_columns; c++) {
             const out_cell *cell = out_table_cell(t, r, c);
             fields[c] = "";
-            if (cell->null) continue;
+            if (out_cell_null(t, r, c)) continue;
             switch (t->columns[c].type) {
             case OUT_TEXT: fields[c] = cell->v.text; break;
             case OUT_REAL: fields[c] = fix2(buf[c], cell->v.real); break;

@@ -65,14 +65,15 @@ typedef struct out_column {
     out_type type;
 } out_column;
 
-/* One cell.  `null` set: no value (a missing number, an absent text). */
+/* One cell: 8 bytes, its null flag kept apart (out_table.nulls), since a
+** flag beside the value would double the size of every cell; at 100,000
+** blocks the model holds some 80 million. */
 typedef struct out_cell {
     union {
         double real;
         int64_t integer;
-        char *text;   /* owned by the table; UTF-8 */
+        char *text;   /* in the table's arena (out_table.texts); UTF-8 */
     } v;
-    unsigned char null;
 } out_cell;
 
 typedef struct out_table {
@@ -83,6 +84,12 @@ typedef struct out_table {
     out_column *columns;
     int64_t n_rows;
     out_cell *cells;       /* row-major: cells[r * n_columns + c] */
+    unsigned char *nulls;  /* a bit per cell, in the same order; set: no
+                              value (a missing number, an absent text) */
+    struct out_text_chunk *texts; /* the cells' texts, packed one after
+                              another in chunks freed with the table:
+                              millions of small strings, each its own
+                              malloc, cost as much again in overhead */
     unsigned char **wkb;   /* spatial only: per row, NULL if no geometry */
     size_t *wkb_size;
 } out_table;
@@ -226,6 +233,13 @@ static inline const out_cell *out_table_cell(const out_table *t, int64_t r,
                                              int c)
 {
     return &t->cells[r * t->n_columns + c];
+}
+
+/* 1 when the cell of row r, column c has no value. */
+static inline int out_cell_null(const out_table *t, int64_t r, int c)
+{
+    size_t i = (size_t)r * (size_t)t->n_columns + (size_t)c;
+    return (t->nulls[i >> 3] >> (i & 7)) & 1;
 }
 
 /* Text of row r's column `name`, NULL when missing or not text. */

@@ -53,16 +53,17 @@ const char *out_text(const out_table *t, int64_t r, const char *name)
 {
     int c = out_column_index(t, name);
     if (c < 0 || r < 0 || r >= t->n_rows) return NULL;
-    const out_cell *cell = out_table_cell(t, r, c);
-    return cell->null || t->columns[c].type != OUT_TEXT ? NULL : cell->v.text;
+    return out_cell_null(t, r, c) || t->columns[c].type != OUT_TEXT
+               ? NULL
+               : out_table_cell(t, r, c)->v.text;
 }
 
 double out_number(const out_table *t, int64_t r, const char *name)
 {
     int c = out_column_index(t, name);
     if (c < 0 || r < 0 || r >= t->n_rows) return NAN;
+    if (out_cell_null(t, r, c)) return NAN;
     const out_cell *cell = out_table_cell(t, r, c);
-    if (cell->null) return NAN;
     switch (t->columns[c].type) {
     case OUT_REAL: return cell->v.real;
     case OUT_INTEGER: return (double)cell->v.integer;
@@ -70,13 +71,48 @@ double out_number(const out_table *t, int64_t r, const char *name)
     }
 }
 
+/* A chunk of a table's text arena: texts are appended until it is full,
+** and freed all at once with the table. */
+typedef struct out_text_chunk {
+    struct out_text_chunk *next;
+    size_t used, cap;
+    char data[];
+} out_text_chunk;
+
+enum { TEXT_CHUNK_BYTES = 64 * 1024 };
+
+/* A copy of text in t's arena; NULL when out of memory. */
+static char *table_strdup(out_table *t, const char *text)
+{
+    size_t n = strlen(text) + 1;
+    out_text_chunk *k = t->texts;
+    if (!k || k->cap - k->used < n) {
+        size_t cap = n > TEXT_CHUNK_BYTES ? n : TEXT_CHUNK_BYTES;
+        if (!(k = malloc(sizeof *k + cap))) return NULL;
+        k->used = 0;
+        k->cap = cap;
+        /* A text larger than a chunk gets its own, behind the current one,
+        ** which goes on filling. */
+        if (t->texts && cap > TEXT_CHUNK_BYTES) {
+            k->next = t->texts->next;
+            t->texts->next = k;
+        } else {
+            k->next = t->texts;
+            t->texts = k;
+        }
+    }
+    char *copy = k->data + k->used;
+    memcpy(copy, text, n);
+    k->used += n;
+    return copy;
+}
+
 static void table_free(out_table *t)
 {
-    for (int64_t r = 0; t->cells && r < t->n_rows; r++)
-        for (int c = 0; c < t->n_columns; c++) {
-            out_cell *cell = &t->cells[r * t->n_columns + c];
-            if (t->columns[c].type == OUT_TEXT && !cell->null) free(cell->v.text);
-        }
+    for (out_text_chunk *k = t->texts, *next; k; k = next) {
+        next = k->next;
+        free(k);
+    }
     for (int c = 0; c < t->n_columns; c++) {
         free(t->columns[c].name);
         free(t->columns[c].label_zh);
@@ -86,6 +122,7 @@ static void table_free(out_table *t)
     free(t->wkb);
     free(t->wkb_size);
     free(t->cells);
+    free(t->nulls);
     free(t->columns);
     free(t->name);
     free(t->label_zh);
@@ -209,7 +246,7 @@ const char **out_column_keys(const out_table *t, const char *name)
     if (c < 0 || t->columns[c].type != OUT_TEXT) return keys;
     for (int64_t r = 0; r < t->n_rows; r++) {
         const out_cell *cell = out_table_cell(t, r, c);
-        if (!cell->null && cell->v.text[0]) keys[r] = cell->v.text;
+        if (!out_cell_null(t, r, c) && cell->v.text[0]) keys[r] = cell->v.text;
     }
     return keys;
 }
@@ -264,8 +301,9 @@ int out_table_set_rows(out_table *t, int64_t n)
     if (t->cells || n < 0) return 0;
     size_t cells = (size_t)(n > 0 ? n : 1) * (size_t)(t->n_columns > 0 ? t->n_columns : 1);
     t->cells = calloc(cells, sizeof *t->cells);
-    if (!t->cells) return 0;
-    for (size_t i = 0; i < cells; i++) t->cells[i].null = 1;
+    t->nulls = malloc((cells + 7) / 8);
+    if (!t->cells || !t->nulls) return 0;
+    memset(t->nulls, 0xFF, (cells + 7) / 8); /* every cell starts null */
     if (t->spatial) {
         t->wkb = calloc((size_t)(n > 0 ? n : 1), sizeof *t->wkb);
         t->wkb_size = calloc((size_t)(n > 0 ? n : 1), sizeof *t->wkb_size);
@@ -281,15 +319,24 @@ static out_cell *cell_at(out_table *t, int64_t r, int c)
     return &t->cells[r * t->n_columns + c];
 }
 
+static void set_null(out_table *t, int64_t r, int c, int null)
+{
+    size_t i = (size_t)r * (size_t)t->n_columns + (size_t)c;
+    unsigned char bit = (unsigned char)(1u << (i & 7));
+    if (null) t->nulls[i >> 3] |= bit;
+    else t->nulls[i >> 3] &= (unsigned char)~bit;
+}
+
 int out_table_set_text(out_table *t, int64_t r, int c, const char *text)
 {
     out_cell *cell = cell_at(t, r, c);
     if (!cell || t->columns[c].type != OUT_TEXT) return 0;
-    if (!cell->null) free(cell->v.text);
-    cell->null = 1;
+    /* a text replaced stays in the arena until the table goes */
+    cell->v.text = NULL;
+    set_null(t, r, c, 1);
     if (!text) return 1;
-    if (!(cell->v.text = ibmap_strdup(text))) return 0;
-    cell->null = 0;
+    if (!(cell->v.text = table_strdup(t, text))) return 0;
+    set_null(t, r, c, 0);
     return 1;
 }
 
@@ -297,8 +344,8 @@ int out_table_set_real(out_table *t, int64_t r, int c, double v)
 {
     out_cell *cell = cell_at(t, r, c);
     if (!cell || t->columns[c].type != OUT_REAL) return 0;
-    cell->null = !isfinite(v);
-    cell->v.real = cell->null ? 0 : v;
+    set_null(t, r, c, !isfinite(v));
+    cell->v.real = isfinite(v) ? v : 0;
     return 1;
 }
 
@@ -306,7 +353,7 @@ int out_table_set_integer(out_table *t, int64_t r, int c, int64_t v)
 {
     out_cell *cell = cell_at(t, r, c);
     if (!cell || t->columns[c].type != OUT_INTEGER) return 0;
-    cell->null = 0;
+    set_null(t, r, c, 0);
     cell->v.integer = v;
     return 1;
 }
@@ -616,7 +663,7 @@ static ibmap_status build_blocks_with(builder *b, const ibmap_classification *c,
     if (s) return s;
     /* the classification, checked block by block against the workspace */
     for (int64_t r = 0; r < n; r++) {
-        const char *ws_id = out_table_cell(t, r, 0)->null ? "" : out_table_cell(t, r, 0)->v.text;
+        const char *ws_id = out_cell_null(t, r, 0) ? "" : out_table_cell(t, r, 0)->v.text;
         if (strcmp(ws_id, ibmap_classification_block_id(c, r)) != 0)
             return ibmap_fail(b->ctx, IBMAP_ERR_ARG,
                               "%s: block %lld is '%s' in the workspace but '%s' in the "
