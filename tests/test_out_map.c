@@ -775,6 +775,39 @@ TEST(town_name_clear_of_blocks)
     CHECK(name >= 100);
 }
 
+/* The town maps: a PDF page and a PNG per town of the fixture (坎墩街道,
+** 宗汉街道), each named by its page and town, and no temporary left.  Under
+** valgrind this is the one unit test of out_write_town_maps (a leak of
+** its temporary directory's name reached CI through a whole run only). */
+TEST(town_maps_a_page_and_png_per_town)
+{
+    char pdf[256], pngs[256], path[512];
+    out_model *m = fx_output_model();
+    ibmap_status s = out_write_town_maps(ctx, m, out_path(pdf, sizeof pdf, "towns.pdf"),
+                                         out_path(pngs, sizeof pngs, "town_pngs"));
+    out_model_free(m);
+    CHECK_INT(s, IBMAP_OK);
+    CHECK(file_size(pdf) > 10000);
+    DIR *d = opendir(pngs);
+    int n = 0, named = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.') continue;
+        n++;
+        /* pages in the byte order of the names: 坎 E5 9D 8E before 宗 E5 AE 97 */
+        named += strcmp(e->d_name, "01-坎墩街道.png") == 0 ||
+                 strcmp(e->d_name, "02-宗汉街道.png") == 0;
+        snprintf(path, sizeof path, "%s/%s", pngs, e->d_name);
+        cairo_surface_t *img = load_png(path);
+        CHECK(img != NULL);
+        if (img) cairo_surface_destroy(img);
+    }
+    if (d) closedir(d);
+    CHECK_INT(n, 2);
+    CHECK_INT(named, 2);
+    CHECK_INT(count_temporaries(), 0);
+}
+
 TEST(pixel_mapping)
 {
     int x0, y0, x1, y1, x2, y2;
@@ -834,6 +867,7 @@ int main(void)
     RUN(damaged_wkb_refused);
     RUN(town_name_clear_of_blocks);
     RUN(pixel_mapping);
+    RUN(town_maps_a_page_and_png_per_town);
     if (!getenv("IBMAP_KEEP_MAP")) nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     else printf("# kept %s\n", dir);
     ibmap_ctx_free(ctx);
