@@ -171,18 +171,57 @@ TEST(ids_missing_and_duplicated_are_kept_and_recorded)
         "POLYGON((620000 3340000,620010 3340000,620010 3340010,620000 3340000))|A",
         "POLYGON((620020 3340000,620030 3340000,620030 3340010,620020 3340000))|A",
         "POLYGON((620040 3340000,620050 3340000,620050 3340010,620040 3340000))|",
+        "POLYGON((620060 3340000,620070 3340000,620070 3340010,620060 3340000))|A#5",
+        "POLYGON((620080 3340000,620090 3340000,620090 3340010,620080 3340000))|A",
         NULL};
     CHECK(fx_layer(scratch("ids.gpkg"), "GPKG", "qk", 4549, NULL, "QKBH:s", rows));
     ibmap_data *d = NULL;
     CHECK_INT(load_with("blocks", path, NULL, &d), IBMAP_OK);
     const ibmap_layer *L = ibmap_data_layer(d, IBMAP_ROLE_BLOCKS);
-    CHECK_INT(ibmap_layer_count(L), 3);
+    CHECK_INT(ibmap_layer_count(L), 5);
     CHECK_STR(ibmap_layer_id(L, 0), "A");
     CHECK_STR(ibmap_layer_id(L, 1), "A#2"); /* GPKG FIDs start at 1 */
     CHECK_STR(ibmap_layer_id(L, 2), "3");
-    CHECK_INT(fx_count(d, IBMAP_ROLE_BLOCKS, "id_duplicate"), 1);
+    CHECK_STR(ibmap_layer_id(L, 3), "A#5");
+    /* "A#5" is taken by the feature before: suffixed once more */
+    CHECK_STR(ibmap_layer_id(L, 4), "A#5#5");
+    CHECK_INT(fx_count(d, IBMAP_ROLE_BLOCKS, "id_duplicate"), 2);
     CHECK_INT(fx_count(d, IBMAP_ROLE_BLOCKS, "id_missing"), 1);
     ibmap_data_free(d);
+}
+
+/* The arena the layers keep their texts in (core/text_arena.c): every
+** copy intact after many chunks were filled, a text larger than a chunk
+** in one of its own, and the chunk being filled still used after it. */
+TEST(text_arena_keeps_every_text)
+{
+    ibmap_text_arena a = {0};
+    enum { N = 20000 };
+    static char *kept[N];
+    char want[32];
+    char *big_src = malloc(200000);
+    CHECK(big_src != NULL);
+    if (!big_src) return;
+    memset(big_src, 'x', 199999);
+    big_src[199999] = '\0';
+    char *big = NULL;
+    for (int i = 0; i < N; i++) {
+        snprintf(want, sizeof want, "value-%d", i);
+        kept[i] = ibmap_arena_strdup(&a, want);
+        if (i == N / 2) big = ibmap_arena_strdup(&a, big_src);
+    }
+    char *part = ibmap_arena_strndup(&a, "abcdef", 3);
+    int bad = 0;
+    for (int i = 0; i < N; i++) {
+        snprintf(want, sizeof want, "value-%d", i);
+        bad += !kept[i] || strcmp(kept[i], want) != 0;
+    }
+    CHECK_INT(bad, 0);
+    CHECK(big && strcmp(big, big_src) == 0);
+    CHECK_STR(part, "abc");
+    ibmap_arena_free(&a);
+    CHECK(a.chunks == NULL);
+    free(big_src);
 }
 
 TEST(bad_geometries_are_kept_repaired_or_recorded)
@@ -682,6 +721,7 @@ int main(void)
     RUN(field_override_maps_an_unusual_name);
     RUN(numbers_as_text_are_parsed_or_recorded_never_zero);
     RUN(ids_missing_and_duplicated_are_kept_and_recorded);
+    RUN(text_arena_keeps_every_text);
     RUN(bad_geometries_are_kept_repaired_or_recorded);
     RUN(gbk_shapefile_without_cpg_is_decoded_and_the_guess_recorded);
     RUN(dbf_field_name_cut_at_10_bytes_still_maps);

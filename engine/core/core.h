@@ -82,6 +82,22 @@ void ibmap_strbuf_printf(ibmap_strbuf *b, const char *fmt, ...) IBMAP_PRINTF(2, 
 char *ibmap_strbuf_take(ibmap_strbuf *b);
 
 /* ---------------------------------------------------------------------- */
+/* text_arena.c: small texts freed together                               */
+/* ---------------------------------------------------------------------- */
+
+/* Start as {0}.  The copies are NUL-terminated, belong to the arena, and
+** are freed only by ibmap_arena_free (which leaves it {0} again, ready
+** for use); NULL when out of memory.  One thread at a time per arena. */
+typedef struct ibmap_text_chunk ibmap_text_chunk;
+typedef struct ibmap_text_arena {
+    ibmap_text_chunk *chunks;
+} ibmap_text_arena;
+
+char *ibmap_arena_strdup(ibmap_text_arena *a, const char *s);
+char *ibmap_arena_strndup(ibmap_text_arena *a, const char *s, size_t len);
+void ibmap_arena_free(ibmap_text_arena *a);
+
+/* ---------------------------------------------------------------------- */
 /* hash.c: FNV-1a 64                                                      */
 /* ---------------------------------------------------------------------- */
 

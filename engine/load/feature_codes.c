@@ -72,9 +72,8 @@ ibmap_status ibmap_reader_resolve_cu_type(layer_reader *r, int64_t i,
     const char *name = r->L->columns[fn].text[i];
     const char *t = cu_type_from_text(*type, name);
     if (t) {
-        char *copy = ibmap_strdup(t);
+        char *copy = ibmap_arena_strdup(&r->L->texts, t);
         if (!copy) return ibmap_nomem(r->ctx);
-        free(*type);
         *type = copy;
         return IBMAP_OK;
     }
@@ -88,11 +87,8 @@ ibmap_status ibmap_reader_resolve_cu_type(layer_reader *r, int64_t i,
     }
     ibmap_status st;
     if (t) {
-        *type = ibmap_strdup(t);
-        if (!*type) {
-            free(given);
-            return ibmap_nomem(r->ctx);
-        }
+        *type = ibmap_arena_strdup(&r->L->texts, t);
+        if (!*type) return ibmap_nomem(r->ctx);
         char detail[256];
         snprintf(detail, sizeof detail, "type %s taken from %s", t, how);
         st = dq(r, r->L->fid[i], fid_text, "type", "cu_type_inferred",
@@ -103,7 +99,6 @@ ibmap_status ibmap_reader_resolve_cu_type(layer_reader *r, int64_t i,
                 "neither a type field, the ZH code nor the name tells the "
                 "control-unit type");
     }
-    free(given);
     return st;
 }
 

@@ -233,7 +233,7 @@ ibmap_status ibmap_reader_read_text(layer_reader *r, OGRFeatureH f, int field,
     if (idx < 0 || !OGR_F_IsFieldSetAndNotNull(f, idx)) return IBMAP_OK;
     int bad, nomem;
     const char *raw = OGR_F_GetFieldAsString(f, idx);
-    char *text = ibmap_reader_decode_text(r, raw, &bad, &nomem);
+    char *text = ibmap_reader_decode_kept(r, raw, &bad, &nomem);
     if (nomem) return ibmap_nomem(r->ctx);
     ibmap_status st = IBMAP_OK;
     if (bad)
@@ -247,11 +247,9 @@ ibmap_status ibmap_reader_read_text(layer_reader *r, OGRFeatureH f, int field,
             st = dq(r, r->L->fid[i], fid_text, fi->name, "grade_invalid",
                     IBMAP_SEV_ERROR, text, ACT_MISSING,
                     "the 亩均 grade is not A, B, C or D");
-            free(text);
             text = NULL;
         } else if (strcmp(g, text) != 0) {
-            free(text);
-            text = ibmap_strdup(g);
+            text = ibmap_arena_strdup(&r->L->texts, g);
             if (!text) return ibmap_nomem(r->ctx);
         }
     }
@@ -302,9 +300,9 @@ ibmap_status ibmap_reader_read_source_fields(layer_reader *r, OGRFeatureH f, int
         if (!set) continue;
         const char *raw = OGR_F_GetFieldAsString(f, k);
         int bad = 0, nomem = 0;
-        sf->text[i] = sf->type == IBMAP_SOURCE_INTEGER ? ibmap_strdup(raw)
-                                                       : ibmap_reader_decode_text(r, raw, &bad,
-                                                                                  &nomem);
+        sf->text[i] = sf->type == IBMAP_SOURCE_INTEGER
+                          ? ibmap_arena_strdup(&L->texts, raw)
+                          : ibmap_reader_decode_kept(r, raw, &bad, &nomem);
         if (nomem || (raw && *raw && sf->type == IBMAP_SOURCE_INTEGER && !sf->text[i]))
             return ibmap_nomem(r->ctx);
     }

@@ -152,7 +152,7 @@ ibmap_status ibmap_grades_fill(ibmap_ctx *ctx, ibmap_layer *P,
         int g = 0;
         double upto = o->cuts[0];
         while (g < 3 && position >= upto) upto += o->cuts[++g];
-        P->columns[fg].text[i] = ibmap_strdup(grade[g]);
+        P->columns[fg].text[i] = ibmap_arena_strdup(&P->texts, grade[g]);
         if (!P->columns[fg].text[i]) st = ibmap_nomem(ctx);
         P->grade_computed[i] = 1;
     }

@@ -270,10 +270,11 @@ static ibmap_status read_features(layer_reader *r)
             st = ibmap_reader_read_text(r, f, r->id_field, i, fid_text);
             if (st) goto next;
         }
-        const char *id_text = r->id_field >= 0
+        char *id_text = r->id_field >= 0
                                   ? L->columns[r->id_field].text[i]
                                   : NULL;
-        L->id[i] = ibmap_strdup(id_text ? id_text : fid_text);
+        /* the id column's text itself: both live in the layer's texts */
+        L->id[i] = id_text ? id_text : ibmap_arena_strdup(&L->texts, fid_text);
         if (!L->id[i]) st = ibmap_nomem(r->ctx);
         if (st) goto next;
         /* Ids are unique within the layer: every id given out goes into
@@ -284,15 +285,17 @@ static ibmap_status read_features(layer_reader *r)
         {
             int nomem = 0;
             if (!id_set_insert(&r->ids, L->id[i], &nomem)) {
-                char *suffixed = nomem ? NULL
-                                       : ibmap_sprintf("%s#%s", L->id[i], fid_text);
-                /* Rarely even that is taken: suffix again until free. */
-                while (suffixed && !id_set_insert(&r->ids, suffixed, &nomem)) {
+                /* Suffixed with the FID until free: rarely even "A#2" is
+                ** taken.  Each candidate goes into the layer's texts first,
+                ** since the set keeps the pointer it was given; a taken
+                ** one stays there unused. */
+                char *suffixed = L->id[i];
+                do {
                     char *longer = nomem ? NULL
                                          : ibmap_sprintf("%s#%s", suffixed, fid_text);
-                    free(suffixed);
-                    suffixed = longer;
-                }
+                    suffixed = longer ? ibmap_arena_strdup(&L->texts, longer) : NULL;
+                    free(longer);
+                } while (suffixed && !id_set_insert(&r->ids, suffixed, &nomem));
                 if (!suffixed) {
                     st = ibmap_nomem(r->ctx);
                     goto next;
@@ -300,7 +303,6 @@ static ibmap_status read_features(layer_reader *r)
                 st = dq(r, L->fid[i], suffixed, "id", "id_duplicate",
                         IBMAP_SEV_ERROR, L->id[i], ACT_SUFFIXED,
                         "an earlier feature has the same id");
-                free(L->id[i]);
                 L->id[i] = suffixed;
                 if (st) goto next;
             }

@@ -34,16 +34,13 @@ ibmap_layer *ibmap_layer_new(ibmap_role role)
 void ibmap_layer_free(ibmap_layer *L, GEOSContextHandle_t geos)
 {
     if (!L) return;
-    for (int64_t i = 0; i < L->n; i++) {
-        free(L->id[i]);
+    for (int64_t i = 0; i < L->n; i++)
         if (L->geom[i]) GEOSGeom_destroy_r(geos, L->geom[i]);
-    }
+    ibmap_arena_free(&L->texts);
     for (int f = 0; f < L->n_columns; f++) {
         ibmap_column *c = &L->columns[f];
         free(c->source_name);
         free(c->num);
-        if (c->text)
-            for (int64_t i = 0; i < L->n; i++) free(c->text[i]);
         free(c->text);
     }
     free(L->columns);
@@ -51,8 +48,6 @@ void ibmap_layer_free(ibmap_layer *L, GEOSContextHandle_t geos)
         ibmap_source_field *c = &L->source_fields[f];
         free(c->name);
         free(c->num);
-        if (c->text)
-            for (int64_t i = 0; i < L->n; i++) free(c->text[i]);
         free(c->text);
     }
     free(L->source_fields);

@@ -219,7 +219,8 @@ typedef struct ibmap_column {
     ibmap_field_type type;
     char *source_name;   /* NULL when the layer has no such field */
     double *num;         /* NUMBER and FLAG: n values, NaN = missing */
-    char **text;         /* TEXT: n strings, NULL = missing */
+    char **text;         /* TEXT: n strings in the layer's texts, NULL =
+                            missing */
 } ibmap_column;
 
 /* A field of the source kept as it was given, beside the canonical ones
@@ -237,7 +238,8 @@ typedef struct ibmap_source_field {
     char *name;               /* the source's own name, decoded (UTF-8) */
     ibmap_source_type type;
     double *num;              /* REAL: n values, NaN = NULL */
-    char **text;              /* TEXT and INTEGER: n strings, NULL = NULL */
+    char **text;              /* TEXT and INTEGER: n strings in the layer's
+                                 texts, NULL = NULL */
 } ibmap_source_field;
 
 struct ibmap_layer {
@@ -248,7 +250,12 @@ struct ibmap_layer {
     ibmap_coords coords;
     int64_t n, cap;
     int64_t *fid;
-    char **id;                /* never NULL after load */
+    char **id;                /* never NULL after load; in texts */
+    /* The features' ids and text values (columns, source fields), freed
+    ** with the layer: millions of ten-byte strings, each its own malloc,
+    ** cost three times their size (core/text_arena.c).  Replacing a value
+    ** leaves the old copy here until then. */
+    ibmap_text_arena texts;
     GEOSGeometry **geom;      /* working CRS; NULL when unusable */
     unsigned char *geom_state;
     double *area;             /* planar m² in the working CRS */

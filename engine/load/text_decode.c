@@ -96,6 +96,19 @@ ibmap_status ibmap_reader_decide_encoding(layer_reader *r)
                           : ibmap_nomem(r->ctx);
 }
 
+/* The span of s without surrounding spaces, tabs and line ends (*len 0
+** when nothing is left). */
+static const char *trimmed(const char *s, size_t *len)
+{
+    while (*s == ' ' || *s == '\t') s++;
+    const char *end = s + strlen(s);
+    while (end > s && (end[-1] == ' ' || end[-1] == '\t' ||
+                       end[-1] == '\r' || end[-1] == '\n'))
+        end--;
+    *len = (size_t)(end - s);
+    return s;
+}
+
 /* Text of a source string in UTF-8 (malloc'd), with surrounding spaces
 ** trimmed; NULL (and *nomem 0) for an empty value.  *bad is set when the
 ** bytes were not in the encoding they should be, and GB18030 was used. */
@@ -126,17 +139,35 @@ char *ibmap_reader_decode_text(layer_reader *r, const char *raw, int *bad,
         for (char *p = s; *p; p++)
             if ((unsigned char)*p >= 0x80) *p = '?';
     }
-    char *start = s;
-    while (*start == ' ' || *start == '\t') start++;
-    char *end = start + strlen(start);
-    while (end > start && (end[-1] == ' ' || end[-1] == '\t' ||
-                           end[-1] == '\r' || end[-1] == '\n'))
-        end--;
-    if (end == start) {
+    size_t len;
+    const char *start = trimmed(s, &len);
+    if (len == 0) {
         free(s);
         return NULL;
     }
-    memmove(s, start, (size_t)(end - start));
-    s[end - start] = '\0';
+    memmove(s, start, len);
+    s[len] = '\0';
     return s;
+}
+
+char *ibmap_reader_decode_kept(layer_reader *r, const char *raw, int *bad,
+                               int *nomem)
+{
+    *bad = 0;
+    *nomem = 0;
+    size_t len;
+    char *kept;
+    /* The common case, valid UTF-8, goes straight into the texts. */
+    if (strcmp(r->encoding, "UTF-8") == 0 && ibmap_utf8_valid(raw, strlen(raw))) {
+        const char *start = trimmed(raw, &len);
+        if (len == 0) return NULL;
+        kept = ibmap_arena_strndup(&r->L->texts, start, len);
+    } else {
+        char *text = ibmap_reader_decode_text(r, raw, bad, nomem);
+        if (!text) return NULL;
+        kept = ibmap_arena_strdup(&r->L->texts, text);
+        free(text);
+    }
+    if (!kept) *nomem = 1;
+    return kept;
 }

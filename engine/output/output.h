@@ -86,8 +86,7 @@ typedef struct out_table {
     out_cell *cells;       /* row-major: cells[r * n_columns + c] */
     unsigned char *nulls;  /* a bit per cell, in the same order; set: no
                               value (a missing number, an absent text) */
-    struct out_text_chunk *texts; /* the cells' texts, packed one after
-                              another in chunks freed with the table:
+    ibmap_text_arena texts; /* the cells' texts, freed with the table:
                               millions of small strings, each its own
                               malloc, cost as much again in overhead */
     unsigned char **wkb;   /* spatial only: per row, NULL if no geometry */

@@ -71,48 +71,15 @@ double out_number(const out_table *t, int64_t r, const char *name)
     }
 }
 
-/* A chunk of a table's text arena: texts are appended until it is full,
-** and freed all at once with the table. */
-typedef struct out_text_chunk {
-    struct out_text_chunk *next;
-    size_t used, cap;
-    char data[];
-} out_text_chunk;
-
-enum { TEXT_CHUNK_BYTES = 64 * 1024 };
-
 /* A copy of text in t's arena; NULL when out of memory. */
 static char *table_strdup(out_table *t, const char *text)
 {
-    size_t n = strlen(text) + 1;
-    out_text_chunk *k = t->texts;
-    if (!k || k->cap - k->used < n) {
-        size_t cap = n > TEXT_CHUNK_BYTES ? n : TEXT_CHUNK_BYTES;
-        if (!(k = malloc(sizeof *k + cap))) return NULL;
-        k->used = 0;
-        k->cap = cap;
-        /* A text larger than a chunk gets its own, behind the current one,
-        ** which goes on filling. */
-        if (t->texts && cap > TEXT_CHUNK_BYTES) {
-            k->next = t->texts->next;
-            t->texts->next = k;
-        } else {
-            k->next = t->texts;
-            t->texts = k;
-        }
-    }
-    char *copy = k->data + k->used;
-    memcpy(copy, text, n);
-    k->used += n;
-    return copy;
+    return ibmap_arena_strdup(&t->texts, text);
 }
 
 static void table_free(out_table *t)
 {
-    for (out_text_chunk *k = t->texts, *next; k; k = next) {
-        next = k->next;
-        free(k);
-    }
+    ibmap_arena_free(&t->texts);
     for (int c = 0; c < t->n_columns; c++) {
         free(t->columns[c].name);
         free(t->columns[c].label_zh);

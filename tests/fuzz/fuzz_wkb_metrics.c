@@ -107,7 +107,8 @@ static ibmap_layer *one_feature(ibmap_role role, const char *id, GEOSGeometry *g
     }
     if (L->lu_group) L->lu_group[0] = IBMAP_LU_INDUSTRIAL;
     L->fid[0] = 1;
-    L->id[0] = strdup(id);
+    L->id[0] = ibmap_arena_strdup(&L->texts, id);
+    if (!L->id[0]) abort();
     L->geom[0] = g;
     L->geom_state[0] = g ? 0 : IBMAP_GEOM_NULL;
     L->area[0] = 0;
@@ -119,7 +120,6 @@ static ibmap_layer *one_feature(ibmap_role role, const char *id, GEOSGeometry *g
 static ibmap_layer *empty_layer(ibmap_role role)
 {
     ibmap_layer *L = one_feature(role, "", NULL);
-    free(L->id[0]);
     L->n = 0;
     return L;
 }
@@ -128,7 +128,8 @@ static void set_text(ibmap_layer *L, const char *field, const char *value)
 {
     int f = ibmap_role_field_index(L->role, field);
     if (f < 0 || !L->columns[f].text) abort();
-    L->columns[f].text[0] = strdup(value);
+    L->columns[f].text[0] = ibmap_arena_strdup(&L->texts, value);
+    if (!L->columns[f].text[0]) abort();
 }
 
 static void set_num(ibmap_layer *L, const char *field, double value)
