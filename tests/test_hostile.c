@@ -1071,6 +1071,49 @@ TEST(parcels_layer_with_no_features)
     ibmap_data_free(d);
 }
 
+/* The loader makes room for as many features as the driver counts
+** cheaply: for a GeoPackage, gpkg_ogr_contents.feature_count, which a
+** careless tool can leave wrong.  Too few, too many, or absurdly many: the
+** same parcels are read, every one, with the same ids. */
+TEST(geopackage_feature_count_that_lies_is_only_a_hint)
+{
+    char src[4300];
+    ibmap_data *d;
+    snprintf(src, sizeof src, "%s:parcels", sample_file("city.gpkg"));
+    CHECK_INT(run_with("parcels", src, &d, NULL), IBMAP_OK);
+    const ibmap_layer *L = ibmap_data_layer(d, IBMAP_ROLE_PARCELS);
+    int64_t n = ibmap_layer_count(L);
+    char last_id[256];
+    snprintf(last_id, sizeof last_id, "%s", n > 0 ? ibmap_layer_id(L, n - 1) : "");
+    ibmap_data_free(d);
+    CHECK(n > 100);
+    const long long counts[] = {1, 16000000, 2000000000000LL};
+    for (int k = 0; k < 3; k++) {
+        CHECK(copy_file(sample_file("city.gpkg"), at("lying_count.gpkg"), -1));
+        GDALDatasetH ds = GDALOpenEx(at("lying_count.gpkg"), GDAL_OF_VECTOR | GDAL_OF_UPDATE,
+                                     NULL, NULL, NULL);
+        CHECK(ds != NULL);
+        if (!ds) return;
+        char sql[200];
+        snprintf(sql, sizeof sql,
+                 "UPDATE gpkg_ogr_contents SET feature_count = %lld "
+                 "WHERE table_name = 'parcels'", counts[k]);
+        GDALDatasetExecuteSQL(ds, sql, NULL, NULL);
+        GDALClose(ds);
+        /* the driver believes it, as the loader will */
+        ds = GDALOpenEx(at("lying_count.gpkg"), GDAL_OF_VECTOR, NULL, NULL, NULL);
+        OGRLayerH lyr = ds ? GDALDatasetGetLayerByName(ds, "parcels") : NULL;
+        CHECK(lyr && OGR_L_GetFeatureCount(lyr, FALSE) == counts[k]);
+        if (ds) GDALClose(ds);
+        snprintf(src, sizeof src, "%s:parcels", at("lying_count.gpkg"));
+        CHECK_INT(run_with("parcels", src, &d, NULL), IBMAP_OK);
+        L = ibmap_data_layer(d, IBMAP_ROLE_PARCELS);
+        CHECK_INT(ibmap_layer_count(L), n);
+        CHECK_STR(ibmap_layer_count(L) == n ? ibmap_layer_id(L, n - 1) : "", last_id);
+        ibmap_data_free(d);
+    }
+}
+
 int main(void)
 {
     snprintf(sample, sizeof sample, "%s/layers/sample", test_source_root());
@@ -1111,6 +1154,7 @@ int main(void)
     RUN(redline_with_only_empty_geometries);
     RUN(duplicate_block_ids_are_recorded_and_both_measured);
     RUN(parcels_layer_with_no_features);
+    RUN(geopackage_feature_count_that_lies_is_only_a_hint);
     ibmap_ctx_free(ctx);
     int rc = test_finish();
     /* Keep the inputs of a failed run for a look; remove them otherwise. */

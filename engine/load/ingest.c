@@ -225,6 +225,15 @@ static ibmap_status read_features(layer_reader *r)
     ibmap_status st = IBMAP_OK;
     r->minx = r->miny = HUGE_VAL;
     r->maxx = r->maxy = -HUGE_VAL;
+    /* Room for every feature at once when the driver knows the count
+    ** cheaply (GeoPackage, Shapefile): doubling would leave up to half of
+    ** each array unused, and 1.5 million parcels have some thirty.  Only a
+    ** hint: a damaged header may claim any count, so when the room cannot
+    ** be had the arrays grow as features are actually read. */
+    GIntBig expected = OGR_L_GetFeatureCount(r->lyr, FALSE);
+    if (expected > 0 && expected <= ((GIntBig)1 << 24) &&
+        ibmap_layer_reserve_exact(L, expected))
+        (void)id_set_grow_if_needed(&r->ids, expected);
     OGR_L_ResetReading(r->lyr);
     OGRFeatureH f;
     CPLErrorReset();

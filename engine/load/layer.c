@@ -79,11 +79,9 @@ void ibmap_layer_free(ibmap_layer *L, GEOSContextHandle_t geos)
         (ptr) = p_;                                                         \
     } while (0)
 
-int ibmap_layer_reserve(ibmap_layer *L, int64_t n)
+/* Every per-feature array of L resized to cap features. */
+static int layer_grow(ibmap_layer *L, int64_t cap)
 {
-    if (n <= L->cap) return 1;
-    int64_t cap = L->cap ? L->cap : 256;
-    while (cap < n) cap *= 2;
     GROW(L->fid, cap);
     GROW(L->id, cap);
     GROW(L->geom, cap);
@@ -106,6 +104,19 @@ int ibmap_layer_reserve(ibmap_layer *L, int64_t n)
     }
     L->cap = cap;
     return 1;
+}
+
+int ibmap_layer_reserve(ibmap_layer *L, int64_t n)
+{
+    if (n <= L->cap) return 1;
+    int64_t cap = L->cap ? L->cap : 256;
+    while (cap < n) cap *= 2;
+    return layer_grow(L, cap);
+}
+
+int ibmap_layer_reserve_exact(ibmap_layer *L, int64_t n)
+{
+    return n <= L->cap || layer_grow(L, n);
 }
 
 /* The loaded data: its layers, its log, its working CRS. */

@@ -303,9 +303,12 @@ ibmap_status ibmap_gates_run(ibmap_ctx *ctx, ibmap_data *data,
                              const ibmap_project *p);
 
 /* layer.c: a layer's life.  A new layer of `role` with no feature; room
-** for n features in every array (0 when out of memory); freeing it. */
+** for n features in every array (0 when out of memory), growing by
+** doubling as features are read, or exactly n when the count is known
+** beforehand; freeing it. */
 ibmap_layer *ibmap_layer_new(ibmap_role role);
 int ibmap_layer_reserve(ibmap_layer *L, int64_t n);
+int ibmap_layer_reserve_exact(ibmap_layer *L, int64_t n);
 void ibmap_layer_free(ibmap_layer *layer, GEOSContextHandle_t geos);
 
 /* 1 亩 in m². */
