@@ -224,6 +224,39 @@ TEST(text_arena_keeps_every_text)
     free(big_src);
 }
 
+/* A parcel's source fields that are canonical ones too share the kept
+** text (layer.c's arena), and one whose canonical value was normalised
+** keeps its own: the grade "a" is canonical "A", the source still "a". */
+TEST(source_fields_share_canonical_texts_but_not_normalised_ones)
+{
+    const char *rows[] = {
+        "POLYGON((620000 3340000,620010 3340000,620010 3340010,620000 3340000))|P1| 甲公司 |a|10",
+        "POLYGON((620020 3340000,620030 3340000,620030 3340010,620020 3340000))|P2|乙公司|B|20",
+        NULL};
+    CHECK(fx_layer(scratch("shared.gpkg"), "GPKG", "zd", 4549, NULL, "ZDDM:s,QYMC:s,MJDJ:s,SSHJ:r", rows));
+    ibmap_data *d = NULL;
+    CHECK_INT(load_with("parcels", path, NULL, &d), IBMAP_OK);
+    const ibmap_layer *L = ibmap_data_layer(d, IBMAP_ROLE_PARCELS);
+    CHECK_INT(ibmap_layer_count(L), 2);
+    int fe = ibmap_role_field_index(IBMAP_ROLE_PARCELS, "enterprise");
+    int fg = ibmap_role_field_index(IBMAP_ROLE_PARCELS, "grade");
+    const ibmap_source_field *qymc = NULL, *mjdj = NULL;
+    for (int k = 0; k < L->n_source_fields; k++) {
+        if (strcmp(L->source_fields[k].name, "QYMC") == 0) qymc = &L->source_fields[k];
+        if (strcmp(L->source_fields[k].name, "MJDJ") == 0) mjdj = &L->source_fields[k];
+    }
+    CHECK(qymc && mjdj && fe >= 0 && fg >= 0);
+    if (!qymc || !mjdj || fe < 0 || fg < 0) return;
+    CHECK_STR(L->columns[fe].text[0], "甲公司");
+    CHECK_STR(qymc->text[0], "甲公司");
+    CHECK(qymc->text[0] == L->columns[fe].text[0]);
+    CHECK_STR(L->columns[fg].text[0], "A");
+    CHECK_STR(mjdj->text[0], "a");
+    CHECK_STR(L->columns[fg].text[1], "B");
+    CHECK_STR(mjdj->text[1], "B");
+    ibmap_data_free(d);
+}
+
 TEST(bad_geometries_are_kept_repaired_or_recorded)
 {
     const char *rows[] = {
@@ -722,6 +755,7 @@ int main(void)
     RUN(numbers_as_text_are_parsed_or_recorded_never_zero);
     RUN(ids_missing_and_duplicated_are_kept_and_recorded);
     RUN(text_arena_keeps_every_text);
+    RUN(source_fields_share_canonical_texts_but_not_normalised_ones);
     RUN(bad_geometries_are_kept_repaired_or_recorded);
     RUN(gbk_shapefile_without_cpg_is_decoded_and_the_guess_recorded);
     RUN(dbf_field_name_cut_at_10_bytes_still_maps);

@@ -233,7 +233,7 @@ ibmap_status ibmap_reader_read_text(layer_reader *r, OGRFeatureH f, int field,
     if (idx < 0 || !OGR_F_IsFieldSetAndNotNull(f, idx)) return IBMAP_OK;
     int bad, nomem;
     const char *raw = OGR_F_GetFieldAsString(f, idx);
-    char *text = ibmap_reader_decode_kept(r, raw, &bad, &nomem);
+    char *text = ibmap_reader_decode_kept(r, raw, NULL, &bad, &nomem);
     if (nomem) return ibmap_nomem(r->ctx);
     ibmap_status st = IBMAP_OK;
     if (bad)
@@ -300,9 +300,17 @@ ibmap_status ibmap_reader_read_source_fields(layer_reader *r, OGRFeatureH f, int
         if (!set) continue;
         const char *raw = OGR_F_GetFieldAsString(f, k);
         int bad = 0, nomem = 0;
+        /* Most of a parcel's text fields are canonical ones too (id,
+        ** enterprise, credit code, industry): the same text is shared, not
+        ** kept twice.  (A grade normalised from "a" to "A" is not the
+        ** same, and keeps its own.) */
+        char *canonical = NULL;
+        for (int c = 0; c < L->n_columns && !canonical; c++)
+            if (r->src_index[c] == k && L->columns[c].type == IBMAP_FIELD_TEXT)
+                canonical = L->columns[c].text[i];
         sf->text[i] = sf->type == IBMAP_SOURCE_INTEGER
                           ? ibmap_arena_strdup(&L->texts, raw)
-                          : ibmap_reader_decode_kept(r, raw, &bad, &nomem);
+                          : ibmap_reader_decode_kept(r, raw, canonical, &bad, &nomem);
         if (nomem || (raw && *raw && sf->type == IBMAP_SOURCE_INTEGER && !sf->text[i]))
             return ibmap_nomem(r->ctx);
     }

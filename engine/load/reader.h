@@ -114,9 +114,10 @@ ibmap_status ibmap_reader_decide_encoding(layer_reader *r);
 char *ibmap_reader_decode_text(layer_reader *r, const char *raw, int *bad,
                                int *nomem);
 /* The same, copied into the layer's texts (r->L->texts), for a value the
-** layer keeps: not to be freed. */
-char *ibmap_reader_decode_kept(layer_reader *r, const char *raw, int *bad,
-                               int *nomem);
+** layer keeps: not to be freed.  same_as (may be NULL), a text already
+** kept, is returned itself when the value equals it. */
+char *ibmap_reader_decode_kept(layer_reader *r, const char *raw, char *same_as,
+                               int *bad, int *nomem);
 
 /* fields.c: map each canonical field to a source field (r->src_index);
 ** read the value of canonical field `field` of feature i. */

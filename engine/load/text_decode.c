@@ -150,8 +150,8 @@ char *ibmap_reader_decode_text(layer_reader *r, const char *raw, int *bad,
     return s;
 }
 
-char *ibmap_reader_decode_kept(layer_reader *r, const char *raw, int *bad,
-                               int *nomem)
+char *ibmap_reader_decode_kept(layer_reader *r, const char *raw, char *same_as,
+                               int *bad, int *nomem)
 {
     *bad = 0;
     *nomem = 0;
@@ -161,10 +161,16 @@ char *ibmap_reader_decode_kept(layer_reader *r, const char *raw, int *bad,
     if (strcmp(r->encoding, "UTF-8") == 0 && ibmap_utf8_valid(raw, strlen(raw))) {
         const char *start = trimmed(raw, &len);
         if (len == 0) return NULL;
+        if (same_as && strncmp(same_as, start, len) == 0 && same_as[len] == '\0')
+            return same_as;
         kept = ibmap_arena_strndup(&r->L->texts, start, len);
     } else {
         char *text = ibmap_reader_decode_text(r, raw, bad, nomem);
         if (!text) return NULL;
+        if (same_as && strcmp(same_as, text) == 0) {
+            free(text);
+            return same_as;
+        }
         kept = ibmap_arena_strdup(&r->L->texts, text);
         free(text);
     }
