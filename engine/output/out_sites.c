@@ -54,7 +54,7 @@ typedef struct piece {
 
 typedef struct site {
     int64_t *pieces;
-    int64_t n;
+    int64_t n, cap;
     double area;
     GEOSGeometry *g;
     double compactness, parks_share, score, s_size, s_compact, s_parks, s_movers;
@@ -355,7 +355,12 @@ static ibmap_status sites_run(ibmap_ctx *ctx, out_model *m, const unsigned char 
         if (pc[seed].site >= 0) continue;
         if ((seed & 255) == 0 && ibmap_interrupt_pending()) s = ibmap_fail_interrupted(ctx);
         site *st = &sites[n_sites];
-        st->pieces = malloc((size_t)n * sizeof *st->pieces);
+        /* A site holds a few pieces (its area is capped): room for them
+        ** grows as it does.  Room for every piece of the city in every
+        ** site, as before, asked 324 MB of the heap at 10,000 blocks and
+        ** grew with the square of the city. */
+        st->cap = 8;
+        st->pieces = malloc((size_t)st->cap * sizeof *st->pieces);
         if (!st->pieces) {
             s = ibmap_nomem(ctx);
             break;
@@ -387,6 +392,15 @@ static ibmap_status sites_run(ibmap_ctx *ctx, out_model *m, const unsigned char 
             for (int64_t f = 0; f < nf && !added; f++) {
                 piece *c = &pc[front[f].piece];
                 if (st->area + c->area > p->max_mu * IBMAP_MU_M2) continue;
+                if (st->n == st->cap) {
+                    int64_t *more = realloc(st->pieces, (size_t)st->cap * 2 * sizeof *more);
+                    if (!more) {
+                        s = ibmap_nomem(ctx);
+                        break;
+                    }
+                    st->pieces = more;
+                    st->cap *= 2;
+                }
                 c->site = n_sites;
                 st->pieces[st->n++] = front[f].piece;
                 st->area += c->area;
