@@ -16,6 +16,9 @@
 #include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "ibmap.h"
 
@@ -1399,6 +1402,12 @@ static int cmd_run(ibmap_ctx *ctx, int argc, char **argv)
     data = NULL;
     ibmap_metrics_free(m);
     m = NULL;
+#ifdef __GLIBC__
+    /* The freed layers were allocated by the loader's and the overlay's
+    ** threads, in glibc arenas of their own, which the outputs' threads may
+    ** never reuse: hand those pages back rather than hold them. */
+    malloc_trim(0);
+#endif
     if (!rc && (announce(&o.output, "classify") ||
                 ibmap_classify(ctx, o.workspace_path, rules, o.scenario, &c) ||
                 ibmap_classification_write_csv(ctx, c, class_csv) ||
