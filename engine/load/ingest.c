@@ -227,9 +227,10 @@ static ibmap_status read_features(layer_reader *r)
     r->maxx = r->maxy = -HUGE_VAL;
     /* Room for every feature at once when the driver knows the count
     ** cheaply (GeoPackage, Shapefile): doubling would leave up to half of
-    ** each array unused, and 1.5 million parcels have some thirty.  Only a
-    ** hint: a damaged header may claim any count, so when the room cannot
-    ** be had the arrays grow as features are actually read. */
+    ** each per-feature array unused (a parcels layer has some thirty
+    ** arrays).  Only a hint: a damaged header may claim any count, so when
+    ** the room cannot be had the arrays grow as features are actually
+    ** read. */
     GIntBig expected = OGR_L_GetFeatureCount(r->lyr, FALSE);
     if (expected > 0 && expected <= ((GIntBig)1 << 24) &&
         ibmap_layer_reserve_exact(L, expected))
