@@ -269,8 +269,15 @@ ibmap_status ibmap_reader_keep_source_fields(layer_reader *r)
     if (n == 0) return IBMAP_OK;
     ibmap_layer *L = r->L;
     L->source_fields = calloc((size_t)n, sizeof *L->source_fields);
-    if (!L->source_fields) return ibmap_nomem(r->ctx);
+    r->src_canonical = malloc((size_t)n * sizeof *r->src_canonical);
+    if (!L->source_fields || !r->src_canonical) return ibmap_nomem(r->ctx);
     L->n_source_fields = n;
+    for (int k = 0; k < n; k++) {
+        r->src_canonical[k] = -1;
+        for (int c = 0; c < L->n_columns && r->src_canonical[k] < 0; c++)
+            if (r->src_index[c] == k && L->columns[c].type == IBMAP_FIELD_TEXT)
+                r->src_canonical[k] = c;
+    }
     for (int i = 0; i < n; i++) {
         OGRFieldDefnH fd = OGR_FD_GetFieldDefn(defn, i);
         ibmap_source_field *sf = &L->source_fields[i];
@@ -304,10 +311,8 @@ ibmap_status ibmap_reader_read_source_fields(layer_reader *r, OGRFeatureH f, int
         ** enterprise, credit code, industry): the same text is shared, not
         ** kept twice.  (A grade normalised from "a" to "A" is not the
         ** same, and keeps its own.) */
-        char *canonical = NULL;
-        for (int c = 0; c < L->n_columns && !canonical; c++)
-            if (r->src_index[c] == k && L->columns[c].type == IBMAP_FIELD_TEXT)
-                canonical = L->columns[c].text[i];
+        int c = r->src_canonical[k];
+        char *canonical = c >= 0 ? L->columns[c].text[i] : NULL;
         sf->text[i] = sf->type == IBMAP_SOURCE_INTEGER
                           ? ibmap_arena_strdup(&L->texts, raw)
                           : ibmap_reader_decode_kept(r, raw, canonical, &bad, &nomem);

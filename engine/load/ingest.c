@@ -402,6 +402,7 @@ static ibmap_status read_layer(ibmap_ctx *ctx, ibmap_data *data,
     if (!st) st = read_features(&r);
     if (!st) st = ibmap_reader_decide_source_crs(&r, deferred);
     free(r.src_index);
+    free(r.src_canonical);
     free(r.src_type);
     free(r.ids.slots);
     if (r.ds) GDALClose(r.ds);

@@ -68,6 +68,8 @@ typedef struct layer_reader {
     GDALDatasetH ds;
     OGRLayerH lyr;
     int *src_index;          /* per canonical field, -1 if absent */
+    int *src_canonical;      /* per kept source field: the TEXT canonical
+                                field read from it, or -1 (fields.c) */
     OGRFieldType *src_type;
     int shapefile;           /* text arrives as raw DBF bytes */
     char encoding[32];       /* what text is in; "UTF-8" needs no recoding */
