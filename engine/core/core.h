@@ -95,6 +95,8 @@ typedef struct ibmap_text_arena {
 
 char *ibmap_arena_strdup(ibmap_text_arena *a, const char *s);
 char *ibmap_arena_strndup(ibmap_text_arena *a, const char *s, size_t len);
+/* n bytes aligned to align (a power of two, at most 8), or NULL. */
+void *ibmap_arena_alloc(ibmap_text_arena *a, size_t n, size_t align);
 void ibmap_arena_free(ibmap_text_arena *a);
 
 /* ---------------------------------------------------------------------- */
