@@ -91,4 +91,45 @@ int ibmap_crs_epsg(PJ_CONTEXT *proj, PJ *crs);
 
 int ibmap_crs_is_geographic(PJ *crs);
 
+/* ---------------------------------------------------------------------- */
+/* shape.c: polygonal geometries packed for keeping                       */
+/* ---------------------------------------------------------------------- */
+
+/* A polygon or multipolygon packed in a store's arena (its counts and
+** coordinates follow this header), or a GEOS object kept as it is
+** (type IBMAP_SHAPE_OTHER).  Shapes belong to their store and live until
+** it is freed; they are only read once made, from any thread. */
+enum { IBMAP_SHAPE_OTHER = -1 };
+typedef struct ibmap_shape {
+    int type;                /* GEOS_POLYGON, GEOS_MULTIPOLYGON or OTHER */
+    uint32_t n_polygons, n_rings, n_points;
+} ibmap_shape;
+
+/* Start as {0}.  One thread at a time makes shapes in a store. */
+typedef struct ibmap_shape_store {
+    ibmap_text_arena arena;
+    GEOSGeometry **other;    /* the kept GEOS objects, freed with the store */
+    int64_t n_other, cap_other;
+} ibmap_shape_store;
+
+/* Pack g, which is taken (destroyed, or kept by the store when it is not
+** polygonal).  NULL when out of memory (g is destroyed then too). */
+const ibmap_shape *ibmap_shape_pack(GEOSContextHandle_t h, ibmap_shape_store *st,
+                                    GEOSGeometry *g);
+/* A new GEOS geometry equal to the one packed (same type, rings and
+** coordinates), owned by the caller; NULL when GEOS failed. */
+GEOSGeometry *ibmap_shape_geos(GEOSContextHandle_t h, const ibmap_shape *s);
+/* The envelope of s; 0 when it has none (empty). */
+int ibmap_shape_extent(GEOSContextHandle_t h, const ibmap_shape *s, double *x0,
+                       double *y0, double *x1, double *y1);
+/* Apply fn to every point of s, in place, in order (as
+** GEOSGeom_transformXY does); 1 done, 0 when fn failed (s is then
+** half-mapped: drop it), -1 when s is a kept GEOS object (map that).
+** Only while s is not yet read by anyone else. */
+int ibmap_shape_map_xy(const ibmap_shape *s,
+                       int (*fn)(double *x, double *y, void *userdata),
+                       void *userdata);
+/* Free every shape of st (leaving it {0}). */
+void ibmap_shape_store_free(GEOSContextHandle_t h, ibmap_shape_store *st);
+
 #endif /* IBMAP_GEO_H */
