@@ -212,18 +212,21 @@ static void city_pairs(const char *project_path, const char *what)
         if (ibmap_zone_index_build(ctx, d->layers[roles[k].role], 256, &z) != IBMAP_OK)
             break;
         signed char *valid = calloc((size_t)z->n + 1, 1);
-        for (int64_t i = 0; i < z->n; i++)
-            valid[i] = (signed char)(GEOSisValid_r(h, z->pieces[i].geom) == 1);
+        GEOSGeometry **piece = calloc((size_t)z->n + 1, sizeof *piece);
+        for (int64_t i = 0; i < z->n; i++) {
+            piece[i] = ibmap_shape_geos(h, z->pieces[i].shape);
+            valid[i] = (signed char)(GEOSisValid_r(h, piece[i]) == 1);
+        }
         tally *tk = &t[roles[k].kind], *nk = &nested[roles[k].kind];
         for (int64_t b = 0; b < B->n; b++) {
-            const GEOSGeometry *g = B->geom[b];
-            if (!g) continue;
+            if (!B->shape[b]) continue;
+            GEOSGeometry *g = ibmap_shape_geos(h, B->shape[b]);
             int gvalid = GEOSisValid_r(h, g) == 1;
             double gx0, gy0, gx1, gy1;
             GEOSGeom_getExtent_r(h, g, &gx0, &gy0, &gx1, &gy1);
             int64_t n = ibmap_zone_index_query(h, z, g, &cand, &cap);
             for (int64_t c = 0; c < n; c++) {
-                const GEOSGeometry *q = z->pieces[cand[c]].geom;
+                const GEOSGeometry *q = piece[cand[c]];
                 if (!gvalid || !valid[cand[c]]) {
                     tk->skipped_invalid++;
                     continue;
@@ -237,7 +240,10 @@ static void city_pairs(const char *project_path, const char *what)
                 if (inside) compare(g, q, nk);
                 if (around) compare(q, g, nk);
             }
+            GEOSGeom_destroy_r(h, g);
         }
+        for (int64_t i = 0; i < z->n; i++) GEOSGeom_destroy_r(h, piece[i]);
+        free(piece);
         free(valid);
         ibmap_zone_index_free(h, z);
     }

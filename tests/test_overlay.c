@@ -639,20 +639,24 @@ TEST(sample_apportioned_tax_is_conserved)
         double tax = ibmap_layer_number(P, p, "tax");
         if (!isfinite(tax)) continue;
         source += tax;
-        if (!P->geom[p]) continue;
+        if (!P->shape[p]) continue;
         double inside = 0, px0, py0, px1, py1;
-        GEOSGeom_getExtent_r(h, P->geom[p], &px0, &py0, &px1, &py1);
+        ibmap_shape_extent(h, P->shape[p], &px0, &py0, &px1, &py1);
+        GEOSGeometry *pg = ibmap_shape_geos(h, P->shape[p]);
         for (int64_t b = 0; b < B->n; b++) {
             double bx0, by0, bx1, by1;
-            if (!B->geom[b]) continue;
-            GEOSGeom_getExtent_r(h, B->geom[b], &bx0, &by0, &bx1, &by1);
+            if (!B->shape[b]) continue;
+            ibmap_shape_extent(h, B->shape[b], &bx0, &by0, &bx1, &by1);
             if (bx0 > px1 || bx1 < px0 || by0 > py1 || by1 < py0) continue;
-            GEOSGeometry *x = GEOSIntersection_r(h, P->geom[p], B->geom[b]);
+            GEOSGeometry *bg = ibmap_shape_geos(h, B->shape[b]);
+            GEOSGeometry *x = GEOSIntersection_r(h, pg, bg);
             double a = 0;
             GEOSArea_r(h, x, &a);
             GEOSGeom_destroy_r(h, x);
+            GEOSGeom_destroy_r(h, bg);
             inside += a;
         }
+        GEOSGeom_destroy_r(h, pg);
         expected += tax * inside / P->area[p];
     }
     printf("# source tax %.6f, inside blocks %.6f, blocks sum %.6f\n", source,

@@ -39,7 +39,7 @@ void ibmap_layer_get_info(const ibmap_layer *L, ibmap_layer_info *out)
     out->coords = coords[L->coords];
     out->n_features = L->n;
     for (int64_t i = 0; i < L->n; i++)
-        if (L->geom[i]) out->n_with_geometry++;
+        if (L->shape[i]) out->n_with_geometry++;
     out->n_defects = L->log ? L->log->per_role[L->role] : 0;
 }
 
@@ -167,13 +167,15 @@ ibmap_status ibmap_layer_wkb(ibmap_ctx *ctx, const ibmap_layer *L, int64_t i,
         return ibmap_fail(ctx, IBMAP_ERR_ARG, "ibmap_layer_wkb: bad argument");
     *wkb = NULL;
     *size = 0;
-    if (!L->geom[i]) return IBMAP_OK;
+    if (!L->shape[i]) return IBMAP_OK;
     GEOSWKBWriter *w = GEOSWKBWriter_create_r(ctx->geos);
     if (!w) return ibmap_nomem(ctx);
     GEOSWKBWriter_setByteOrder_r(ctx->geos, w, GEOS_WKB_NDR);
     GEOSWKBWriter_setFlavor_r(ctx->geos, w, GEOS_WKB_ISO);
     size_t n = 0;
-    unsigned char *g = GEOSWKBWriter_write_r(ctx->geos, w, L->geom[i], &n);
+    GEOSGeometry *gg = ibmap_shape_geos(ctx->geos, L->shape[i]);
+    unsigned char *g = gg ? GEOSWKBWriter_write_r(ctx->geos, w, gg, &n) : NULL;
+    if (gg) GEOSGeom_destroy_r(ctx->geos, gg);
     GEOSWKBWriter_destroy_r(ctx->geos, w);
     if (!g)
         return ibmap_fail(ctx, IBMAP_ERR_GEOMETRY, "%s feature %s: %s",

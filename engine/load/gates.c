@@ -229,11 +229,7 @@ static extent layer_extent(GEOSContextHandle_t h, const ibmap_layer *L)
     extent x = {{INFINITY, INFINITY, -INFINITY, -INFINITY}, 0};
     for (int64_t i = 0; L && i < L->n; i++) {
         double x0, y0, x1, y1;
-        if (!L->geom[i] || !GEOSGeom_getXMin_r(h, L->geom[i], &x0) ||
-            !GEOSGeom_getYMin_r(h, L->geom[i], &y0) ||
-            !GEOSGeom_getXMax_r(h, L->geom[i], &x1) ||
-            !GEOSGeom_getYMax_r(h, L->geom[i], &y1))
-            continue;
+        if (!ibmap_shape_extent(h, L->shape[i], &x0, &y0, &x1, &y1)) continue;
         x.e[0] = fmin(x.e[0], x0);
         x.e[1] = fmin(x.e[1], y0);
         x.e[2] = fmax(x.e[2], x1);
@@ -310,7 +306,7 @@ static ibmap_status gate_layer(ibmap_ctx *ctx, ibmap_data *data,
     memset(&v, 0, sizeof v);
     v.n_features = L->n;
     for (int64_t i = 0; i < L->n; i++) {
-        if (L->geom[i]) {
+        if (L->shape[i]) {
             v.n_usable++;
             v.area_m2 += L->area[i];
         }

@@ -200,7 +200,7 @@ ibmap_status ibmap_reader_read_geometry(layer_reader *r, OGRFeatureH f, int64_t 
 {
     ibmap_layer *L = r->L;
     int64_t fid = L->fid[i];
-    L->geom[i] = NULL;
+    L->shape[i] = NULL;
     L->geom_state[i] = 0;
     L->area[i] = 0;
     OGRGeometryH g = OGR_F_GetGeometryRef(f);
@@ -322,6 +322,8 @@ ibmap_status ibmap_reader_read_geometry(layer_reader *r, OGRFeatureH f, int64_t 
     if (y0 < r->miny) r->miny = y0;
     if (x1 > r->maxx) r->maxx = x1;
     if (y1 > r->maxy) r->maxy = y1;
-    L->geom[i] = gg;
+    /* Packed at once: the GEOS object would sit idle until its block is
+    ** measured (geo/shape.c). */
+    if (!(L->shape[i] = ibmap_shape_pack(h, &L->shapes, gg))) return ibmap_nomem(r->ctx);
     return IBMAP_OK;
 }

@@ -265,7 +265,7 @@ static ibmap_status read_features(layer_reader *r)
         L->n++;
         L->fid[i] = OGR_F_GetFID(f);
         L->id[i] = NULL;
-        L->geom[i] = NULL;
+        L->shape[i] = NULL;
         for (int c = 0; c < L->n_columns; c++) {
             if (L->columns[c].type == IBMAP_FIELD_TEXT)
                 L->columns[c].text[i] = NULL;

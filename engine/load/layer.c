@@ -34,8 +34,7 @@ ibmap_layer *ibmap_layer_new(ibmap_role role)
 void ibmap_layer_free(ibmap_layer *L, GEOSContextHandle_t geos)
 {
     if (!L) return;
-    for (int64_t i = 0; i < L->n; i++)
-        if (L->geom[i]) GEOSGeom_destroy_r(geos, L->geom[i]);
+    ibmap_shape_store_free(geos, &L->shapes);
     ibmap_arena_free(&L->texts);
     for (int f = 0; f < L->n_columns; f++) {
         ibmap_column *c = &L->columns[f];
@@ -53,7 +52,7 @@ void ibmap_layer_free(ibmap_layer *L, GEOSContextHandle_t geos)
     free(L->source_fields);
     free(L->fid);
     free(L->id);
-    free(L->geom);
+    free(L->shape);
     free(L->geom_state);
     free(L->area);
     free(L->lu_group);
@@ -84,7 +83,7 @@ static int layer_grow(ibmap_layer *L, int64_t cap)
 {
     GROW(L->fid, cap);
     GROW(L->id, cap);
-    GROW(L->geom, cap);
+    GROW(L->shape, cap);
     GROW(L->geom_state, cap);
     GROW(L->area, cap);
     if (L->role == IBMAP_ROLE_LANDUSE) GROW(L->lu_group, cap);

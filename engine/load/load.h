@@ -256,7 +256,11 @@ struct ibmap_layer {
     ** cost three times their size (core/text_arena.c).  Replacing a value
     ** leaves the old copy here until then. */
     ibmap_text_arena texts;
-    GEOSGeometry **geom;      /* working CRS; NULL when unusable */
+    /* The geometries in the working CRS, packed (geo/shape.c): GEOS
+    ** objects are made from them where one is worked on.  NULL when
+    ** unusable. */
+    const ibmap_shape **shape;
+    ibmap_shape_store shapes;
     unsigned char *geom_state;
     double *area;             /* planar m² in the working CRS */
     int n_columns;            /* = role def n_fields */

@@ -105,13 +105,15 @@ GEOSGeometry *ibmap_repair_polygonal(GEOSContextHandle_t h, GEOSGeometry *g,
 ** largest single cost of loading (a topology analysis of each polygon),
 ** and each feature's check is independent of the others.  valid[i] is
 ** GEOSisValid's answer (1 valid, 0 invalid, 2 exception), or 1 for a
-** feature without geometry.  Each thread has its own GEOS context;
-** geometries are only read.  The repairs that follow are made in feature
-** order on the caller's thread, so the log is the same for any number of
-** cores. */
+** feature without geometry; area[i] the geometry's area as it is.  Each
+** thread has its own GEOS context and makes its own GEOS objects from
+** the packed shapes, which are only read.  The repairs that follow are
+** made in feature order on the caller's thread, so the log is the same
+** for any number of cores. */
 typedef struct validity_job {
     const ibmap_layer *L;
     char *valid;
+    double *area;
     int64_t next;            /* next chunk to take */
     pthread_mutex_t lock;
 } validity_job;
@@ -129,16 +131,24 @@ static void *validity_worker(void *arg)
         pthread_mutex_unlock(&j->lock);
         if (first >= j->L->n) break;
         int64_t last = first + VALIDITY_CHUNK < j->L->n ? first + VALIDITY_CHUNK : j->L->n;
-        for (int64_t i = first; i < last; i++)
-            j->valid[i] = j->L->geom[i] && h ? GEOSisValid_r(h, j->L->geom[i]) : 1;
+        for (int64_t i = first; i < last; i++) {
+            j->valid[i] = 1;
+            j->area[i] = 0;
+            if (!j->L->shape[i] || !h) continue;
+            GEOSGeometry *g = ibmap_shape_geos(h, j->L->shape[i]);
+            j->valid[i] = g ? GEOSisValid_r(h, g) : 2;
+            if (g) GEOSArea_r(h, g, &j->area[i]);
+            if (g) GEOSGeom_destroy_r(h, g);
+        }
     }
     if (h) GEOS_finish_r(h);
     return NULL;
 }
 
-static char *check_validity(const ibmap_layer *L)
+static char *check_validity(const ibmap_layer *L, double *area)
 {
-    validity_job j = {.L = L, .valid = malloc((size_t)(L->n > 0 ? L->n : 1))};
+    validity_job j = {.L = L, .valid = malloc((size_t)(L->n > 0 ? L->n : 1)),
+                      .area = area};
     if (!j.valid) return NULL;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     int n = cores < 1 ? 1 : cores > 16 ? 16 : (int)cores;
@@ -152,6 +162,11 @@ static char *check_validity(const ibmap_layer *L)
     for (int k = 0; k < started; k++) pthread_join(threads[k], NULL);
     pthread_mutex_destroy(&j.lock);
     return j.valid;
+}
+
+static int transform_point(double *x, double *y, void *userdata)
+{
+    return ibmap_crs_transform_point(userdata, x, y);
 }
 
 ibmap_status ibmap_transform_and_repair(ibmap_ctx *ctx, ibmap_data *data,
@@ -170,38 +185,51 @@ ibmap_status ibmap_transform_and_repair(ibmap_ctx *ctx, ibmap_data *data,
     }
     /* First every geometry into the working CRS (PROJ is used from this
     ** thread only), then the validity of all of them at once. */
-    for (int64_t i = 0; i < L->n && !st; i++) {
-        if (!L->geom[i]) continue;
-        GEOSGeometry *g = L->geom[i];
-        if (!t->identity || t->coords == IBMAP_COORDS_GCJ02 ||
-            t->coords == IBMAP_COORDS_BD09) {
-            GEOSGeometry *moved = ibmap_crs_transform_geom(ctx, t, g);
-            GEOSGeom_destroy_r(h, g);
-            L->geom[i] = NULL;
-            if (!moved) {
-                L->geom_state[i] |= IBMAP_GEOM_BAD_COORDS;
-                            if (ibmap_dq_add(&data->dq, L->role, L->fid[i], L->id[i],
-                                 "geometry", "bad_coordinates",
-                                 IBMAP_SEV_ERROR, "", ACT_KEPT_NO_GEOM,
-                                 "coordinates could not be transformed to "
-                                 "%s (outside the CRS's area?)",
-                                 data->crs))
-                    st = ibmap_nomem(ctx);
-                continue;
-            }
-            L->geom[i] = moved;
+    int moves = !t->identity || t->coords == IBMAP_COORDS_GCJ02 ||
+                t->coords == IBMAP_COORDS_BD09;
+    for (int64_t i = 0; i < L->n && !st && moves; i++) {
+        if (!L->shape[i]) continue;
+        /* In place on the packed coordinates (a kept GEOS object through
+        ** GEOS), as GEOSGeom_transformXY would: point by point. */
+        int mapped = ibmap_shape_map_xy(L->shape[i], transform_point, t);
+        GEOSGeometry *moved = NULL;
+        if (mapped < 0) {
+            GEOSGeometry *g = ibmap_shape_geos(h, L->shape[i]);
+            moved = g ? ibmap_crs_transform_geom(ctx, t, g) : NULL;
+            if (g) GEOSGeom_destroy_r(h, g);
+            mapped = moved != NULL;
         }
+        if (!mapped) {
+            L->shape[i] = NULL;
+            L->geom_state[i] |= IBMAP_GEOM_BAD_COORDS;
+            if (ibmap_dq_add(&data->dq, L->role, L->fid[i], L->id[i],
+                             "geometry", "bad_coordinates",
+                             IBMAP_SEV_ERROR, "", ACT_KEPT_NO_GEOM,
+                             "coordinates could not be transformed to "
+                             "%s (outside the CRS's area?)",
+                             data->crs))
+                st = ibmap_nomem(ctx);
+            continue;
+        }
+        if (moved && !(L->shape[i] = ibmap_shape_pack(h, &L->shapes, moved)))
+            st = ibmap_nomem(ctx);
     }
-    char *validity = st ? NULL : check_validity(L);
+    char *validity = st ? NULL : check_validity(L, L->area);
     if (!st && !validity) st = ibmap_nomem(ctx);
     for (int64_t i = 0; i < L->n && !st; i++) {
-        GEOSGeometry *g = L->geom[i];
-        if (!g) continue;
+        if (!L->shape[i]) continue;
+        /* valid, and a polygon or multipolygon: nothing to repair, and
+        ** its area was measured with its validity */
+        if (validity[i] == 1 && L->shape[i]->type != IBMAP_SHAPE_OTHER) continue;
+        GEOSGeometry *g = ibmap_shape_geos(h, L->shape[i]);
+        if (!g) {
+            st = ibmap_nomem(ctx);
+            break;
+        }
         int done = 0;
         char reason[512];
         /* the area before, to tell what the repair took away (the gates) */
-        double before = 0, after = 0;
-        if (validity[i] != 1) GEOSArea_r(h, g, &before);
+        double before = validity[i] != 1 ? L->area[i] : 0, after = 0;
         g = ibmap_repair_polygonal(h, g, validity[i], &done, reason,
                                    sizeof reason);
         if (done & IBMAP_REPAIR_MADE_VALID) {
@@ -223,8 +251,10 @@ ibmap_status ibmap_transform_and_repair(ibmap_ctx *ctx, ibmap_data *data,
                              g ? "" : "; the repair left no area"))
                 st = ibmap_nomem(ctx);
         }
-        L->geom[i] = g;
+        L->area[i] = 0;
         if (g) GEOSArea_r(h, g, &L->area[i]);
+        L->shape[i] = g ? ibmap_shape_pack(h, &L->shapes, g) : NULL;
+        if (g && !L->shape[i]) st = ibmap_nomem(ctx);
     }
     free(validity);
     ibmap_crs_transform_free(t);

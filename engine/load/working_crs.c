@@ -219,7 +219,7 @@ static ibmap_status auto_working_crs(ibmap_ctx *ctx, ibmap_data *data)
     double x0 = HUGE_VAL, y0 = HUGE_VAL, x1 = -HUGE_VAL, y1 = -HUGE_VAL;
     for (int64_t i = 0; i < B->n; i++) {
         double a, b, c, d;
-        if (!B->geom[i] || !GEOSGeom_getExtent_r(ctx->geos, B->geom[i], &a, &b, &c, &d))
+        if (!ibmap_shape_extent(ctx->geos, B->shape[i], &a, &b, &c, &d))
             continue;
         if (a < x0) x0 = a;
         if (b < y0) y0 = b;

@@ -212,13 +212,13 @@ static char covers(worker *w, int kind, const ibmap_cover_geom *ca,
 ** loader repaired the feature: make-valid's output is not checked again,
 ** and the kernel's answers hold for valid geometries only. */
 static const ibmap_cover_geom *piece_cover(worker *w, const ibmap_zone_index *z,
-                                           const ibmap_piece *p)
+                                           const ibmap_piece *p, const GEOSGeometry *pg)
 {
     const ibmap_layer *L = z->layer;
     if (L && L->geom_state && (L->geom_state[p->feature] & IBMAP_GEOM_REPAIRED))
         w->piece_cover.usable = 0;
     else
-        ibmap_cover_geom_set(w->h, &w->piece_cover, p->geom);
+        ibmap_cover_geom_set(w->h, &w->piece_cover, pg);
     return &w->piece_cover;
 }
 
@@ -237,40 +237,53 @@ static int collect_overlaps(worker *w, const GEOSGeometry *g,
     if (!GEOSGeom_getExtent_r(w->h, g, &gx0, &gy0, &gx1, &gy1)) return 0;
     for (int64_t k = 0; k < n; k++) {
         const ibmap_piece *p = &z->pieces[w->cand[k]];
-        char hit = GEOSPreparedIntersects_r(w->h, gp, p->geom);
-        if (hit == 2) return 0;
-        if (!hit) continue;
+        /* the piece's own GEOS geometry, for this block only */
+        GEOSGeometry *pg = ibmap_shape_geos(w->h, p->shape);
+        if (!pg) return 0;
+        char hit = GEOSPreparedIntersects_r(w->h, gp, pg);
+        if (hit != 1) {
+            GEOSGeom_destroy_r(w->h, pg);
+            if (hit == 2) return 0;
+            continue;
+        }
         overlap *o = overlap_push(w);
-        if (!o) return 0;
+        if (!o) {
+            GEOSGeom_destroy_r(w->h, pg);
+            return 0;
+        }
         o->feature = p->feature;
+        /* the overlap owns pg until it is given its intersection */
+        o->inter = pg;
+        o->owned = 1;
         /* Covers in either direction is only possible when the envelopes
         ** nest: a cheap test that spares most full relate computations
         ** (GEOS falls back to one whenever two boundaries touch). */
         double px0, py0, px1, py1;
-        if (!GEOSGeom_getExtent_r(w->h, p->geom, &px0, &py0, &px1, &py1)) return 0;
+        if (!ibmap_shape_extent(w->h, p->shape, &px0, &py0, &px1, &py1)) return 0;
         int nest_in = px0 >= gx0 && py0 >= gy0 && px1 <= gx1 && py1 <= gy1;
         int nest_around = px0 <= gx0 && py0 <= gy0 && px1 >= gx1 && py1 >= gy1;
-        const ibmap_cover_geom *pc = nest_in || nest_around ? piece_cover(w, z, p) : NULL;
+        const ibmap_cover_geom *pc = nest_in || nest_around ? piece_cover(w, z, p, pg) : NULL;
         char inside = 0;
-        if (nest_in) inside = covers(w, kind, &w->block_cover, pc, gp, g, p->geom);
+        if (nest_in) inside = covers(w, kind, &w->block_cover, pc, gp, g, pg);
         if (inside == 2) return 0;
         if (inside) {
             o->area = p->area;
-            o->inter = p->geom;
             continue;
         }
         char around = 0;
-        if (nest_around) around = covers(w, kind, pc, &w->block_cover, NULL, p->geom, g);
+        if (nest_around) around = covers(w, kind, pc, &w->block_cover, NULL, pg, g);
         if (around == 2) return 0;
         if (around) {
+            GEOSGeom_destroy_r(w->h, pg);
             o->area = g_area;
             o->inter = (GEOSGeometry *)g;
+            o->owned = 0;
             o->covers_block = 1;
             continue;
         }
-        o->inter = intersection(w, g, p->geom, grid);
+        o->inter = intersection(w, g, pg, grid);
+        GEOSGeom_destroy_r(w->h, pg);
         if (!o->inter) return 0;
-        o->owned = 1;
         if (GEOSArea_r(w->h, o->inter, &o->area) != 1) return 0;
     }
     return 1;
@@ -372,8 +385,10 @@ static double nearest_distance(worker *w, const GEOSGeometry *g,
             /* The prepared distance indexes the block's segments once,
             ** instead of comparing every pair of segments anew for each
             ** piece. */
-            if (GEOSPreparedDistance_r(w->h, gp, z->pieces[w->cand[k]].geom, &d) != 1)
-                return *ok = 0, NAN;
+            GEOSGeometry *pg = ibmap_shape_geos(w->h, z->pieces[w->cand[k]].shape);
+            int got = pg && GEOSPreparedDistance_r(w->h, gp, pg, &d) == 1;
+            if (pg) GEOSGeom_destroy_r(w->h, pg);
+            if (!got) return *ok = 0, NAN;
             if (d < best) best = d;
         }
         if (best <= reach) return best;
@@ -706,12 +721,15 @@ static int block_overlaps(worker *w, job *j, int64_t b, const GEOSGeometry *g,
         /* Neighbours that only share an edge are most candidates: when
         ** the envelopes meet in a line there is no area to measure. */
         double px0, py0, px1, py1;
-        if (!GEOSGeom_getExtent_r(w->h, p->geom, &px0, &py0, &px1, &py1)) return 0;
+        if (!ibmap_shape_extent(w->h, p->shape, &px0, &py0, &px1, &py1)) return 0;
         if (fmin(px1, gx1) <= fmax(px0, gx0) || fmin(py1, gy1) <= fmax(py0, gy0)) continue;
-        char hit = GEOSPreparedIntersects_r(w->h, gp, p->geom);
+        GEOSGeometry *pg = ibmap_shape_geos(w->h, p->shape);
+        if (!pg) return 0;
+        char hit = GEOSPreparedIntersects_r(w->h, gp, pg);
+        GEOSGeometry *inter = hit == 1 ? intersection(w, g, pg, grid) : NULL;
+        GEOSGeom_destroy_r(w->h, pg);
         if (hit == 2) return 0;
         if (!hit) continue;
-        GEOSGeometry *inter = intersection(w, g, p->geom, grid);
         double a = 0;
         if (!inter || GEOSArea_r(w->h, inter, &a) != 1) {
             if (inter) GEOSGeom_destroy_r(w->h, inter);
@@ -793,11 +811,10 @@ static void block_shape(worker *w, job *j, int64_t b, const GEOSGeometry *g, dou
 /* The geometric part of block b on one grid; 0 when GEOS failed.  In split
 ** mode the block measured may be less than its source polygon: that
 ** geometry is left in *measured (to be freed), else *measured is NULL. */
-static int block_geometry(worker *w, job *j, int64_t b, double grid,
-                          GEOSGeometry **measured)
+static int block_geometry(worker *w, job *j, int64_t b, const GEOSGeometry *g,
+                          double grid, GEOSGeometry **measured)
 {
     const ibmap_layer *B = j->data->layers[IBMAP_ROLE_BLOCKS];
-    const GEOSGeometry *g = B->geom[b];
     double area = B->area[b];
     *measured = NULL;
     const GEOSPreparedGeometry *gp = GEOSPrepare_r(w->h, g);
@@ -964,15 +981,29 @@ static void scale_to_ellipsoid(worker *w, job *j, int64_t b, const GEOSGeometry 
     for (int i = 0; i < j->lu[b].n; i++) j->lu[b].rows[i].area *= scale;
 }
 
+static void measure_block_geometry(worker *w, job *j, int64_t b, const GEOSGeometry *g);
+
 static void measure_block(worker *w, job *j, int64_t b)
 {
     const ibmap_layer *B = j->data->layers[IBMAP_ROLE_BLOCKS];
-    const GEOSGeometry *g = B->geom[b];
-    if (!g) {
+    if (!B->shape[b]) {
         set_text(w, j, b, M_METRIC_STATUS, "no_geometry");
         set_text(w, j, b, M_TOWN, ibmap_layer_text(B, b, "town"));
         return;
     }
+    GEOSGeometry *g = ibmap_shape_geos(w->h, B->shape[b]);
+    if (!g) {
+        w->nomem = 1;
+        return;
+    }
+    measure_block_geometry(w, j, b, g);
+    GEOSGeom_destroy_r(w->h, g);
+}
+
+/* measure_block, given the block's GEOS geometry g. */
+static void measure_block_geometry(worker *w, job *j, int64_t b, const GEOSGeometry *g)
+{
+    const ibmap_layer *B = j->data->layers[IBMAP_ROLE_BLOCKS];
     block_shape(w, j, b, g, B->area[b]);
     /* Floating point first; then the fixed grid, and coarser ones. */
     double fixed = j->o->grid > 0 ? j->o->grid : 0.001;
@@ -983,7 +1014,7 @@ static void measure_block(worker *w, job *j, int64_t b)
     GEOSGeometry *measured = NULL;
     for (int attempt = 0; attempt < 4 && !ok && !w->nomem; attempt++) {
         w->msg[0] = '\0';
-        ok = block_geometry(w, j, b, grids[attempt], &measured);
+        ok = block_geometry(w, j, b, g, grids[attempt], &measured);
         status = statuses[attempt];
     }
     if (!ok) {
@@ -1169,16 +1200,19 @@ ibmap_status ibmap_block_overlaps(ibmap_ctx *ctx, ibmap_data *data, int64_t *n_p
     /* as measure_block: floating point, then the fixed grids */
     const double grids[4] = {0, o.grid, o.grid * 10, o.grid * 100};
     for (int64_t b = 0; !st && b < B->n; b++) {
-        if (!B->geom[b]) continue;
+        if (!B->shape[b]) continue;
+        GEOSGeometry *g = ibmap_shape_geos(w.h, B->shape[b]);
+        if (!g) w.nomem = 1;
         int ok = 0;
         for (int attempt = 0; attempt < 4 && !ok && !w.nomem; attempt++) {
-            const GEOSPreparedGeometry *gp = GEOSPrepare_r(w.h, B->geom[b]);
+            const GEOSPreparedGeometry *gp = GEOSPrepare_r(w.h, g);
             GEOSGeometry *split = NULL;
-            ok = gp && block_overlaps(&w, &j, b, B->geom[b], gp, B->area[b], grids[attempt],
+            ok = gp && block_overlaps(&w, &j, b, g, gp, B->area[b], grids[attempt],
                                       &split);
             if (split) GEOSGeom_destroy_r(w.h, split);
             if (gp) GEOSPreparedGeom_destroy_r(w.h, gp);
         }
+        if (g) GEOSGeom_destroy_r(w.h, g);
         if (w.nomem) st = IBMAP_ERR_NOMEM;
         if (ibmap_interrupt_pending()) st = ibmap_fail_interrupted(ctx);
     }
@@ -1370,7 +1404,7 @@ ibmap_status ibmap_overlay(ibmap_ctx *ctx, ibmap_data *data,
         }
     /* Parcels in no block and blocks with no parcel: logged, never lost. */
     for (int64_t p = 0; !st && p < P->n; p++) {
-        if (!P->geom[p] || j.m->parcel_block[p] >= 0) continue;
+        if (!P->shape[p] || j.m->parcel_block[p] >= 0) continue;
         if (ibmap_dq_add(&data->dq, IBMAP_ROLE_PARCELS, P->fid[p], P->id[p],
                          "geometry", "parcel_outside_blocks", IBMAP_SEV_WARNING,
                          "", "kept; counted in no block",
@@ -1378,7 +1412,7 @@ ibmap_status ibmap_overlay(ibmap_ctx *ctx, ibmap_data *data,
             st = IBMAP_ERR_NOMEM;
     }
     for (int64_t b = 0; !st && b < B->n; b++) {
-        if (!B->geom[b] || j.m->num[METRIC_AT(b, M_N_PARCELS)] > 0) continue;
+        if (!B->shape[b] || j.m->num[METRIC_AT(b, M_N_PARCELS)] > 0) continue;
         if (ibmap_dq_add(&data->dq, IBMAP_ROLE_BLOCKS, B->fid[b], B->id[b],
                          "", "block_without_parcels", IBMAP_SEV_INFO, "",
                          "kept; parcel metrics are 0 or undefined",

@@ -49,19 +49,20 @@ ibmap_metrics *ibmap_metrics_alloc(int64_t nb, int64_t np);
 
 
 /* A piece of an overlay feature: the feature itself, or a part of it cut
-** small (see zone_index.c). */
+** small (see zone_index.c).  Packed: a worker makes the GEOS geometry of
+** a piece it works on (ibmap_shape_geos). */
 typedef struct ibmap_piece {
-    GEOSGeometry *geom;
-    int64_t feature;   /* index in the layer */
+    const ibmap_shape *shape;  /* the layer's, or a cut piece in `cut` */
+    int64_t feature;           /* index in the layer */
     double area;
-    int owned;         /* a cut piece (ours); else the layer's geometry */
 } ibmap_piece;
 
 typedef struct ibmap_zone_index {
     const ibmap_layer *layer;
     ibmap_piece *pieces;
     int64_t n, cap;
-    GEOSSTRtree *tree;  /* items are piece index + 1 */
+    ibmap_shape_store cut;     /* the pieces cut from large polygons */
+    GEOSSTRtree *tree;         /* items are piece index + 1 */
 } ibmap_zone_index;
 
 /* Index the usable geometries of layer L (which may be NULL: an empty

@@ -21,26 +21,32 @@
 
 #include "overlay/overlay.h"
 
-static int add_piece(ibmap_zone_index *z, GEOSContextHandle_t h,
-                     GEOSGeometry *g, int64_t feature, int owned)
+/* Add a piece of `feature` with its area; 0 when out of memory. */
+static int add_piece(ibmap_zone_index *z, const ibmap_shape *shape,
+                     int64_t feature, double area)
 {
+    if (!shape) return 0;
     if (z->n == z->cap) {
         int64_t cap = z->cap ? z->cap * 2 : 256;
         ibmap_piece *p = realloc(z->pieces, (size_t)cap * sizeof *p);
-        if (!p) {
-            if (owned) GEOSGeom_destroy_r(h, g);
-            return 0;
-        }
+        if (!p) return 0;
         z->pieces = p;
         z->cap = cap;
     }
     ibmap_piece *p = &z->pieces[z->n++];
-    p->geom = g;
+    p->shape = shape;
     p->feature = feature;
-    p->owned = owned;
-    p->area = 0;
-    GEOSArea_r(h, g, &p->area);
+    p->area = area;
     return 1;
+}
+
+/* A cut piece g (taken), packed into the index's own store. */
+static int add_cut_piece(ibmap_zone_index *z, GEOSContextHandle_t h,
+                         GEOSGeometry *g, int64_t feature)
+{
+    double area = 0;
+    GEOSArea_r(h, g, &area);
+    return add_piece(z, ibmap_shape_pack(h, &z->cut, g), feature, area);
 }
 
 /* Cut g (owned) into pieces of at most max_vertices vertices.  The depth
@@ -51,10 +57,10 @@ static int subdivide(ibmap_zone_index *z, GEOSContextHandle_t h,
                      int depth)
 {
     int nv = GEOSGetNumCoordinates_r(h, g);
-    if (nv <= max_vertices || depth >= 32) return add_piece(z, h, g, feature, 1);
+    if (nv <= max_vertices || depth >= 32) return add_cut_piece(z, h, g, feature);
     double x0, y0, x1, y1;
     if (!GEOSGeom_getExtent_r(h, g, &x0, &y0, &x1, &y1))
-        return add_piece(z, h, g, feature, 1);
+        return add_cut_piece(z, h, g, feature);
     double rect[2][4];
     if (x1 - x0 >= y1 - y0) {
         double xm = (x0 + x1) / 2;
@@ -86,7 +92,7 @@ static int subdivide(ibmap_zone_index *z, GEOSContextHandle_t h,
         /* GEOS could not cut it: keep it whole rather than lose area. */
         for (int k = 0; k < 2; k++)
             if (half[k]) GEOSGeom_destroy_r(h, half[k]);
-        return add_piece(z, h, g, feature, 1);
+        return add_cut_piece(z, h, g, feature);
     }
     GEOSGeom_destroy_r(h, g);
     int ok = 1;
@@ -122,14 +128,22 @@ ibmap_status ibmap_zone_index_build(ibmap_ctx *ctx, const ibmap_layer *L,
     if (!z) return ibmap_nomem(ctx);
     z->layer = L;
     if (max_vertices < 8) max_vertices = 8;
+    /* Nearly every feature is one piece: room for them at once, not by
+    ** doubling (1.9 million pieces at 100,000 blocks). */
+    if (L && L->n > 0 && !(z->pieces = malloc((size_t)L->n * sizeof *z->pieces))) {
+        ibmap_zone_index_free(h, z);
+        return ibmap_nomem(ctx);
+    }
+    z->cap = L ? L->n : 0;
     for (int64_t i = 0; L && i < L->n; i++) {
-        if (!L->geom[i]) continue;
+        const ibmap_shape *s = L->shape[i];
+        if (!s) continue;
         /* Small geometries (nearly all) are indexed as they are, not copied. */
         int ok;
-        if (GEOSGetNumCoordinates_r(h, L->geom[i]) <= max_vertices) {
-            ok = add_piece(z, h, L->geom[i], i, 0);
+        if (s->n_points <= (uint32_t)max_vertices) {
+            ok = add_piece(z, s, i, L->area[i]);
         } else {
-            GEOSGeometry *g = GEOSGeom_clone_r(h, L->geom[i]);
+            GEOSGeometry *g = ibmap_shape_geos(h, s);
             ok = g && subdivide(z, h, g, i, max_vertices, 0);
         }
         if (!ok) {
@@ -142,9 +156,19 @@ ibmap_status ibmap_zone_index_build(ibmap_ctx *ctx, const ibmap_layer *L,
         ibmap_zone_index_free(h, z);
         return ibmap_nomem(ctx);
     }
-    for (int64_t i = 0; i < z->n; i++)
-        GEOSSTRtree_insert_r(h, z->tree, z->pieces[i].geom,
-                             (void *)(intptr_t)(i + 1));
+    /* The tree keeps a copy of each envelope, not the geometry given. */
+    for (int64_t i = 0; i < z->n; i++) {
+        double x0, y0, x1, y1;
+        GEOSGeometry *box = NULL;
+        if (ibmap_shape_extent(h, z->pieces[i].shape, &x0, &y0, &x1, &y1))
+            box = GEOSGeom_createRectangle_r(h, x0, y0, x1, y1);
+        if (!box) {
+            ibmap_zone_index_free(h, z);
+            return ibmap_nomem(ctx);
+        }
+        GEOSSTRtree_insert_r(h, z->tree, box, (void *)(intptr_t)(i + 1));
+        GEOSGeom_destroy_r(h, box);
+    }
     /* Build the tree now, single-threaded (see the comment at the top). */
     GEOSGeometry *pt = GEOSGeom_createRectangle_r(h, 0, 0, 1, 1);
     if (pt) {
@@ -158,8 +182,7 @@ ibmap_status ibmap_zone_index_build(ibmap_ctx *ctx, const ibmap_layer *L,
 void ibmap_zone_index_free(GEOSContextHandle_t h, ibmap_zone_index *z)
 {
     if (!z) return;
-    for (int64_t i = 0; i < z->n; i++)
-        if (z->pieces[i].owned) GEOSGeom_destroy_r(h, z->pieces[i].geom);
+    ibmap_shape_store_free(h, &z->cut);
     free(z->pieces);
     if (z->tree) GEOSSTRtree_destroy_r(h, z->tree);
     free(z);
