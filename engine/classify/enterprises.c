@@ -23,16 +23,7 @@
 
 void ent_result_clear(ent_result *e)
 {
-    for (int64_t i = 0; i < e->n; i++) {
-        if (e->rule) free(e->rule[i]);
-        if (e->reason) free(e->reason[i]);
-        if (e->id) free(e->id[i]);
-        if (e->name) free(e->name[i]);
-        if (e->block_id) free(e->block_id[i]);
-        if (e->town) free(e->town[i]);
-        if (e->division) free(e->division[i]);
-        if (e->chain) free(e->chain[i]);
-    }
+    ibmap_arena_free(&e->texts);
     free(e->category);
     free(e->low_eff);
     free(e->rule);
@@ -62,10 +53,15 @@ static int has_table(sqlite3 *db, const char *name)
     return found;
 }
 
-static char *dup_col(sqlite3_stmt *q, int col)
+/* Column col of q's row in e's texts; NULL when it is NULL (or memory
+** ran out: *nomem is set then). */
+static char *dup_col(ent_result *e, sqlite3_stmt *q, int col, int *nomem)
 {
     const char *t = (const char *)sqlite3_column_text(q, col);
-    return t ? ibmap_strdup(t) : NULL;
+    char *copy = t ? ibmap_arena_strndup(&e->texts, t, (size_t)sqlite3_column_bytes(q, col))
+                   : NULL;
+    if (t && !copy) *nomem = 1;
+    return copy;
 }
 
 /* The reason of enterprise rule k for the current row of q. */
@@ -145,20 +141,20 @@ static ibmap_status read_enterprises(ibmap_ctx *ctx, sqlite3 *db, const char *pa
                            " town, industry_division, chain FROM enterprises ORDER BY ent_index",
                            -1, &q, NULL) != SQLITE_OK)
         return ibmap_fail(ctx, IBMAP_ERR_READ, "%s: enterprises: %s", path, sqlite3_errmsg(db));
-    int ok = 1;
+    int ok = 1, nomem = 0;
     for (int64_t i = 0; ok && i < e->n && sqlite3_step(q) == SQLITE_ROW; i++) {
-        e->id[i] = dup_col(q, 0);
-        e->name[i] = dup_col(q, 1);
+        e->id[i] = dup_col(e, q, 0, &nomem);
+        e->name[i] = dup_col(e, q, 1, &nomem);
         e->land_mu[i] = sqlite3_column_type(q, 2) == SQLITE_NULL ? NAN : sqlite3_column_double(q, 2);
         e->tax_per_mu[i] =
             sqlite3_column_type(q, 3) == SQLITE_NULL ? NAN : sqlite3_column_double(q, 3);
         e->va_per_mu[i] =
             sqlite3_column_type(q, 4) == SQLITE_NULL ? NAN : sqlite3_column_double(q, 4);
-        e->block_id[i] = dup_col(q, 5);
-        e->town[i] = dup_col(q, 6);
-        e->division[i] = dup_col(q, 7);
-        e->chain[i] = dup_col(q, 8);
-        ok = e->id[i] != NULL;
+        e->block_id[i] = dup_col(e, q, 5, &nomem);
+        e->town[i] = dup_col(e, q, 6, &nomem);
+        e->division[i] = dup_col(e, q, 7, &nomem);
+        e->chain[i] = dup_col(e, q, 8, &nomem);
+        ok = e->id[i] != NULL && !nomem;
     }
     sqlite3_finalize(q);
     return ok ? IBMAP_OK : ibmap_nomem(ctx);
@@ -423,9 +419,12 @@ ibmap_status ent_stage(ibmap_ctx *ctx, sqlite3 *db, const char *path, const ibma
             if (v == 0) {
                 out->category[i] = (unsigned char)cat;
                 out->low_eff[i] = (signed char)low;
-                out->rule[i] = ibmap_strdup(k < 0 ? "" : r->ent_rules[k].id);
-                out->reason[i] = want_text && k >= 0 ? ent_reason(r, k, q, col)
-                                                     : ibmap_strdup("");
+                out->rule[i] = ibmap_arena_strdup(&out->texts,
+                                                  k < 0 ? "" : r->ent_rules[k].id);
+                char *why = want_text && k >= 0 ? ent_reason(r, k, q, col) : NULL;
+                out->reason[i] = !(want_text && k >= 0) ? ibmap_arena_strdup(&out->texts, "")
+                                 : why ? ibmap_arena_strdup(&out->texts, why) : NULL;
+                free(why);
                 if (!out->rule[i] || !out->reason[i])
                     st = ibmap_nomem(ctx);
             }
