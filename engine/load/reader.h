@@ -147,7 +147,7 @@ ibmap_status ibmap_reader_resolve_cu_type(layer_reader *r, int64_t i,
 ibmap_status ibmap_reader_classify_landuse(layer_reader *r, int64_t i,
                                            const char *fid_text);
 
-/* geometry.c: feature i's geometry in source coordinates (L->geom[i]),
+/* geometry.c: feature i's geometry in source coordinates (L->shape[i]),
 ** widening the reader's extent; *wkb is a scratch buffer of *wkb_cap. */
 ibmap_status ibmap_reader_read_geometry(layer_reader *r, OGRFeatureH f,
                                         int64_t i, const char *fid_text,

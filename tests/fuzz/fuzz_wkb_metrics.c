@@ -109,10 +109,12 @@ static ibmap_layer *one_feature(ibmap_role role, const char *id, GEOSGeometry *g
     L->fid[0] = 1;
     L->id[0] = ibmap_arena_strdup(&L->texts, id);
     if (!L->id[0]) abort();
-    L->geom[0] = g;
     L->geom_state[0] = g ? 0 : IBMAP_GEOM_NULL;
     L->area[0] = 0;
     if (g) GEOSArea_r(ctx->geos, g, &L->area[0]);
+    /* packed as the loader packs (geo/shape.c), which takes g */
+    L->shape[0] = g ? ibmap_shape_pack(ctx->geos, &L->shapes, g) : NULL;
+    if (g && !L->shape[0]) abort();
     return L;
 }
 
@@ -238,8 +240,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (getenv("IBMAP_FUZZ_VERBOSE")) /* for reading a reproducer */
         fprintf(stderr, "flags %#x: block %s, zone %s: metric_status %s, area_m2 %.17g, "
                 "redline_m2 %.17g\n", flags, block ? GEOSGeomType_r(h, block) : "none",
-                d->layers[IBMAP_ROLE_REDLINE]->geom[0]
-                    ? GEOSGeomType_r(h, d->layers[IBMAP_ROLE_REDLINE]->geom[0]) : "none",
+                !d->layers[IBMAP_ROLE_REDLINE]->shape[0] ? "none"
+                : d->layers[IBMAP_ROLE_REDLINE]->shape[0]->type == GEOS_POLYGON ? "Polygon"
+                                                                               : "MultiPolygon",
                 status, ibmap_metrics_number(m, 0, ibmap_metric_index("area_m2")),
                 ibmap_metrics_number(m, 0, ibmap_metric_index("redline_m2")));
     if (strcmp(status, "ok") == 0) {
