@@ -156,12 +156,13 @@ ibmap_status ibmap_zone_index_build(ibmap_ctx *ctx, const ibmap_layer *L,
         ibmap_zone_index_free(h, z);
         return ibmap_nomem(ctx);
     }
-    /* The tree keeps a copy of each envelope, not the geometry given. */
+    /* The tree keeps a copy of each envelope, not the geometry given.  A
+    ** piece without one (empty) is not indexed, as GEOS's tree skips a
+    ** null envelope: it can meet no block. */
     for (int64_t i = 0; i < z->n; i++) {
         double x0, y0, x1, y1;
-        GEOSGeometry *box = NULL;
-        if (ibmap_shape_extent(h, z->pieces[i].shape, &x0, &y0, &x1, &y1))
-            box = GEOSGeom_createRectangle_r(h, x0, y0, x1, y1);
+        if (!ibmap_shape_extent(h, z->pieces[i].shape, &x0, &y0, &x1, &y1)) continue;
+        GEOSGeometry *box = GEOSGeom_createRectangle_r(h, x0, y0, x1, y1);
         if (!box) {
             ibmap_zone_index_free(h, z);
             return ibmap_nomem(ctx);
