@@ -9,7 +9,7 @@
 ** that way, and a city of 100,000 blocks loads two million polygons: 0.85
 ** GB of the overlay's peak was GEOS objects that sat idle between the
 ** moment they were read and the moment their block was measured.  Packed,
-** the same parcel is 16 bytes of counts and 80 of coordinates.
+** the same parcel is 24 bytes of header and counts and 80 of coordinates.
 **
 ** A shape holds exactly the coordinates GEOS held (copied out and back in
 ** as two-dimensional sequences, as the loader made them), so a geometry
