@@ -119,6 +119,11 @@ const ibmap_shape *ibmap_shape_pack(GEOSContextHandle_t h, ibmap_shape_store *st
 /* A new GEOS geometry equal to the one packed (same type, rings and
 ** coordinates), owned by the caller; NULL when GEOS failed. */
 GEOSGeometry *ibmap_shape_geos(GEOSContextHandle_t h, const ibmap_shape *s);
+/* s as WKB, written by w (GEOS's bytes are the reference: the workspace
+** and ibmap_layer_wkb keep what GEOS wrote before shapes existed); freed
+** with GEOSFree_r; NULL when GEOS failed. */
+unsigned char *ibmap_shape_wkb(GEOSContextHandle_t h, GEOSWKBWriter *w,
+                              const ibmap_shape *s, size_t *size);
 /* The envelope of s; 0 when it has none (empty). */
 int ibmap_shape_extent(GEOSContextHandle_t h, const ibmap_shape *s, double *x0,
                        double *y0, double *x1, double *y1);

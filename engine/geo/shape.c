@@ -197,6 +197,15 @@ GEOSGeometry *ibmap_shape_geos(GEOSContextHandle_t h, const ibmap_shape *s)
     return mp;
 }
 
+unsigned char *ibmap_shape_wkb(GEOSContextHandle_t h, GEOSWKBWriter *w,
+                              const ibmap_shape *s, size_t *size)
+{
+    GEOSGeometry *g = ibmap_shape_geos(h, s);
+    unsigned char *wkb = g ? GEOSWKBWriter_write_r(h, w, g, size) : NULL;
+    if (g) GEOSGeom_destroy_r(h, g);
+    return wkb;
+}
+
 int ibmap_shape_extent(GEOSContextHandle_t h, const ibmap_shape *s, double *x0,
                        double *y0, double *x1, double *y1)
 {

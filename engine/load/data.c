@@ -173,9 +173,7 @@ ibmap_status ibmap_layer_wkb(ibmap_ctx *ctx, const ibmap_layer *L, int64_t i,
     GEOSWKBWriter_setByteOrder_r(ctx->geos, w, GEOS_WKB_NDR);
     GEOSWKBWriter_setFlavor_r(ctx->geos, w, GEOS_WKB_ISO);
     size_t n = 0;
-    GEOSGeometry *gg = ibmap_shape_geos(ctx->geos, L->shape[i]);
-    unsigned char *g = gg ? GEOSWKBWriter_write_r(ctx->geos, w, gg, &n) : NULL;
-    if (gg) GEOSGeom_destroy_r(ctx->geos, gg);
+    unsigned char *g = ibmap_shape_wkb(ctx->geos, w, L->shape[i], &n);
     GEOSWKBWriter_destroy_r(ctx->geos, w);
     if (!g)
         return ibmap_fail(ctx, IBMAP_ERR_GEOMETRY, "%s feature %s: %s",

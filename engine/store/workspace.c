@@ -572,12 +572,7 @@ static int write_layer(sqlite3 *db, GEOSContextHandle_t geos, const ibmap_layer 
         }
         unsigned char *g = NULL;
         size_t n = 0;
-        if (L->shape[i]) {
-            GEOSGeometry *gg = ibmap_shape_geos(geos, L->shape[i]);
-            g = gg ? GEOSWKBWriter_write_r(geos, w, gg, &n) : NULL;
-            if (gg) GEOSGeom_destroy_r(geos, gg);
-            if (!g) ok = 0;
-        }
+        if (L->shape[i] && !(g = ibmap_shape_wkb(geos, w, L->shape[i], &n))) ok = 0;
         if (g) sqlite3_bind_blob(st, def->n_fields + 6, g, (int)n, SQLITE_STATIC);
         else sqlite3_bind_null(st, def->n_fields + 6);
         for (int k = 0; k < L->n_source_fields; k++) {
