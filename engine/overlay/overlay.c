@@ -237,9 +237,10 @@ static int collect_overlaps(worker *w, const GEOSGeometry *g,
     if (!GEOSGeom_getExtent_r(w->h, g, &gx0, &gy0, &gx1, &gy1)) return 0;
     for (int64_t k = 0; k < n; k++) {
         const ibmap_piece *p = &z->pieces[w->cand[k]];
-        /* the piece's own GEOS geometry, for this block only */
+        /* the piece's own GEOS geometry, for this block only; made from
+        ** coordinates GEOS accepted at load, so only memory can fail it */
         GEOSGeometry *pg = ibmap_shape_geos(w->h, p->shape);
-        if (!pg) return 0;
+        if (!pg) return w->nomem = 1, 0;
         char hit = GEOSPreparedIntersects_r(w->h, gp, pg);
         if (hit != 1) {
             GEOSGeom_destroy_r(w->h, pg);
@@ -386,6 +387,7 @@ static double nearest_distance(worker *w, const GEOSGeometry *g,
             ** instead of comparing every pair of segments anew for each
             ** piece. */
             GEOSGeometry *pg = ibmap_shape_geos(w->h, z->pieces[w->cand[k]].shape);
+            if (!pg) w->nomem = 1;
             int got = pg && GEOSPreparedDistance_r(w->h, gp, pg, &d) == 1;
             if (pg) GEOSGeom_destroy_r(w->h, pg);
             if (!got) return *ok = 0, NAN;
@@ -724,7 +726,7 @@ static int block_overlaps(worker *w, job *j, int64_t b, const GEOSGeometry *g,
         if (!ibmap_shape_extent(w->h, p->shape, &px0, &py0, &px1, &py1)) return 0;
         if (fmin(px1, gx1) <= fmax(px0, gx0) || fmin(py1, gy1) <= fmax(py0, gy0)) continue;
         GEOSGeometry *pg = ibmap_shape_geos(w->h, p->shape);
-        if (!pg) return 0;
+        if (!pg) return w->nomem = 1, 0;
         char hit = GEOSPreparedIntersects_r(w->h, gp, pg);
         GEOSGeometry *inter = hit == 1 ? intersection(w, g, pg, grid) : NULL;
         GEOSGeom_destroy_r(w->h, pg);
