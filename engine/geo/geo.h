@@ -127,6 +127,13 @@ unsigned char *ibmap_shape_wkb(GEOSContextHandle_t h, GEOSWKBWriter *w,
 /* The envelope of s; 0 when it has none (empty). */
 int ibmap_shape_extent(GEOSContextHandle_t h, const ibmap_shape *s, double *x0,
                        double *y0, double *x1, double *y1);
+/* The packed rings of s, for readers that walk coordinates without GEOS:
+** *counts is the rings of each polygon [n_polygons] followed by the points
+** of each ring [n_rings]; *xy the rings' x,y pairs one ring after another,
+** each ring closed (its last point repeats its first), shell first.
+** Borrowed from s.  0 (nothing set) for a kept GEOS object. */
+int ibmap_shape_rings(const ibmap_shape *s, const uint32_t **counts,
+                      const double **xy);
 /* Apply fn to every point of s, in place, in order (as
 ** GEOSGeom_transformXY does); 1 done, 0 when fn failed (s is then
 ** half-mapped: drop it), -1 when s is a kept GEOS object (map that).

@@ -229,6 +229,15 @@ int ibmap_shape_extent(GEOSContextHandle_t h, const ibmap_shape *s, double *x0,
     return 1;
 }
 
+int ibmap_shape_rings(const ibmap_shape *s, const uint32_t **counts,
+                      const double **xy)
+{
+    if (!s || s->type == IBMAP_SHAPE_OTHER) return 0;
+    *counts = shape_counts(s);
+    *xy = shape_xy(s);
+    return 1;
+}
+
 int ibmap_shape_map_xy(const ibmap_shape *s,
                        int (*fn)(double *x, double *y, void *userdata),
                        void *userdata)

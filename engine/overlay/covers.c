@@ -32,6 +32,12 @@
 ** interior inside A; 4 keeps A's boundary out of B's interior; so each
 ** polygon's (connected) interior is inside A, and so is its closure.
 **
+** The same steps, with "in A" read as "in the closure of A's exterior",
+** decide whether the interiors of A and B are disjoint (the overlay asks
+** that of land-use polygons meeting one block, to know whether they
+** overlap without unioning them): the complement of A has A's boundary,
+** with the interior on the other side.
+**
 ** Every decision is a sign of the orientation determinant or a comparison
 ** of input coordinates: nothing is rounded.  The orientation predicate is
 ** Shewchuk's adaptive orient2d (J. R. Shewchuk, "Adaptive Precision
@@ -174,18 +180,19 @@ static int coord_ok(double v)
     return v == 0 || (a >= 1e-100 && a <= 1e100);
 }
 
-static int add_ring(GEOSContextHandle_t h, ibmap_cover_geom *c,
-                    const GEOSGeometry *ring, int hole)
+/* Room for n more points in c. */
+static int reserve_points(ibmap_cover_geom *c, unsigned n)
 {
-    const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(h, ring);
-    unsigned n = 0;
-    if (!cs || !GEOSCoordSeq_getSize_r(h, cs, &n) || n < 4 || n > (1u << 28))
-        return 0;
-    if (!grow_array((void **)&c->x, &c->cap_x, c->n_points + (int)n, sizeof *c->x) ||
-        !grow_array((void **)&c->y, &c->cap_y, c->n_points + (int)n, sizeof *c->y))
-        return 0;
+    if (n > (1u << 28)) return 0;
+    return grow_array((void **)&c->x, &c->cap_x, c->n_points + (int)n, sizeof *c->x) &&
+           grow_array((void **)&c->y, &c->cap_y, c->n_points + (int)n, sizeof *c->y);
+}
+
+/* Make the n points just copied to c->x, c->y at c->n_points a ring. */
+static int add_ring_points(ibmap_cover_geom *c, unsigned n, int hole)
+{
     double *x = c->x + c->n_points, *y = c->y + c->n_points;
-    if (!GEOSCoordSeq_copyToArrays_r(h, cs, x, y, NULL, NULL)) return 0;
+    if (n < 4) return 0;
     /* Drop repeated points and the closing one. */
     int m = 0;
     for (unsigned i = 0; i < n; i++) {
@@ -242,6 +249,36 @@ static int add_ring(GEOSContextHandle_t h, ibmap_cover_geom *c,
     return 1;
 }
 
+static int add_ring(GEOSContextHandle_t h, ibmap_cover_geom *c,
+                    const GEOSGeometry *ring, int hole)
+{
+    const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(h, ring);
+    unsigned n = 0;
+    if (!cs || !GEOSCoordSeq_getSize_r(h, cs, &n) || !reserve_points(c, n) ||
+        !GEOSCoordSeq_copyToArrays_r(h, cs, c->x + c->n_points, c->y + c->n_points,
+                                     NULL, NULL))
+        return 0;
+    return add_ring_points(c, n, hole);
+}
+
+/* The envelope of all rings; c->usable from here on. */
+static int finish_geom(ibmap_cover_geom *c)
+{
+    if (c->n_rings == 0) return 0;
+    c->x0 = c->ring[0].x0;
+    c->y0 = c->ring[0].y0;
+    c->x1 = c->ring[0].x1;
+    c->y1 = c->ring[0].y1;
+    for (int r = 1; r < c->n_rings; r++) {
+        if (c->ring[r].x0 < c->x0) c->x0 = c->ring[r].x0;
+        if (c->ring[r].y0 < c->y0) c->y0 = c->ring[r].y0;
+        if (c->ring[r].x1 > c->x1) c->x1 = c->ring[r].x1;
+        if (c->ring[r].y1 > c->y1) c->y1 = c->ring[r].y1;
+    }
+    c->usable = 1;
+    return 1;
+}
+
 int ibmap_cover_geom_set(GEOSContextHandle_t h, ibmap_cover_geom *c,
                          const GEOSGeometry *g)
 {
@@ -263,19 +300,32 @@ int ibmap_cover_geom_set(GEOSContextHandle_t h, ibmap_cover_geom *c,
             if (!hr || !add_ring(h, c, hr, 1)) return 0;
         }
     }
-    if (c->n_rings == 0) return 0;
-    c->x0 = c->ring[0].x0;
-    c->y0 = c->ring[0].y0;
-    c->x1 = c->ring[0].x1;
-    c->y1 = c->ring[0].y1;
-    for (int r = 1; r < c->n_rings; r++) {
-        if (c->ring[r].x0 < c->x0) c->x0 = c->ring[r].x0;
-        if (c->ring[r].y0 < c->y0) c->y0 = c->ring[r].y0;
-        if (c->ring[r].x1 > c->x1) c->x1 = c->ring[r].x1;
-        if (c->ring[r].y1 > c->y1) c->y1 = c->ring[r].y1;
+    return finish_geom(c);
+}
+
+int ibmap_cover_geom_set_shape(ibmap_cover_geom *c, const ibmap_shape *sh)
+{
+    c->n_points = c->n_rings = c->n_chunks = 0;
+    c->usable = 0;
+    const uint32_t *rings;
+    const double *xy;
+    if (!ibmap_shape_rings(sh, &rings, &xy) || sh->n_polygons == 0) return 0;
+    const uint32_t *points = rings + sh->n_polygons;
+    for (uint32_t i = 0, r = 0; i < sh->n_polygons; i++) {
+        if (rings[i] == 0) return 0; /* an empty polygon */
+        for (uint32_t k = 0; k < rings[i]; k++, r++) {
+            unsigned n = points[r];
+            if (!reserve_points(c, n)) return 0;
+            double *x = c->x + c->n_points, *y = c->y + c->n_points;
+            for (unsigned q = 0; q < n; q++) {
+                x[q] = xy[2 * q];
+                y[q] = xy[2 * q + 1];
+            }
+            xy += 2 * (size_t)n;
+            if (!add_ring_points(c, n, k > 0)) return 0;
+        }
     }
-    c->usable = 1;
-    return 1;
+    return finish_geom(c);
 }
 
 void ibmap_cover_geom_free(ibmap_cover_geom *c)
@@ -512,54 +562,63 @@ static int grow_cls(ibmap_cover_scratch *s, int n)
     return grow_array((void **)&s->cls, &s->cap_cls, n, sizeof *s->cls);
 }
 
-ibmap_covers_result ibmap_covers(const ibmap_cover_geom *a,
-                                 const ibmap_cover_geom *b,
-                                 ibmap_cover_scratch *s)
+/* Whether b lies in a (inside: covers) or in the closure of a's exterior
+** (!inside: the interiors are disjoint).  The same four steps serve both:
+** the second is the first for the complement of a, whose boundary is a's
+** with the interior on the other side.  One difference: two edges that
+** cross properly prove "not covered", but not "interiors meet" (holes of
+** a and b touching the crossing point could keep them apart), so that is
+** UNDECIDED for the second. */
+static ibmap_covers_result nest(const ibmap_cover_geom *a, const ibmap_cover_geom *b,
+                                ibmap_cover_scratch *s, int inside)
 {
-    if (!a->usable || !b->usable) return IBMAP_COVERS_UNDECIDED;
-    if (b->x0 < a->x0 || b->y0 < a->y0 || b->x1 > a->x1 || b->y1 > a->y1)
-        return IBMAP_COVERS_NO;
+    /* what B's vertices and edge pieces may not be, and what lets a piece
+    ** pass unlooked at: an end strictly on the wanted side */
+    const int bad = inside ? OUT : IN, good = inside ? IN : OUT;
     /* 2: B's vertices. */
     if (!grow_cls(s, b->n_points > a->n_points ? b->n_points : a->n_points))
         return IBMAP_COVERS_UNDECIDED;
     for (int i = 0; i < b->n_points; i++)
-        if ((s->cls[i] = (signed char)locate(a, b->x[i], b->y[i])) == OUT)
+        if ((s->cls[i] = (signed char)locate(a, b->x[i], b->y[i])) == bad)
             return IBMAP_COVERS_NO;
     /* 1 and 3: B's edges. */
     for (int ri = 0; ri < b->n_rings; ri++) {
         const struct ibmap_cover_ring *r = &b->ring[ri];
+        if (!inside && (r->x1 < a->x0 || r->x0 > a->x1 || r->y1 < a->y0 || r->y0 > a->y1))
+            continue; /* away from A: outside it */
         for (int i = r->first; i < r->first + r->n; i++) {
             int j = next_pt(r, i);
             int cut = cut_segment(b, i, j, a, s);
-            if (cut < 0) return IBMAP_COVERS_NO;
+            if (cut < 0) return inside ? IBMAP_COVERS_NO : IBMAP_COVERS_UNDECIDED;
             if (cut == 0) return IBMAP_COVERS_UNDECIDED;
             double sx = b->x[i], sy = b->y[i];
-            int s_in = s->cls[i] == IN;
+            int s_good = s->cls[i] == good;
             for (int k = 0; k <= s->n_split; k++) {
                 double tx, ty;
-                int t_in;
+                int t_good;
                 if (k < s->n_split) {
                     tx = a->x[s->split[k]];
                     ty = a->y[s->split[k]];
-                    t_in = 0;
+                    t_good = 0;
                 } else {
                     tx = b->x[j];
                     ty = b->y[j];
-                    t_in = s->cls[j] == IN;
+                    t_good = s->cls[j] == good;
                 }
                 if (tx == sx && ty == sy) continue; /* a vertex of A twice */
-                if (!s_in && !t_in) {
+                if (!s_good && !t_good) {
                     int er, es;
                     int l = locate_towards(a, sx, sy, tx, ty, &er, &es);
-                    if (l == OUT) return IBMAP_COVERS_NO;
-                    /* along A's edge: B's interior must be on A's side */
-                    if (l == ON && interior_left(a, er, es, sx, sy, tx, ty) !=
-                                       (r->ccw != r->hole))
+                    if (l == bad) return IBMAP_COVERS_NO;
+                    /* along A's edge: B's interior must be on A's side
+                    ** (covers), on the other side (disjoint) */
+                    if (l == ON && (interior_left(a, er, es, sx, sy, tx, ty) ==
+                                    (r->ccw != r->hole)) != inside)
                         return IBMAP_COVERS_NO;
                 }
                 sx = tx;
                 sy = ty;
-                s_in = t_in;
+                s_good = t_good;
             }
         }
     }
@@ -606,4 +665,25 @@ ibmap_covers_result ibmap_covers(const ibmap_cover_geom *a,
         }
     }
     return IBMAP_COVERS_YES;
+}
+
+ibmap_covers_result ibmap_covers(const ibmap_cover_geom *a,
+                                 const ibmap_cover_geom *b,
+                                 ibmap_cover_scratch *s)
+{
+    if (!a->usable || !b->usable) return IBMAP_COVERS_UNDECIDED;
+    if (b->x0 < a->x0 || b->y0 < a->y0 || b->x1 > a->x1 || b->y1 > a->y1)
+        return IBMAP_COVERS_NO;
+    return nest(a, b, s, 1);
+}
+
+ibmap_covers_result ibmap_interiors_disjoint(const ibmap_cover_geom *a,
+                                             const ibmap_cover_geom *b,
+                                             ibmap_cover_scratch *s)
+{
+    if (!a->usable || !b->usable) return IBMAP_COVERS_UNDECIDED;
+    /* an interior lies inside its envelope's interior */
+    if (b->x0 >= a->x1 || b->x1 <= a->x0 || b->y0 >= a->y1 || b->y1 <= a->y0)
+        return IBMAP_COVERS_YES;
+    return nest(a, b, s, 0);
 }

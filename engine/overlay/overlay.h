@@ -37,6 +37,9 @@ struct ibmap_metrics {
     /* covers tests of the overlay by kind (IBMAP_COVERS_PARCEL, …):
     ** decided by the exact kernel, handed to GEOS; 0 when read back */
     int64_t covers_kernel[IBMAP_COVERS_KINDS], covers_geos[IBMAP_COVERS_KINDS];
+    /* blocks meeting several land-use features whose overlap check the
+    ** exact kernel settled, or that GEOS unioned; 0 when read back */
+    int64_t lu_checks_kernel, lu_checks_geos;
 };
 
 /* metrics.c: metrics for nb blocks and np parcels, numbers NaN, texts
@@ -114,6 +117,9 @@ typedef struct ibmap_cover_scratch {
 ** coordinate outside 0 ∪ [1e-100, 1e100], or memory ran out. */
 int ibmap_cover_geom_set(GEOSContextHandle_t h, ibmap_cover_geom *c,
                          const GEOSGeometry *g);
+/* The same from a packed shape, without GEOS; 0 too for a kept GEOS
+** object (not polygonal). */
+int ibmap_cover_geom_set_shape(ibmap_cover_geom *c, const ibmap_shape *s);
 void ibmap_cover_geom_free(ibmap_cover_geom *c);
 void ibmap_cover_scratch_free(ibmap_cover_scratch *s);
 
@@ -123,5 +129,14 @@ void ibmap_cover_scratch_free(ibmap_cover_scratch *s);
 ibmap_covers_result ibmap_covers(const ibmap_cover_geom *a,
                                  const ibmap_cover_geom *b,
                                  ibmap_cover_scratch *s);
+
+/* Whether the interiors of a and b are disjoint (YES: their intersection
+** has no area; GEOSRelatePattern_r(a, b, "F********") gives the same),
+** exactly, for a and b valid in GEOS's sense.  NO is sure too; UNDECIDED
+** when either is not usable, memory ran out, or two edges cross properly
+** (which does not settle it: see covers.c). */
+ibmap_covers_result ibmap_interiors_disjoint(const ibmap_cover_geom *a,
+                                             const ibmap_cover_geom *b,
+                                             ibmap_cover_scratch *s);
 
 #endif

@@ -2,7 +2,9 @@
 ** fuzz_covers.c — the exact covers kernel (engine/overlay/covers.c)
 ** against GEOS on two polygons built from the input (covers_gen.h): every
 ** answer the kernel gives (COVERS or NOT_COVERS, either way round) must be
-** GEOSCovers_r's, and GEOSPreparedCovers_r's too.  Pairs where GEOS says a
+** GEOSCovers_r's, and GEOSPreparedCovers_r's too; every answer of the
+** disjoint-interiors test (engine/overlay/covers.c too) must be GEOS's
+** relate pattern F********.  Pairs where GEOS says a
 ** polygon is invalid are skipped: the kernel's contract is valid input.
 **
 ** Input: byte 0 picks the map (origin 0 or near (620000, 3340000), scale 1,
@@ -43,6 +45,25 @@ static void check(const GEOSGeometry *a, const GEOSGeometry *b)
         GEOSPreparedGeom_destroy_r(h, pa);
         FUZZ_ASSERT(pg == 2 || pg == (char)r);
     }
+}
+
+/* The same for "the interiors are disjoint" (relate pattern F********). */
+static void check_disjoint(const GEOSGeometry *a, const GEOSGeometry *b)
+{
+    ibmap_cover_geom_set(h, &ca, a);
+    ibmap_cover_geom_set(h, &cb, b);
+    ibmap_covers_result r = ibmap_interiors_disjoint(&ca, &cb, &scratch);
+    if (r == IBMAP_COVERS_UNDECIDED) return;
+    char g = GEOSRelatePattern_r(h, a, b, "F********");
+    if (g == 2) return;
+    if (g != (char)r) {
+        char *wa = GEOSGeomToWKT_r(h, a), *wb = GEOSGeomToWKT_r(h, b);
+        fprintf(stderr, "disjoint: kernel %d, GEOS %d\nA %s\nB %s\n", (int)r, (int)g, wa,
+                wb);
+        GEOSFree_r(h, wa);
+        GEOSFree_r(h, wb);
+    }
+    FUZZ_ASSERT(g == (char)r);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -100,6 +121,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (g[0] && g[1] && GEOSisValid_r(h, g[0]) == 1 && GEOSisValid_r(h, g[1]) == 1) {
         check(g[0], g[1]);
         check(g[1], g[0]);
+        check_disjoint(g[0], g[1]);
+        check_disjoint(g[1], g[0]);
     }
     for (int k = 0; k < 2; k++)
         if (g[k]) GEOSGeom_destroy_r(h, g[k]);
