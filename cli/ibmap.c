@@ -863,7 +863,8 @@ static int overlay_or_reuse(ibmap_ctx *ctx, const char *cmd, options *o,
 }
 
 /* --stats: the overlay's covers tests by kind, and the share the exact
-** kernel decided (the rest went to GEOS). */
+** kernel decided (the rest went to GEOS); then its land-use overlap checks
+** the same way. */
 static void print_covers_stats(const ibmap_metrics *m, int reused)
 {
     static const char *kinds[IBMAP_COVERS_KINDS] = {"parcels", "land use", "zones"};
@@ -885,6 +886,12 @@ static void print_covers_stats(const ibmap_metrics *m, int reused)
                 (long long)kernel, n ? 100.0 * (double)kernel / (double)n : 0.0,
                 (long long)geos);
     }
+    int64_t lu_kernel = 0, lu_geos = 0, n;
+    ibmap_metrics_landuse_overlap_stats(m, &lu_kernel, &lu_geos);
+    n = lu_kernel + lu_geos;
+    fprintf(stderr, "land-use overlap checks %8lld: exact kernel %10lld (%.2f %%), GEOS union %lld\n",
+            (long long)n, (long long)lu_kernel,
+            n ? 100.0 * (double)lu_kernel / (double)n : 0.0, (long long)lu_geos);
 }
 
 static int cmd_overlay(ibmap_ctx *ctx, int argc, char **argv)

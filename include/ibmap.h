@@ -553,6 +553,14 @@ enum { IBMAP_COVERS_PARCEL, IBMAP_COVERS_LANDUSE, IBMAP_COVERS_ZONE,
 IBMAP_API int ibmap_metrics_covers_stats(const ibmap_metrics *m, int kind,
                                int64_t *kernel, int64_t *geos);
 
+/* The overlay's land-use overlap checks: of the blocks meeting more than
+** one land-use feature, *kernel were proven free of overlaps by the exact
+** kernel, *geos had their pieces unioned by GEOS to find out (the kernel
+** could not prove it, or the block was measured on a snapping grid).  Both
+** 0 for metrics read back from a workspace.  Pointers may be NULL. */
+IBMAP_API void ibmap_metrics_landuse_overlap_stats(const ibmap_metrics *m,
+                                                   int64_t *kernel, int64_t *geos);
+
 /* Number of blocks (every input block, with or without geometry). */
 IBMAP_API int64_t ibmap_metrics_count(const ibmap_metrics *m);
 

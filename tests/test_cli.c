@@ -263,6 +263,17 @@ static int covers_stats(const char *tag, long long v[4][3])
     return found;
 }
 
+/* The "land-use overlap checks" line of TAG's stderr: n, kernel, GEOS;
+** 1 when found and adding up. */
+static int landuse_checks(const char *tag, long long v[3])
+{
+    const char *p = strstr(slurp(tag, "err"), "land-use overlap checks ");
+    return p &&
+           sscanf(p, "land-use overlap checks %lld: exact kernel %lld (%*f %%), GEOS union %lld",
+                  &v[0], &v[1], &v[2]) == 3 &&
+           v[0] == v[1] + v[2];
+}
+
 TEST(stats_reports_the_covers_tests_of_overlay_and_run)
 {
     char args[8400];
@@ -273,6 +284,12 @@ TEST(stats_reports_the_covers_tests_of_overlay_and_run)
     /* every kind has tests on the sample, and "all" is their sum */
     for (int k = 0; k < 3; k++) CHECK(ov[k][0] > 0);
     for (int j = 0; j < 3; j++) CHECK(ov[3][j] == ov[0][j] + ov[1][j] + ov[2][j]);
+    /* the sample's land use is a partition (三调): every block meeting
+    ** several features is proven free of overlaps without a union */
+    long long lo[3] = {0}, lr[3] = {0};
+    CHECK(landuse_checks("st_overlay", lo));
+    CHECK(lo[0] > 20);
+    CHECK(lo[1] == lo[0]);
     /* run --stats (once silently ignored) prints the same counts */
     snprintf(args, sizeof args,
              "run '%s/project.yaml' -o st_run --formats summaries --progress none --stats",
@@ -280,6 +297,8 @@ TEST(stats_reports_the_covers_tests_of_overlay_and_run)
     CHECK_INT(ibmap("st_run", args), 0);
     CHECK_INT(covers_stats("st_run", rn), 4);
     CHECK(memcmp(ov, rn, sizeof ov) == 0);
+    CHECK(landuse_checks("st_run", lr));
+    CHECK(memcmp(lo, lr, sizeof lo) == 0);
     /* a run that reuses the workspace's metrics made no test, and says so */
     snprintf(args, sizeof args,
              "run '%s/project.yaml' -o st_run --overwrite --formats summaries --progress none "

@@ -55,6 +55,13 @@ int ibmap_metrics_covers_stats(const ibmap_metrics *m, int kind,
     return 1;
 }
 
+void ibmap_metrics_landuse_overlap_stats(const ibmap_metrics *m, int64_t *kernel,
+                                         int64_t *geos)
+{
+    if (kernel) *kernel = m ? m->lu_checks_kernel : 0;
+    if (geos) *geos = m ? m->lu_checks_geos : 0;
+}
+
 int64_t ibmap_metrics_count(const ibmap_metrics *m)
 {
     return m ? m->n_blocks : 0;

@@ -82,6 +82,7 @@ void ibmap_overlay_options_init(ibmap_overlay_options *o)
 /* One overlap of the block being measured with one piece. */
 typedef struct overlap {
     int64_t feature;
+    int64_t piece;        /* in the zone index */
     double area;
     GEOSGeometry *inter;  /* the part inside the block */
     int owned;            /* inter is ours to free (else borrowed) */
@@ -109,6 +110,11 @@ typedef struct worker {
     ibmap_cover_geom piece_cover;
     ibmap_cover_scratch cover_scratch;
     int64_t covers_kernel[IBMAP_COVERS_KINDS], covers_geos[IBMAP_COVERS_KINDS];
+    /* the land-use pieces of the block, for the disjointness test */
+    ibmap_cover_geom *lu_cover;
+    struct lu_key { double x0; int64_t ov; } *lu_key;
+    int64_t lu_cap;
+    int64_t lu_kernel, lu_geos;   /* blocks settled each way */
 } worker;
 
 typedef struct block_lu {   /* per-block land-use rows, before merging */
@@ -253,6 +259,7 @@ static int collect_overlaps(worker *w, const GEOSGeometry *g,
             return 0;
         }
         o->feature = p->feature;
+        o->piece = w->cand[k];
         /* the overlap owns pg until it is given its intersection */
         o->inter = pg;
         o->owned = 1;
@@ -532,12 +539,71 @@ static int cmp_lu_row(const void *a, const void *b)
     return strcmp(((const ibmap_lu_row *)a)->code, ((const ibmap_lu_row *)b)->code);
 }
 
+static int cmp_lu_key(const void *a, const void *b)
+{
+    const struct lu_key *p = a, *q = b;
+    if (p->x0 != q->x0) return p->x0 < q->x0 ? -1 : 1;
+    return (p->ov > q->ov) - (p->ov < q->ov);
+}
+
+/* Whether the features of the overlaps in w->ov (pieces of z) are
+** pairwise interior-disjoint, proven by the exact kernel on the pieces
+** themselves: their parts inside the block then overlap no more than
+** they do.  0 when not proven: they overlap, the kernel left a pair
+** undecided, a feature was repaired by the loader (the kernel's answers
+** hold for valid polygons, and make-valid's output is not checked again),
+** or memory ran out.  A sweep on x visits only pairs whose envelopes
+** overlap; pieces of one feature never overlap each other. */
+static int pieces_disjoint(worker *w, const ibmap_zone_index *z)
+{
+    const ibmap_layer *L = z->layer;
+    if (w->n_ov > w->lu_cap) {
+        ibmap_cover_geom *c = realloc(w->lu_cover, (size_t)w->n_ov * sizeof *c);
+        if (c) {
+            memset(c + w->lu_cap, 0, (size_t)(w->n_ov - w->lu_cap) * sizeof *c);
+            w->lu_cover = c;
+        }
+        struct lu_key *k = c ? realloc(w->lu_key, (size_t)w->n_ov * sizeof *k) : NULL;
+        if (!k) return 0;
+        w->lu_key = k;
+        w->lu_cap = w->n_ov;
+    }
+    int64_t n = 0;
+    for (int64_t i = 0; i < w->n_ov; i++) {
+        const overlap *o = &w->ov[i];
+        if (!(o->area > 0)) continue;
+        if (L && L->geom_state && (L->geom_state[o->feature] & IBMAP_GEOM_REPAIRED))
+            return 0;
+        if (!ibmap_cover_geom_set_shape(&w->lu_cover[i], z->pieces[o->piece].shape))
+            return 0;
+        w->lu_key[n].x0 = w->lu_cover[i].x0;
+        w->lu_key[n++].ov = i;
+    }
+    qsort(w->lu_key, (size_t)n, sizeof *w->lu_key, cmp_lu_key);
+    for (int64_t a = 0; a < n; a++) {
+        int64_t ia = w->lu_key[a].ov;
+        const ibmap_cover_geom *ca = &w->lu_cover[ia];
+        for (int64_t b = a + 1; b < n && w->lu_key[b].x0 < ca->x1; b++) {
+            int64_t ib = w->lu_key[b].ov;
+            const ibmap_cover_geom *cb = &w->lu_cover[ib];
+            if (w->ov[ia].feature == w->ov[ib].feature || cb->y0 >= ca->y1 ||
+                cb->y1 <= ca->y0)
+                continue;
+            if (ibmap_interiors_disjoint(ca, cb, &w->cover_scratch) != IBMAP_COVERS_YES)
+                return 0;
+        }
+    }
+    return 1;
+}
+
 /* Land-use polygons that overlap each other inside block b (三调 is a
 ** partition, but not every land-use layer is): each piece keeps only what
 ** no earlier piece (in layer order) covers, so the land is counted once
 ** and no share exceeds 1.  What each feature lost goes to j->lu_ovl[b]
 ** for the log.  Done only when the pieces' areas add up to more than their
-** union.  Returns 0 when GEOS failed. */
+** union.  The union is the costly part: where the features are proven not
+** to overlap at all (the rule for 三调), it is not made.  Returns 0 when
+** GEOS failed. */
 static int landuse_once(worker *w, job *j, int64_t b, double area, double grid)
 {
     hit_list *h = &j->lu_ovl[b];
@@ -545,8 +611,24 @@ static int landuse_once(worker *w, job *j, int64_t b, double area, double grid)
     h->v = NULL;
     h->n = 0;
     double sum = 0;
+    int64_t first = -1;
+    int several = 0, covered = 0;
     for (int64_t i = 0; i < w->n_ov; i++)
-        if (w->ov[i].area > 0) sum += w->ov[i].area;
+        if (w->ov[i].area > 0) {
+            sum += w->ov[i].area;
+            if (first < 0) first = w->ov[i].feature;
+            several |= w->ov[i].feature != first;
+            covered |= w->ov[i].covers_block;
+        }
+    /* Only on the floating-point pass: on a snapping grid the parts inside
+    ** the block can overlap where the features do not. */
+    if (grid == 0 && several && !covered) {
+        if (pieces_disjoint(w, j->idx[IBMAP_ROLE_LANDUSE])) {
+            w->lu_kernel++;
+            return 1;
+        }
+        w->lu_geos++;
+    }
     int ok = 1;
     double u = union_once_area(w, NULL, 0, area, grid, &ok);
     if (!ok) return 0;
@@ -1361,6 +1443,11 @@ ibmap_status ibmap_overlay(ibmap_ctx *ctx, ibmap_data *data,
             j.m->covers_kernel[k] += ws[t].covers_kernel[k];
             j.m->covers_geos[k] += ws[t].covers_geos[k];
         }
+        j.m->lu_checks_kernel += ws[t].lu_kernel;
+        j.m->lu_checks_geos += ws[t].lu_geos;
+        for (int64_t i = 0; i < ws[t].lu_cap; i++) ibmap_cover_geom_free(&ws[t].lu_cover[i]);
+        free(ws[t].lu_cover);
+        free(ws[t].lu_key);
         ibmap_cover_geom_free(&ws[t].block_cover);
         ibmap_cover_geom_free(&ws[t].piece_cover);
         ibmap_cover_scratch_free(&ws[t].cover_scratch);
