@@ -84,7 +84,8 @@ typedef struct overlap {
     int64_t feature;
     int64_t piece;        /* in the zone index */
     double area;
-    GEOSGeometry *inter;  /* the part inside the block */
+    GEOSGeometry *inter;  /* the part inside the block; NULL for a piece
+                             the block covers (overlap_part() makes it) */
     int owned;            /* inter is ours to free (else borrowed) */
     int covers_block;     /* the piece covers the whole block */
 } overlap;
@@ -105,6 +106,7 @@ typedef struct worker {
     int64_t cand_cap;
     overlap *ov;
     int64_t n_ov, ov_cap;
+    const ibmap_zone_index *ov_z;   /* whose pieces ov holds */
     int nomem;
     ibmap_cover_geom block_cover;   /* the current block's rings */
     ibmap_cover_geom piece_cover;
@@ -198,14 +200,13 @@ static GEOSGeometry *intersection(worker *w, const GEOSGeometry *a,
                     : GEOSIntersection_r(w->h, a, b);
 }
 
-/* Whether a covers b (1, 0; 2 when GEOS failed): the exact kernel on
-** their rings ca, cb, else GEOS (prepared as ap when given).  Counted under
-** `kind`. */
-static char covers(worker *w, int kind, const ibmap_cover_geom *ca,
-                   const ibmap_cover_geom *cb, const GEOSPreparedGeometry *ap,
-                   const GEOSGeometry *a, const GEOSGeometry *b)
+/* Whether a covers b (1, 0; 2 when GEOS failed), given the exact
+** kernel's answer r on their rings: r itself, or GEOS's (prepared as ap
+** when given) when the kernel left it undecided.  Counted under `kind`. */
+static char covers_with(worker *w, int kind, ibmap_covers_result r,
+                        const GEOSPreparedGeometry *ap, const GEOSGeometry *a,
+                        const GEOSGeometry *b)
 {
-    ibmap_covers_result r = ibmap_covers(ca, cb, &w->cover_scratch);
     if (r != IBMAP_COVERS_UNDECIDED) {
         w->covers_kernel[kind]++;
         return r == IBMAP_COVERS_YES;
@@ -214,28 +215,49 @@ static char covers(worker *w, int kind, const ibmap_cover_geom *ca,
     return ap ? GEOSPreparedCovers_r(w->h, ap, b) : GEOSCovers_r(w->h, a, b);
 }
 
-/* The rings of piece p for the kernel; not usable (GEOS decides) when the
-** loader repaired the feature: make-valid's output is not checked again,
-** and the kernel's answers hold for valid geometries only. */
+/* The rings of piece p for the kernel, read from its shape; not usable
+** (GEOS decides) when the loader repaired the feature: make-valid's output
+** is not checked again, and the kernel's answers hold for valid
+** geometries only. */
 static const ibmap_cover_geom *piece_cover(worker *w, const ibmap_zone_index *z,
-                                           const ibmap_piece *p, const GEOSGeometry *pg)
+                                           const ibmap_piece *p)
 {
     const ibmap_layer *L = z->layer;
     if (L && L->geom_state && (L->geom_state[p->feature] & IBMAP_GEOM_REPAIRED))
         w->piece_cover.usable = 0;
     else
-        ibmap_cover_geom_set(w->h, &w->piece_cover, pg);
+        ibmap_cover_geom_set_shape(&w->piece_cover, p->shape);
     return &w->piece_cover;
+}
+
+/* The part of overlap o inside the block, as a new geometry the caller
+** owns: a copy of o->inter, or, for a piece the block covers (whose
+** geometry collect_overlaps never made), the piece itself.  NULL when
+** GEOS or memory failed. */
+static GEOSGeometry *overlap_part(worker *w, const overlap *o)
+{
+    if (o->inter) return GEOSGeom_clone_r(w->h, o->inter);
+    GEOSGeometry *g = ibmap_shape_geos(w->h, w->ov_z->pieces[o->piece].shape);
+    if (!g) w->nomem = 1;
+    return g;
 }
 
 /* Fill w->ov with the overlaps of g (prepared as gp, area g_area; its rings
 ** in w->block_cover) with the pieces of z, in piece order; covers tests
-** are counted under `kind`.  Returns 0 when GEOS failed. */
+** are counted under `kind`.  Returns 0 when GEOS failed.
+**
+** Most pieces lie in the block and share its edges.  Their envelopes nest
+** in the block's, and the kernel, reading the piece's shape, finds the
+** block covers them: the overlap is the piece, and no GEOS geometry is
+** made for it here (o->inter stays NULL; overlap_part() makes one if a
+** union needs it).  Every other candidate is made, tested for
+** intersecting the block, and cut by it. */
 static int collect_overlaps(worker *w, const GEOSGeometry *g,
                             const GEOSPreparedGeometry *gp, double g_area,
                             const ibmap_zone_index *z, double grid, int kind)
 {
     overlaps_clear(w);
+    w->ov_z = z;
     if (!z || z->n == 0) return 1;
     int64_t n = ibmap_zone_index_query(w->h, z, g, &w->cand, &w->cand_cap);
     if (n < 0) return w->nomem = 1, 0;
@@ -243,6 +265,26 @@ static int collect_overlaps(worker *w, const GEOSGeometry *g,
     if (!GEOSGeom_getExtent_r(w->h, g, &gx0, &gy0, &gx1, &gy1)) return 0;
     for (int64_t k = 0; k < n; k++) {
         const ibmap_piece *p = &z->pieces[w->cand[k]];
+        /* Covers in either direction is only possible when the envelopes
+        ** nest: a cheap test that spares most full relate computations
+        ** (GEOS falls back to one whenever two boundaries touch). */
+        double px0, py0, px1, py1;
+        if (!ibmap_shape_extent(w->h, p->shape, &px0, &py0, &px1, &py1)) return 0;
+        int nest_in = px0 >= gx0 && py0 >= gy0 && px1 <= gx1 && py1 <= gy1;
+        int nest_around = px0 <= gx0 && py0 <= gy0 && px1 >= gx1 && py1 >= gy1;
+        const ibmap_cover_geom *pc = nest_in || nest_around ? piece_cover(w, z, p) : NULL;
+        ibmap_covers_result in_r =
+            nest_in ? ibmap_covers(&w->block_cover, pc, &w->cover_scratch) : IBMAP_COVERS_NO;
+        if (in_r == IBMAP_COVERS_YES) {
+            /* covered (so intersecting: a valid polygon has area) */
+            overlap *o = overlap_push(w);
+            if (!o) return 0;
+            w->covers_kernel[kind]++;
+            o->feature = p->feature;
+            o->piece = w->cand[k];
+            o->area = p->area;
+            continue;
+        }
         /* the piece's own GEOS geometry, for this block only; made from
         ** coordinates GEOS accepted at load, so only memory can fail it */
         GEOSGeometry *pg = ibmap_shape_geos(w->h, p->shape);
@@ -263,23 +305,17 @@ static int collect_overlaps(worker *w, const GEOSGeometry *g,
         /* the overlap owns pg until it is given its intersection */
         o->inter = pg;
         o->owned = 1;
-        /* Covers in either direction is only possible when the envelopes
-        ** nest: a cheap test that spares most full relate computations
-        ** (GEOS falls back to one whenever two boundaries touch). */
-        double px0, py0, px1, py1;
-        if (!ibmap_shape_extent(w->h, p->shape, &px0, &py0, &px1, &py1)) return 0;
-        int nest_in = px0 >= gx0 && py0 >= gy0 && px1 <= gx1 && py1 <= gy1;
-        int nest_around = px0 <= gx0 && py0 <= gy0 && px1 >= gx1 && py1 >= gy1;
-        const ibmap_cover_geom *pc = nest_in || nest_around ? piece_cover(w, z, p, pg) : NULL;
         char inside = 0;
-        if (nest_in) inside = covers(w, kind, &w->block_cover, pc, gp, g, pg);
+        if (nest_in) inside = covers_with(w, kind, in_r, gp, g, pg);
         if (inside == 2) return 0;
         if (inside) {
             o->area = p->area;
             continue;
         }
         char around = 0;
-        if (nest_around) around = covers(w, kind, pc, &w->block_cover, NULL, pg, g);
+        if (nest_around)
+            around = covers_with(w, kind, ibmap_covers(pc, &w->block_cover, &w->cover_scratch),
+                                 NULL, pg, g);
         if (around == 2) return 0;
         if (around) {
             GEOSGeom_destroy_r(w->h, pg);
@@ -324,10 +360,15 @@ static double union_once_area(worker *w, const signed char *classes, int cls,
     for (int64_t i = 0; i < w->n_ov; i++) {
         overlap *o = &w->ov[i];
         if ((classes && classes[o->feature] != cls) || !(o->area > 0)) continue;
-        parts[k++] = GEOSGeom_clone_r(w->h, o->inter);
+        if (!(parts[k] = overlap_part(w, o))) break;
+        k++;
     }
-    GEOSGeometry *coll = GEOSGeom_createCollection_r(
-        w->h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)k);
+    GEOSGeometry *coll = NULL;
+    if (k == n)
+        /* takes the parts, even when it fails */
+        coll = GEOSGeom_createCollection_r(w->h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)k);
+    else
+        for (int64_t i = 0; i < k; i++) GEOSGeom_destroy_r(w->h, parts[i]);
     free(parts);
     if (!coll) return *ok = 0, 0;
     GEOSGeometry *u = grid > 0 ? GEOSUnaryUnionPrec_r(w->h, coll, grid)
@@ -637,6 +678,14 @@ static int landuse_once(worker *w, job *j, int64_t b, double area, double grid)
     for (int64_t i = 0; ok && i < w->n_ov; i++) {
         overlap *o = &w->ov[i];
         if (!(o->area > 0)) continue;
+        if (!o->inter) {
+            /* a covered piece: its geometry, from now on the overlap's */
+            if (!(o->inter = overlap_part(w, o))) {
+                ok = 0;
+                break;
+            }
+            o->owned = 1;
+        }
         if (!seen) {
             seen = GEOSGeom_clone_r(w->h, o->inter);
             ok = seen != NULL;
@@ -795,6 +844,7 @@ static int block_overlaps(worker *w, job *j, int64_t b, const GEOSGeometry *g,
     h->n = 0;
     *split = NULL;
     overlaps_clear(w);
+    w->ov_z = z;
     int64_t n = z ? ibmap_zone_index_query(w->h, z, g, &w->cand, &w->cand_cap) : 0;
     if (n < 0) return w->nomem = 1, 0;
     double gx0, gy0, gx1, gy1;
