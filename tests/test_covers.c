@@ -237,7 +237,10 @@ TEST(grid_polygons_agree_with_geos)
     static const cg_map maps[4] = {{0, 0, 1}, {620000, 3340000, 1},
                                    {620000, 3340000, 0.1}, {0, 0, 1.0 / 3}};
     tally t = {0}, td = {0};
-    for (int n = 0; n < 24000; n++) {
+    /* a quarter under valgrind (scripts/test's memcheck pass), where each
+    ** pair's four GEOS calls cost a hundred times more */
+    int rounds = getenv("IBMAP_VALGRIND_ARGS") ? 6000 : 24000;
+    for (int n = 0; n < rounds; n++) {
         const cg_map *m = &maps[n % 4];
         uint8_t a[6], b[32];
         for (int i = 0; i < 6; i++) a[i] = rbyte();
@@ -273,10 +276,10 @@ TEST(grid_polygons_agree_with_geos)
     print_tally("grid polygons", &t);
     print_tally("grid polygons, interiors disjoint", &td);
     CHECK_INT(t.disagree, 0);
-    CHECK(t.yes > 500);
+    CHECK(t.yes > rounds / 48);
     CHECK(t.undecided < t.pairs / 100);
     CHECK_INT(td.disagree, 0);
-    CHECK(td.yes > 500 && td.pairs - td.yes > 500);
+    CHECK(td.yes > rounds / 48 && td.pairs - td.yes > rounds / 48);
     /* proper crossings, left to GEOS: the byte-built rings cross often */
     CHECK(td.undecided < td.pairs / 5);
 }
@@ -341,8 +344,11 @@ static void city_pairs(const char *project_path, const char *what)
             GEOSGeom_destroy_r(h, g);
         }
         /* land-use and parcel pieces against each other: the overlay asks
-        ** whether those meeting one block overlap */
-        if (roles[k].kind < 2)
+        ** whether those meeting one block overlap.  Not under valgrind
+        ** (scripts/test's memcheck pass), where these 80,000 GEOS relates
+        ** take minutes: memcheck sees the same kernel code through the
+        ** grid polygons. */
+        if (roles[k].kind < 2 && !getenv("IBMAP_VALGRIND_ARGS"))
             for (int64_t i = 0; i < z->n; i++) {
                 int64_t n = ibmap_zone_index_query(h, z, piece[i], &cand, &cap);
                 for (int64_t c = 0; c < n; c++) {
@@ -382,7 +388,7 @@ static void city_pairs(const char *project_path, const char *what)
     ibmap_project_free(p);
     CHECK_INT(disagree, 0);
     CHECK(t[0].pairs > 1000 && t[1].pairs > 100 && t[2].pairs > 100);
-    CHECK(disjoint[0].pairs > 1000 && disjoint[1].pairs > 100);
+    if (!getenv("IBMAP_VALGRIND_ARGS")) CHECK(disjoint[0].pairs > 1000 && disjoint[1].pairs > 100);
 }
 
 TEST(sample_city_pairs_agree_with_geos)

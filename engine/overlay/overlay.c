@@ -12,19 +12,24 @@
 **
 ** Exactness at a reasonable cost, per block and candidate piece:
 **   1. the STRtree gives pieces whose envelope meets the block's;
-**   2. a prepared "intersects" drops those that do not touch it;
-**   3. "covers" (piece inside the block, or the block inside the piece)
-**      gives the area without computing an intersection.  The exact kernel
-**      of covers.c decides it (on the block's rings, copied once); only
-**      what it leaves undecided, and geometries the loader repaired (the
+**   2. a piece whose envelope nests in the block's goes to the exact
+**      covers kernel of covers.c (on the block's rings, copied once, and
+**      the piece's packed shape): covered, its area is the overlap, and no
+**      GEOS geometry is made for it — most pieces end here;
+**   3. the others are made, and a prepared "intersects" drops those that
+**      do not touch the block;
+**   4. "covers" either way (the kernel's answer from 2, or the block
+**      inside the piece) gives the area without an intersection; only what
+**      the kernel leaves undecided, and geometries the loader repaired (the
 **      kernel takes valid input only), go to GEOS's (prepared) covers;
-**   4. only then is the intersection computed, with GEOS's OverlayNG in
+**   5. only then is the intersection computed, with GEOS's OverlayNG in
 **      floating point — the same computation PostGIS's ST_Intersection
 **      makes, so the areas agree with it to the last digits.
 ** Zone polygons that overlap each other (two red lines drawn by two offices)
 ** are counted once: when more than one zone feature meets a block, the
 ** pieces inside it are unioned before measuring, as QGIS's overlap analysis
-** does.
+** does.  Land-use polygons are too, but only where the kernel cannot prove
+** that those meeting the block are disjoint (landuse_once).
 **
 ** Floating-point overlay can throw on nearly coincident edges.  A block
 ** on which GEOS fails is recomputed with OverlayNG snap-rounded to a fixed
