@@ -24,14 +24,16 @@ typedef struct tally {
 } tally;
 
 /* Kernel and GEOS on covers(a, b), or with `disjoint` on "the interiors
-** of a and b are disjoint" (GEOS: relate pattern F********); returns 0 on
-** a disagreement. */
-static int compare_as(const GEOSGeometry *a, const GEOSGeometry *b, tally *t, int disjoint)
+** of a and b are disjoint" (GEOS: relate pattern F********); the kernel's
+** answer in *kernel when given; returns 0 on a disagreement. */
+static int compare_as(const GEOSGeometry *a, const GEOSGeometry *b, tally *t, int disjoint,
+                      ibmap_covers_result *kernel)
 {
     ibmap_cover_geom_set(h, &ca, a);
     ibmap_cover_geom_set(h, &cb, b);
     ibmap_covers_result r = disjoint ? ibmap_interiors_disjoint(&ca, &cb, &scratch)
                                      : ibmap_covers(&ca, &cb, &scratch);
+    if (kernel) *kernel = r;
     char g = disjoint ? GEOSRelatePattern_r(h, a, b, "F********") : GEOSCovers_r(h, a, b);
     t->pairs++;
     t->yes += g == 1;
@@ -55,12 +57,12 @@ static int compare_as(const GEOSGeometry *a, const GEOSGeometry *b, tally *t, in
 
 static int compare(const GEOSGeometry *a, const GEOSGeometry *b, tally *t)
 {
-    return compare_as(a, b, t, 0);
+    return compare_as(a, b, t, 0, NULL);
 }
 
 static int compare_disjoint(const GEOSGeometry *a, const GEOSGeometry *b, tally *t)
 {
-    return compare_as(a, b, t, 1);
+    return compare_as(a, b, t, 1, NULL);
 }
 
 /* t's counts; "yes" for GEOS's answer is `covered`, or `disjoint` for the
@@ -75,46 +77,34 @@ static void print_tally(const char *what, const tally *t)
            t->skipped_invalid);
 }
 
-static ibmap_covers_result kernel_wkt(const char *wa, const char *wb)
+/* The kernel's answer on two polygons given as WKT: covers(a, b), or with
+** `disjoint` the disjoint-interiors test, asked both ways round (the way
+** round can matter only to whether it is decided).  99 when a WKT does not
+** read or an answer is not GEOS's. */
+static ibmap_covers_result kernel_on_wkt(const char *wa, const char *wb, int disjoint)
 {
     GEOSWKTReader *rd = GEOSWKTReader_create_r(h);
     GEOSGeometry *a = GEOSWKTReader_read_r(h, rd, wa), *b = GEOSWKTReader_read_r(h, rd, wb);
     GEOSWKTReader_destroy_r(h, rd);
-    ibmap_covers_result r = IBMAP_COVERS_UNDECIDED;
-    if (a && b) {
-        tally t = {0};
-        ibmap_cover_geom_set(h, &ca, a);
-        ibmap_cover_geom_set(h, &cb, b);
-        r = ibmap_covers(&ca, &cb, &scratch);
-        if (!compare(a, b, &t)) r = (ibmap_covers_result)99;
-    }
+    ibmap_covers_result r = (ibmap_covers_result)99, ab, ba;
+    tally t = {0};
+    if (a && b && compare_as(a, b, &t, disjoint, &ab) &&
+        (!disjoint || (compare_as(b, a, &t, 1, &ba) &&
+                       (ba == IBMAP_COVERS_UNDECIDED || ba == ab))))
+        r = ab;
     if (a) GEOSGeom_destroy_r(h, a);
     if (b) GEOSGeom_destroy_r(h, b);
     return r;
 }
 
-/* The disjoint-interiors kernel on a and b, both ways round: the answer
-** when both agree with GEOS and with each other, else 99. */
+static ibmap_covers_result kernel_wkt(const char *wa, const char *wb)
+{
+    return kernel_on_wkt(wa, wb, 0);
+}
+
 static ibmap_covers_result disjoint_wkt(const char *wa, const char *wb)
 {
-    GEOSWKTReader *rd = GEOSWKTReader_create_r(h);
-    GEOSGeometry *a = GEOSWKTReader_read_r(h, rd, wa), *b = GEOSWKTReader_read_r(h, rd, wb);
-    GEOSWKTReader_destroy_r(h, rd);
-    ibmap_covers_result r = (ibmap_covers_result)99;
-    if (a && b) {
-        tally t = {0};
-        ibmap_cover_geom_set(h, &ca, a);
-        ibmap_cover_geom_set(h, &cb, b);
-        ibmap_covers_result ab = ibmap_interiors_disjoint(&ca, &cb, &scratch);
-        ibmap_covers_result ba = ibmap_interiors_disjoint(&cb, &ca, &scratch);
-        /* the way round can matter only to whether it is decided */
-        if (compare_disjoint(a, b, &t) && compare_disjoint(b, a, &t) &&
-            (ba == IBMAP_COVERS_UNDECIDED || ba == ab))
-            r = ab;
-    }
-    if (a) GEOSGeom_destroy_r(h, a);
-    if (b) GEOSGeom_destroy_r(h, b);
-    return r;
+    return kernel_on_wkt(wa, wb, 1);
 }
 
 #define BLOCK "POLYGON((0 0,10 0,10 10,0 10,0 0))"
