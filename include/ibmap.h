@@ -554,10 +554,12 @@ IBMAP_API int ibmap_metrics_covers_stats(const ibmap_metrics *m, int kind,
                                int64_t *kernel, int64_t *geos);
 
 /* The overlay's land-use overlap checks: of the blocks meeting more than
-** one land-use feature, *kernel were proven free of overlaps by the exact
-** kernel, *geos had their pieces unioned by GEOS to find out (the kernel
-** could not prove it, or the block was measured on a snapping grid).  Both
-** 0 for metrics read back from a workspace.  Pointers may be NULL. */
+** one land-use feature (and covered by none), measured in floating point,
+** *kernel were proven free of overlaps by the exact kernel, *geos had
+** their pieces unioned by GEOS to find out.  Blocks measured again on a
+** snapping grid (after floating point failed on them) are always unioned
+** and not counted here.  Both 0 for metrics read back from a workspace.
+** Pointers may be NULL. */
 IBMAP_API void ibmap_metrics_landuse_overlap_stats(const ibmap_metrics *m,
                                                    int64_t *kernel, int64_t *geos);
 
