@@ -211,10 +211,8 @@ static char *block_ent_sql(const ibmap_rules *r, int with_enterprises, int only_
             " total(CASE WHEN c.category = 3 THEN ep.land_mu END) / nullif(total(ep.land_mu), 0),"
             " total(CASE WHEN c.category = 4 THEN ep.land_mu END) / nullif(total(ep.land_mu), 0),"
             " total(CASE WHEN e.chain IS NOT NULL THEN ep.land_mu END) / nullif(total(ep.land_mu), 0),"
-            " (SELECT e2.chain FROM main.enterprise_parcels AS ep2 JOIN main.enterprises AS e2"
-            "  ON e2.ent_index = ep2.ent_index WHERE ep2.block_index = bm.block_index AND"
-            "  e2.chain IS NOT NULL GROUP BY e2.chain ORDER BY total(ep2.land_mu) DESC, e2.chain"
-            "  LIMIT 1),"
+            " (SELECT bc.main_chain FROM temp.ibmap_block_chain AS bc"
+            "  WHERE bc.block_index = bm.block_index),"
             " coalesce(bm.town IN (");
     }
     if (r->n_central_towns == 0) len += (size_t)snprintf(sql + len, cap - len, "%s", towns);
@@ -234,7 +232,8 @@ static char *block_ent_sql(const ibmap_rules *r, int with_enterprises, int only_
     else
         snprintf(sql + len, cap - len,
                  " FROM temp.ibmap_ev AS v CROSS JOIN main.block_metrics AS bm"
-                 " LEFT JOIN main.enterprise_parcels AS ep ON ep.block_index = bm.block_index"
+                 " LEFT JOIN temp.ibmap_epb AS ep INDEXED BY ibmap_epb_block"
+                 " ON ep.block_index = bm.block_index"
                  " LEFT JOIN main.enterprises AS e ON e.ent_index = ep.ent_index"
                  " LEFT JOIN temp.ibmap_ent_cat AS c ON c.ev = v.e AND c.ent_index = ep.ent_index"
                  "%s GROUP BY v.e, bm.block_index",
@@ -338,6 +337,38 @@ ibmap_status ent_stage(ibmap_ctx *ctx, sqlite3 *db, const char *path, const ibma
         st = ibmap_fail(ctx, IBMAP_ERR_READ, "%s: cannot set up the enterprise stage: %s", path,
                         sqlite3_errmsg(db));
     free(block_ent);
+    /* What every variant's summary reads and no param changes, made once
+    ** (the summary runs for variant 0, then again for the blocks of each
+    ** variant whose enterprises changed: at 100,000 blocks SQLite built
+    ** an automatic index over all of enterprise_parcels each time, 2 to
+    ** 3 s, and ran the main-chain subquery again for every block):
+    **   ibmap_epb          the parcels in blocks, indexed by block, with
+    **                      the columns the summary reads: the index is the
+    **                      automatic one's, (block_index, ent_index,
+    **                      land_mu, then the row in parcel order), so a
+    **                      block's rows are summed in the same order;
+    **   ibmap_block_chain  each block's main chain (block_ent_list.h),
+    **                      by the subquery the summary ran per block. */
+    if (!st && with_ent &&
+        sqlite3_exec(db,
+                     "DROP TABLE IF EXISTS temp.ibmap_epb;"
+                     "DROP TABLE IF EXISTS temp.ibmap_block_chain;"
+                     "CREATE TEMP TABLE ibmap_epb AS SELECT block_index, ent_index, land_mu"
+                     " FROM main.enterprise_parcels WHERE block_index IS NOT NULL"
+                     " ORDER BY parcel_index;"
+                     "CREATE INDEX temp.ibmap_epb_block ON ibmap_epb(block_index, ent_index,"
+                     " land_mu);"
+                     "CREATE TEMP TABLE ibmap_block_chain(block_index INTEGER PRIMARY KEY,"
+                     " main_chain TEXT);"
+                     "INSERT INTO temp.ibmap_block_chain SELECT bm.block_index,"
+                     " (SELECT e2.chain FROM main.enterprise_parcels AS ep2"
+                     " JOIN main.enterprises AS e2 ON e2.ent_index = ep2.ent_index"
+                     " WHERE ep2.block_index = bm.block_index AND e2.chain IS NOT NULL"
+                     " GROUP BY e2.chain ORDER BY total(ep2.land_mu) DESC, e2.chain LIMIT 1)"
+                     " FROM main.block_metrics AS bm;",
+                     NULL, NULL, NULL) != SQLITE_OK)
+        st = ibmap_fail(ctx, IBMAP_ERR_READ, "%s: cannot set up the enterprise stage: %s", path,
+                        sqlite3_errmsg(db));
     sqlite3_stmt *ins = NULL;
     /* Without enterprises every variant's summary is made at once; with
     ** them, variant 0's first and the others from it (below). */
