@@ -278,7 +278,7 @@ static ibmap_status run_scan(ibmap_ctx *ctx, sqlite3 *db, const char *path,
         scan_clear(s);
         return ibmap_nomem(ctx);
     }
-    if (rules_fill_params(db, r, values, n_variants) != SQLITE_OK) {
+    if (rules_fill_params(db, r, values, variant_param, n_variants) != SQLITE_OK) {
         ibmap_status st = ibmap_fail(ctx, IBMAP_ERR_READ, "%s: cannot set up the params: %s",
                                      path, sqlite3_errmsg(db));
         free(ok);

@@ -280,12 +280,13 @@ void rules_guard_off(sqlite3 *db)
 /* ---------------------------------------------------------------------- */
 
 int rules_fill_params(sqlite3 *db, const ibmap_rules *r, const double *values,
-                      int n_variants)
+                      const int *variant_param, int n_variants)
 {
     /* Room for every param's column: names have no length limit, so a
     ** fixed allowance per param overflowed the buffer for long names
     ** (tests/fuzz/regressions/fuzz_rules/overflow-long-param-name.yaml). */
-    size_t cap = 128;
+    int groups = (r->n_rules + RULES_PER_MASK - 1) / RULES_PER_MASK;
+    size_t cap = 128 + (size_t)groups * 48;
     for (int i = 0; i < r->n_params; i++) cap += strlen(r->params[i].name) + 16;
     char *sql = malloc(cap);
     if (!sql) return SQLITE_NOMEM;
@@ -294,6 +295,8 @@ int rules_fill_params(sqlite3 *db, const ibmap_rules *r, const double *values,
                                   "; CREATE TEMP TABLE " RULES_PARAMS_TABLE
                                   "(" RULES_VARIANT_COLUMN " INTEGER PRIMARY KEY, "
                                   RULES_EVARIANT_COLUMN " INTEGER DEFAULT 0");
+    for (int g = 0; g < groups; g++)
+        len += (size_t)snprintf(sql + len, cap - len, ", " RULES_READS_COLUMN "%d INTEGER", g);
     for (int i = 0; i < r->n_params; i++)
         len += (size_t)snprintf(sql + len, cap - len, ", \"%s\" REAL",
                                 r->params[i].name);
@@ -301,7 +304,7 @@ int rules_fill_params(sqlite3 *db, const ibmap_rules *r, const double *values,
     int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
     len = (size_t)snprintf(sql, cap, "INSERT INTO temp." RULES_PARAMS_TABLE
                                      " VALUES (?, 0");
-    for (int i = 0; i < r->n_params; i++)
+    for (int i = 0; i < groups + r->n_params; i++)
         len += (size_t)snprintf(sql + len, cap - len, ", ?");
     snprintf(sql + len, cap - len, ")");
     sqlite3_stmt *st = NULL;
@@ -310,8 +313,17 @@ int rules_fill_params(sqlite3 *db, const ibmap_rules *r, const double *values,
     for (int v = 0; rc == SQLITE_OK && v < n_variants; v++) {
         sqlite3_reset(st);
         sqlite3_bind_int(st, 1, v);
+        int p = v > 0 && variant_param ? variant_param[v] : -1;
+        for (int g = 0; g < groups; g++) {
+            sqlite3_int64 reads = 0;
+            for (int k = g * RULES_PER_MASK; p >= 0 && k < r->n_rules &&
+                                             k < (g + 1) * RULES_PER_MASK; k++)
+                if (r->rules[k].uses_param[p]) reads |= (sqlite3_int64)1 << (k - g * RULES_PER_MASK);
+            sqlite3_bind_int64(st, g + 2, reads);
+        }
         for (int i = 0; i < r->n_params; i++)
-            sqlite3_bind_double(st, i + 2, values[(size_t)v * (size_t)r->n_params + (size_t)i]);
+            sqlite3_bind_double(st, groups + i + 2,
+                                values[(size_t)v * (size_t)r->n_params + (size_t)i]);
         rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(db);
     }
     sqlite3_finalize(st);
@@ -347,8 +359,10 @@ static size_t append_truths(char *sql, size_t len, size_t cap, const rules_rule 
     ** in it.  The table is named, not aliased, so that a rule may write
     ** block_metrics.x; the variant column cannot clash with a param (names
     ** beginning ibmap_ are refused).  In the other variants a rule is
-    ** evaluated only in those whose param it reads (an OR of equalities:
-    ** an IN list would cost an index lookup per row). */
+    ** evaluated only in those whose param it reads: its bit in the
+    ** variant's ibmap_reads<G> (one AND per row; an OR of the variants'
+    ** numbers cost up to 16 comparisons, in the WHERE clause for every
+    ** row of every variant, and an IN list an index lookup). */
     for (int k0 = 0; k0 < n_rules; k0 += RULES_PER_MASK) {
         int terms = 0;
         len += (size_t)snprintf(sql + len, cap - len, "%s", as_test ? " OR (" : ",\n");
@@ -358,18 +372,13 @@ static size_t append_truths(char *sql, size_t len, size_t cap, const rules_rule 
                 len += (size_t)snprintf(sql + len, cap - len, "%s(CASE WHEN (\n", sep);
             } else {
                 int relevant = 0;
-                for (int v = 1; v < n_variants; v++) {
-                    if (!rules[k].uses_param[variant_param[v]]) continue;
-                    if (!relevant++)
-                        len += (size_t)snprintf(sql + len, cap - len, "%s(CASE WHEN (", sep);
-                    else
-                        len += (size_t)snprintf(sql + len, cap - len, " OR ");
-                    len += (size_t)snprintf(sql + len, cap - len,
-                                            RULES_PARAMS_TABLE "." RULES_VARIANT_COLUMN " = %d",
-                                            v);
-                }
+                for (int v = 1; v < n_variants && !relevant; v++)
+                    relevant = variant_param[v] >= 0 && rules[k].uses_param[variant_param[v]];
                 if (!relevant) continue;
-                len += (size_t)snprintf(sql + len, cap - len, ") AND (\n");
+                len += (size_t)snprintf(sql + len, cap - len,
+                                        "%s(CASE WHEN (" RULES_PARAMS_TABLE "." RULES_READS_COLUMN
+                                        "%d & %lld) AND (\n",
+                                        sep, k0 / RULES_PER_MASK, 1LL << (k - k0));
             }
             len += (size_t)snprintf(sql + len, cap - len, "%s\n) THEN %lld ELSE 0 END)",
                                     rules[k].when, 1LL << (k - k0));
@@ -1127,7 +1136,7 @@ static int open_check_db(const ibmap_rules *r, sqlite3 **out)
     double *values = malloc((size_t)(r->n_params ? r->n_params : 1) * sizeof *values);
     if (!values && rc == SQLITE_OK) rc = SQLITE_NOMEM;
     for (int i = 0; values && i < r->n_params; i++) values[i] = r->params[i].value;
-    if (rc == SQLITE_OK) rc = rules_fill_params(db, r, values, 1);
+    if (rc == SQLITE_OK) rc = rules_fill_params(db, r, values, NULL, 1);
     free(values);
     rules_db_harden(db);
     *out = db;

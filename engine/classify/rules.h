@@ -17,6 +17,10 @@
 ** by ±10%, one step of a sweep); evaluating all variants is one scan. */
 #define RULES_PARAMS_TABLE "params"
 #define RULES_VARIANT_COLUMN "ibmap_variant"
+/* temp.params also has, per group of RULES_PER_MASK block rules, a column
+** ibmap_reads<G> (G = 0, 1, …): bit k - G * RULES_PER_MASK set when block
+** rule k reads the param the variant moves (0 in variant 0). */
+#define RULES_READS_COLUMN "ibmap_reads"
 
 /* The enterprise-summary block metrics (block_ent_list.h), read by block
 ** rules from temp.block_ent(ibmap_evariant, block_index, <metrics>), and
@@ -160,9 +164,11 @@ void rules_guard_on(sqlite3 *db, rules_guard *guard);
 void rules_guard_off(sqlite3 *db);
 
 /* Create temp.params with one row per variant: values[v * n_params + i] is
-** param i in variant v.  Returns SQLITE_OK or an SQLite error code. */
+** param i in variant v, and variant_param[v] the param variant v moves
+** (-1: none; NULL: no variant moves one), which sets its ibmap_reads<G>.
+** Returns SQLITE_OK or an SQLite error code. */
 int rules_fill_params(sqlite3 *db, const ibmap_rules *rules,
-                      const double *values, int n_variants);
+                      const double *values, const int *variant_param, int n_variants);
 
 /* Set temp.params.ibmap_evariant of each variant (evariant[v]; all 0 when
 ** NULL). */
