@@ -224,6 +224,49 @@ TEST(text_arena_keeps_every_text)
     free(big_src);
 }
 
+/* The one string set (core/text_set.c): the loader's ids and the output
+** tables' interned texts.  Adding tells new from present by the pointer
+** handed back, through several growths; interning keeps one copy of each
+** distinct text, equal to it, and a freed set is empty and usable. */
+TEST(text_set_adds_and_interns_each_text_once)
+{
+    enum { N = 5000 };
+    static char own[N][16];
+    ibmap_text_set set = {0};
+    int bad_new = 0, bad_again = 0;
+    for (int i = 0; i < N; i++) {
+        snprintf(own[i], sizeof own[i], "id-%d", i);
+        bad_new += ibmap_text_set_add(&set, own[i]) != own[i];
+    }
+    char probe[16];
+    for (int i = 0; i < N; i++) {
+        snprintf(probe, sizeof probe, "id-%d", i);
+        bad_again += ibmap_text_set_add(&set, probe) != own[i];
+    }
+    CHECK_INT(bad_new, 0);
+    CHECK_INT(bad_again, 0);
+    CHECK_INT((long long)set.n, N);
+    CHECK(set.cap > 2 * (size_t)N);
+    ibmap_text_set_free(&set);
+    CHECK(set.slots == NULL && set.cap == 0 && set.n == 0);
+
+    ibmap_text_arena a = {0};
+    const char *first = ibmap_text_intern(&set, &a, "整合改造");
+    const char *other = ibmap_text_intern(&set, &a, "扶持发展");
+    snprintf(probe, sizeof probe, "%s", "整合改造");
+    const char *again = ibmap_text_intern(&set, &a, probe);
+    const char *empty = ibmap_text_intern(&set, &a, "");
+    CHECK(first && other && again && empty);
+    CHECK(first == again && first != probe && first != other);
+    CHECK_STR(first, "整合改造");
+    CHECK_STR(other, "扶持发展");
+    CHECK_STR(empty, "");
+    CHECK(ibmap_text_intern(&set, &a, "") == empty);
+    CHECK_INT((long long)set.n, 3);
+    ibmap_text_set_free(&set);
+    ibmap_arena_free(&a);
+}
+
 /* A parcel's source fields that are canonical ones too share the kept
 ** text (layer.c's arena), and one whose canonical value was normalised
 ** keeps its own: the grade "a" is canonical "A", the source still "a". */
@@ -755,6 +798,7 @@ int main(void)
     RUN(numbers_as_text_are_parsed_or_recorded_never_zero);
     RUN(ids_missing_and_duplicated_are_kept_and_recorded);
     RUN(text_arena_keeps_every_text);
+    RUN(text_set_adds_and_interns_each_text_once);
     RUN(source_fields_share_canonical_texts_but_not_normalised_ones);
     RUN(bad_geometries_are_kept_repaired_or_recorded);
     RUN(gbk_shapefile_without_cpg_is_decoded_and_the_guess_recorded);

@@ -100,6 +100,29 @@ void *ibmap_arena_alloc(ibmap_text_arena *a, size_t n, size_t align);
 void ibmap_arena_free(ibmap_text_arena *a);
 
 /* ---------------------------------------------------------------------- */
+/* text_set.c: a set of texts (open addressing on hash.c)                 */
+/* ---------------------------------------------------------------------- */
+
+/* Start as {0}.  The members are borrowed: each must outlive the set.
+** One thread at a time per set. */
+typedef struct ibmap_text_set {
+    const char **slots;
+    size_t cap, n;    /* slots (a power of two, or 0); members */
+} ibmap_text_set;
+
+/* Room for n members without growing; 0 when out of memory. */
+int ibmap_text_set_reserve(ibmap_text_set *set, size_t n);
+/* The member equal to s: s itself, added, when none was; NULL when out
+** of memory.  So `ibmap_text_set_add(set, s) == s` says s was new. */
+const char *ibmap_text_set_add(ibmap_text_set *set, const char *s);
+/* The member equal to s; when none was, a copy of s made in `a` and
+** added.  One copy of each distinct text, shared: never write through
+** it.  NULL when out of memory. */
+const char *ibmap_text_intern(ibmap_text_set *set, ibmap_text_arena *a, const char *s);
+/* Frees the slots (not the members) and leaves the set {0}. */
+void ibmap_text_set_free(ibmap_text_set *set);
+
+/* ---------------------------------------------------------------------- */
 /* hash.c: FNV-1a 64                                                      */
 /* ---------------------------------------------------------------------- */
 

@@ -34,50 +34,14 @@
 /* Ids                                                                    */
 /* ---------------------------------------------------------------------- */
 
-/* The set of ids given out so far in a layer, open addressing on the
-** library's one hash (core/hash.c). */
-static uint64_t hash_str(const char *s)
+/* Add s (borrowed, must outlive the set) to the ids given out so far in
+** the layer; returns 0 if it was there already, or on running out of
+** memory (then *nomem is set). */
+static int id_set_insert(ibmap_text_set *set, const char *s, int *nomem)
 {
-    return ibmap_hash_str(IBMAP_HASH_INIT, s);
-}
-
-static int id_set_grow_if_needed(id_set *set, int64_t n)
-{
-    if ((size_t)n * 2 < set->cap) return 1;
-    size_t cap = set->cap ? set->cap * 2 : 1024;
-    while ((size_t)n * 2 >= cap) cap *= 2;
-    char **slots = calloc(cap, sizeof(char *));
-    if (!slots) return 0;
-    for (size_t i = 0; i < set->cap; i++) {
-        char *s = set->slots[i];
-        if (!s) continue;
-        for (size_t j = hash_str(s) & (cap - 1);; j = (j + 1) & (cap - 1))
-            if (!slots[j]) {
-                slots[j] = s;
-                break;
-            }
-    }
-    free(set->slots);
-    set->slots = slots;
-    set->cap = cap;
-    return 1;
-}
-
-/* Insert s (borrowed, must outlive the set); returns 0 if it was there. */
-static int id_set_insert(id_set *set, char *s, int *nomem)
-{
-    if (set->cap == 0 && !id_set_grow_if_needed(set, 1)) {
-        *nomem = 1;
-        return 0;
-    }
-    size_t mask = set->cap - 1;
-    for (size_t i = hash_str(s) & mask;; i = (i + 1) & mask) {
-        if (!set->slots[i]) {
-            set->slots[i] = s;
-            return 1;
-        }
-        if (strcmp(set->slots[i], s) == 0) return 0;
-    }
+    const char *member = ibmap_text_set_add(set, s);
+    if (!member) *nomem = 1;
+    return member == s;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -234,7 +198,7 @@ static ibmap_status read_features(layer_reader *r)
     GIntBig expected = OGR_L_GetFeatureCount(r->lyr, FALSE);
     if (expected > 0 && expected <= ((GIntBig)1 << 24) &&
         ibmap_layer_reserve_exact(L, expected))
-        (void)id_set_grow_if_needed(&r->ids, expected);
+        (void)ibmap_text_set_reserve(&r->ids, (size_t)expected);
     OGR_L_ResetReading(r->lyr);
     OGRFeatureH f;
     CPLErrorReset();
@@ -257,7 +221,7 @@ static ibmap_status read_features(layer_reader *r)
             OGR_F_Destroy(f);
             break;
         }
-        if (!ibmap_layer_reserve(L, i + 1) || !id_set_grow_if_needed(&r->ids, i + 1)) {
+        if (!ibmap_layer_reserve(L, i + 1)) {
             OGR_F_Destroy(f);
             st = ibmap_nomem(r->ctx);
             break;
@@ -404,7 +368,7 @@ static ibmap_status read_layer(ibmap_ctx *ctx, ibmap_data *data,
     free(r.src_index);
     free(r.src_canonical);
     free(r.src_type);
-    free(r.ids.slots);
+    ibmap_text_set_free(&r.ids);
     if (r.ds) GDALClose(r.ds);
     return st;
 }

@@ -52,11 +52,6 @@
 #define ACT_TRUNCATED_NAME "field used; check it is the one meant"
 #define ACT_RING_CLOSED "ring closed by repeating its first point"
 
-typedef struct id_set {
-    char **slots;
-    size_t cap;
-} id_set;
-
 typedef struct layer_reader {
     ibmap_ctx *ctx;
     ibmap_data *data;
@@ -74,7 +69,7 @@ typedef struct layer_reader {
     int shapefile;           /* text arrives as raw DBF bytes */
     char encoding[32];       /* what text is in; "UTF-8" needs no recoding */
     int id_field;            /* canonical index of "id", or -1 */
-    id_set ids;
+    ibmap_text_set ids;      /* every id given out so far */
     int64_t n_zm;
     double minx, miny, maxx, maxy; /* extent of finite geometries */
     int64_t n_named, n_conflict;   /* landuse: code/name pairs checked */
