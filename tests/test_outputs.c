@@ -124,6 +124,46 @@ TEST(shapefile_names_are_short_readable_and_deterministic)
     CHECK(strlen(n) <= 10);
 }
 
+/* The model's tables keep one copy of each distinct text (core/
+** text_set.c): equal texts share it, in one column or several, while the
+** table is filled.  A table begun after drops the set of the one before;
+** a text set there later is still right, and a cell set to NULL is null. */
+TEST(model_tables_share_repeated_texts)
+{
+    out_model *m = calloc(1, sizeof *m);
+    CHECK(m != NULL);
+    if (!m) return;
+    out_table *a = out_model_add_table(m, "a", "", 0);
+    CHECK(a && out_table_add_column(a, "class", "", "", OUT_TEXT) == 0);
+    CHECK(out_table_add_column(a, "copy", "", "", OUT_TEXT) == 1);
+    CHECK(out_table_set_rows(a, 3));
+    char buf[32];
+    snprintf(buf, sizeof buf, "%s", "扶持发展");
+    CHECK(out_table_set_text(a, 0, 0, buf));
+    snprintf(buf, sizeof buf, "%s", "整合改造");   /* the caller's buffer changes */
+    CHECK(out_table_set_text(a, 2, 0, buf));
+    CHECK(out_table_set_text(a, 1, 0, "扶持发展"));
+    CHECK(out_table_set_text(a, 0, 1, "扶持发展"));
+    CHECK_STR(out_text(a, 0, "class"), "扶持发展");
+    CHECK_STR(out_text(a, 2, "class"), "整合改造");
+    CHECK(out_text(a, 0, "class") == out_text(a, 1, "class"));
+    CHECK(out_text(a, 0, "class") == out_text(a, 0, "copy"));
+    CHECK(out_text(a, 0, "class") != out_text(a, 2, "class"));
+    CHECK(a->interned.n == 2);
+
+    /* tables is realloc'd: find a again by name */
+    CHECK(out_model_add_table(m, "b", "", 0) != NULL);
+    a = (out_table *)out_model_table(m, "a");
+    CHECK(a && a->interned.n == 0 && a->interned.slots == NULL);
+    if (!a) return;
+    CHECK(out_table_set_text(a, 2, 1, "扶持发展"));
+    CHECK_STR(out_text(a, 2, "copy"), "扶持发展");
+    CHECK(out_table_set_text(a, 1, 0, NULL));
+    CHECK(out_text(a, 1, "class") == NULL && out_cell_null(a, 1, 0));
+    CHECK_STR(out_text(a, 0, "class"), "扶持发展");
+    out_model_free(m);
+}
+
 /* Every block in the GeoPackage, with its id, class and geometry: the
 ** area GDAL computes equals the overlay's area_m2. */
 TEST(geopackage_blocks_match_the_computed_blocks)
@@ -835,6 +875,7 @@ int main(void)
         run_city(&messy, project, "messy", &o);
     }
     RUN(shapefile_names_are_short_readable_and_deterministic);
+    RUN(model_tables_share_repeated_texts);
     RUN(geopackage_blocks_match_the_computed_blocks);
     RUN(geopackage_holds_every_layer_the_styles_and_the_run);
     RUN(run_table_records_the_nothing_lost_check);

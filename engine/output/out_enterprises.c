@@ -88,7 +88,7 @@ static void ent_class_free(ent_class *e)
 /* From the classification when it holds these enterprises, else from the
 ** scenario's stored enterprise_class rows, else unknown.  0: no memory. */
 static int ent_class_get(sqlite3 *db, const ibmap_classification *c, int64_t n,
-                         char *const *ids, ent_class *e)
+                         const char *const *ids, ent_class *e)
 {
     memset(e, 0, sizeof *e);
     size_t k = (size_t)(n > 0 ? n : 1);
@@ -383,7 +383,7 @@ ibmap_status out_model_add_enterprises(ibmap_ctx *ctx, sqlite3 *db, const char *
     sqlite3_finalize(st);
     if (!ok) return ibmap_nomem(ctx);
     /* the enterprise rules' results */
-    char **ids = calloc((size_t)(n > 0 ? n : 1), sizeof *ids);
+    const char **ids = calloc((size_t)(n > 0 ? n : 1), sizeof *ids);
     if (!ids) return ibmap_nomem(ctx);
     int idc = out_column_index(t, "ent_id");
     for (int64_t i = 0; i < n; i++) {

@@ -72,7 +72,8 @@ typedef struct out_cell {
     union {
         double real;
         int64_t integer;
-        char *text;   /* in the table's arena (out_table.texts); UTF-8 */
+        const char *text; /* in the table's arena (out_table.texts), one
+                             copy per distinct text: shared; UTF-8 */
     } v;
 } out_cell;
 
@@ -89,6 +90,8 @@ typedef struct out_table {
     ibmap_text_arena texts; /* the cells' texts, freed with the table:
                               millions of small strings, each its own
                               malloc, cost as much again in overhead */
+    ibmap_text_set interned; /* the distinct texts in `texts`, while the
+                              table is built (out_model_build drops it) */
     unsigned char **wkb;   /* spatial only: per row, NULL if no geometry */
     size_t *wkb_size;
 } out_table;

@@ -71,14 +71,17 @@ double out_number(const out_table *t, int64_t r, const char *name)
     }
 }
 
-/* A copy of text in t's arena; NULL when out of memory. */
-static char *table_strdup(out_table *t, const char *text)
+/* text's one copy in t's arena; NULL when out of memory.  Most of a
+** table's texts repeat (see core/text_set.c): each distinct one is kept
+** once, and the cells share it. */
+static const char *table_text(out_table *t, const char *text)
 {
-    return ibmap_arena_strdup(&t->texts, text);
+    return ibmap_text_intern(&t->interned, &t->texts, text);
 }
 
 static void table_free(out_table *t)
 {
+    ibmap_text_set_free(&t->interned);
     ibmap_arena_free(&t->texts);
     for (int c = 0; c < t->n_columns; c++) {
         free(t->columns[c].name);
@@ -225,6 +228,12 @@ const char **out_column_keys(const out_table *t, const char *name)
 out_table *out_model_add_table(out_model *m, const char *name,
                                const char *label_zh, int spatial)
 {
+    /* The tables are filled one after another: a text set (table_text)
+    ** serves the table being filled, and one begun drops the sets before
+    ** it, which at 100,000 blocks hold some 150 MB.  A text set in an
+    ** earlier table after that is copied again, not shared: right, only
+    ** not as small. */
+    for (int i = 0; i < m->n_tables; i++) ibmap_text_set_free(&m->tables[i].interned);
     out_table *tables = realloc(m->tables, (size_t)(m->n_tables + 1) * sizeof *tables);
     if (!tables) return NULL;
     m->tables = tables;
@@ -302,7 +311,7 @@ int out_table_set_text(out_table *t, int64_t r, int c, const char *text)
     cell->v.text = NULL;
     set_null(t, r, c, 1);
     if (!text) return 1;
-    if (!(cell->v.text = table_strdup(t, text))) return 0;
+    if (!(cell->v.text = table_text(t, text))) return 0;
     set_null(t, r, c, 0);
     return 1;
 }
@@ -1488,6 +1497,8 @@ static ibmap_status model_build(ibmap_ctx *ctx, const char *workspace,
         out_model_free(m);
         return s;
     }
+    /* the last table's text set (see out_model_add_table) */
+    for (int i = 0; i < m->n_tables; i++) ibmap_text_set_free(&m->tables[i].interned);
     *out = m;
     return IBMAP_OK;
 }
