@@ -102,6 +102,36 @@ static void query_box(GEOSContextHandle_t h, GEOSSTRtree *tree, const GEOSGeomet
     if (out->n > 1) qsort(out->v, (size_t)out->n, sizeof *out->v, cmp_i64);
 }
 
+/* A mover (below): the centre of its parcel's bounding box.  An array of
+** these, sorted by x, answers the one question asked of the movers (which
+** centres lie in a box) without a GEOS point and a tree entry each: at
+** 100,000 blocks some 800,000 points, which were part of the peak of a
+** run. */
+typedef struct mover {
+    double x, y;
+    int64_t parcel;
+} mover;
+
+static int mover_cmp(const void *a, const void *b)
+{
+    const mover *p = a, *q = b;
+    if (p->x != q->x) return p->x < q->x ? -1 : 1;
+    if (p->y != q->y) return p->y < q->y ? -1 : 1;
+    return (p->parcel > q->parcel) - (p->parcel < q->parcel);
+}
+
+/* The first of mv[0..n) (sorted by x) whose x is not below x. */
+static int64_t movers_from(const mover *mv, int64_t n, double x)
+{
+    int64_t lo = 0, hi = n;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (mv[mid].x < x) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
 static GEOSGeometry *read_wkb(GEOSContextHandle_t h, GEOSWKBReader *rd, const out_table *t,
                               int64_t r)
 {
@@ -415,10 +445,13 @@ static ibmap_status sites_run(ibmap_ctx *ctx, out_model *m, const unsigned char 
     if (s) goto done;
 
     /* Movers: small, 低散乱污 or 两小 firms in exit or consolidate blocks. */
-    GEOSSTRtree *movers = GEOSSTRtree_create_r(h, 10);
-    GEOSGeometry **mover_pts = malloc((size_t)(np > 0 ? np : 1) * sizeof *mover_pts);
+    mover *movers = malloc((size_t)(np > 0 ? np : 1) * sizeof *movers);
     int64_t n_movers = 0;
-    for (int64_t q = 0; movers && mover_pts && q < np; q++) {
+    if (!movers) {
+        s = ibmap_nomem(ctx);
+        goto done;
+    }
+    for (int64_t q = 0; q < np; q++) {
         int64_t b = parcel_block[q];
         if (b < 0 || (klass[b] != IBMAP_CLASS_EXIT && klass[b] != IBMAP_CLASS_CONSOLIDATE))
             continue;
@@ -430,16 +463,11 @@ static ibmap_status sites_run(ibmap_ctx *ctx, out_model *m, const unsigned char 
         GEOSGeometry *g = read_wkb(h, rd, parcels, q);
         if (!g) continue;
         if (GEOSGeom_getXMin_r(h, g, &e[0]) && GEOSGeom_getYMin_r(h, g, &e[1]) &&
-            GEOSGeom_getXMax_r(h, g, &e[2]) && GEOSGeom_getYMax_r(h, g, &e[3])) {
-            GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, (e[0] + e[2]) / 2, (e[1] + e[3]) / 2);
-            if (pt) {
-                mover_pts[n_movers] = pt;
-                GEOSSTRtree_insert_r(h, movers, pt, (void *)(intptr_t)(q + 1));
-                n_movers++;
-            }
-        }
+            GEOSGeom_getXMax_r(h, g, &e[2]) && GEOSGeom_getYMax_r(h, g, &e[3]))
+            movers[n_movers++] = (mover){(e[0] + e[2]) / 2, (e[1] + e[3]) / 2, q};
         GEOSGeom_destroy_r(h, g);
     }
+    qsort(movers, (size_t)n_movers, sizeof *movers, mover_cmp);
 
     /* Each site: its shape, measures and score. */
     double wsum = p->w_size + p->w_compactness + p->w_parks + p->w_movers;
@@ -470,10 +498,18 @@ static ibmap_status sites_run(ibmap_ctx *ctx, out_model *m, const unsigned char 
             if (x) GEOSGeom_destroy_r(h, x);
             GEOSGeom_destroy_r(h, pz);
         }
-        if (movers && n_movers) {
-            query_box(h, movers, st->g, p->mover_distance, &hs);
-            for (int64_t k = 0; k < hs.n; k++) {
-                int64_t b = parcel_block[hs.v[k]], own = 0;
+        /* The movers whose centre lies in the site's box grown by
+        ** mover_distance, edges included (as a GEOS tree query of the
+        ** points had it), but for those in one of the site's blocks. */
+        double x0, y0, x1, y1;
+        if (n_movers && GEOSGeom_getXMin_r(h, st->g, &x0) && GEOSGeom_getYMin_r(h, st->g, &y0) &&
+            GEOSGeom_getXMax_r(h, st->g, &x1) && GEOSGeom_getYMax_r(h, st->g, &y1)) {
+            double d = p->mover_distance;
+            x0 -= d, y0 -= d, x1 += d, y1 += d;
+            for (int64_t k = movers_from(movers, n_movers, x0);
+                 k < n_movers && movers[k].x <= x1; k++) {
+                if (movers[k].y < y0 || movers[k].y > y1) continue;
+                int64_t b = parcel_block[movers[k].parcel], own = 0;
                 for (int64_t j = 0; j < st->n && !own; j++) own = pc[st->pieces[j]].block == b;
                 st->movers += !own;
             }
@@ -510,9 +546,7 @@ static ibmap_status sites_run(ibmap_ctx *ctx, out_model *m, const unsigned char 
             st->g = NULL;
         }
     }
-    for (int64_t k = 0; k < n_movers; k++) GEOSGeom_destroy_r(h, mover_pts[k]);
-    free(mover_pts);
-    if (movers) GEOSSTRtree_destroy_r(h, movers);
+    free(movers);
     if (s) goto done;
 
     /* Rank and write the table. */
