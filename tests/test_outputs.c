@@ -127,8 +127,9 @@ TEST(shapefile_names_are_short_readable_and_deterministic)
 /* The model's tables keep one copy of each distinct text (core/
 ** text_set.c): equal texts share it, in one column or several, while the
 ** table is filled.  A table begun after drops the set of the one before;
-** a text set there later is still right, and a cell set to NULL is null. */
-TEST(model_tables_share_repeated_texts)
+** a text set there later is still right, and a cell set to NULL is null.
+** A geometry is copied, or shared between two tables of the model. */
+TEST(model_tables_share_texts_and_geometries)
 {
     out_model *m = calloc(1, sizeof *m);
     CHECK(m != NULL);
@@ -161,7 +162,25 @@ TEST(model_tables_share_repeated_texts)
     CHECK(out_table_set_text(a, 1, 0, NULL));
     CHECK(out_text(a, 1, "class") == NULL && out_cell_null(a, 1, 0));
     CHECK_STR(out_text(a, 0, "class"), "扶持发展");
-    out_model_free(m);
+
+    /* Geometries: copied into the table's arena, or shared with another
+    ** table of the model (an enterprise of one parcel, out_enterprises.c). */
+    out_table *p = out_model_add_table(m, "p", "", 1);
+    CHECK(p && out_table_set_rows(p, 2));
+    out_table *e = out_model_add_table(m, "e", "", 1);
+    p = (out_table *)out_model_table(m, "p");
+    CHECK(p && e && out_table_set_rows(e, 1));
+    if (!p || !e) return;
+    unsigned char wkb[128];
+    size_t size = fx_rect_wkb(wkb, 0, 0, 10, 10);
+    CHECK(out_table_set_wkb(p, 1, wkb, size));
+    wkb[size - 1] ^= 0xFF;   /* the caller's buffer changes */
+    CHECK(p->wkb[1] != wkb && p->wkb_size[1] == size && p->wkb[1][size - 1] != wkb[size - 1]);
+    CHECK(out_table_share_wkb(e, 0, p, 1));
+    CHECK(e->wkb[0] == p->wkb[1] && e->wkb_size[0] == size);
+    CHECK(!out_table_share_wkb(e, 1, p, 1) && !out_table_share_wkb(e, 0, p, 2));
+    CHECK(out_table_set_wkb(p, 0, NULL, 0) && p->wkb[0] == NULL && p->wkb_size[0] == 0);
+    out_model_free(m);   /* each geometry freed once: ASan and valgrind see it */
 }
 
 /* Every block in the GeoPackage, with its id, class and geometry: the
@@ -875,7 +894,7 @@ int main(void)
         run_city(&messy, project, "messy", &o);
     }
     RUN(shapefile_names_are_short_readable_and_deterministic);
-    RUN(model_tables_share_repeated_texts);
+    RUN(model_tables_share_texts_and_geometries);
     RUN(geopackage_blocks_match_the_computed_blocks);
     RUN(geopackage_holds_every_layer_the_styles_and_the_run);
     RUN(run_table_records_the_nothing_lost_check);

@@ -87,12 +87,15 @@ typedef struct out_table {
     out_cell *cells;       /* row-major: cells[r * n_columns + c] */
     unsigned char *nulls;  /* a bit per cell, in the same order; set: no
                               value (a missing number, an absent text) */
-    ibmap_text_arena texts; /* the cells' texts, freed with the table:
-                              millions of small strings, each its own
-                              malloc, cost as much again in overhead */
+    ibmap_text_arena texts; /* the cells' texts and the rows' WKB, freed
+                              with the table: millions of small blocks,
+                              each its own malloc, cost as much again in
+                              overhead */
     ibmap_text_set interned; /* the distinct texts in `texts`, while the
                               table is built (out_model_build drops it) */
-    unsigned char **wkb;   /* spatial only: per row, NULL if no geometry */
+    const unsigned char **wkb; /* spatial only: per row, NULL if no
+                              geometry; in `texts`, or another table's
+                              (out_table_share_wkb): never written through */
     size_t *wkb_size;
 } out_table;
 
@@ -322,9 +325,13 @@ int out_table_set_rows(out_table *t, int64_t n);
 int out_table_set_text(out_table *t, int64_t r, int c, const char *text);
 int out_table_set_real(out_table *t, int64_t r, int c, double v);
 int out_table_set_integer(out_table *t, int64_t r, int c, int64_t v);
-/* Copies wkb (NULL: no geometry). */
+/* Copies wkb (NULL: no geometry) into the table's arena. */
 int out_table_set_wkb(out_table *t, int64_t r, const unsigned char *wkb,
                       size_t size);
+/* Row r's geometry is row from_row's of `from`, the same bytes, not a
+** copy: both tables must be of one model (freed together).  0 when a
+** row is out of range. */
+int out_table_share_wkb(out_table *t, int64_t r, const out_table *from, int64_t from_row);
 
 /* ---------------------------------------------------------------------- */
 /* Enterprises: 亩均论英雄 at the enterprise level (out_enterprises.c)      */

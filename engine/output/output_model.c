@@ -88,7 +88,6 @@ static void table_free(out_table *t)
         free(t->columns[c].label_zh);
         free(t->columns[c].unit);
     }
-    for (int64_t r = 0; t->wkb && r < t->n_rows; r++) free(t->wkb[r]);
     free(t->wkb);
     free(t->wkb_size);
     free(t->cells);
@@ -338,13 +337,26 @@ int out_table_set_wkb(out_table *t, int64_t r, const unsigned char *wkb,
                       size_t size)
 {
     if (!t->spatial || !t->wkb || r < 0 || r >= t->n_rows) return 0;
-    free(t->wkb[r]);
+    /* a geometry replaced stays in the arena until the table goes */
     t->wkb[r] = NULL;
     t->wkb_size[r] = 0;
     if (!wkb || !size) return 1;
-    if (!(t->wkb[r] = malloc(size))) return 0;
-    memcpy(t->wkb[r], wkb, size);
+    unsigned char *copy = ibmap_arena_alloc(&t->texts, size, 1);
+    if (!copy) return 0;
+    memcpy(copy, wkb, size);
+    t->wkb[r] = copy;
     t->wkb_size[r] = size;
+    return 1;
+}
+
+int out_table_share_wkb(out_table *t, int64_t r, const out_table *from, int64_t from_row)
+{
+    if (!t->spatial || !t->wkb || r < 0 || r >= t->n_rows || !from->wkb || from_row < 0 ||
+        from_row >= from->n_rows)
+        return 0;
+    /* Both tables are the model's, freed together (out_model_free). */
+    t->wkb[r] = from->wkb[from_row];
+    t->wkb_size[r] = from->wkb_size[from_row];
     return 1;
 }
 
