@@ -155,11 +155,6 @@ static const char *category_action(int k)
     }
 }
 
-/* Fill the geometries: per enterprise the union of its parcels' polygons
-** (rows of `SELECT ent_index, geom` ordered by ent_index).  An enterprise
-** of one parcel (most of them) whose WKB comes out as the parcel's row of
-** the model's parcels table holds those bytes, not a copy: at 100,000
-** blocks some 1.3 million geometries. */
 /* 1 when the parcels table's row `row` (the parcel's feature_index, the
 ** table being in that order) holds a geometry of exactly these bytes. */
 static int same_as_parcel(const out_table *parcels, int64_t row, const unsigned char *wkb,
@@ -170,6 +165,11 @@ static int same_as_parcel(const out_table *parcels, int64_t row, const unsigned 
            memcmp(parcels->wkb[row], wkb, size) == 0;
 }
 
+/* Fill the geometries: per enterprise the union of its parcels' polygons
+** (rows of `SELECT ent_index, geom` ordered by ent_index).  An enterprise
+** of one parcel (most of them) whose WKB comes out as the parcel's row of
+** the model's parcels table holds those bytes, not a copy: at 100,000
+** blocks 1,103,650 of the 1,292,893 enterprises' geometries. */
 static ibmap_status enterprise_geometries(ibmap_ctx *ctx, sqlite3 *db, const char *path,
                                           out_table *t, const out_table *parcels)
 {
