@@ -65,6 +65,7 @@ typedef struct site {
 typedef struct hits {
     int64_t *v;
     int64_t n, cap;
+    int failed;   /* a hit could not be kept: the list is short */
 } hits;
 
 static void hit(void *item, void *arg)
@@ -73,7 +74,10 @@ static void hit(void *item, void *arg)
     if (h->n == h->cap) {
         int64_t cap = h->cap ? 2 * h->cap : 32;
         int64_t *v = realloc(h->v, (size_t)cap * sizeof *v);
-        if (!v) return;
+        if (!v) {
+            h->failed = 1;
+            return;
+        }
         h->v = v;
         h->cap = cap;
     }
@@ -86,20 +90,25 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Query tree with the box of g grown by d; the hits sorted. */
-static void query_box(GEOSContextHandle_t h, GEOSSTRtree *tree, const GEOSGeometry *g, double d,
-                      hits *out)
+/* Query tree with the box of g grown by d; the hits sorted.  An empty g
+** has no box and no hits.  0 when the hits could not all be had (out of
+** memory): a short list would let a site through a red line unseen. */
+static int query_box(GEOSContextHandle_t h, GEOSSTRtree *tree, const GEOSGeometry *g, double d,
+                     hits *out)
 {
     double x0, y0, x1, y1;
     out->n = 0;
+    out->failed = 0;
     if (!GEOSGeom_getXMin_r(h, g, &x0) || !GEOSGeom_getYMin_r(h, g, &y0) ||
         !GEOSGeom_getXMax_r(h, g, &x1) || !GEOSGeom_getYMax_r(h, g, &y1))
-        return;
+        return 1;
     GEOSGeometry *box = GEOSGeom_createRectangle_r(h, x0 - d, y0 - d, x1 + d, y1 + d);
-    if (!box) return;
+    if (!box) return 0;
     GEOSSTRtree_query_r(h, tree, box, hit, out);
     GEOSGeom_destroy_r(h, box);
+    if (out->failed) return 0;
     if (out->n > 1) qsort(out->v, (size_t)out->n, sizeof *out->v, cmp_i64);
+    return 1;
 }
 
 /* A mover (below): the centre of its parcel's bounding box.  An array of
@@ -153,12 +162,14 @@ typedef struct zone_set {
     GEOSSTRtree *tree;
 } zone_set;
 
-static void zones_add(GEOSContextHandle_t h, GEOSWKBReader *rd, zone_set *z, const out_table *t,
-                      const char *type_col, const char *type_value)
+/* 0 when out of memory.  A zone's geometry that cannot be read is left
+** out, as the overlay leaves it (its log names it). */
+static int zones_add(GEOSContextHandle_t h, GEOSWKBReader *rd, zone_set *z, const out_table *t,
+                     const char *type_col, const char *type_value)
 {
-    if (!t || !t->spatial) return;
+    if (!t || !t->spatial) return 1;
     GEOSGeometry **more = realloc(z->g, (size_t)(z->n + t->n_rows + 1) * sizeof *more);
-    if (!more) return;
+    if (!more) return 0;
     z->g = more;
     for (int64_t r = 0; r < t->n_rows; r++) {
         if (type_col) {
@@ -168,13 +179,16 @@ static void zones_add(GEOSContextHandle_t h, GEOSWKBReader *rd, zone_set *z, con
         GEOSGeometry *g = read_wkb(h, rd, t, r);
         if (g) z->g[z->n++] = g;
     }
+    return 1;
 }
 
-static void zones_index(GEOSContextHandle_t h, zone_set *z)
+/* 0 when the tree cannot be made. */
+static int zones_index(GEOSContextHandle_t h, zone_set *z)
 {
     z->tree = GEOSSTRtree_create_r(h, 10);
     for (int64_t i = 0; z->tree && i < z->n; i++)
         GEOSSTRtree_insert_r(h, z->tree, z->g[i], (void *)(intptr_t)(i + 1));
+    return z->tree != NULL;
 }
 
 static void zones_free(GEOSContextHandle_t h, zone_set *z)
@@ -184,22 +198,29 @@ static void zones_free(GEOSContextHandle_t h, zone_set *z)
     if (z->tree) GEOSSTRtree_destroy_r(h, z->tree);
 }
 
-/* The union of the zones g's box meets, or NULL when none does. */
-static GEOSGeometry *zones_near(GEOSContextHandle_t h, const zone_set *z, const GEOSGeometry *g,
-                                hits *hs)
+/* *out: the union of the zones g's box meets, or NULL when none does.
+** Returns 0, *out NULL, when that union could not be made (out of memory,
+** or GEOS failed): the caller must not take it for "no zone here". */
+static int zones_near(GEOSContextHandle_t h, const zone_set *z, const GEOSGeometry *g, hits *hs,
+                      GEOSGeometry **out)
 {
-    if (!z->tree || z->n == 0) return NULL;
-    query_box(h, z->tree, g, 0, hs);
-    if (hs->n == 0) return NULL;
+    *out = NULL;
+    if (z->n == 0) return 1;
+    if (!z->tree || !query_box(h, z->tree, g, 0, hs)) return 0;
+    if (hs->n == 0) return 1;
     GEOSGeometry **parts = malloc((size_t)hs->n * sizeof *parts);
-    if (!parts) return NULL;
-    for (int64_t i = 0; i < hs->n; i++) parts[i] = GEOSGeom_clone_r(h, z->g[hs->v[i]]);
-    GEOSGeometry *c = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts,
-                                                  (unsigned)hs->n);
+    if (!parts) return 0;
+    int64_t k = 0;
+    while (k < hs->n && (parts[k] = GEOSGeom_clone_r(h, z->g[hs->v[k]])) != NULL) k++;
+    GEOSGeometry *c = k == hs->n ? GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION,
+                                                               parts, (unsigned)k)
+                                 : NULL;
+    if (!c)   /* the collection takes the parts only when it is made */
+        for (int64_t i = 0; i < k; i++) GEOSGeom_destroy_r(h, parts[i]);
     free(parts);
-    GEOSGeometry *u = c ? GEOSUnaryUnion_r(h, c) : NULL;
+    *out = c ? GEOSUnaryUnion_r(h, c) : NULL;
     if (c) GEOSGeom_destroy_r(h, c);
-    return u;
+    return *out != NULL;
 }
 
 static double area_of(GEOSContextHandle_t h, const GEOSGeometry *g)
@@ -318,12 +339,15 @@ static ibmap_status sites_run(ibmap_ctx *ctx, out_model *m, const unsigned char 
         s = ibmap_nomem(ctx);
         goto done;
     }
-    zones_add(h, rd, &excl, out_model_table(m, "redline"), NULL, NULL);
-    zones_add(h, rd, &excl, out_model_table(m, "basic_farmland"), NULL, NULL);
-    zones_add(h, rd, &excl, out_model_table(m, "control_units"), "type", "priority");
-    zones_index(h, &excl);
-    zones_add(h, rd, &parks, out_model_table(m, "parks"), NULL, NULL);
-    zones_index(h, &parks);
+    if (!zones_add(h, rd, &excl, out_model_table(m, "redline"), NULL, NULL) ||
+        !zones_add(h, rd, &excl, out_model_table(m, "basic_farmland"), NULL, NULL) ||
+        !zones_add(h, rd, &excl, out_model_table(m, "control_units"), "type", "priority") ||
+        !zones_index(h, &excl) ||
+        !zones_add(h, rd, &parks, out_model_table(m, "parks"), NULL, NULL) ||
+        !zones_index(h, &parks)) {
+        s = ibmap_nomem(ctx);
+        goto done;
+    }
 
     /* The parcel rows' blocks. */
     parcel_block = malloc((size_t)(np > 0 ? np : 1) * sizeof *parcel_block);
@@ -353,12 +377,27 @@ static ibmap_status sites_run(ibmap_ctx *ctx, out_model *m, const unsigned char 
         }
         GEOSGeometry *g = read_wkb(h, rd, is_block ? blocks : parcels, row);
         if (!g) continue;
-        GEOSGeometry *x = zones_near(h, &excl, g, &hs);
-        if (x) {
+        /* Less the zones where no site may be.  When that cannot be
+        ** worked out the search stops, naming the piece: a piece kept
+        ** whole could be proposed inside a red line. */
+        GEOSGeometry *x = NULL;
+        int near_ok = zones_near(h, &excl, g, &hs, &x);
+        if (near_ok && x) {
             GEOSGeometry *d = GEOSDifference_r(h, g, x);
             GEOSGeom_destroy_r(h, x);
             GEOSGeom_destroy_r(h, g);
             g = d;
+        }
+        if (!near_ok || !g) {
+            const char *id = out_text(is_block ? blocks : parcels, row,
+                                      is_block ? "block_id" : "parcel_id");
+            s = ibmap_fail(ctx, IBMAP_ERR_INTERNAL,
+                           "sites: %s %s less the red line, basic farmland and priority "
+                           "control units cannot be computed (GEOS's last message: %s)",
+                           is_block ? "block" : "parcel", id ? id : "?",
+                           ctx->geos_msg[0] ? ctx->geos_msg : "out of memory");
+            if (g) GEOSGeom_destroy_r(h, g);
+            break;
         }
         double a = area_of(h, g);
         if (!g || a < IBMAP_MU_M2) {   /* less than 1 亩 left */
@@ -404,7 +443,10 @@ static ibmap_status sites_run(ibmap_ctx *ctx, out_model *m, const unsigned char 
             int64_t nf = 0;
             for (int64_t k = 0; k < st->n; k++) {
                 const piece *a = &pc[st->pieces[k]];
-                query_box(h, tree, a->g, p->link_distance, &hs);
+                if (!query_box(h, tree, a->g, p->link_distance, &hs)) {
+                    s = ibmap_nomem(ctx);
+                    break;
+                }
                 for (int64_t j = 0; j < hs.n; j++) {
                     int64_t c = hs.v[j];
                     if (pc[c].site >= 0) continue;
@@ -417,6 +459,7 @@ static ibmap_status sites_run(ibmap_ctx *ctx, out_model *m, const unsigned char 
                     else if (d < front[f].dist) front[f].dist = d;
                 }
             }
+            if (s) break;
             qsort(front, (size_t)nf, sizeof *front, cand_cmp);
             int added = 0;
             for (int64_t f = 0; f < nf && !added; f++) {
@@ -491,7 +534,14 @@ static ibmap_status sites_run(ibmap_ctx *ctx, out_model *m, const unsigned char 
         double ha = area_of(h, hull);
         if (hull) GEOSGeom_destroy_r(h, hull);
         st->compactness = ha > 0 ? fmin(st->area / ha, 1) : 0;
-        GEOSGeometry *pz = zones_near(h, &parks, st->g, &hs);
+        GEOSGeometry *pz = NULL;
+        if (!zones_near(h, &parks, st->g, &hs, &pz)) {
+            s = ibmap_fail(ctx, IBMAP_ERR_INTERNAL,
+                           "sites: the planned parks near a candidate site cannot be "
+                           "united (GEOS's last message: %s)",
+                           ctx->geos_msg[0] ? ctx->geos_msg : "out of memory");
+            break;
+        }
         if (pz) {
             GEOSGeometry *x = GEOSIntersection_r(h, st->g, pz);
             st->parks_share = st->area > 0 ? area_of(h, x) / st->area : 0;
