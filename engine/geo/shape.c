@@ -189,9 +189,9 @@ GEOSGeometry *ibmap_shape_geos(GEOSContextHandle_t h, const ibmap_shape *s)
         points += rings[made];
     }
     GEOSGeometry *mp = NULL;
-    if (made == s->n_polygons)
+    if (made == s->n_polygons)   /* takes the parts, even when it fails */
         mp = GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, parts, made);
-    if (!mp)
+    else
         for (uint32_t k = 0; k < made; k++) GEOSGeom_destroy_r(h, parts[k]);
     free(parts);
     return mp;

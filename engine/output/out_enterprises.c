@@ -203,12 +203,11 @@ static ibmap_status enterprise_geometries(ibmap_ctx *ctx, sqlite3 *db, const cha
             if (n_parts == 1) {
                 u = parts[0];
             } else {
+                /* takes the parts, even when it fails (GEOS 3.11) */
                 GEOSGeometry *coll =
                     GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)n_parts);
                 if (coll) u = GEOSUnaryUnion_r(h, coll);
                 if (coll) GEOSGeom_destroy_r(h, coll);
-                else
-                    for (int i = 0; i < n_parts; i++) GEOSGeom_destroy_r(h, parts[i]);
             }
             n_parts = 0;
             size_t size = 0;

@@ -212,10 +212,10 @@ static int zones_near(GEOSContextHandle_t h, const zone_set *z, const GEOSGeomet
     if (!parts) return 0;
     int64_t k = 0;
     while (k < hs->n && (parts[k] = GEOSGeom_clone_r(h, z->g[hs->v[k]])) != NULL) k++;
-    GEOSGeometry *c = k == hs->n ? GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION,
-                                                               parts, (unsigned)k)
-                                 : NULL;
-    if (!c)   /* the collection takes the parts only when it is made */
+    GEOSGeometry *c = NULL;
+    if (k == hs->n)   /* takes the parts, even when it fails (GEOS 3.11) */
+        c = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)k);
+    else
         for (int64_t i = 0; i < k; i++) GEOSGeom_destroy_r(h, parts[i]);
     free(parts);
     *out = c ? GEOSUnaryUnion_r(h, c) : NULL;
